@@ -1,0 +1,186 @@
+"""Safe, strict opening of CSV inputs (plain, gzip or a member of a zip).
+
+Rules applied to every input:
+
+* the raw file is only ever read, never modified;
+* text must be UTF-8 (a UTF-8 byte-order mark is accepted and stripped); other
+  bytes raise :class:`~wmp_analysis.errors.EncodingError` naming the line;
+* gzip must be real gzip and complete; a decompressed size above
+  :data:`MAX_DECOMPRESSED_BYTES` is refused as a possible bomb;
+* the header must match the expected columns exactly, in order; a header that
+  looks ``;``- or tab-delimited is reported as a wrong delimiter;
+* an empty file (no header) is a :class:`~wmp_analysis.errors.SchemaError`.
+
+Row numbers in errors are 1-based *line* numbers with the header on line 1.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from ..errors import ArchiveError, EncodingError, SchemaError, ValueFormatError
+
+#: Largest decompressed size accepted from one gzip or zip member (bytes).
+MAX_DECOMPRESSED_BYTES = 2 * 1024**3
+#: Largest single field accepted (characters); police.uk fields are short.
+MAX_FIELD_CHARS = 10_000
+
+
+def read_bytes(path: str | Path, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+    """Bytes of *path*, transparently gunzipping ``.gz`` files.
+
+    Raises
+    ------
+    ArchiveError
+        Not gzip, truncated gzip, or larger than *max_bytes* when decompressed.
+    """
+    path = Path(path)
+    if path.suffix == ".gz":
+        try:
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ArchiveError(f"not a complete gzip file ({exc})", path=path, expected="gzip data") from None
+        if len(data) > max_bytes:
+            raise ArchiveError(
+                f"decompresses to more than {max_bytes} bytes", path=path,
+                expected="a file below the size limit",
+            )
+        return data
+    return path.read_bytes()
+
+
+def decode_utf8(data: bytes, path: str | Path) -> str:
+    """Decode UTF-8 (BOM stripped) or raise EncodingError naming the line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise EncodingError(
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
+            path=path, row=line, expected="UTF-8 text",
+        ) from None
+    return text
+
+
+def check_header(
+    header: Sequence[str], expected: Sequence[str], path: str | Path, *, raw_line: str = ""
+) -> None:
+    """Raise SchemaError unless *header* equals *expected* (order matters)."""
+    got = [h.strip() for h in header]
+    exp = list(expected)
+    if got == exp:
+        return
+    if len(got) == 1 and (";" in raw_line or "\t" in raw_line or "|" in raw_line):
+        delim = ";" if ";" in raw_line else "tab" if "\t" in raw_line else "|"
+        raise SchemaError(
+            f"header looks {delim}-delimited", path=path, row=1, expected="comma-separated values"
+        )
+    missing = [c for c in exp if c not in got]
+    extra = [c for c in got if c not in exp]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if extra:
+            parts.append(f"unexpected {extra}")
+        raise SchemaError("wrong header: " + "; ".join(parts), path=path, row=1, expected=f"columns {exp}")
+    raise SchemaError(f"columns in the wrong order: {got}", path=path, row=1, expected=f"columns in order {exp}")
+
+
+def read_csv_strict(
+    path: str | Path,
+    expected: Sequence[str],
+    *,
+    text: str | None = None,
+    display_path: str | Path | None = None,
+) -> pd.DataFrame:
+    """Read a CSV whose header must equal *expected*; all values as strings.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (``.csv`` or ``.csv.gz``). Ignored for reading if *text* is given.
+    expected : sequence of str
+        Exact header.
+    text : str, optional
+        Already-decoded content (e.g. a zip member).
+    display_path : path-like, optional
+        Name used in error messages (e.g. ``archive.zip!2011-02/...csv``).
+
+    Returns
+    -------
+    DataFrame
+        One column per header field (dtype ``object``, empty strings kept as ``""``)
+        plus ``_line``: the 1-based line number of each row in the file.
+    """
+    shown = display_path or path
+    if text is None:
+        text = decode_utf8(read_bytes(path), shown)
+    if not text.strip():
+        raise SchemaError("file is empty", path=shown, row=1, expected=f"a header {list(expected)}")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    header = next(iter(pd.read_csv(io.StringIO(first), header=None, dtype=str).itertuples(index=False)))
+    check_header([str(h) for h in header], expected, shown, raw_line=first)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=True, on_bad_lines="error", engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        msg = str(exc)
+        row = None
+        import re
+
+        m = re.search(r"line (\d+)", msg)
+        if m:
+            row = int(m.group(1))
+        raise SchemaError(f"malformed CSV row ({msg.strip()})", path=shown, row=row,
+                          expected=f"{len(expected)} fields") from None
+    df.columns = list(expected)
+    # line numbers: header is line 1; skip_blank_lines keeps relative order
+    df["_line"] = range(2, len(df) + 2)
+    too_long = None
+    for col in expected:
+        lengths = df[col].str.len()
+        if len(lengths) and lengths.max() > MAX_FIELD_CHARS:
+            too_long = (col, int(df.loc[lengths.idxmax(), "_line"]))
+            break
+    if too_long:
+        raise ValueFormatError(
+            f"field longer than {MAX_FIELD_CHARS} characters", path=shown, row=too_long[1],
+            field=too_long[0], expected="a short text value",
+        )
+    return df
+
+
+def parse_int_column(
+    df: pd.DataFrame, col: str, path: str | Path, *, allow_negative: bool = False
+) -> pd.Series:
+    """Parse *col* as integers (commas allowed as thousands separators).
+
+    Raises ValueFormatError naming the first bad line, for a non-numeric or (unless
+    *allow_negative*) negative value. Empty cells raise too: a missing count is not
+    zero.
+    """
+    raw = df[col].str.replace(",", "", regex=False).str.strip()
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = num.isna() | (num.round() != num)
+    if bad.any():
+        i = bad.idxmax()
+        raise ValueFormatError(
+            f"{df.at[i, col]!r} is not a whole number", path=path, row=int(df.at[i, "_line"]),
+            field=col, expected="an integer count",
+        )
+    if not allow_negative and (num < 0).any():
+        i = (num < 0).idxmax()
+        raise ValueFormatError(
+            f"negative count {df.at[i, col]!r}", path=path, row=int(df.at[i, "_line"]),
+            field=col, expected="a count >= 0",
+        )
+    return num.astype("int64")

@@ -1,0 +1,149 @@
+"""Provenance: checksums, versions, git commit and atomic writes.
+
+Every output folder carries a manifest built from these helpers so that a
+researcher can tell exactly which inputs, parameters and software produced it.
+Timestamps and timings live in manifests only, never inside tables or figures, so
+that a re-run with the same inputs gives byte-identical outputs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Iterable
+
+#: Packages whose versions are recorded in every manifest.
+TRACKED_PACKAGES = (
+    "wmp-analysis", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
+    "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "pyyaml",
+    "requests", "tqdm",
+)
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_json(obj: Any) -> str:
+    """Stable hash of a JSON-able object (keys sorted)."""
+    return sha256_bytes(json.dumps(obj, sort_keys=True, default=str).encode("utf-8"))
+
+
+def file_record(path: str | Path, *, root: Path | None = None, **extra: Any) -> dict[str, Any]:
+    """``{path, size, sha256, **extra}`` for a file; *path* relative to *root* if given."""
+    p = Path(path)
+    shown = str(p)
+    if root is not None:
+        try:
+            shown = str(p.resolve().relative_to(root.resolve()))
+        except ValueError:
+            shown = str(p)
+    return {"path": shown, "size": p.stat().st_size, "sha256": sha256_file(p), **extra}
+
+
+def package_versions(names: Iterable[str] = TRACKED_PACKAGES) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit(cwd: str | Path | None = None) -> str | None:
+    """Current git commit of the project (``None`` outside a git checkout).
+
+    A ``-dirty`` suffix marks uncommitted changes to tracked files.
+    """
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10,
+        )
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd, capture_output=True, text=True, timeout=10,
+        )
+        return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment_record() -> dict[str, Any]:
+    """Python, platform and package versions."""
+    return {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+    }
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> None:
+    """Write JSON (sorted keys, 2-space indent, trailing newline) atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def point_symlink_atomically(link: str | Path, target: str | Path) -> None:
+    """Make *link* a symlink to *target*, replacing any old link atomically.
+
+    The new link is created under a temporary name and renamed over the old one
+    (``rename(2)`` is atomic on POSIX), so a reader sees either the old target or the
+    new one, never a missing link. *target* is stored relative to the link's folder.
+    """
+    link = Path(link)
+    target = Path(target)
+    rel = os.path.relpath(target, link.parent)
+    tmp = link.parent / f".{link.name}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(rel, tmp)
+    os.replace(tmp, link)
+
+
+def remove_tree(path: str | Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+#: Name of the marker file written at the root of a generated synthetic sample.
+SYNTHETIC_MARKER = "SYNTHETIC.json"
+
+
+def is_synthetic(path: str | Path) -> bool:
+    """True if *path* is synthetic: ``synthetic`` in its name or any parent's name,
+    or a :data:`SYNTHETIC_MARKER` file in one of its parent folders."""
+    p = Path(path).resolve()
+    if any("synthetic" in part.lower() for part in p.parts):
+        return True
+    return any((parent / SYNTHETIC_MARKER).is_file() for parent in p.parents)
