@@ -37,6 +37,16 @@ SOURCE_KEYS = {
     "registry": "Target registry CSV (defaults to the project's data/raw/targets/registry.csv)",
 }
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings, so that ``2012-02-30`` reaches our
+    own date parsing (which names the field) instead of failing inside YAML."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 _REQUIRED = ("name", "force", "plan", "baseline", "target_period", "sources")
 
 
@@ -192,7 +202,7 @@ def load_config(path: str | Path) -> RunConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=cfg_path) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(

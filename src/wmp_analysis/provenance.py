@@ -141,9 +141,11 @@ SYNTHETIC_MARKER = "SYNTHETIC.json"
 
 
 def is_synthetic(path: str | Path) -> bool:
-    """True if *path* is synthetic: ``synthetic`` in its name or any parent's name,
-    or a :data:`SYNTHETIC_MARKER` file in one of its parent folders."""
+    """True if *path* is synthetic: ``synthetic`` in its file name, or a
+    :data:`SYNTHETIC_MARKER` file in one of its parent folders (the sample generator
+    writes one at the sample's root). Folder names alone do not count, so a user's
+    folder that happens to be called "synthetic..." does not mislabel real data."""
     p = Path(path).resolve()
-    if any("synthetic" in part.lower() for part in p.parts):
+    if "synthetic" in p.name.lower():
         return True
     return any((parent / SYNTHETIC_MARKER).is_file() for parent in p.parents)

@@ -1,0 +1,79 @@
+import hashlib
+import json
+import os
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from wmp_analysis import provenance as prov
+from wmp_analysis.outputs import SYNTHETIC_NOTE, RunContext
+
+
+def test_sha256_file_matches_hashlib(tmp_path):
+    p = tmp_path / "f.bin"
+    data = os.urandom(3 * (1 << 20) + 7)
+    p.write_bytes(data)
+    assert prov.sha256_file(p) == hashlib.sha256(data).hexdigest()
+    rec = prov.file_record(p, root=tmp_path, rows=3)
+    assert rec == {"path": "f.bin", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "rows": 3}
+
+
+def test_write_json_atomic_and_symlink_switch(tmp_path):
+    prov.write_json_atomic(tmp_path / "m.json", {"b": 1, "a": [1, 2]})
+    assert json.loads((tmp_path / "m.json").read_text()) == {"a": [1, 2], "b": 1}
+    assert not list(tmp_path.glob(".m.json.*"))
+    (tmp_path / "run1").mkdir()
+    (tmp_path / "run2").mkdir()
+    prov.point_symlink_atomically(tmp_path / "latest", tmp_path / "run1")
+    assert (tmp_path / "latest").resolve() == (tmp_path / "run1").resolve()
+    prov.point_symlink_atomically(tmp_path / "latest", tmp_path / "run2")
+    assert (tmp_path / "latest").resolve() == (tmp_path / "run2").resolve()
+    assert os.readlink(tmp_path / "latest") == "run2"  # relative, so the folder can move
+
+
+def test_is_synthetic(tmp_path):
+    assert prov.is_synthetic(tmp_path / "x" / "synthetic-file.csv")
+    d = tmp_path / "sample"
+    assert not prov.is_synthetic(tmp_path / "synthetic-folder" / "real.csv")
+    (d / "sub").mkdir(parents=True)
+    assert not prov.is_synthetic(d / "sub" / "a.csv")
+    (d / prov.SYNTHETIC_MARKER).write_text("{}")
+    assert prov.is_synthetic(d / "sub" / "a.csv")
+
+
+def test_environment_record_has_versions():
+    env = prov.environment_record()
+    assert env["packages"]["pandas"] == pd.__version__
+    assert env["python"].count(".") == 2
+
+
+def _figure():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [3, 1, 2], label="x")
+    ax.set_title("t")
+    return fig
+
+
+def test_run_context_outputs_are_deterministic_and_labelled(tmp_path):
+    hashes = []
+    for i in range(2):
+        ctx = RunContext(tmp_path / f"r{i}", synthetic=True, section="s")
+        ctx.save_table(pd.DataFrame({"a": [1.0 / 3, 2.0], "b": ["x", "y"]}), "t")
+        fig = _figure()
+        ctx.save_figure(fig, "f", close=True)
+        hashes.append({p.name: prov.sha256_file(p) for p in sorted((tmp_path / f"r{i}").rglob("*.*"))})
+    assert hashes[0] == hashes[1]
+    assert set(hashes[0]) == {"t.csv", "f.png", "f.svg"}
+    table = pd.read_csv(tmp_path / "r0" / "tables" / "t.csv")
+    assert table["synthetic"].all() and (table["data_note"] == SYNTHETIC_NOTE).all()
+    svg = (tmp_path / "r0" / "figures" / "f.svg").read_text()
+    assert "synthetic-banner" in svg and "<dc:date>" not in svg
+
+
+def test_run_context_real_data_has_no_banner(tmp_path):
+    ctx = RunContext(tmp_path, synthetic=False)
+    ctx.save_figure(_figure(), "f", close=True)
+    ctx.save_table(pd.DataFrame({"a": [1]}), "t")
+    assert "synthetic-banner" not in (tmp_path / "figures" / "f.svg").read_text()
+    t = pd.read_csv(tmp_path / "tables" / "t.csv")
+    assert not t["synthetic"].any() and "data_note" not in t
