@@ -1,0 +1,408 @@
+"""2011 Census ethnic group, mid-year population totals and geography lookups.
+
+Readers
+-------
+read_census_ethnicity_la     2011 Census QS201EW by local authority (Nomis CSV layout)
+read_census_ethnicity_force  the same 18 categories summed by police force area
+read_population              ONS mid-year population totals, wide by year -> long
+read_lsoa_lookup             LSOA 2011 -> ward -> local authority district (ONS Open Geography)
+read_lad_lookup              LAD -> Community Safety Partnership -> police force area
+force_districts              the districts of one force, from the LAD lookup
+
+Every reader checks the header exactly (a UTF-8 byte-order mark is accepted), and
+raises an :class:`~wmp_analysis.errors.InputError` subclass naming the file, line
+and field for anything unexpected. Counts are persons (usual residents on census
+day, 27 March 2011; or mid-year estimates at 30 June).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError
+from .textio import decode_utf8, parse_int_column, read_bytes, read_csv_strict
+
+# --------------------------------------------------------------------------- census
+
+#: The 24 QS201EW count columns, in file order: (column label, group, category,
+#: is_group_total). ``category`` is a short clean name; for totals it equals the group.
+ETHNICITY_COLUMNS: list[tuple[str, str, str, bool]] = [
+    ("All categories: Ethnic group", "All", "All", True),
+    ("White", "White", "White", True),
+    ("White: English/Welsh/Scottish/Northern Irish/British", "White", "White British", False),
+    ("White: Irish", "White", "White Irish", False),
+    ("White: Gypsy or Irish Traveller", "White", "Gypsy or Irish Traveller", False),
+    ("White: Other White", "White", "Other White", False),
+    ("Mixed", "Mixed", "Mixed", True),
+    ("Mixed/multiple ethnic group: White and Black Caribbean", "Mixed", "White and Black Caribbean", False),
+    ("Mixed/multiple ethnic group: White and Black African", "Mixed", "White and Black African", False),
+    ("Mixed/multiple ethnic group: White and Asian", "Mixed", "White and Asian", False),
+    ("Mixed/multiple ethnic group: Other Mixed", "Mixed", "Other Mixed", False),
+    ("Asian", "Asian", "Asian", True),
+    ("Asian/Asian British: Indian", "Asian", "Indian", False),
+    ("Asian/Asian British: Pakistani", "Asian", "Pakistani", False),
+    ("Asian/Asian British: Bangladeshi", "Asian", "Bangladeshi", False),
+    ("Asian/Asian British: Chinese", "Asian", "Chinese", False),
+    ("Asian/Asian British: Other Asian", "Asian", "Other Asian", False),
+    ("Black", "Black", "Black", True),
+    ("Black/African/Caribbean/Black British: African", "Black", "African", False),
+    ("Black/African/Caribbean/Black British: Caribbean", "Black", "Caribbean", False),
+    ("Black/African/Caribbean/Black British: Other Black", "Black", "Other Black", False),
+    ("Other", "Other", "Other", True),
+    ("Other ethnic group: Arab", "Other", "Arab", False),
+    ("Other ethnic group: Any other ethnic group", "Other", "Any other ethnic group", False),
+]
+#: The five census groups, in publication order.
+ETHNIC_GROUPS = ("White", "Mixed", "Asian", "Black", "Other")
+#: The 18 census categories (short names), in publication order.
+ETHNIC_CATEGORIES = tuple(c for _, _, c, tot in ETHNICITY_COLUMNS if not tot)
+
+_VALUE_COLUMNS = [f"Ethnic Group: {label}; measures: Value" for label, *_ in ETHNICITY_COLUMNS]
+#: Header of ``la-ethnic-groups.csv`` (Nomis QS201EW download, 28 columns).
+LA_ETHNICITY_COLUMNS = ["date", "geography", "geography code", "Rural Urban", *_VALUE_COLUMNS]
+#: Header of ``force-demographics.csv`` (QS201EW summed by PFA16NM, 25 columns).
+FORCE_ETHNICITY_COLUMNS = ["PFA16NM", *_VALUE_COLUMNS]
+
+CENSUS_OUTPUT_COLUMNS = ["geography_code", "geography", "level", "group", "category", "is_group_total", "count"]
+
+
+def _check_census_sums(counts: dict[str, pd.Series], df: pd.DataFrame, path) -> None:
+    """Group totals must equal the sum of their categories; All the sum of the groups."""
+    cols = {label: _VALUE_COLUMNS[i] for i, (label, *_) in enumerate(ETHNICITY_COLUMNS)}
+    for group in ETHNIC_GROUPS:
+        total_label = next(l for l, g, c, t in ETHNICITY_COLUMNS if t and g == group)
+        parts = [l for l, g, c, t in ETHNICITY_COLUMNS if not t and g == group]
+        s = sum(counts[cols[p]] for p in parts)
+        bad = s != counts[cols[total_label]]
+        if bad.any():
+            i = bad.idxmax()
+            raise ValueFormatError(
+                f"{group} total {int(counts[cols[total_label]][i])} differs from the sum of its "
+                f"categories {int(s[i])}", path=path, row=int(df.at[i, "_line"]),
+                field=cols[total_label], expected="group total = sum of its categories",
+            )
+    all_col = cols["All categories: Ethnic group"]
+    s = sum(counts[cols[g]] for g in ETHNIC_GROUPS)
+    bad = s != counts[all_col]
+    if bad.any():
+        i = bad.idxmax()
+        raise ValueFormatError(
+            f"All categories {int(counts[all_col][i])} differs from the sum of the five groups {int(s[i])}",
+            path=path, row=int(df.at[i, "_line"]), field=all_col, expected="All = White+Mixed+Asian+Black+Other",
+        )
+
+
+def _tidy_ethnicity(df: pd.DataFrame, codes: pd.Series, names: pd.Series, level: str, path) -> pd.DataFrame:
+    counts = {c: parse_int_column(df, c, path) for c in _VALUE_COLUMNS}
+    _check_census_sums(counts, df, path)
+    dup = names.duplicated(keep=False) if level == "pfa" else codes.duplicated(keep=False)
+    if dup.any():
+        lines = df.loc[dup, "_line"].tolist()
+        raise DuplicatePeriodError(
+            f"geography {names[dup].iloc[0]!r} appears twice (lines {lines[0]} and {lines[1]})",
+            path=path, row=int(lines[1]), field="geography", expected="one row per geography",
+        )
+    frames = []
+    for (label, group, category, total), col in zip(ETHNICITY_COLUMNS, _VALUE_COLUMNS):
+        frames.append(pd.DataFrame({
+            "geography_code": codes.values,
+            "geography": names.values,
+            "level": level,
+            "group": group,
+            "category": category,
+            "is_group_total": total,
+            "count": counts[col].values,
+            "_order": range(len(df)),
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    order = {c: i for i, (_, _, c, _) in enumerate(ETHNICITY_COLUMNS)}
+    out["_cat"] = out["category"].map(order)
+    out = out.sort_values(["_order", "_cat"], kind="mergesort").drop(columns=["_order", "_cat"])
+    out["count"] = out["count"].astype("int64")
+    out["is_group_total"] = out["is_group_total"].astype(bool)
+    for c in ("geography_code", "geography", "level", "group", "category"):
+        out[c] = out[c].astype("str")
+    return out[CENSUS_OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def read_census_ethnicity_la(path: str | Path) -> pd.DataFrame:
+    """2011 Census ethnic group (QS201EW) by local authority, tidy.
+
+    Parameters
+    ----------
+    path : path-like
+        ``la-ethnic-groups.csv``: the Nomis download of QS201EW, 28 quoted columns
+        (``date, geography, geography code, Rural Urban`` and 24 ``Ethnic Group: ...;
+        measures: Value`` counts). Only ``Rural Urban == "Total"`` rows are accepted.
+
+    Returns
+    -------
+    DataFrame
+        One row per geography and census line (24 per geography):
+        ``geography_code`` (str, ONS code), ``geography`` (str, name), ``level``
+        (``"lad"``), ``group`` (White/Mixed/Asian/Black/Other, or ``"All"``),
+        ``category`` (one of :data:`ETHNIC_CATEGORIES`; equals ``group`` on a group
+        total), ``is_group_total`` (bool), ``count`` (int64, usual residents on
+        27 March 2011).
+
+    Raises
+    ------
+    SchemaError, EncodingError, ValueFormatError, DuplicatePeriodError
+        ValueFormatError also when a group total differs from the sum of its
+        categories, or All from the sum of the groups (naming the line).
+    """
+    df = read_csv_strict(path, LA_ETHNICITY_COLUMNS)
+    ru = df["Rural Urban"].str.strip()
+    bad = ru != "Total"
+    if bad.any():
+        i = bad.idxmax()
+        raise ValueFormatError(
+            f"Rural Urban is {df.at[i, 'Rural Urban']!r}", path=path, row=int(df.at[i, "_line"]),
+            field="Rural Urban", expected="'Total' (download the table without a rural/urban split)",
+        )
+    return _tidy_ethnicity(df, df["geography code"].str.strip(), df["geography"].str.strip(), "lad", path)
+
+
+def read_census_ethnicity_force(path: str | Path, *, pfa_codes: dict[str, str] | None = None) -> pd.DataFrame:
+    """2011 Census ethnic group by police force area (``force-demographics.csv``), tidy.
+
+    Parameters
+    ----------
+    path : path-like
+        ``PFA16NM`` followed by the same 24 count columns as the LA file.
+    pfa_codes : dict, optional
+        PFA name -> code (e.g. from :func:`read_lad_lookup`); the file itself has no
+        codes, so ``geography_code`` is ``""`` for names not in this mapping.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`read_census_ethnicity_la`, with ``level == "pfa"``.
+    """
+    df = read_csv_strict(path, FORCE_ETHNICITY_COLUMNS)
+    names = df["PFA16NM"].str.strip()
+    codes = names.map(lambda n: (pfa_codes or {}).get(n, "")).astype("str")
+    return _tidy_ethnicity(df, codes, names, "pfa", path)
+
+
+# ------------------------------------------------------------------------ population
+
+_POP_FIXED = ["Name", "PFA", "Geography"]
+_MID_RE = re.compile(r"^Mid-(\d{4})$")
+
+
+def _header_fields(text: str) -> list[str]:
+    first = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        return [h.strip() for h in next(csv.reader(io.StringIO(first)))]
+    except StopIteration:
+        return []
+
+
+def read_population(path: str | Path) -> pd.DataFrame:
+    """ONS mid-year population totals (``regionalpopulation.csv`` layout), long.
+
+    Parameters
+    ----------
+    path : path-like
+        Header ``Name,PFA,Geography,Mid-YYYY,...`` (one column per mid-year, any
+        number, newest first as published) optionally followed by one trailing
+        empty column (every line ending in a comma, as in the real file).
+        Values may carry decimals (``1074283.00``) but must be whole numbers.
+
+    Returns
+    -------
+    DataFrame
+        ``name`` (str), ``geography_type`` (str, e.g. ``"Metropolitan District"``),
+        ``pfa`` (str, ``""`` where the file leaves it blank), ``year`` (int64, the
+        mid-year: population at 30 June), ``population`` (int64, persons).
+        Sorted by file order then year.
+
+    Raises
+    ------
+    SchemaError, EncodingError, ValueFormatError
+    """
+    text = decode_utf8(read_bytes(path), path)
+    if not text.strip():
+        raise SchemaError("file is empty", path=path, row=1, expected="a header Name,PFA,Geography,Mid-YYYY,...")
+    header = _header_fields(text)
+    trailing = bool(header) and header[-1] == ""
+    body = header[:-1] if trailing else header
+    years = [m.group(1) for m in (_MID_RE.match(h) for h in body[3:]) if m]
+    if body[:3] != _POP_FIXED or not years or len(years) != len(body) - 3:
+        raise SchemaError(
+            f"wrong header {header}", path=path, row=1,
+            expected="Name,PFA,Geography followed by Mid-YYYY columns (and optionally one empty column)",
+        )
+    expected = body + (["_trailing"] if trailing else [])
+    if trailing:
+        # give the empty trailing column a name for the strict reader; line numbers unchanged
+        first, sep, rest = text.partition("\n")
+        text = first.rstrip("\r") + "_trailing" + ("\r" if first.endswith("\r") else "") + sep + rest
+    df = read_csv_strict(path, expected, text=text)
+    if trailing:
+        extra = df["_trailing"].str.strip() != ""
+        if extra.any():
+            i = extra.idxmax()
+            raise ValueFormatError(
+                "value in the unnamed last column", path=path, row=int(df.at[i, "_line"]),
+                field="(unnamed)", expected="an empty last column",
+            )
+    frames = []
+    for col, year in zip(body[3:], years):
+        frames.append(pd.DataFrame({
+            "name": df["Name"].str.strip(),
+            "geography_type": df["Geography"].str.strip(),
+            "pfa": df["PFA"].str.strip(),
+            "year": int(year),
+            "population": parse_int_column(df, col, path),
+            "_order": range(len(df)),
+        }))
+    out = pd.concat(frames, ignore_index=True).sort_values(["_order", "year"], kind="mergesort")
+    out["year"] = out["year"].astype("int64")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------ lookups
+
+def _read_vintage_lookup(path, spec: list[tuple[str, str]], optional: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read an ONS Open Geography lookup whose column names carry a 2-digit vintage.
+
+    *spec* lists (output name, regex) pairs that must each match exactly one column;
+    columns matching a pattern in *optional* (e.g. ``FID``, Welsh names) may also be
+    present. Any other column is a SchemaError.
+    """
+    text = decode_utf8(read_bytes(path), path)
+    if not text.strip():
+        raise SchemaError("file is empty", path=path, row=1, expected="an ONS lookup header")
+    header = _header_fields(text)
+    mapping: dict[str, str] = {}
+    for out_name, pattern in spec:
+        hits = [h for h in header if re.fullmatch(pattern, h)]
+        if len(hits) != 1:
+            raise SchemaError(
+                f"wrong header: {'no' if not hits else 'more than one'} column matching {pattern}",
+                path=path, row=1, expected=f"columns like {[p for _, p in spec]}",
+            )
+        mapping[out_name] = hits[0]
+    known = set(mapping.values())
+    extra = [h for h in header if h not in known and not any(re.fullmatch(p, h) for p in optional)]
+    if extra:
+        raise SchemaError(f"unexpected columns {extra}", path=path, row=1, expected=f"columns like {[p for _, p in spec]}")
+    df = read_csv_strict(path, header, text=text)
+    for out_name, col in mapping.items():
+        empty = df[col].str.strip() == ""
+        if empty.any():
+            i = empty.idxmax()
+            raise ValueFormatError("empty value", path=path, row=int(df.at[i, "_line"]), field=col,
+                                   expected="a code or name")
+    out = pd.DataFrame({name: df[col].str.strip() for name, col in mapping.items()})
+    out["_line"] = df["_line"]
+    return out, mapping
+
+
+LSOA_OUTPUT_COLUMNS = ["lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code", "lad_name"]
+
+
+def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
+    """LSOA 2011 -> ward -> local authority district lookup (ONS Open Geography).
+
+    Parameters
+    ----------
+    path : path-like
+        E.g. ``Lower_Layer_Super_Output_Area_2011_to_Ward_2018_Lookup_in_England_and_Wales_v3.csv.gz``:
+        ``LSOA11CD, LSOA11NM, WD18CD, WD18NM, WD18NMW, LAD18CD, LAD18NM, FID``. Any
+        two-digit ward/LAD vintage is accepted (``WD17CD``...); ``FID``/``ObjectId``
+        and Welsh-name columns are ignored.
+
+    Returns
+    -------
+    DataFrame
+        ``lsoa_code``, ``lsoa_name``, ``ward_code``, ``ward_name``, ``lad_code``,
+        ``lad_name`` (all str), one row per LSOA. ``attrs["vintage"]`` names the
+        source columns used.
+
+    Raises
+    ------
+    SchemaError, EncodingError, ArchiveError, ValueFormatError
+        ValueFormatError also for an LSOA listed twice.
+    """
+    spec = [
+        ("lsoa_code", r"LSOA11CD"), ("lsoa_name", r"LSOA11NM"),
+        ("ward_code", r"WD\d\dCD"), ("ward_name", r"WD\d\dNM"),
+        ("lad_code", r"LAD\d\dCD"), ("lad_name", r"LAD\d\dNM"),
+    ]
+    df, mapping = _read_vintage_lookup(path, spec, [r"WD\d\dNMW", r"LAD\d\dNMW", r"FID", r"Object[Ii][Dd]"])
+    dup = df["lsoa_code"].duplicated(keep=False)
+    if dup.any():
+        lines = df.loc[dup, "_line"].tolist()
+        raise ValueFormatError(
+            f"LSOA {df.loc[dup, 'lsoa_code'].iloc[0]} listed twice (lines {lines[0]} and {lines[1]})",
+            path=path, row=int(lines[1]), field=mapping["lsoa_code"], expected="one row per LSOA",
+        )
+    out = df[LSOA_OUTPUT_COLUMNS].reset_index(drop=True)
+    out.attrs["vintage"] = mapping
+    return out
+
+
+LAD_OUTPUT_COLUMNS = ["lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"]
+
+
+def read_lad_lookup(path: str | Path) -> pd.DataFrame:
+    """Local authority district -> Community Safety Partnership -> police force area.
+
+    Parameters
+    ----------
+    path : path-like
+        E.g. ``Local_Authority_District_to_Community_Safety_Partnerships_to_Police_Force_Areas__December_2016__Lookup_in_England_and_Wales.csv``:
+        ``LAD16CD, LAD16NM, CSP16CD, CSP16NM, PFA16CD, PFA16NM, FID`` (any two-digit
+        vintage accepted; ``FID``/``ObjectId`` ignored).
+
+    Returns
+    -------
+    DataFrame
+        ``lad_code``, ``lad_name``, ``csp_code``, ``csp_name``, ``pfa_code``,
+        ``pfa_name`` (str), one row per district.
+
+    Raises
+    ------
+    SchemaError, EncodingError, ValueFormatError
+        ValueFormatError also for a district listed twice.
+    """
+    spec = [
+        ("lad_code", r"LAD\d\dCD"), ("lad_name", r"LAD\d\dNM"),
+        ("csp_code", r"CSP\d\dCD"), ("csp_name", r"CSP\d\dNM"),
+        ("pfa_code", r"PFA\d\dCD"), ("pfa_name", r"PFA\d\dNM"),
+    ]
+    df, mapping = _read_vintage_lookup(path, spec, [r"FID", r"Object[Ii][Dd]", r"LAD\d\dNMW"])
+    dup = df["lad_code"].duplicated(keep=False)
+    if dup.any():
+        lines = df.loc[dup, "_line"].tolist()
+        raise ValueFormatError(
+            f"district {df.loc[dup, 'lad_code'].iloc[0]} listed twice (lines {lines[0]} and {lines[1]})",
+            path=path, row=int(lines[1]), field=mapping["lad_code"], expected="one row per district",
+        )
+    out = df[LAD_OUTPUT_COLUMNS].reset_index(drop=True)
+    out.attrs["vintage"] = mapping
+    return out
+
+
+def force_districts(lad_lookup: pd.DataFrame, force: str) -> list[str]:
+    """Names of the local authority districts in police force area *force*, sorted.
+
+    Raises
+    ------
+    UnknownForceError
+        *force* is not a ``pfa_name`` of the lookup.
+    """
+    rows = lad_lookup[lad_lookup["pfa_name"] == force]
+    if rows.empty:
+        raise UnknownForceError(
+            f"force {force!r} not in the district lookup", field="pfa_name",
+            expected="one of " + ", ".join(sorted(lad_lookup["pfa_name"].unique())[:50]),
+        )
+    return sorted(rows["lad_name"].unique().tolist())
