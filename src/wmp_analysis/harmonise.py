@@ -1,0 +1,313 @@
+"""Harmonising police.uk records: crime categories over time, and districts.
+
+Crime categories
+----------------
+police.uk changed its crime types twice. The early releases (December 2010 to
+August 2011) had six: Anti-social behaviour, Burglary, Robbery, Vehicle crime,
+Violent crime and Other crime. In September 2011 criminal damage and arson,
+shoplifting, other theft, drugs, and public disorder and weapons were split out of
+Other crime. In May 2013 Violent crime became Violence and sexual offences, Public
+disorder and weapons was split into Public order and Possession of weapons, and
+bicycle theft and theft from the person were split out of Other theft.
+
+The mapping is one table, ``data/raw/reference/police_uk_categories.csv``:
+``crime_type, first_month, last_month, category, category_stable, note``. Each
+published crime type gets
+
+* ``category``: its name in the current scheme where the type alone determines
+  it; where a type meant something broader before a split (Other crime before
+  September 2011, Other theft and Public disorder and weapons before May 2013) the
+  category is a label that says so, e.g. ``"Other crime (2010-11 broad group)"``;
+* ``category_stable``: one of the six 2010-11 categories (:data:`STABLE_CATEGORIES`),
+  the only grouping comparable across the whole series.
+
+A type with several rows (Other crime, Other theft) is mapped by the row whose
+``first_month`` is the latest one not after the record's month (the first row for
+months before any window). A type not in the table is *rejected*: the row is
+dropped from the table and listed in the rejections with file, line and value.
+
+Districts
+---------
+:func:`assign_districts` gives each record the local authority district (LAD name)
+of its LSOA: by ``lsoa_code`` in the LSOA lookup (``district_method =
+"lsoa_code"``); failing that by ``lsoa_name`` (``"lsoa_name"``): the exact name in
+the lookup, or the name's prefix (``"Birmingham 001A"`` -> ``"Birmingham"``) when it
+equals a LAD name; otherwise ``district = "unassigned"`` and ``district_method =
+"none"``. The 2010-11 format has Easting/Northing but no LSOA; the project holds
+no boundary polygons, so those records are unassigned (honestly, not guessed).
+Unassigned rows are kept and counted (:func:`district_summary`), never dropped.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import SchemaError
+
+#: The six categories of the 2010-11 scheme, to which every later type maps.
+STABLE_CATEGORIES = (
+    "Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime", "Violent crime", "Other crime",
+)
+#: District value for records that could not be placed.
+UNASSIGNED = "unassigned"
+#: Columns of the category mapping table.
+MAP_COLUMNS = ["crime_type", "first_month", "last_month", "category", "category_stable", "note"]
+#: Columns of a rejections table.
+REJECTION_COLUMNS = ["path", "line", "field", "value", "reason"]
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+
+
+def default_category_map_path() -> Path:
+    """``data/raw/reference/police_uk_categories.csv`` in the project."""
+    return Path(__file__).resolve().parents[2] / "data" / "raw" / "reference" / "police_uk_categories.csv"
+
+
+def load_category_map(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate the police.uk crime-type mapping table.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Defaults to :func:`default_category_map_path`.
+
+    Returns
+    -------
+    DataFrame
+        ``crime_type, first_month, last_month, category, category_stable, note``
+        (all ``str``; ``last_month`` missing for types still published), sorted by
+        crime type and first month.
+
+    Raises
+    ------
+    SchemaError
+        Wrong header, a stable category outside :data:`STABLE_CATEGORIES`, a bad
+        month, or overlapping windows for one type.
+    """
+    path = Path(path) if path is not None else default_category_map_path()
+    return _load_category_map(str(path)).copy()
+
+
+@lru_cache(maxsize=4)
+def _load_category_map(path: str) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(df.columns) != MAP_COLUMNS:
+        raise SchemaError("wrong header", path=path, row=1, expected=f"columns {MAP_COLUMNS}")
+    for i, r in df.iterrows():
+        line = int(i) + 2
+        if r["category_stable"] not in STABLE_CATEGORIES:
+            raise SchemaError(f"unknown stable category {r['category_stable']!r}", path=path, row=line,
+                              field="category_stable", expected=f"one of {STABLE_CATEGORIES}")
+        for col in ("first_month", "last_month"):
+            if r[col] and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", r[col]):
+                raise SchemaError(f"{r[col]!r} is not a month", path=path, row=line, field=col, expected="YYYY-MM")
+        if not r["first_month"] or not r["crime_type"] or not r["category"]:
+            raise SchemaError("empty required value", path=path, row=line,
+                              expected="crime_type, first_month and category filled")
+    df["last_month"] = df["last_month"].replace("", np.nan)
+    df = df.sort_values(["crime_type", "first_month"], kind="mergesort").reset_index(drop=True)
+    for ctype, grp in df.groupby("crime_type", sort=False):
+        lasts = grp["last_month"].tolist()
+        firsts = grp["first_month"].tolist()
+        for a in range(len(grp) - 1):
+            if not isinstance(lasts[a], str) or lasts[a] >= firsts[a + 1]:
+                raise SchemaError(f"overlapping month windows for {ctype!r}", path=path, field="first_month",
+                                  expected="non-overlapping windows per crime type")
+    return df.astype({c: _STR for c in MAP_COLUMNS})
+
+
+def empty_rejections() -> pd.DataFrame:
+    """An empty rejections table with the documented columns and dtypes."""
+    return pd.DataFrame({
+        "path": pd.Series([], dtype=_STR), "line": pd.Series([], dtype="int64"),
+        "field": pd.Series([], dtype=_STR), "value": pd.Series([], dtype=_STR),
+        "reason": pd.Series([], dtype=_STR),
+    })
+
+
+def encode(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Dictionary-encode a string Series: ``(codes, uniques)``, code -1 for missing.
+
+    Vectorised (pyarrow); used so that mappings run over the few distinct values,
+    never over rows.
+    """
+    arr = pa.chunked_array([pa.array(values, type=pa.large_string(), from_pandas=True)]) \
+        if not isinstance(values, pa.ChunkedArray) else values
+    enc = pc.dictionary_encode(arr).combine_chunks()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    if enc.indices.null_count:
+        codes = np.where(enc.indices.is_valid().to_numpy(zero_copy_only=False), codes, -1)
+    return codes.astype(np.int32, copy=False), enc.dictionary.to_pylist()
+
+
+def from_codes(codes: np.ndarray, labels: list, index=None) -> pd.Series:
+    """A ``str`` Series taking ``labels[code]`` (missing where code is -1)."""
+    codes = np.asarray(codes, dtype=np.int32)
+    mask = codes < 0
+    idx = pa.array(np.where(mask, 0, codes), type=pa.int32(), mask=mask if mask.any() else None)
+    dict_arr = pa.DictionaryArray.from_arrays(idx, pa.array(list(labels) or [""], type=pa.large_string()))
+    out = pc.cast(dict_arr, pa.large_string())
+    return pd.Series(pd.array(out, dtype=_STR), index=index)
+
+
+def map_strings(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping)`` for strings, computed over distinct values only."""
+    codes, uniques = encode(values)
+    labels = [mapping.get(u) for u in uniques]
+    known = np.array([lab is not None for lab in labels], dtype=bool)
+    lab_codes = np.where(known, np.arange(len(labels)), -1).astype(np.int32)
+    labels_clean = [lab if lab is not None else "" for lab in labels]
+    new_codes = np.full(len(codes), -1, dtype=np.int32)
+    valid = codes >= 0
+    new_codes[valid] = lab_codes[codes[valid]]
+    return from_codes(new_codes, labels_clean, index=values.index)
+
+
+def _rejections(df: pd.DataFrame, mask: np.ndarray, field: str, reason: str) -> pd.DataFrame:
+    if not mask.any():
+        return empty_rejections()
+    sub = df.loc[mask]
+    line = sub["_line"] if "_line" in sub else sub.get("line", pd.Series(-1, index=sub.index))
+    path = sub["source_file"] if "source_file" in sub else pd.Series("", index=sub.index)
+    return pd.DataFrame({
+        "path": path.astype(_STR).to_numpy(), "line": line.astype("int64").to_numpy(),
+        "field": pd.array([field] * len(sub), dtype=_STR),
+        "value": sub[field].astype(_STR).fillna("").to_numpy(),
+        "reason": pd.array([reason] * len(sub), dtype=_STR),
+    })
+
+
+def harmonise_street(df: pd.DataFrame, category_map: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add ``category`` and ``category_stable`` to street records.
+
+    Parameters
+    ----------
+    df : DataFrame
+        At least ``crime_type`` (str, as published) and ``month`` (datetime64, first
+        day of the month). ``source_file`` and ``_line`` (or ``line``), when present,
+        are used to name rejected rows.
+    category_map : DataFrame, optional
+        From :func:`load_category_map` (the default table if omitted).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The rows with a known crime type, with ``category`` and
+        ``category_stable`` (``str``) inserted after ``crime_type``; and the
+        rejections (``path, line, field, value, reason``) for rows whose crime type
+        is missing or not in the table.
+    """
+    cmap = load_category_map() if category_map is None else category_map
+    codes, uniques = encode(df["crime_type"])
+    month = pd.to_datetime(df["month"]).to_numpy()
+    labels_cat: list[str] = []
+    labels_stable: list[str] = list(STABLE_CATEGORIES)
+    cat_codes = np.full(len(df), -1, dtype=np.int32)
+    stable_codes = np.full(len(df), -1, dtype=np.int32)
+    grouped = {k: g for k, g in cmap.groupby("crime_type", sort=False)}
+    for ui, ctype in enumerate(uniques):
+        grp = grouped.get(ctype)
+        if grp is None:
+            continue
+        rows = np.flatnonzero(codes == ui) if len(grouped) else np.array([], dtype=np.int64)
+        if len(grp) == 1:
+            choice = np.zeros(len(rows), dtype=np.int64)
+        else:
+            starts = pd.to_datetime(grp["first_month"].tolist(), format="%Y-%m").to_numpy()
+            # latest window starting on or before the month; first window before all
+            choice = np.searchsorted(starts, month[rows], side="right") - 1
+            choice = np.clip(choice, 0, len(grp) - 1)
+        for j, (_, r) in enumerate(grp.iterrows()):
+            sel = rows[choice == j]
+            if r["category"] not in labels_cat:
+                labels_cat.append(r["category"])
+            cat_codes[sel] = labels_cat.index(r["category"])
+            stable_codes[sel] = labels_stable.index(r["category_stable"])
+    bad = cat_codes < 0
+    rejections = _rejections(df, bad, "crime_type", "crime type not in police_uk_categories.csv")
+    out = df.loc[~bad] if bad.any() else df.copy()
+    pos = list(out.columns).index("crime_type") + 1
+    out.insert(pos, "category", from_codes(cat_codes[~bad], labels_cat, index=out.index))
+    out.insert(pos + 1, "category_stable", from_codes(stable_codes[~bad], labels_stable, index=out.index))
+    return out, rejections
+
+
+def _lsoa_prefix(name: str) -> str:
+    return re.sub(r"\s+\d{3}[A-Z]$", "", name.strip())
+
+
+def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | None) -> pd.DataFrame:
+    """Add ``district`` (LAD name or ``"unassigned"``) and ``district_method``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Records with ``lsoa_code`` and ``lsoa_name`` (either may be missing; the
+        2010-11 format has neither).
+    lsoa_lookup : DataFrame or None
+        ``lsoa_code, lsoa_name, lad_code, lad_name`` (the ``lsoa_lookup`` table). With
+        ``None`` every record is unassigned.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``district`` and ``district_method`` (``"lsoa_code"``,
+        ``"lsoa_name"`` or ``"none"``). No row is dropped.
+    """
+    out = df.copy()
+    n = len(out)
+    methods = ["lsoa_code", "lsoa_name", "none"]
+    method_codes = np.full(n, 2, dtype=np.int32)
+    dist = pd.Series(np.full(n, np.nan, dtype=object), index=out.index, dtype=_STR) if n else pd.Series([], dtype=_STR)
+    if lsoa_lookup is not None and n:
+        missing = [c for c in ("lsoa_code", "lsoa_name", "lad_name") if c not in lsoa_lookup.columns]
+        if missing:
+            raise SchemaError(f"LSOA lookup lacks columns {missing}", field=", ".join(missing),
+                              expected="lsoa_code, lsoa_name, lad_code, lad_name")
+        by_code = dict(zip(lsoa_lookup["lsoa_code"].astype(str), lsoa_lookup["lad_name"].astype(str)))
+        lads = set(lsoa_lookup["lad_name"].astype(str))
+        by_name = dict(zip(lsoa_lookup["lsoa_name"].astype(str), lsoa_lookup["lad_name"].astype(str)))
+        if "lsoa_code" in out:
+            dist = map_strings(out["lsoa_code"], by_code)
+            method_codes[dist.notna().to_numpy()] = 0
+        if "lsoa_name" in out:
+            codes, uniques = encode(out["lsoa_name"])
+            labels = []
+            for u in uniques:
+                lab = by_name.get(u)
+                if lab is None:
+                    pre = _lsoa_prefix(u)
+                    lab = pre if pre in lads else None
+                labels.append(lab)
+            mapping = dict(zip(uniques, labels))
+            by_nm = map_strings(out["lsoa_name"], {k: v for k, v in mapping.items() if v is not None})
+            use = dist.isna().to_numpy() & by_nm.notna().to_numpy()
+            if use.any():
+                dist = dist.where(~use, by_nm)
+                method_codes[use] = 1
+    out["district"] = dist.fillna(UNASSIGNED).astype(_STR) if n else pd.Series([], dtype=_STR)
+    out["district_method"] = from_codes(method_codes, methods, index=out.index)
+    return out
+
+
+def district_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts of records by month, district method and assigned/unassigned.
+
+    Returns
+    -------
+    DataFrame
+        ``month, district_method, assigned (bool), rows (int64)``.
+    """
+    assigned = df["district"] != UNASSIGNED
+    g = (
+        pd.DataFrame({"month": df["month"], "district_method": df["district_method"], "assigned": assigned})
+        .groupby(["month", "district_method", "assigned"], observed=True).size().rename("rows").reset_index()
+    )
+    g["rows"] = g["rows"].astype("int64")
+    return g.sort_values(["month", "district_method", "assigned"], kind="mergesort").reset_index(drop=True)

@@ -1,0 +1,692 @@
+"""data.police.uk monthly CSVs: street crime, outcomes and stop-and-search.
+
+Formats (header must match exactly, in order; see ``docs/police_uk.md``)
+----------------------------------------------------------------------
+``street`` (current, 12 columns)::
+
+    Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,
+    LSOA name,Crime type,Last outcome category,Context
+
+``street-2010`` (December 2010 to mid 2011 releases, 8 columns, OSGB36 metres)::
+
+    Month,Reported by,Falls within,Easting,Northing,Location,Crime type,Context
+
+``outcomes`` (10 columns)::
+
+    Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,
+    LSOA name,Outcome type
+
+``stop-and-search`` (15 columns)::
+
+    Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,
+    Gender,Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,
+    Object of search,Outcome,Outcome linked to object of search,
+    Removal of more than just outer clothing
+
+``stop-and-search-2014`` (13 columns: the above without the last two). Accepted
+defensively for early releases; not verified against a real published file.
+
+Reading is vectorised: each file is parsed by ``pyarrow.csv`` with every column
+as a string, then validated with array operations (no Python loop over rows).
+Line numbers in errors are exact (header = line 1), also when a file has blank
+lines or quoted line breaks.
+
+The one entry point for the ingest pipeline is :func:`read_police_uk`.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..errors import (
+    EncodingError, PeriodError, SchemaError, UnknownForceError, ValueFormatError,
+)
+from ..harmonise import (
+    REJECTION_COLUMNS, assign_districts, empty_rejections, harmonise_street, map_strings,
+)
+from ..periods import Period, missing_months as _missing_months
+from ..provenance import is_synthetic, sha256_file
+from .archive import (
+    KINDS, MAX_ARCHIVE_BYTES, ByteBudget, PoliceUkFile, check_declared_sizes, discover, read_file_bytes,
+)
+from .textio import MAX_FIELD_CHARS, check_header, decode_utf8
+
+STREET_COLUMNS = [
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+]
+STREET_2010_COLUMNS = [
+    "Month", "Reported by", "Falls within", "Easting", "Northing", "Location", "Crime type", "Context",
+]
+OUTCOMES_COLUMNS = [
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+    "LSOA code", "LSOA name", "Outcome type",
+]
+STOP_SEARCH_COLUMNS = [
+    "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude",
+    "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",
+    "Object of search", "Outcome", "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+]
+STOP_SEARCH_2014_COLUMNS = STOP_SEARCH_COLUMNS[:13]
+
+#: Accepted formats per kind (first = current).
+FORMATS: dict[str, dict[str, list[str]]] = {
+    "street": {"street": STREET_COLUMNS, "street-2010": STREET_2010_COLUMNS},
+    "outcomes": {"outcomes": OUTCOMES_COLUMNS},
+    "stop-and-search": {"stop-and-search": STOP_SEARCH_COLUMNS, "stop-and-search-2014": STOP_SEARCH_2014_COLUMNS},
+}
+
+_INTERNAL = {
+    "Crime ID": "crime_id", "Month": "month_text", "Reported by": "reported_by",
+    "Falls within": "falls_within", "Longitude": "longitude", "Latitude": "latitude",
+    "Easting": "easting", "Northing": "northing", "Location": "location", "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name", "Crime type": "crime_type", "Last outcome category": "last_outcome",
+    "Context": "context", "Outcome type": "outcome_type", "Type": "type", "Date": "date_text",
+    "Part of a policing operation": "part_of_policing_operation",
+    "Policing operation": "policing_operation", "Gender": "gender", "Age range": "age_range",
+    "Self-defined ethnicity": "self_defined_ethnicity",
+    "Officer-defined ethnicity": "officer_defined_ethnicity", "Legislation": "legislation",
+    "Object of search": "object_of_search", "Outcome": "outcome",
+    "Outcome linked to object of search": "outcome_linked_to_object",
+    "Removal of more than just outer clothing": "removal_of_more_than_outer_clothing",
+}
+_FIELD = {v: k for k, v in _INTERNAL.items()}
+
+#: Output columns, in order (docs/CONTRACTS.md).
+STREET_OUT = [
+    "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "easting", "northing",
+    "location", "lsoa_code", "lsoa_name", "crime_type", "category", "category_stable", "last_outcome",
+    "context", "district", "district_method", "source_format", "source_file", "synthetic",
+]
+OUTCOMES_OUT = [
+    "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "location", "lsoa_code",
+    "lsoa_name", "outcome_type", "district", "source_file", "synthetic",
+]
+STOP_SEARCH_OUT = [
+    "type", "datetime", "month", "part_of_policing_operation", "policing_operation", "latitude", "longitude",
+    "gender", "age_range", "self_defined_ethnicity", "self_defined_group", "officer_defined_ethnicity",
+    "legislation", "object_of_search", "outcome", "outcome_linked_to_object",
+    "removal_of_more_than_outer_clothing", "force", "source_file", "synthetic",
+]
+TABLE_NAMES = {"street": "street", "outcomes": "outcomes", "stop-and-search": "stop_search"}
+
+#: The 18 census 2011 categories as police.uk writes them, and their group.
+SELF_DEFINED_GROUPS: dict[str, str] = {
+    "White - English/Welsh/Scottish/Northern Irish/British": "White",
+    "White - Irish": "White",
+    "White - Gypsy or Irish Traveller": "White",
+    "White - Any other White background": "White",
+    "Mixed/Multiple ethnic groups - White and Black Caribbean": "Mixed",
+    "Mixed/Multiple ethnic groups - White and Black African": "Mixed",
+    "Mixed/Multiple ethnic groups - White and Asian": "Mixed",
+    "Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background": "Mixed",
+    "Asian/Asian British - Indian": "Asian",
+    "Asian/Asian British - Pakistani": "Asian",
+    "Asian/Asian British - Bangladeshi": "Asian",
+    "Asian/Asian British - Chinese": "Asian",
+    "Asian/Asian British - Any other Asian background": "Asian",
+    "Black/African/Caribbean/Black British - African": "Black",
+    "Black/African/Caribbean/Black British - Caribbean": "Black",
+    "Black/African/Caribbean/Black British - Any other Black/African/Caribbean background": "Black",
+    "Other ethnic group - Arab": "Other",
+    "Other ethnic group - Any other ethnic group": "Other",
+    "Other ethnic group - Not stated": "Not stated",
+}
+#: Group prefixes (text before " - "), for sub-categories outside the 18 (e.g. 2021 wording).
+_GROUP_PREFIXES = {
+    "White": "White", "Mixed/Multiple ethnic groups": "Mixed", "Asian/Asian British": "Asian",
+    "Asian/Asian British/Asian Welsh": "Asian", "Black/African/Caribbean/Black British": "Black",
+    "Black/Black British/Black Welsh/Caribbean or African": "Black", "Other ethnic group": "Other",
+}
+
+_FORCE_ALIASES = {
+    "metropolitan police service": "metropolitan", "metropolitan police": "metropolitan",
+    "metropolitan": "metropolitan", "london, city of": "city-of-london", "city of london": "city-of-london",
+    "city of london police": "city-of-london", "british transport police": "btp",
+    "police service of northern ireland": "northern-ireland", "northern ireland": "northern-ireland",
+}
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+_FLOAT_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def force_slug(name: str) -> str:
+    """police.uk slug of a force: ``"West Midlands"`` / ``"West Midlands Police"`` -> ``"west-midlands"``.
+
+    Also normalises ``Falls within`` values (``"Avon and Somerset Constabulary"`` ->
+    ``"avon-and-somerset"``). A slug is returned unchanged.
+    """
+    n = str(name).strip().lower()
+    if n in _FORCE_ALIASES:
+        return _FORCE_ALIASES[n]
+    n = n.replace("&", " and ")
+    n = re.sub(r"\b(police service|constabulary|police)\b", " ", n)
+    slug = re.sub(r"[^a-z0-9]+", "-", n).strip("-")
+    return _FORCE_ALIASES.get(slug.replace("-", " "), slug)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _record_start_lines(text: str) -> np.ndarray:
+    """1-based start line of every non-empty CSV record after the header."""
+    reader = csv.reader(io.StringIO(text))
+    starts: list[int] = []
+    prev_end = 0
+    for i, row in enumerate(reader):
+        start = prev_end + 1
+        prev_end = reader.line_num
+        if i == 0:
+            continue
+        if row:
+            starts.append(start)
+    return np.asarray(starts, dtype=np.int64)
+
+
+def _first_bad_field_count(text: str, ncols: int) -> tuple[int | None, int]:
+    reader = csv.reader(io.StringIO(text))
+    prev_end = 0
+    for i, row in enumerate(reader):
+        start = prev_end + 1
+        prev_end = reader.line_num
+        if i and row and len(row) != ncols:
+            return start, len(row)
+    return None, 0
+
+
+def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple[str, pa.Table, np.ndarray]:
+    """Parse one police.uk CSV held in memory.
+
+    Parameters
+    ----------
+    data : bytes
+        Decompressed file content.
+    display : str
+        Name used in error messages.
+    formats : dict
+        Format name -> exact header; the header picks the format.
+
+    Returns
+    -------
+    (str, pyarrow.Table, numpy.ndarray)
+        The format name; every column as string with internal snake_case names
+        (empty cells are null); and the 1-based line number of each row.
+
+    Raises
+    ------
+    SchemaError, EncodingError, ValueFormatError
+    """
+    if not data.strip():
+        first_fmt = next(iter(formats.values()))
+        raise SchemaError("file is empty", path=display, row=1, expected=f"a header {first_fmt}")
+    nl = data.find(b"\n")
+    first_raw = data if nl < 0 else data[:nl]
+    try:
+        first = first_raw.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError:
+        decode_utf8(data, display)
+        raise
+    header = [h.strip() for h in next(csv.reader([first]))]
+    fmt = next((name for name, cols in formats.items() if header == cols), None)
+    if fmt is None:
+        # report against the closest format
+        best = max(formats.items(), key=lambda kv: len(set(kv[1]) & set(header)))
+        try:
+            check_header(header, best[1], display, raw_line=first)
+        except SchemaError as exc:
+            others = [n for n in formats if n != best[0]]
+            if others:
+                exc.expected = (exc.expected or "") + f"; or the {', '.join(others)} format"
+                exc.args = (exc._render(),)
+            raise
+    cols = formats[fmt]
+    names = [_INTERNAL[c] for c in cols]
+    read_opts = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24)
+    conv_opts = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+        null_values=[""], quoted_strings_can_be_null=True,
+    )
+    table = None
+    for newlines_in_values in (False, True):
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(data), read_options=read_opts,
+                parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+                convert_options=conv_opts,
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "UTF8" in msg or "utf8" in msg.lower():
+                decode_utf8(data, display)
+                raise EncodingError("invalid UTF-8 data", path=display, expected="UTF-8 text") from None
+            text = decode_utf8(data, display)
+            line, got = _first_bad_field_count(text, len(cols))
+            if line is not None:
+                raise SchemaError(f"row has {got} fields", path=display, row=line,
+                                  expected=f"{len(cols)} comma-separated fields") from None
+            if newlines_in_values:
+                raise SchemaError(f"malformed CSV ({msg.strip()[:200]})", path=display,
+                                  expected=f"{len(cols)} comma-separated fields") from None
+    assert table is not None
+    n = table.num_rows
+    lines_total = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines_total - 1 == n:
+        lines = np.arange(2, n + 2, dtype=np.int64)
+    else:  # blank lines or quoted line breaks: count exactly
+        lines = _record_start_lines(decode_utf8(data, display))
+        if len(lines) != n:  # pragma: no cover - defensive
+            raise SchemaError("could not align rows with lines", path=display)
+    for name in names:
+        col = table.column(name)
+        if n and col.null_count < n:
+            mx = pc.max(pc.binary_length(col)).as_py() or 0
+            if mx > MAX_FIELD_CHARS:
+                lengths = pc.utf8_length(col)
+                too = pc.fill_null(pc.greater(lengths, MAX_FIELD_CHARS), False)
+                if pc.any(too).as_py():
+                    i = pc.index(too, True).as_py()
+                    raise ValueFormatError(
+                        f"field longer than {MAX_FIELD_CHARS} characters", path=display, row=int(lines[i]),
+                        field=_FIELD[name], expected="a short text value",
+                    )
+    return fmt, table, lines
+
+
+def _first_true(mask) -> int:
+    return pc.index(pc.fill_null(mask, True), True).as_py()
+
+
+def _check_month_column(table: pa.Table, month: str, display: str, lines: np.ndarray) -> None:
+    col = table.column("month_text")
+    ok = pc.fill_null(pc.equal(col, month), False)
+    if table.num_rows and not pc.all(ok).as_py():
+        i = _first_true(pc.invert(ok))
+        value = col[i].as_py()
+        if value is not None and re.match(_MONTH_RE, value.strip()):
+            raise PeriodError(f"month {value!r} in a file for {month}", path=display, row=int(lines[i]),
+                              field="Month", expected=f"{month} (the month in the file name)")
+        raise ValueFormatError(f"{value!r} is not a month", path=display, row=int(lines[i]),
+                               field="Month", expected=f"YYYY-MM, here {month}")
+
+
+def _check_force_column(table: pa.Table, slug: str, display: str, lines: np.ndarray) -> None:
+    col = table.column("falls_within")
+    for value in pc.unique(col).to_pylist():
+        if value is None or force_slug(value) != slug:
+            mask = pc.is_null(col) if value is None else pc.equal(col, value)
+            i = _first_true(mask)
+            raise UnknownForceError(
+                f"record of force {value!r} in a file of {slug!r}", path=display, row=int(lines[i]),
+                field="Falls within", expected=f"the force {slug!r}",
+            )
+
+
+def _to_float(table: pa.Table, name: str, display: str, lines: np.ndarray,
+              lo: float | None = None, hi: float | None = None) -> pa.ChunkedArray:
+    col = table.column(name)
+    try:
+        out = pc.cast(pc.utf8_trim_whitespace(col), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        bad = pc.invert(pc.fill_null(pc.match_substring_regex(col, _FLOAT_RE), True))
+        i = _first_true(bad)
+        raise ValueFormatError(f"{col[i].as_py()!r} is not a number", path=display, row=int(lines[i]),
+                               field=_FIELD[name], expected="a decimal number or empty") from None
+    if lo is not None and out.null_count < len(out):
+        outside = pc.fill_null(pc.or_(pc.less(out, lo), pc.greater(out, hi)), False)
+        if pc.any(outside).as_py():
+            i = _first_true(outside)
+            raise ValueFormatError(f"{col[i].as_py()!r} is out of range", path=display, row=int(lines[i]),
+                                   field=_FIELD[name], expected=f"a value in [{lo}, {hi}]")
+    return out
+
+
+def _const_dict(value: str, n: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.large_string()))
+
+
+def _column_or_null(table: pa.Table, name: str, typ=pa.string()):
+    if name in table.column_names:
+        return table.column(name)
+    return pa.nulls(table.num_rows, typ)
+
+
+def _street_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool) -> pa.Table:
+    d = f.display
+    _check_month_column(table, f.month, d, lines)
+    _check_force_column(table, slug, d, lines)
+    n = table.num_rows
+    if fmt == "street":
+        lon = _to_float(table, "longitude", d, lines, -180, 180)
+        lat = _to_float(table, "latitude", d, lines, -90, 90)
+        east = north = pa.nulls(n, pa.float64())
+    else:
+        lon = lat = pa.nulls(n, pa.float64())
+        east = _to_float(table, "easting", d, lines, -1e6, 1e7)
+        north = _to_float(table, "northing", d, lines, -1e6, 1e7)
+    return pa.table({
+        "crime_id": _column_or_null(table, "crime_id"),
+        "month": pa.array(np.full(n, np.datetime64(f.month + "-01", "ns"))),
+        "reported_by": table.column("reported_by"),
+        "falls_within": table.column("falls_within"),
+        "longitude": lon, "latitude": lat, "easting": east, "northing": north,
+        "location": table.column("location"),
+        "lsoa_code": _column_or_null(table, "lsoa_code"),
+        "lsoa_name": _column_or_null(table, "lsoa_name"),
+        "crime_type": table.column("crime_type"),
+        "last_outcome": _column_or_null(table, "last_outcome"),
+        "context": table.column("context"),
+        "source_format": _const_dict(fmt, n),
+        "source_file": _const_dict(d, n),
+        "synthetic": pa.array(np.full(n, synthetic)),
+        "_line": pa.array(lines),
+    })
+
+
+def _outcomes_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool) -> pa.Table:
+    d = f.display
+    _check_month_column(table, f.month, d, lines)
+    _check_force_column(table, slug, d, lines)
+    n = table.num_rows
+    return pa.table({
+        "crime_id": table.column("crime_id"),
+        "month": pa.array(np.full(n, np.datetime64(f.month + "-01", "ns"))),
+        "reported_by": table.column("reported_by"),
+        "falls_within": table.column("falls_within"),
+        "longitude": _to_float(table, "longitude", d, lines, -180, 180),
+        "latitude": _to_float(table, "latitude", d, lines, -90, 90),
+        "location": table.column("location"),
+        "lsoa_code": table.column("lsoa_code"),
+        "lsoa_name": table.column("lsoa_name"),
+        "outcome_type": table.column("outcome_type"),
+        "source_file": _const_dict(d, n),
+        "synthetic": pa.array(np.full(n, synthetic)),
+        "_line": pa.array(lines),
+    })
+
+
+def _stop_search_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool) -> pa.Table:
+    d = f.display
+    n = table.num_rows
+    cols = {name: _column_or_null(table, name) for name in (
+        "type", "date_text", "part_of_policing_operation", "policing_operation", "gender", "age_range",
+        "self_defined_ethnicity", "officer_defined_ethnicity", "legislation", "object_of_search", "outcome",
+        "outcome_linked_to_object", "removal_of_more_than_outer_clothing")}
+    cols["latitude"] = _to_float(table, "latitude", d, lines, -90, 90)
+    cols["longitude"] = _to_float(table, "longitude", d, lines, -180, 180)
+    cols["month"] = pa.array(np.full(n, np.datetime64(f.month + "-01", "ns")))
+    cols["file_month"] = _const_dict(f.month, n)
+    cols["source_file"] = _const_dict(d, n)
+    cols["synthetic"] = pa.array(np.full(n, synthetic))
+    cols["_line"] = pa.array(lines)
+    return pa.table(cols)
+
+
+_BUILDERS = {"street": _street_table, "outcomes": _outcomes_table, "stop-and-search": _stop_search_table}
+
+
+def _to_pandas(tables: list[pa.Table]) -> pd.DataFrame:
+    t = pa.concat_tables(tables)
+    cols = {}
+    for name in t.column_names:
+        col = t.column(name)
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, pa.large_string())
+        cols[name] = col
+    t = pa.table(cols)
+    df = t.to_pandas(types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get, self_destruct=True)
+    return df
+
+
+# --------------------------------------------------------------------------- post-processing
+
+
+def _parse_bool(df: pd.DataFrame, name: str, rej: list) -> pd.Series:
+    s = df[name]
+    lowered = s.str.strip().str.lower()
+    out = pd.Series(pd.array([pd.NA] * len(s), dtype="boolean"), index=s.index)
+    out[lowered == "true"] = True
+    out[lowered == "false"] = False
+    bad = s.notna() & ~lowered.isin(["true", "false"])
+    if bad.any():
+        i = bad.idxmax()
+        raise ValueFormatError(f"{s[i]!r} is not True/False", path=df.at[i, "source_file"],
+                               row=int(df.at[i, "_line"]), field=_FIELD[name], expected="True, False or empty")
+    return out
+
+
+def _finish_stop_search(df: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rej: list[pd.DataFrame] = []
+    text = df["date_text"]
+    if text.isna().any():
+        i = text.isna().idxmax()
+        raise ValueFormatError("missing date", path=df.at[i, "source_file"], row=int(df.at[i, "_line"]),
+                               field="Date", expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00")
+    has_tz = text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
+    dt = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    if has_tz.any():
+        aware = pd.to_datetime(text[has_tz], format="ISO8601", utc=True, errors="coerce")
+        dt[has_tz] = aware.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
+    if (~has_tz).any():
+        dt[~has_tz] = pd.to_datetime(text[~has_tz], format="ISO8601", errors="coerce").astype("datetime64[ns]")
+    if dt.isna().any():
+        i = dt.isna().idxmax()
+        raise ValueFormatError(f"{text[i]!r} is not a date-time", path=df.at[i, "source_file"],
+                               row=int(df.at[i, "_line"]), field="Date",
+                               expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00")
+    df = df.assign(datetime=dt)
+    # self-defined ethnicity -> group
+    group = map_strings(df["self_defined_ethnicity"], SELF_DEFINED_GROUPS)
+    need = group.isna() & df["self_defined_ethnicity"].notna()
+    if need.any():
+        prefix = df.loc[need, "self_defined_ethnicity"].str.split(" - ", n=1).str[0].str.strip()
+        group[need] = prefix.map(_GROUP_PREFIXES)
+    group[df["self_defined_ethnicity"].isna()] = "Not stated"
+    unknown = group.isna().to_numpy()
+    if unknown.any():
+        rej.append(_rej(df, unknown, "self_defined_ethnicity", "Self-defined ethnicity",
+                        "not one of the census ethnic categories"))
+    df = df.assign(self_defined_group=group)
+    outside = (df["datetime"].dt.to_period("M").astype(str) != df["file_month"]).to_numpy() & ~unknown
+    if outside.any():
+        rej.append(_rej(df, outside, "date_text", "Date", "date outside the month of the file"))
+    keep = ~(unknown | outside)
+    df = df.loc[keep]
+    out = df.assign(
+        part_of_policing_operation=_parse_bool(df, "part_of_policing_operation", rej),
+        outcome_linked_to_object=_parse_bool(df, "outcome_linked_to_object", rej),
+        removal_of_more_than_outer_clothing=_parse_bool(df, "removal_of_more_than_outer_clothing", rej),
+        force=pd.Series(force, index=df.index, dtype=_STR),
+    )
+    return out, (pd.concat(rej, ignore_index=True) if rej else empty_rejections())
+
+
+def _rej(df: pd.DataFrame, mask: np.ndarray, col: str, field_name: str, reason: str) -> pd.DataFrame:
+    sub = df.loc[mask]
+    return pd.DataFrame({
+        "path": sub["source_file"].astype(_STR).to_numpy(), "line": sub["_line"].astype("int64").to_numpy(),
+        "field": pd.array([field_name] * len(sub), dtype=_STR),
+        "value": sub[col].astype(_STR).fillna("").to_numpy(),
+        "reason": pd.array([reason] * len(sub), dtype=_STR),
+    })
+
+
+def _empty_table(columns: list[str]) -> pd.DataFrame:
+    floats = {"longitude", "latitude", "easting", "northing"}
+    data = {}
+    for c in columns:
+        if c in floats:
+            data[c] = pd.Series([], dtype="float64")
+        elif c in ("month", "datetime"):
+            data[c] = pd.Series([], dtype="datetime64[ns]")
+        elif c == "synthetic":
+            data[c] = pd.Series([], dtype="bool")
+        elif c in ("part_of_policing_operation", "outcome_linked_to_object", "removal_of_more_than_outer_clothing"):
+            data[c] = pd.Series([], dtype="boolean")
+        else:
+            data[c] = pd.Series([], dtype=_STR)
+    return pd.DataFrame(data)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+@dataclass
+class PoliceUkResult:
+    """What :func:`read_police_uk` returns.
+
+    Attributes
+    ----------
+    tables : dict of str -> DataFrame
+        ``"street"``, ``"outcomes"``, ``"stop_search"`` (docs/CONTRACTS.md), one per
+        kind read (an empty table with the right columns when no file was found).
+    rejections : DataFrame
+        ``path, line, field, value, reason``: rows dropped (unknown crime type,
+        unknown ethnicity, stop-search date outside its file's month).
+    files : list of dict
+        Every file read: ``path, member, kind, format, month, rows_read, size,
+        sha256, synthetic`` (for zip members, size and sha256 are of the member's
+        bytes, and ``archive_sha256`` is the zip's).
+    missing_months : dict of kind -> list of "YYYY-MM"
+        Months in the configured range (or, without one, between the first and
+        last file) with no file. Reported, never filled.
+    out_of_range : list of dict
+        Files whose month lies outside *months*: not read, listed here.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    rejections: pd.DataFrame
+    files: list[dict] = field(default_factory=list)
+    missing_months: dict[str, list[str]] = field(default_factory=dict)
+    out_of_range: list[dict] = field(default_factory=list)
+
+    def rejection_counts(self) -> dict[str, int]:
+        """Rejected rows by reason."""
+        return {str(k): int(v) for k, v in self.rejections["reason"].value_counts().sort_index().items()}
+
+
+def _file_hash(f: PoliceUkFile, data: bytes, zip_hashes: dict) -> dict:
+    if f.member is None:
+        if f.path.name.lower().endswith(".gz"):
+            return {"size": f.path.stat().st_size, "sha256": sha256_file(f.path)}
+        return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if f.path not in zip_hashes:
+        zip_hashes[f.path] = sha256_file(f.path)
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "archive_sha256": zip_hashes[f.path]}
+
+
+def read_police_uk(
+    source: str | Path | Sequence[str | Path],
+    *,
+    force: str,
+    months: Period | None = None,
+    lsoa_lookup: pd.DataFrame | None = None,
+    kinds: Sequence[str] = KINDS,
+    max_uncompressed_bytes: int = MAX_ARCHIVE_BYTES,
+) -> PoliceUkResult:
+    """Read, validate and harmonise a force's data.police.uk monthly files.
+
+    Parameters
+    ----------
+    source : path or list of paths
+        A folder laid out as the archive unzips (``YYYY-MM/YYYY-MM-<force>-<kind>.csv``,
+        searched recursively, ``.csv.gz`` and ``.zip`` inside accepted), one CSV,
+        or an archive ``.zip`` (read in place, never extracted).
+    force : str
+        Force name (``"West Midlands"``, ``"West Midlands Police"``) or police.uk slug
+        (``"west-midlands"``). Only this force's files are read.
+    months : Period, optional
+        Months expected. Files outside are listed in ``out_of_range`` and not read;
+        months inside with no file are listed in ``missing_months``.
+    lsoa_lookup : DataFrame, optional
+        ``lsoa_code, lsoa_name, lad_code, lad_name``; without it every record's
+        district is ``"unassigned"``.
+    kinds : sequence of str
+        Any of ``"street"``, ``"outcomes"``, ``"stop-and-search"``.
+    max_uncompressed_bytes : int
+        Largest total uncompressed size read from one zip archive (zip-bomb guard).
+
+    Returns
+    -------
+    PoliceUkResult
+
+    Raises
+    ------
+    SchemaError, EncodingError, ValueFormatError, PeriodError, UnknownForceError,
+    DuplicatePeriodError, ArchiveError
+        For a file the run cannot use; each names the file and line or field.
+    """
+    slug = force_slug(force)
+    kinds = tuple(kinds)
+    files = discover(source, force_slug=slug, kinds=kinds)
+    wanted = {str(m) for m in months.months} if months is not None else None
+    out_of_range: list[dict] = []
+    to_read: list[PoliceUkFile] = []
+    for f in files:
+        if wanted is not None and f.month not in wanted:
+            out_of_range.append({"path": str(f.path), "member": f.member, "kind": f.kind, "month": f.month,
+                                 "reason": f"month outside {months.label}"})
+        else:
+            to_read.append(f)
+    check_declared_sizes(to_read, max_uncompressed_bytes)
+    budgets: dict[Path, ByteBudget] = {}
+    parts: dict[str, list[pa.Table]] = {k: [] for k in kinds}
+    records: list[dict] = []
+    zip_hashes: dict = {}
+    for f in to_read:
+        budget = None
+        if f.member is not None:
+            budget = budgets.setdefault(f.path, ByteBudget(max_uncompressed_bytes))
+        data = read_file_bytes(f, budget)
+        synthetic = bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+        fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind])
+        parts[f.kind].append(_BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic))
+        records.append({"path": str(f.path), "member": f.member, "kind": f.kind, "format": fmt,
+                        "month": f.month, "rows_read": int(table.num_rows), "synthetic": synthetic,
+                        **_file_hash(f, data, zip_hashes)})
+        del data, table
+    tables: dict[str, pd.DataFrame] = {}
+    rejections = [empty_rejections()]
+    for kind in kinds:
+        out_cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop-and-search": STOP_SEARCH_OUT}[kind]
+        if not parts[kind]:
+            tables[TABLE_NAMES[kind]] = _empty_table(out_cols)
+            continue
+        df = _to_pandas(parts[kind])
+        parts[kind] = []
+        if kind == "street":
+            df, rej = harmonise_street(df)
+            rejections.append(rej)
+            df = assign_districts(df, lsoa_lookup)
+        elif kind == "outcomes":
+            df = assign_districts(df, lsoa_lookup)
+        else:
+            df, rej = _finish_stop_search(df, force)
+            rejections.append(rej)
+        tables[TABLE_NAMES[kind]] = df[out_cols].reset_index(drop=True)
+    rej_all = pd.concat([r for r in rejections if len(r)] or [empty_rejections()], ignore_index=True)
+    rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
+    missing: dict[str, list[str]] = {}
+    for kind in kinds:
+        seen = sorted({f.month for f in to_read if f.kind == kind})
+        if months is not None:
+            expected = months.months
+        elif seen:
+            expected = pd.period_range(seen[0], seen[-1], freq="M")
+        else:
+            expected = pd.PeriodIndex([], freq="M")
+        missing[kind] = _missing_months(seen, expected)
+    return PoliceUkResult(tables=tables, rejections=rej_all, files=records,
+                          missing_months=missing, out_of_range=out_of_range)
