@@ -1,0 +1,370 @@
+"""Series per measure and geography, from the processed tables.
+
+Each measure (burglary of homes, robbery, total crime ...) is defined once per
+source in ``data/raw/targets/measures.csv``: ONS offence groups, Home Office CSP
+offence codes, police.uk categories. The functions here turn the processed tables
+into one tidy layout::
+
+    measure_id, geography, period_start, period_end, value, source, proxy,
+    proxy_note, note
+
+* ``period_start`` / ``period_end``: inclusive dates of the window the value counts
+  (a 12-month rolling year for ONS, a financial quarter for CSP, a month for
+  police.uk).
+* ``value``: offences recorded in the window (float; NaN = missing, never 0 for
+  missing).
+* ``proxy``: True when the series only approximates the plan's measure; the note
+  says how.
+
+ONS file quirks handled here (see :func:`ons_zero_flags`): an offence group that
+has not started or has stopped is published as 0 (e.g. "Residential burglary" is 0
+before June 2017, "Domestic burglary" is 0 from March 2018). Such zeros are
+treated as *not published*, not as real zeros, and are reported in ``note``.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError, UnknownCategoryError
+from .periods import Period
+
+TIDY_COLUMNS = ["measure_id", "geography", "period_start", "period_end", "value", "source", "proxy",
+                "proxy_note", "note"]
+
+#: A zero in a force's series of an offence group whose typical (median non-zero)
+#: count is at least this is implausible as a real count (Poisson P(0 | 10) < 5e-5)
+#: and is treated as "not published".
+IMPLAUSIBLE_ZERO_MIN_TYPICAL = 10
+
+
+def split_list(value: Any) -> list[str]:
+    """Split a ``;``-separated field of the measures table (empty/NaN -> [])."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return []
+    return [p.strip() for p in str(value).split(";") if p.strip()]
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return False
+    return str(value).strip().lower() in {"true", "1", "yes", "y"}
+
+
+def _text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def measure_row(measures: pd.DataFrame, measure_id: str) -> Mapping[str, Any]:
+    """The row of the measures table for *measure_id*.
+
+    Raises
+    ------
+    UnknownCategoryError
+        If the measure is not in the table.
+    """
+    hit = measures[measures["measure_id"] == measure_id]
+    if hit.empty:
+        raise UnknownCategoryError(f"measure {measure_id!r} is not in the measures table",
+                                   field="measure_id", expected="an id from data/raw/targets/measures.csv")
+    return hit.iloc[0].to_dict()
+
+
+def _empty() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "str") for c in TIDY_COLUMNS})
+    out["period_start"] = pd.Series(dtype="datetime64[ns]")
+    out["period_end"] = pd.Series(dtype="datetime64[ns]")
+    out["proxy"] = pd.Series(dtype=bool)
+    return out
+
+
+def _require(df: pd.DataFrame, cols, table: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError(f"processed table {table!r} lacks columns {missing}", field=missing[0],
+                          expected=f"columns {list(cols)}")
+
+
+# --------------------------------------------------------------------------- ONS
+
+
+def ons_zero_flags(ons_df: pd.DataFrame) -> pd.DataFrame:
+    """Classify every ONS row: real value, or a zero that is not a real count.
+
+    Returns *ons_df* with a ``zero_kind`` column: ``""`` (a value to use),
+    ``"not published"`` (a zero in a leading or trailing run of zeros of a force's
+    offence-group series whose typical count is >= :data:`IMPLAUSIBLE_ZERO_MIN_TYPICAL`:
+    the group had not started or had stopped) or ``"implausible zero"`` (such a zero
+    between non-zero values: treated as missing).
+    """
+    _require(ons_df, ["force", "offence", "period_end", "count"], "ons_pfa")
+    df = ons_df.sort_values(["force", "offence", "period_end"], kind="mergesort").copy()
+    kinds = np.array([""] * len(df), dtype=object)
+    pos = 0
+    for _, g in df.groupby(["force", "offence"], sort=False):
+        c = g["count"].to_numpy()
+        n = len(c)
+        nz = c[c != 0]
+        typical = float(np.median(np.abs(nz))) if len(nz) else 0.0
+        if typical >= IMPLAUSIBLE_ZERO_MIN_TYPICAL:
+            zero = c == 0
+            nzi = np.flatnonzero(~zero)
+            first, last = (nzi[0], nzi[-1]) if len(nzi) else (n, -1)
+            for i in np.flatnonzero(zero):
+                kinds[pos + i] = "not published" if (i < first or i > last) else "implausible zero"
+        pos += n
+    df["zero_kind"] = kinds
+    return df
+
+
+def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: str) -> pd.DataFrame:
+    """12-months-ending totals of a measure for one force, per ONS period end.
+
+    The value is the sum of the measure's ONS offence groups (``ons_offences``).
+    For each period:
+
+    * a group outside the force's published run of that group (before it starts,
+      after it stops, including the ONS file's zero placeholders) is left out and
+      named in ``note`` (the definition changes, e.g. domestic -> residential
+      burglary);
+    * a group inside its run but absent (no row, or an implausible zero) makes the
+      value NaN (a gap, not zero), named in ``note``;
+    * a negative published count (fraud adjustment in 2013) is kept and noted.
+
+    Parameters
+    ----------
+    ons_df : DataFrame
+        Processed ``ons_pfa`` table (any number of forces).
+    measure : mapping
+        A row of the measures table.
+    force : str
+        PFA name as in the file.
+
+    Returns
+    -------
+    DataFrame
+        :data:`TIDY_COLUMNS`; ``geography`` = *force*, ``source = "ONS PFA"``,
+        ``period_start`` = the day after the period end one year earlier.
+    """
+    groups = split_list(measure.get("ons_offences"))
+    if not groups:
+        return _empty()
+    flagged = ons_zero_flags(ons_df[(ons_df["force"] == force) & ons_df["offence"].isin(groups)])
+    periods = sorted(ons_df.loc[ons_df["force"] == force, "period_end"].unique())
+    usable = flagged[flagged["zero_kind"] == ""]
+    spans = usable.groupby("offence")["period_end"].agg(["min", "max"])
+    vals = flagged.set_index(["offence", "period_end"])
+    rows = []
+    for pe in periods:
+        pe = pd.Timestamp(pe)
+        total = 0.0
+        notes: list[str] = []
+        gap = False
+        used = 0
+        for grp in groups:
+            if grp not in spans.index or pe < spans.at[grp, "min"] or pe > spans.at[grp, "max"]:
+                notes.append(f"{grp} not published for this period")
+                continue
+            key = (grp, pe)
+            if key not in vals.index:
+                notes.append(f"{grp} missing (gap)")
+                gap = True
+                continue
+            r = vals.loc[key]
+            if r["zero_kind"]:
+                notes.append(f"{grp} published as 0 inside its run: treated as missing")
+                gap = True
+                continue
+            cnt = float(r["count"])
+            if cnt < 0:
+                notes.append(f"{grp} negative as published ({int(cnt)})")
+            total += cnt
+            used += 1
+        if used == 0 and not gap:
+            continue  # none of the measure's groups exist for this period
+        rows.append({"period_end": pe, "value": np.nan if gap else total, "note": "; ".join(notes)})
+    if not rows:
+        return _empty()
+    out = pd.DataFrame(rows)
+    # month end one year earlier + 1 day (leap-year safe)
+    out["period_start"] = (out["period_end"] - pd.offsets.MonthEnd(12)) + pd.Timedelta(days=1)
+    return _finish(out, measure, force, "ONS PFA", _truthy(measure.get("proxy")), _text(measure.get("proxy_note")))
+
+
+def _finish(out: pd.DataFrame, measure, geography: str, source: str, proxy: bool, proxy_note: str) -> pd.DataFrame:
+    out = out.assign(
+        measure_id=str(measure.get("measure_id")), geography=geography, source=source,
+        proxy=bool(proxy), proxy_note=proxy_note,
+    )
+    if "note" not in out:
+        out["note"] = ""
+    out["value"] = out["value"].astype("float64")
+    for c in ("measure_id", "geography", "source", "proxy_note", "note"):
+        out[c] = out[c].fillna("").astype("str")
+    return out[TIDY_COLUMNS].sort_values("period_end", kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- CSP
+
+
+def _district_match(names: pd.Series, district: str) -> pd.Series:
+    d = district.strip().lower()
+    n = names.astype("str").str.strip().str.lower()
+    return (n == d) | n.str.startswith(d + " ") | n.str.startswith(d + ",")
+
+
+def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: list[str]) -> pd.DataFrame:
+    """Financial-quarter counts of a measure per district from Home Office CSP data.
+
+    A district is matched to a CSP by name (``csp_name`` equal to the district, or
+    starting with it). A quarter with no CSP rows at all for the district is a gap
+    (NaN, noted); a quarter with rows but none for the measure's offence codes is 0
+    with a note (the publisher omits empty codes).
+
+    Returns
+    -------
+    DataFrame
+        :data:`TIDY_COLUMNS` with ``source = "Home Office CSP"``.
+    """
+    codes = split_list(measure.get("csp_offence_codes"))
+    if not codes or csp_df is None or csp_df.empty:
+        return _empty()
+    _require(csp_df, ["quarter_end", "csp_name", "offence_code", "count"], "csp")
+    quarters = sorted(pd.to_datetime(csp_df["quarter_end"]).unique())
+    frames = []
+    note_extra = _text(measure.get("csp_note"))
+    for district in districts:
+        sub = csp_df[_district_match(csp_df["csp_name"], district)]
+        if sub.empty:
+            continue
+        present = set(pd.to_datetime(sub["quarter_end"]))
+        hit = sub[sub["offence_code"].astype("str").isin(codes)]
+        sums = hit.groupby(pd.to_datetime(hit["quarter_end"]))["count"].sum()
+        rows = []
+        for q in quarters:
+            q = pd.Timestamp(q)
+            if q not in present:
+                rows.append({"period_end": q, "value": np.nan, "note": "quarter missing for this CSP (gap)"})
+            elif q in sums.index:
+                rows.append({"period_end": q, "value": float(sums[q]), "note": ""})
+            else:
+                rows.append({"period_end": q, "value": 0.0, "note": "no rows for the measure's codes in a published quarter: 0"})
+        out = pd.DataFrame(rows)
+        out["period_start"] = out["period_end"] - pd.offsets.MonthEnd(3) + pd.Timedelta(days=1)
+        frames.append(_finish(out, measure, district, "Home Office CSP", _truthy(measure.get("proxy")),
+                              "; ".join(x for x in (_text(measure.get("proxy_note")), note_extra) if x)))
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+# --------------------------------------------------------------------------- police.uk
+
+
+def police_uk_monthly(
+    street_df: pd.DataFrame,
+    measure: Mapping[str, Any],
+    districts: list[str],
+    *,
+    months: Period | None = None,
+) -> pd.DataFrame:
+    """Monthly counts of a measure per district from police.uk street-level crime.
+
+    Always labelled a proxy: police.uk categories are not the Home Office counting
+    rules' offence groups, locations are anonymised to map points, and records are
+    revised. Categories come from ``police_uk_categories`` (harmonised
+    ``category``), or, when ``police_uk_stable`` is true, from the six
+    2010-11 categories (``category_stable``), which are the only ones that span
+    2010-2016.
+
+    Months in *months* (default: the range of months present in *street_df*) with
+    no rows at all are gaps (NaN, noted); a month with rows but none in the
+    measure's categories is 0.
+    """
+    cats = split_list(measure.get("police_uk_categories"))
+    if not cats or street_df is None or street_df.empty:
+        return _empty()
+    stable = _truthy(measure.get("police_uk_stable"))
+    col = "category_stable" if stable else "category"
+    _require(street_df, ["month", col, "district"], "street")
+    month = pd.to_datetime(street_df["month"]).dt.to_period("M")
+    expected = months.months if months is not None else pd.period_range(month.min(), month.max(), freq="M")
+    present = set(month)
+    hit = street_df[street_df[col].astype("str").isin(cats)]
+    hit_month = month[hit.index]
+    note_bits = ["police.uk proxy: street-level categories, not Home Office offence groups"]
+    for extra in (_text(measure.get("police_uk_note")), _text(measure.get("proxy_note"))):
+        if extra:
+            note_bits.append(extra)
+    frames = []
+    for district in districts:
+        in_d = hit["district"].astype("str") == district
+        counts = hit_month[in_d].value_counts()
+        rows = []
+        for m in expected:
+            if m not in present:
+                rows.append({"period_end": m.to_timestamp(how="end").normalize(), "value": np.nan,
+                             "note": "month missing from police.uk data (gap)"})
+            else:
+                rows.append({"period_end": m.to_timestamp(how="end").normalize(),
+                             "value": float(counts.get(m, 0)), "note": ""})
+        out = pd.DataFrame(rows)
+        out["period_start"] = out["period_end"].dt.to_period("M").dt.to_timestamp()
+        frames.append(_finish(out, measure, district, "police.uk", True, "; ".join(note_bits)))
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+# --------------------------------------------------------------------------- one period
+
+
+def measure_value(series: pd.DataFrame, period: Period, *, geography: str | None = None) -> dict[str, Any]:
+    """Value of a tidy series over *period* (e.g. a financial year).
+
+    * A rolling-year series (ONS) gives the row whose window is exactly *period*.
+    * A quarterly or monthly series is summed over the windows inside *period*;
+      every month of the period must be covered by a non-missing window, else the
+      value is NaN and ``note`` names what is missing.
+
+    Returns
+    -------
+    dict
+        ``value`` (float or NaN), ``complete`` (bool), ``months_covered`` (int),
+        ``note`` (str), ``source``, ``proxy``, ``proxy_note``.
+    """
+    s = series if geography is None else series[series["geography"] == geography]
+    base = {"value": np.nan, "complete": False, "months_covered": 0, "note": "", "source": "",
+            "proxy": False, "proxy_note": ""}
+    if s.empty:
+        base["note"] = "no data for this measure and geography"
+        return base
+    base.update(source=str(s["source"].iloc[0]), proxy=bool(s["proxy"].iloc[0]), proxy_note=str(s["proxy_note"].iloc[0]))
+    exact = s[(s["period_start"] == period.start) & (s["period_end"] == period.end)]
+    if not exact.empty:
+        r = exact.iloc[0]
+        ok = not pd.isna(r["value"])
+        base.update(value=float(r["value"]), complete=ok, months_covered=period.n_months if ok else 0, note=str(r["note"]))
+        return base
+    inside = s[(s["period_start"] >= period.start) & (s["period_end"] <= period.end)]
+    # windows must be shorter than the period to be summed (quarters or months)
+    inside = inside[(inside["period_end"] - inside["period_start"]).dt.days < 100]
+    if inside.empty:
+        base["note"] = f"no window of the series falls inside {period.label}"
+        return base
+    good = inside.dropna(subset=["value"])
+    covered = set()
+    for r in good.itertuples():
+        covered |= {p for p in pd.period_range(r.period_start, r.period_end, freq="M")}
+    missing = [str(m) for m in period.months if m not in covered]
+    base["months_covered"] = len(covered & set(period.months))
+    notes = sorted({n for n in inside["note"] if n})
+    if missing:
+        base["note"] = "; ".join([f"missing months {', '.join(missing)}"] + notes)
+        base["value"] = np.nan
+        base["partial_value"] = float(good["value"].sum())
+        return base
+    base.update(value=float(good["value"].sum()), complete=True, note="; ".join(notes))
+    return base
