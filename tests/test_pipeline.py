@@ -1,0 +1,231 @@
+"""The ingest pipeline on a tiny config written in a temporary folder."""
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from wmp_analysis.config import load_config
+from wmp_analysis.errors import ConfigError, UnknownForceError, ValueFormatError
+from wmp_analysis.ingest.census import LA_ETHNICITY_COLUMNS
+from wmp_analysis.ingest.csp import COLUMNS as CSP_COLUMNS
+from wmp_analysis.ingest.pipeline import (
+    IngestLockError, NotIngestedError, ingest_fingerprint, ingest_is_current, ingest_lock,
+    load_processed, run_ingest, store_root,
+)
+from wmp_analysis.provenance import sha256_file
+
+FORCES = ["West Midlands", "Greater Manchester"]
+QUARTER_ENDS = pd.date_range("2010-03-31", "2012-12-31", freq="QE-DEC")
+
+
+def _ons_text(skip=()):
+    lines = ["12 months ending,PFA,Region,Offence,Rolling year total number of offences"]
+    for i, d in enumerate(QUARTER_ENDS):
+        for f in FORCES + ["Merseyside"]:
+            if (f, d) in skip:
+                continue
+            lines.append(f"{d:%d-%m-%Y},{f},North,Domestic burglary,{1000 + i}")
+            lines.append(f"{d:%d-%m-%Y},{f},North,Robbery,{200 + i}")
+    return "\n".join(lines) + "\n"
+
+
+def _la_row(name, code, base):
+    white, mixed, asian, black, other = (base, 5, 1, 4), (1, 1, 1, 1), (1, 2, 1, 1, 1), (1, 1, 1), (1, 1)
+    groups = [white, mixed, asian, black, other]
+    vals = [sum(sum(g) for g in groups)]
+    for g in groups:
+        vals += [sum(g), *g]
+    return ",".join(['"2011"', f'"{name}"', f'"{code}"', '"Total"', *[str(v) for v in vals]])
+
+
+def _write_project(tmp_path, *, synthetic_names=False):
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    prefix = "synthetic-" if synthetic_names else ""
+    ons = raw / f"{prefix}rec-crime-pfa.csv"
+    ons.write_text(_ons_text(skip={("Greater Manchester", pd.Timestamp("2011-06-30"))}))
+    la = raw / f"{prefix}la-ethnic-groups.csv"
+    la.write_text(",".join(f'"{c}"' for c in LA_ETHNICITY_COLUMNS) + "\n"
+                  + _la_row("Birmingham", "E08000025", 900) + "\n" + _la_row("Coventry", "E08000026", 300) + "\n")
+    csp = raw / f"{prefix}csp.csv"
+    rows = [",".join(CSP_COLUMNS)]
+    for q in (1, 2, 4):  # Q3 missing
+        rows.append(f"2011/12,{q},West Midlands,Birmingham,Burglary in a dwelling,Theft offences,Domestic burglary,28A,{10 * q}")
+    csp.write_text("\n".join(rows) + "\n")
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(
+        "name: tiny\n"
+        "force: West Midlands\n"
+        "plan: spp-2012-15\n"
+        "baseline: {start: 2011-04-01, end: 2012-03-31}\n"
+        "target_period: {start: 2011-04-01, end: 2012-03-31}\n"
+        "comparators: [Greater Manchester]\n"
+        "sources:\n"
+        f"  ons_pfa: data/raw/{ons.name}\n"
+        f"  census_ethnicity_la: data/raw/{la.name}\n"
+        f"  csp: data/raw/{csp.name}\n"
+        "ingest: {lock_timeout: 5}\n"
+    )
+    return load_config(cfg), {"ons": ons, "la": la, "csp": csp}
+
+
+def test_ingest_writes_parquet_and_manifest(tmp_path):
+    cfg, files = _write_project(tmp_path)
+    res = run_ingest(cfg)
+    assert not res.skipped
+    link = tmp_path / "data" / "processed" / "tiny"
+    assert link.is_symlink() and link.resolve().parent == store_root(cfg).resolve()
+    assert link.resolve().name == f"tiny-{res.manifest['fingerprint'][:12]}"
+    assert sorted(p.name for p in link.iterdir()) == [
+        "census_ethnicity.parquet", "csp.parquet", "ingest_manifest.json", "ons_pfa.parquet"]
+    ons = pd.read_parquet(link / "ons_pfa.parquet")
+    assert set(ons.force) == set(FORCES)  # Merseyside filtered out
+    assert ons["synthetic"].dtype == bool and not ons["synthetic"].any()
+    census = pd.read_parquet(link / "census_ethnicity.parquet")
+    assert len(census) == 48 and census.loc[(census.geography == "Coventry") & (census.category == "White British"), "count"].item() == 300
+
+    m = json.loads((link / "ingest_manifest.json").read_text())
+    assert m == res.manifest
+    inputs = {i["source"]: i for i in m["inputs"]}
+    assert inputs["ons_pfa"]["sha256"] == sha256_file(files["ons"])
+    assert inputs["ons_pfa"]["size"] == files["ons"].stat().st_size
+    assert inputs["ons_pfa"]["rows_read"] == len(QUARTER_ENDS) * 3 * 2 - 2
+    assert inputs["ons_pfa"]["path"] == "data/raw/rec-crime-pfa.csv"
+    assert inputs["census_ethnicity_la"]["rows_read"] == 2
+    assert inputs["csp"]["rows_read"] == 3
+    out = m["outputs"]["ons_pfa"]
+    assert out["rows"] == len(ons) and out["sha256"] == sha256_file(link / "ons_pfa.parquet")
+    assert m["periods"]["ons_pfa"] == {"unit": "12 months ending", "first": "2010-03-31", "last": "2012-12-31"}
+    assert m["periods"]["csp"]["first"] == "2011-12 Q1" and m["periods"]["csp"]["last"] == "2011-12 Q4"
+    assert m["missing_periods"]["ons_pfa"]["by_force"] == {"West Midlands": [], "Greater Manchester": ["2011-06-30"]}
+    assert m["missing_periods"]["csp"]["by_csp"] == {"Birmingham": ["2011-12 Q3"]}
+    assert m["sources"]["police_uk"] == {"status": "not supplied"}
+    assert m["sources"]["population"] == {"status": "not supplied"}
+    assert m["rejections"]["total"] == 0
+    assert m["synthetic"] is False
+    assert m["config"]["raw"]["name"] == "tiny" and m["config"]["path"] == "tiny.yaml"
+    assert m["environment"]["packages"]["pandas"] == pd.__version__
+    assert [q["count"] for q in m["ons_quirks"]["negative_counts"]] == []
+    assert "started_at" in m["timings"] and "finished_at" in m["timings"]
+    # the result's tables come from the manifest
+    assert set(res.inputs_table()["source"]) == {"ons_pfa", "census_ethnicity_la", "csp"}
+    miss = res.missing_table()
+    assert set(miss["missing"]) == {"2011-06-30", "2011-12 Q3"}
+    assert "ons_pfa" in res.summary() and "not supplied" in res.summary()
+
+
+def test_skip_when_unchanged_force_and_symlink_switch(tmp_path):
+    cfg, files = _write_project(tmp_path)
+    first = run_ingest(cfg)
+    link = cfg.processed_dir
+    target1 = link.resolve()
+    assert ingest_is_current(cfg)
+    again = run_ingest(cfg)
+    assert again.skipped and again.manifest["fingerprint"] == first.manifest["fingerprint"]
+    assert link.resolve() == target1
+    assert (store_root(cfg) / "hash-cache.json").is_file()
+
+    forced = run_ingest(cfg, force=True)
+    assert not forced.skipped
+    assert link.resolve() != target1 and link.resolve().name == target1.name + "-2"
+    assert target1.is_dir()  # previous kept (two newest)
+
+    files["csp"].write_text(files["csp"].read_text().replace(",10\n", ",11\n"))
+    assert not ingest_is_current(cfg)
+    changed = run_ingest(cfg)
+    assert changed.manifest["fingerprint"] != first.manifest["fingerprint"]
+    assert pd.read_parquet(link / "csp.parquet")["count"].tolist()[0] == 11
+    kept = sorted(p.name for p in store_root(cfg).iterdir() if p.is_dir())
+    assert len(kept) == 2 and link.resolve().name in kept and target1.name not in kept
+
+
+def test_failing_source_leaves_previous_folder_intact(tmp_path):
+    cfg, files = _write_project(tmp_path)
+    run_ingest(cfg)
+    link = cfg.processed_dir
+    before_target = link.resolve()
+    before = (link / "ingest_manifest.json").read_text()
+    files["la"].write_text(files["la"].read_text().replace(",900,", ",9x0,", 1))
+    with pytest.raises(ValueFormatError) as exc:
+        run_ingest(cfg)
+    assert exc.value.row == 2 and "la-ethnic-groups.csv" in str(exc.value)
+    assert link.resolve() == before_target
+    assert (link / "ingest_manifest.json").read_text() == before
+    assert sorted(p.name for p in store_root(cfg).iterdir() if p.is_dir()) == [before_target.name]
+
+
+def test_unknown_force_and_missing_source(tmp_path):
+    cfg, files = _write_project(tmp_path)
+    bad = cfg.path.read_text().replace("force: West Midlands", "force: West Midland")
+    cfg.path.write_text(bad)
+    with pytest.raises(UnknownForceError):
+        run_ingest(load_config(cfg.path))
+    assert not cfg.processed_dir.exists()
+    cfg.path.write_text(bad.replace("force: West Midland\n", "force: West Midlands\n")
+                        .replace("csp: data/raw/csp.csv", "csp: data/raw/nope.csv"))
+    with pytest.raises(ConfigError) as exc:
+        run_ingest(load_config(cfg.path))
+    assert exc.value.field == "sources.csp"
+    assert not [p for p in store_root(cfg).iterdir() if p.is_dir()]
+
+
+def test_synthetic_inputs_are_marked(tmp_path):
+    cfg, _ = _write_project(tmp_path, synthetic_names=True)
+    res = run_ingest(cfg)
+    assert res.manifest["synthetic"] is True and res.synthetic
+    data = load_processed(cfg)
+    assert data.synthetic
+    assert data.table("ons_pfa")["synthetic"].all()
+    assert "[SYNTHETIC SAMPLE]" in res.summary()
+
+
+def test_load_processed(tmp_path):
+    cfg, _ = _write_project(tmp_path)
+    with pytest.raises(NotIngestedError, match="run ingest"):
+        load_processed(cfg)
+    run_ingest(cfg)
+    data = load_processed(cfg)
+    assert data.has("csp") and not data.has("street")
+    assert not data.synthetic
+    assert len(data.table("csp")) == 3
+    with pytest.raises(NotIngestedError, match="street") as exc:
+        data.table("street")
+    assert "run ingest" in str(exc.value)
+    summary = data.sources_summary()
+    assert list(summary.columns) == ["source", "description", "path", "period", "synthetic", "rows"]
+    row = summary.set_index("source").loc["ons_pfa"]
+    assert row["period"] == "2010-03-31 to 2012-12-31" and row["rows"] == len(QUARTER_ENDS) * 6 - 2
+    assert summary.set_index("source").loc["census_ethnicity_la", "period"] == "2011-03-27"
+
+
+def test_lock_blocks_second_ingest(tmp_path):
+    cfg, _ = _write_project(tmp_path)
+    with ingest_lock(cfg):
+        with pytest.raises(IngestLockError, match="another ingest"):
+            run_ingest(cfg, lock_timeout=0.2)
+    assert not cfg.processed_dir.exists()
+    assert run_ingest(cfg, lock_timeout=0.2).skipped is False
+
+
+def test_fingerprint_depends_on_inputs_and_params(tmp_path):
+    cfg, files = _write_project(tmp_path)
+    fp = ingest_fingerprint(cfg)
+    assert fp == ingest_fingerprint(cfg) and len(fp) == 64
+    cfg.path.write_text(cfg.path.read_text().replace("comparators: [Greater Manchester]", "comparators: []"))
+    assert ingest_fingerprint(load_config(cfg.path)) != fp
+    # same bytes rewritten (new mtime): the hash cache re-hashes, fingerprint unchanged
+    cfg2 = load_config(cfg.path)
+    fp2 = ingest_fingerprint(cfg2)
+    files["ons"].write_bytes(files["ons"].read_bytes())
+    os.utime(files["ons"], ns=(1, 1))
+    assert ingest_fingerprint(cfg2) == fp2
+
+
+def test_real_folder_in_place_of_symlink_is_refused(tmp_path):
+    cfg, _ = _write_project(tmp_path)
+    cfg.processed_dir.mkdir(parents=True)
+    with pytest.raises(ConfigError, match="symlink"):
+        run_ingest(cfg)
