@@ -349,7 +349,9 @@ def equality_gaps(
     if not frames:
         return pd.DataFrame(columns=EQUALITY_GAP_COLUMNS + extra)
     out = pd.concat(frames, ignore_index=True)
-    return out[EQUALITY_GAP_COLUMNS + extra]
+    # a period that is exactly one financial year appears once, not twice
+    out = out.drop_duplicates(["group_type", "group", "reference", "measure", "period"], keep="first")
+    return out[EQUALITY_GAP_COLUMNS + extra].reset_index(drop=True)
 
 
 def survey_estimates_for_targets(
