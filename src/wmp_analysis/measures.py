@@ -236,6 +236,10 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
     if not codes or csp_df is None or csp_df.empty:
         return _empty()
     _require(csp_df, ["quarter_end", "csp_name", "offence_code", "count"], "csp")
+    if codes == ["*"]:
+        # every code except fraud (see the measures table's csp_note)
+        grp = csp_df["offence_group"].astype("str") if "offence_group" in csp_df else pd.Series("", index=csp_df.index)
+        codes = sorted(set(csp_df.loc[~grp.str.lower().str.contains("fraud"), "offence_code"].astype("str")))
     quarters = sorted(pd.to_datetime(csp_df["quarter_end"]).unique())
     frames = []
     note_extra = _text(measure.get("csp_note"))
@@ -271,24 +275,28 @@ def police_uk_monthly(
     districts: list[str],
     *,
     months: Period | None = None,
+    scheme: str = "stable",
 ) -> pd.DataFrame:
     """Monthly counts of a measure per district from police.uk street-level crime.
 
     Always labelled a proxy: police.uk categories are not the Home Office counting
     rules' offence groups, locations are anonymised to map points, and records are
-    revised. Categories come from ``police_uk_categories`` (harmonised
-    ``category``), or, when ``police_uk_stable`` is true, from the six
-    2010-11 categories (``category_stable``), which are the only ones that span
-    2010-2016.
+    revised. With ``scheme="stable"`` (default) the measure's ``police_uk_stable``
+    categories are matched against ``category_stable`` (the six 2010-11
+    categories, the only scheme that spans 2010-2016, so a series does not jump
+    when police.uk adds categories); with ``scheme="harmonised"`` its
+    ``police_uk_categories`` are matched against ``category``.
 
     Months in *months* (default: the range of months present in *street_df*) with
     no rows at all are gaps (NaN, noted); a month with rows but none in the
     measure's categories is 0.
     """
-    cats = split_list(measure.get("police_uk_categories"))
+    if scheme not in ("stable", "harmonised"):
+        raise ValueError(f"scheme must be 'stable' or 'harmonised', not {scheme!r}")
+    stable = scheme == "stable"
+    cats = split_list(measure.get("police_uk_stable" if stable else "police_uk_categories"))
     if not cats or street_df is None or street_df.empty:
         return _empty()
-    stable = _truthy(measure.get("police_uk_stable"))
     col = "category_stable" if stable else "category"
     _require(street_df, ["month", col, "district"], "street")
     month = pd.to_datetime(street_df["month"]).dt.to_period("M")
@@ -296,7 +304,7 @@ def police_uk_monthly(
     present = set(month)
     hit = street_df[street_df[col].astype("str").isin(cats)]
     hit_month = month[hit.index]
-    note_bits = ["police.uk proxy: street-level categories, not Home Office offence groups"]
+    note_bits = [f"police.uk proxy ({scheme} categories: {', '.join(cats)}), not Home Office offence groups"]
     for extra in (_text(measure.get("police_uk_note")), _text(measure.get("proxy_note"))):
         if extra:
             note_bits.append(extra)
