@@ -88,7 +88,7 @@ def test_projection_coverage_by_simulation():
     season = 1 + 0.25 * np.sin(np.arange(12) / 12 * 2 * np.pi)
     mu = 400 * season
     hits = 0
-    n_sim = 300
+    n_sim = 150
     for _ in range(n_sim):
         base = pd.Series(rng.poisson(np.tile(mu, 2)).astype(float),
                          index=pd.period_range("2010-04", periods=24, freq="M"))
