@@ -229,3 +229,40 @@ def test_real_folder_in_place_of_symlink_is_refused(tmp_path):
     cfg.processed_dir.mkdir(parents=True)
     with pytest.raises(ConfigError, match="symlink"):
         run_ingest(cfg)
+
+
+def test_notebook_parameters_cell_and_no_outputs(project_root):
+    import nbformat
+
+    nb = nbformat.read(project_root / "notebooks" / "01_ingest.ipynb", as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert tagged == [0]
+    src = nb.cells[0].source
+    for name in ("config_path", "output_dir", "force_ingest"):
+        assert f"{name} =" in src
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+
+
+def test_notebook_runs_with_papermill(tmp_path, project_root):
+    papermill = pytest.importorskip("papermill")
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if "wmp-analysis" not in KernelSpecManager().find_kernel_specs():
+        msg = "Jupyter kernel 'wmp-analysis' is not registered (make kernel)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    cfg, _ = _write_project(tmp_path, synthetic_names=True)
+    out = tmp_path / "report"
+    papermill.execute_notebook(
+        str(project_root / "notebooks" / "01_ingest.ipynb"), str(tmp_path / "out.ipynb"),
+        parameters={"config_path": str(cfg.path), "output_dir": str(out), "force_ingest": False},
+        cwd=str(project_root / "notebooks"), kernel_name="wmp-analysis", progress_bar=False,
+    )
+    inputs = pd.read_csv(out / "tables" / "ingest_inputs.csv")
+    assert set(inputs["source"]) == {"ons_pfa", "census_ethnicity_la", "csp"}
+    assert inputs["synthetic"].all() and inputs["data_note"].str.contains("SYNTHETIC").all()
+    assert (out / "tables" / "ingest_rejections.csv").is_file()
+    missing = pd.read_csv(out / "tables" / "ingest_missing_periods.csv")
+    assert set(missing["missing"]) == {"2011-06-30", "2011-12 Q3"}
+    assert load_processed(cfg).has("ons_pfa")

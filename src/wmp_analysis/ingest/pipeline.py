@@ -88,10 +88,14 @@ def lock_path(cfg: RunConfig) -> Path:
 
 
 def _rel(path: Path | str, root: Path) -> str:
+    """*path* relative to the project root (``../shared/...`` allowed), so that
+    manifests name no absolute path of the machine that ran the ingest."""
     p = Path(path)
+    if not str(path):
+        return ""
     try:
-        return str(p.resolve().relative_to(root.resolve()))
-    except ValueError:
+        return os.path.relpath(p.resolve(), root.resolve())
+    except ValueError:  # another drive
         return str(p)
 
 
