@@ -255,9 +255,8 @@ def _validate_respondent(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     _fail_where(df, rid == "", "respondent_id", path, "is blank", "a respondent id")
     survey = _category(df, "survey", path, list(SURVEY_MEASURES))
     measure = _category(df, "measure", path, list(MEASURES))
-    allowed_pairs = {(s, m) for s, ms in SURVEY_MEASURES.items() for m in ms}
-    pair_ok = {p: p in allowed_pairs for p in set(zip(survey, measure))}
-    mismatch = pd.Series([not pair_ok[p] for p in zip(survey, measure)], index=df.index)
+    allowed_pairs = [f"{s}|{m}" for s, ms in SURVEY_MEASURES.items() for m in ms]
+    mismatch = ~(survey + "|" + measure).isin(allowed_pairs)
     if mismatch.any():
         i = mismatch.idxmax()
         raise UnknownCategoryError(
@@ -301,7 +300,7 @@ def _validate_respondent(df: pd.DataFrame, path: Path) -> pd.DataFrame:
         "respondent_id": rid.astype("str"),
         "survey": survey,
         "fieldwork_month": month,
-        "financial_year": financial_year(month).astype("str"),
+        "financial_year": month.map({m: financial_year(m) for m in month.unique()}).astype("str"),
         "wave": df["wave"].str.strip().astype("str"),
         "district": district.astype("str"),
         "age_band": age,

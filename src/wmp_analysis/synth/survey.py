@@ -38,6 +38,7 @@ answer) and are excluded from bases.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +149,8 @@ BLANK_SHARE = 0.005
 WEIGHT_SIGMA = 0.25
 
 
-def _population_cells(survey: str) -> pd.DataFrame:
+@lru_cache(maxsize=None)
+def _population_cells_cached(survey: str) -> pd.DataFrame:
     """Every (district, category, age) cell with its population share for *survey*."""
     rows = []
     total = sum(sum(v) for v in _CENSUS_2011.values())
@@ -165,7 +167,20 @@ def _population_cells(survey: str) -> pd.DataFrame:
     return cells.drop(columns="age_share")
 
 
+def _population_cells(survey: str) -> pd.DataFrame:
+    return _population_cells_cached(survey).copy()
+
+
+@lru_cache(maxsize=1)
+def _age_effects_cached() -> tuple[tuple[str, float], ...]:
+    return tuple(_fit_age_effects().items())
+
+
 def _age_effects() -> dict[str, float]:
+    return dict(_age_effects_cached())
+
+
+def _fit_age_effects() -> dict[str, float]:
     """Fit A[age] so that 2011-12 crime satisfaction by age matches the targets (IPF on logits)."""
     cells = _population_cells("contact_counts_crime")
     base = cells["ethnic_group"].map(ETHNIC_EFFECT) + cells["district"].map(DISTRICT_EFFECT)
