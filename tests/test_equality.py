@@ -1,0 +1,151 @@
+"""Survey estimates and gaps: hand-worked examples and statsmodels/scipy checks."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
+
+from wmp_analysis import equality as eq
+from wmp_analysis.periods import Period
+
+Z = norm.ppf(0.975)
+
+
+def wilson(p, n, z=Z):
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_kish_and_three_row_weighted_example():
+    y, w = [True, False, True], [1.0, 2.0, 3.0]
+    assert eq.kish_neff(w) == pytest.approx(36 / 14)          # (1+2+3)^2 / (1+4+9)
+    assert eq.kish_neff([2.0] * 5) == pytest.approx(5.0)       # equal weights: n
+    r = eq.weighted_proportion(y, w)
+    assert r["p"] == pytest.approx(4 / 6)                      # (1*1 + 3*1) / 6
+    assert r["n"] == 3 and r["n_positive"] == 2 and r["sum_weight"] == 6
+    lo, hi = wilson(2 / 3, 36 / 14)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi))
+    sm = proportion_confint(2 / 3 * 36 / 14, 36 / 14, method="wilson")
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(sm)
+
+
+def test_unweighted_equals_plain_wilson():
+    rng = np.random.default_rng(3)
+    y = rng.random(400) < 0.8
+    r = eq.weighted_proportion(y, np.ones(400))
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(proportion_confint(y.sum(), 400, method="wilson"))
+
+
+def test_gap_is_newcombe_hybrid_score():
+    p1, n1, p2, n2 = 0.80, 250.0, 0.88, 900.0
+    l1, u1 = wilson(p1, n1)
+    l2, u2 = wilson(p2, n2)
+    d = p1 - p2
+    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    g = eq.proportion_gap(p1, n1, p2, n2)
+    assert g["gap"] == pytest.approx(-0.08)
+    assert (g["ci_low"], g["ci_high"]) == pytest.approx((lo, hi))
+    assert g["significant"] is True
+    assert eq.proportion_gap(0.86, 60, 0.88, 60)["significant"] is False
+
+
+def _frame(spec, **extra):
+    """spec: list of (column values dict, n, n_positive, weight)."""
+    rows = []
+    for vals, n, k, w in spec:
+        rows += [{**vals, "positive": i < k, "weight": w} for i in range(n)]
+    df = pd.DataFrame(rows)
+    df["positive"] = df["positive"].astype("boolean")
+    for k, v in extra.items():
+        df[k] = v
+    return df
+
+
+def test_estimates_and_suppression():
+    df = _frame([({"ethnic_group": "White"}, 100, 90, 1.0), ({"ethnic_group": "Black"}, 40, 30, 1.0)],
+                measure="crime_satisfaction")
+    est = eq.survey_estimates(df, ["ethnic_group"], min_base=50).set_index("ethnic_group")
+    assert est.loc["White", "estimate"] == pytest.approx(90.0)
+    assert est.loc["White", "n_eff"] == pytest.approx(100)
+    assert not est.loc["White", "suppressed"]
+    assert est.loc["Black", "suppressed"] and est.loc["Black", "n"] == 40
+    assert math.isnan(est.loc["Black", "estimate"])
+    est30 = eq.survey_estimates(df, ["ethnic_group"], min_base=30).set_index("ethnic_group")
+    assert est30.loc["Black", "estimate"] == pytest.approx(75.0)
+    # a blank answer (NA) is not in the base
+    df.loc[0, "positive"] = pd.NA
+    assert eq.survey_estimates(df, [], min_base=1)["n"].iloc[0] == 139
+
+
+def test_gaps_bme_vs_white_and_age_comparisons():
+    df = _frame([
+        ({"ethnic_group": "White", "age_band": "65+"}, 200, 180, 1.0),
+        ({"ethnic_group": "Asian", "age_band": "16-24"}, 100, 75, 2.0),
+        ({"ethnic_group": "Black", "age_band": "16-24"}, 100, 85, 1.0),
+        ({"ethnic_group": "Not stated", "age_band": "Not stated"}, 60, 10, 1.0),
+    ], measure="crime_satisfaction")
+    g = eq.gaps(df, eq.default_comparisons(), min_base=50)
+    bme = g[(g.group == "BME") & (g.reference == "White")].iloc[0]
+    # BME weighted: (75*2 + 85) / (100*2 + 100) = 235/300
+    assert bme["estimate"] == pytest.approx(100 * 235 / 300)
+    assert bme["reference_estimate"] == pytest.approx(90.0)
+    assert bme["gap"] == pytest.approx(100 * 235 / 300 - 90)
+    assert bme["n_eff"] == pytest.approx(300 ** 2 / (100 * 4 + 100))
+    h = eq.proportion_gap(235 / 300, 300 ** 2 / 500, 0.9, 200)
+    assert (bme["gap_ci_low"], bme["gap_ci_high"]) == pytest.approx((100 * h["ci_low"], 100 * h["ci_high"]))
+    assert bme["significant"] == h["significant"]
+    # Mixed has no respondents: suppressed, not zero
+    mixed = g[g.group == "Mixed"].iloc[0]
+    assert mixed["suppressed"] and mixed["base_n"] == 0 and math.isnan(mixed["gap"])
+    young = g[(g.group == "16-24") & (g.reference == "All other ages")].iloc[0]
+    assert young["reference_base_n"] == 200  # "Not stated" excluded from the rest
+    assert set(g.loc[g.reference == "65+", "group"]) == {"16-24", "25-34", "35-44", "45-54", "55-64"}
+    assert "Not stated" not in set(g["group"])
+
+
+def test_equality_gaps_headline_table_and_periods():
+    months = pd.to_datetime(["2011-05-01", "2012-06-01"])
+    df = pd.concat([
+        _frame([({"ethnic_group": "White", "age_band": "65+"}, 100, 90, 1.0),
+                ({"ethnic_group": "Black", "age_band": "16-24"}, 100, 80, 1.0)], measure="confidence",
+               fieldwork_month=m) for m in months], ignore_index=True)
+    t = eq.equality_gaps(df)
+    assert list(t.columns[:12]) == eq.EQUALITY_GAP_COLUMNS
+    assert set(t["period"]) == {"2011-05 to 2012-06", "2011-12", "2012-13"}
+    one = eq.equality_gaps(df, period=Period.financial_year("2011-12"))
+    assert set(one["period"]) == {"2011-12"}
+    assert not one.duplicated(["group", "reference", "measure", "period"]).any()
+    row = one[(one.group == "BME")].iloc[0]
+    assert row["gap"] == pytest.approx(-10.0) and row["base_n"] == 100
+
+
+def test_survey_estimates_for_targets_respondent_and_aggregated():
+    df = _frame([({"x": 1}, 100, 88, 1.0)], measure="crime_satisfaction",
+                fieldwork_month=pd.Timestamp("2012-05-01"))
+    out = eq.survey_estimates_for_targets(df, ["crime_satisfaction", "asb_satisfaction"],
+                                          Period.financial_year("2012-13")).set_index("measure_id")
+    assert out.loc["crime_satisfaction", "estimate"] == pytest.approx(88.0)
+    lo, hi = proportion_confint(88, 100, method="wilson")
+    assert out.loc["crime_satisfaction", ["ci_low", "ci_high"]].tolist() == pytest.approx([100 * lo, 100 * hi])
+    assert out.loc["asb_satisfaction", "n"] == 0 and math.isnan(out.loc["asb_satisfaction", "estimate"])
+    assert list(out.reset_index().columns[:8]) == ["measure_id", "period_start", "period_end", "estimate",
+                                                   "ci_low", "ci_high", "n", "n_eff"]
+    none = eq.survey_estimates_for_targets(df, ["crime_satisfaction"], Period.financial_year("2013-14"))
+    assert none["n"].iloc[0] == 0
+    agg = pd.DataFrame({"group_type": ["all", "all", "ethnic_group"], "group": ["All", "All", "BME"],
+                        "measure": ["asb_satisfaction"] * 3,
+                        "period_start": pd.to_datetime(["2012-04-01", "2012-10-01", "2012-04-01"]),
+                        "period_end": pd.to_datetime(["2012-09-30", "2013-03-31", "2013-03-31"]),
+                        "base_n": [500, 500, 200], "n_positive": [400, 380, 140],
+                        "weighted_proportion": [np.nan, np.nan, np.nan]})
+    a = eq.survey_estimates_for_targets(agg, ["asb_satisfaction"], Period.financial_year("2012-13")).iloc[0]
+    assert a["estimate"] == pytest.approx(78.0) and a["n"] == 1000 and a["n_eff"] == 1000
+    ae = eq.aggregated_estimates(agg, min_base=300)
+    assert ae["suppressed"].tolist() == [False, False, True]
+    assert ae["estimate"].iloc[0] == pytest.approx(80.0)
