@@ -154,13 +154,17 @@ def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target:
     if not complete and not pd.isna(bv):
         projection = _projection(monthly, bp, tp)
         if projection is not None:
+            # judge the projection against the baseline of the SAME source (never mix sources)
+            pb = projection["baseline_total"]
             row.update(projected=projection["projected"], pi_low=projection["pi_low"], pi_high=projection["pi_high"])
-            notes.append(f"target year incomplete: projected from {projection['months_observed']} months "
-                         f"({S.projection_note(kind, direction, tv, bv, projection)})")
+            notes.append(f"target year incomplete: projected from {projection['months_observed']} months of "
+                         f"{projection['source']} against that source's baseline of {pb:.0f} "
+                         f"({S.projection_note(kind, direction, tv, pb, projection)})")
+            row["status"] = S.status_for_target(kind, direction, tv, pb, None, complete=False, projection=projection)
         else:
             notes.append("target year not complete in the data and no monthly series to project from")
-    row["status"] = S.status_for_target(kind, direction, tv, bv, av, measurable=True, complete=complete,
-                                        projection=projection)
+    if projection is None:
+        row["status"] = S.status_for_target(kind, direction, tv, bv, av, measurable=True, complete=complete)
     if complete and not pd.isna(bv):
         row["abs_change"] = av - bv
         row["pct_change"] = S.pct_change(bv, av)
@@ -190,9 +194,12 @@ def _projection(monthly: pd.DataFrame | None, bp: Period, tp: Period) -> dict | 
     if not (obs.index == expected).all():
         return None
     try:
-        return S.project_year_end(obs, base)
+        proj = S.project_year_end(obs, base)
     except ValueError:
         return None
+    proj["baseline_total"] = float(base.sum())
+    proj["source"] = str(monthly["source"].iloc[0])
+    return proj
 
 
 # --------------------------------------------------------------------------- main
