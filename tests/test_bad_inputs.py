@@ -295,3 +295,178 @@ def test_bad_input(case, tmp_path, monkeypatch):
     if case.get("max_peak_kib"):
         assert peak <= case["max_peak_kib"] * 1024, f"peak memory {peak // 1024} KiB for a {before} input"
     assert tree_digest(src) == before, "the raw input was modified"
+
+
+# ----------------------------------------------------------------------------- whole ingest
+# A tiny project in a tmp folder: every source configured, good files, one good ingest.
+# Each case below then swaps ONE source for a corpus input and runs `wmp-analysis ingest`.
+
+def _good_sources() -> dict[str, tuple[str, str | bytes]]:
+    """source key -> (relative path, content) of small valid inputs."""
+    census_h = (CORPUS / "census" / "la_rural_urban_split.csv").read_text(encoding="utf-8").split("\n")[0] + "\n"
+    la_row = (CORPUS / "census" / "la_duplicate_geography.csv").read_text(encoding="utf-8").split("\n")[1] + "\n"
+    force_h = "PFA16NM," + ",".join(re.findall(r'"(Ethnic Group: [^"]+)"', census_h)) + "\n"
+    force_row = "West Midlands," + ",".join(v.strip('"') for v in la_row.strip().split(",")[4:]) + "\n"
+    csp_h = ("Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
+             "Offence Subgroup,Offence Code,Number of Offences\n")
+    return {
+        "ons_pfa": ("raw/ons/rec-crime-pfa.csv", _ONS_H + _ONS_ROW
+                    + "31-03-2013,West Midlands,West Midlands,Domestic burglary,13571\n"),
+        "csp": ("raw/csp/prc-csp.csv", csp_h
+                + "2011/12,1,West Midlands,Birmingham,Burglary in a dwelling,Burglary,Domestic burglary,28A,1200\n"
+                + "2011/12,2,West Midlands,Birmingham,Burglary in a dwelling,Burglary,Domestic burglary,28A,1100\n"),
+        "police_uk": ("raw/police_uk/2012-05/2012-05-west-midlands-street.csv", _ST_H + _st_row(0) + _st_row(1)),
+        "census_ethnicity_la": ("raw/census/la-ethnic-groups.csv", census_h + la_row),
+        "census_ethnicity_force": ("raw/census/force-demographics.csv", force_h + force_row),
+        "population": ("raw/population/regionalpopulation.csv",
+                       "Name,PFA,Geography,Mid-2012,Mid-2011,\n"
+                       "BIRMINGHAM,West Midlands,Metropolitan District,1085400.00,1074283.00,\n"),
+        "lsoa_lookup": ("raw/lookups/lsoa.csv", "LSOA11CD,LSOA11NM,WD18CD,WD18NM,WD18NMW,LAD18CD,LAD18NM,FID\n"
+                        "E01009308,Birmingham 138A,E05011151,Ladywood,,E08000025,Birmingham,1\n"),
+        "lad_lookup": ("raw/lookups/lad.csv", "LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM,FID\n"
+                       "E08000025,Birmingham,E22000001,Birmingham,E23000014,West Midlands,1\n"),
+        "survey": ("raw/survey/survey.csv",
+                   (CORPUS / "survey" / "duplicate_respondent.csv").read_text(encoding="utf-8").rsplit("R1,", 1)[0]),
+    }
+
+
+_CONFIG = """name: tiny
+force: West Midlands
+plan: spp-2012-15
+baseline: {{start: 2011-04-01, end: 2012-03-31}}
+target_period: {{start: 2012-04-01, end: 2013-03-31}}
+police_uk_months: {{start: 2012-05-01, end: 2015-05-31}}
+districts: [Birmingham]
+sources:
+{sources}
+"""
+
+
+def _write_project(root: Path) -> Path:
+    good = _good_sources()
+    for rel, content in good.values():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    src_lines = []
+    for key, (rel, _) in good.items():
+        value = "raw/police_uk" if key == "police_uk" else rel
+        src_lines.append(f"  {key}: {value}")
+    cfg = root / "tiny.yaml"
+    cfg.write_text(_CONFIG.format(sources="\n".join(src_lines)), encoding="utf-8")
+    return cfg
+
+
+def _ingest(cfg: Path, capsys) -> tuple[int, str]:
+    from wmp_analysis.cli import main
+
+    capsys.readouterr()
+    rc = main(["ingest", "--config", str(cfg)])
+    out = capsys.readouterr()
+    return rc, out.out + out.err
+
+
+@pytest.fixture(scope="module")
+def ingested_project(tmp_path_factory):
+    """A tiny project after one good ingest (copied per test)."""
+    from wmp_analysis.cli import main
+
+    root = tmp_path_factory.mktemp("goodproject")
+    cfg = _write_project(root)
+    rc = main(["ingest", "--config", str(cfg)])
+    assert rc == 0, "the good ingest must succeed"
+    return root
+
+
+def _processed_state(root: Path) -> tuple[str, dict[str, str], list[str]]:
+    link = root / "data" / "processed" / "tiny"
+    assert link.is_symlink()
+    target = link.resolve()
+    return str(target.relative_to(root)), tree_digest(target), sorted(p.name for p in (root / "data" / "processed" / ".store").iterdir() if p.is_dir())
+
+
+# (case id, source key it replaces). One per reader family, plus hostile archives.
+WHOLE_INGEST_CASES = [
+    ("ons-nonnumeric-count", "ons_pfa"),
+    ("ons-utf16", "ons_pfa"),
+    ("csp-duplicate-quarter", "csp"),
+    ("street-truncated-row", "police_uk"),
+    ("street-duplicate-month", "police_uk"),
+    ("zip-path-traversal", "police_uk"),
+    ("zip-bomb-declared", "police_uk"),
+    ("stop-search-impossible-date", "police_uk"),
+    ("census-la-sum-mismatch", "census_ethnicity_la"),
+    ("census-force-negative", "census_ethnicity_force"),
+    ("population-fractional", "population"),
+    ("lsoa-duplicate", "lsoa_lookup"),
+    ("lad-empty-code", "lad_lookup"),
+    ("survey-unknown-ethnicity", "survey"),
+]
+_BY_ID = {c["id"]: c for c in CASES}
+
+
+@pytest.mark.parametrize("case_id,key", WHOLE_INGEST_CASES, ids=[c for c, _ in WHOLE_INGEST_CASES])
+def test_ingest_refuses_bad_input_and_keeps_processed(case_id, key, ingested_project, tmp_path, capsys, monkeypatch):
+    case = _BY_ID[case_id]
+    root = tmp_path / "project"
+    shutil.copytree(ingested_project, root, symlinks=True)
+    before = _processed_state(root)
+    bad = _case_input(case, tmp_path / "gen", monkeypatch)
+    rel = _good_sources()[key][0]
+    if key == "police_uk":
+        dest = root / "raw" / "police_uk"
+        shutil.rmtree(dest)
+        if bad.is_dir():
+            shutil.copytree(bad, dest)
+        else:
+            dest.mkdir()
+            shutil.copy2(bad, dest / bad.name)
+    else:
+        shutil.copy2(bad, root / rel)
+    rc, output = _ingest(root / "tiny.yaml", capsys)
+    assert rc == 2, f"exit code {rc}; output: {output}"
+    name = (case.get("names") or bad.name) if key == "police_uk" else Path(rel).name
+    assert name in output, f"the error does not name {name!r}: {output}"
+    assert case["expect"] in ERROR_KINDS
+    if case.get("row") is not None:
+        assert f"line {case['row']}" in output
+    if case.get("field") is not None:
+        assert str(case["field"]) in output or _norm_field(case["field"]) in _norm_field(output)
+    assert _processed_state(root) == before, "data/processed/tiny was replaced or changed"
+
+
+def test_ingest_refuses_bad_config_and_keeps_processed(ingested_project, tmp_path, capsys):
+    root = tmp_path / "project"
+    shutil.copytree(ingested_project, root, symlinks=True)
+    before = _processed_state(root)
+    cfg = root / "tiny.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("plan: spp-2012-15", "plan: spp-2099"), encoding="utf-8")
+    rc, output = _ingest(cfg, capsys)
+    assert rc == 2
+    assert "tiny.yaml" in output and "'plan'" in output
+    assert _processed_state(root) == before
+
+
+def test_ingest_continues_past_rejected_rows_and_reports_them(ingested_project, tmp_path, capsys):
+    """A row the run can do without (unknown crime type) is counted, not fatal."""
+    import json
+
+    root = tmp_path / "project"
+    shutil.copytree(ingested_project, root, symlinks=True)
+    before = _processed_state(root)
+    dest = root / "raw" / "police_uk"
+    shutil.rmtree(dest)
+    shutil.copytree(CORPUS / "police_uk" / "street_unknown_crime_type", dest)
+    rc, output = _ingest(root / "tiny.yaml", capsys)
+    assert rc == 0, output
+    after = _processed_state(root)
+    assert after[0] != before[0], "a successful ingest switches to a new folder"
+    manifest = json.loads((root / "data" / "processed" / "tiny" / "ingest_manifest.json").read_text())
+    rej = manifest["rejections"]
+    assert rej["total"] == 1
+    ex = rej["examples"][0]
+    assert ex["line"] == 5 and ex["value"] == "Jaywalking" and "2012-05-west-midlands-street.csv" in ex["path"]
+    import pandas as pd
+
+    street = pd.read_parquet(root / "data" / "processed" / "tiny" / "street.parquet")
+    assert len(street) == 3  # the three good rows kept, the bad one not silently dropped but listed
