@@ -1,0 +1,43 @@
+"""Control chart figure. Returns a Figure; never touches files."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+_RULE_STYLE = {
+    "rule_beyond_limits": ("o", "#b00020", "beyond limits", 150),
+    "rule_run": ("s", "#e08000", "run on one side", 90),
+    "rule_trend": ("^", "#6a3d9a", "trend", 55),
+    "rule_two_of_three": ("D", "#1f78b4", "2 of 3 beyond 2 sigma", 25),
+}
+
+
+def spc_figure(chart: pd.DataFrame, *, title: str = "", ylabel: str = "offences") -> plt.Figure:
+    """Plot an SPC DataFrame from :mod:`wmp_analysis.spc` with limits and special causes.
+
+    Baseline points are shaded; the centre line and limits (computed from them)
+    are drawn across the whole chart; each special-cause rule has its own marker.
+    """
+    fig, ax = plt.subplots(figsize=(9, 4))
+    x = chart.index
+    ax.plot(x, chart["value"], color="0.3", marker=".", lw=1, label="value")
+    ax.plot(x, chart["centre"], color="k", lw=1, label="centre (baseline)")
+    ax.plot(x, chart["ucl"], color="0.5", lw=1, ls="--", label="control limits")
+    ax.plot(x, chart["lcl"], color="0.5", lw=1, ls="--")
+    base = chart[chart["in_baseline"]]
+    if len(base):
+        ax.axvspan(base.index.min(), base.index.max(), color="0.92", zorder=0, label="baseline")
+    for col, (marker, colour, label, size) in _RULE_STYLE.items():
+        hit = chart[chart[col]]
+        if len(hit):
+            ax.scatter(hit.index, hit["value"], marker=marker, s=size, facecolors="none", edgecolors=colour,
+                       linewidths=1.5, label=label, zorder=3)
+    kind = {"xmr": "XmR chart", "c": "c-chart"}.get(chart.attrs.get("chart"), "control chart")
+    ax.set_title(f"{title} - {kind}" if title else kind)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
