@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"wmp-analysis: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        if type(exc).__name__ in ("IngestLockError", "RunLockedError"):
+            print(f"wmp-analysis: busy: {exc}", file=sys.stderr)
+            return 3
+        raise
     return 2
 
 
