@@ -131,14 +131,24 @@ def empty_rejections() -> pd.DataFrame:
     })
 
 
+def to_arrow(values) -> pa.ChunkedArray:
+    """A string Series as a pyarrow ChunkedArray (zero-copy for pandas' ``str`` dtype)."""
+    if isinstance(values, pa.ChunkedArray):
+        return values
+    arr = values.array if isinstance(values, pd.Series) else values
+    if hasattr(arr, "__arrow_array__"):
+        out = arr.__arrow_array__()
+        return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
+    return pa.chunked_array([pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)])
+
+
 def encode(values: pd.Series) -> tuple[np.ndarray, list]:
     """Dictionary-encode a string Series: ``(codes, uniques)``, code -1 for missing.
 
     Vectorised (pyarrow); used so that mappings run over the few distinct values,
     never over rows.
     """
-    arr = pa.chunked_array([pa.array(values, type=pa.large_string(), from_pandas=True)]) \
-        if not isinstance(values, pa.ChunkedArray) else values
+    arr = to_arrow(values)
     enc = pc.dictionary_encode(arr).combine_chunks()
     codes = enc.indices.to_numpy(zero_copy_only=False)
     if enc.indices.null_count:
@@ -146,27 +156,29 @@ def encode(values: pd.Series) -> tuple[np.ndarray, list]:
     return codes.astype(np.int32, copy=False), enc.dictionary.to_pylist()
 
 
+def lookup_codes(values, keys: list) -> np.ndarray:
+    """Position of each value in *keys* (int32; -1 for missing or not found). Vectorised."""
+    arr = to_arrow(values)
+    idx = pc.index_in(arr, value_set=pa.array(list(keys), type=arr.type if len(keys) else pa.large_string()))
+    idx = idx.combine_chunks() if isinstance(idx, pa.ChunkedArray) else idx
+    out = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False)
+    return out.astype(np.int32, copy=False)
+
+
 def from_codes(codes: np.ndarray, labels: list, index=None) -> pd.Series:
     """A ``str`` Series taking ``labels[code]`` (missing where code is -1)."""
     codes = np.asarray(codes, dtype=np.int32)
     mask = codes < 0
     idx = pa.array(np.where(mask, 0, codes), type=pa.int32(), mask=mask if mask.any() else None)
-    dict_arr = pa.DictionaryArray.from_arrays(idx, pa.array(list(labels) or [""], type=pa.large_string()))
-    out = pc.cast(dict_arr, pa.large_string())
-    return pd.Series(pd.array(out, dtype=_STR), index=index)
+    out = pc.take(pa.array(list(labels) or [""], type=pa.large_string()), idx)
+    return pd.Series(_STR.__from_arrow__(out), index=index, copy=False)
 
 
 def map_strings(values: pd.Series, mapping: dict) -> pd.Series:
-    """``values.map(mapping)`` for strings, computed over distinct values only."""
-    codes, uniques = encode(values)
-    labels = [mapping.get(u) for u in uniques]
-    known = np.array([lab is not None for lab in labels], dtype=bool)
-    lab_codes = np.where(known, np.arange(len(labels)), -1).astype(np.int32)
-    labels_clean = [lab if lab is not None else "" for lab in labels]
-    new_codes = np.full(len(codes), -1, dtype=np.int32)
-    valid = codes >= 0
-    new_codes[valid] = lab_codes[codes[valid]]
-    return from_codes(new_codes, labels_clean, index=values.index)
+    """``values.map(mapping)`` for strings (missing where unmapped), vectorised."""
+    keys = list(mapping)
+    codes = lookup_codes(values, keys)
+    return from_codes(codes, [mapping[k] for k in keys], index=values.index)
 
 
 def _rejections(df: pd.DataFrame, mask: np.ndarray, field: str, reason: str) -> pd.DataFrame:
@@ -204,7 +216,8 @@ def harmonise_street(df: pd.DataFrame, category_map: pd.DataFrame | None = None)
         is missing or not in the table.
     """
     cmap = load_category_map() if category_map is None else category_map
-    codes, uniques = encode(df["crime_type"])
+    uniques = list(dict.fromkeys(cmap["crime_type"].tolist()))
+    codes = lookup_codes(df["crime_type"], uniques)
     month = pd.to_datetime(df["month"]).to_numpy()
     labels_cat: list[str] = []
     labels_stable: list[str] = list(STABLE_CATEGORIES)
@@ -231,7 +244,7 @@ def harmonise_street(df: pd.DataFrame, category_map: pd.DataFrame | None = None)
             stable_codes[sel] = labels_stable.index(r["category_stable"])
     bad = cat_codes < 0
     rejections = _rejections(df, bad, "crime_type", "crime type not in police_uk_categories.csv")
-    out = df.loc[~bad] if bad.any() else df.copy()
+    out = df.loc[~bad] if bad.any() else df.copy(deep=False)
     pos = list(out.columns).index("crime_type") + 1
     out.insert(pos, "category", from_codes(cat_codes[~bad], labels_cat, index=out.index))
     out.insert(pos + 1, "category_stable", from_codes(stable_codes[~bad], labels_stable, index=out.index))
@@ -260,38 +273,45 @@ def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | None) -> pd.D
         A copy with ``district`` and ``district_method`` (``"lsoa_code"``,
         ``"lsoa_name"`` or ``"none"``). No row is dropped.
     """
-    out = df.copy()
+    out = df.copy(deep=False)
     n = len(out)
     methods = ["lsoa_code", "lsoa_name", "none"]
     method_codes = np.full(n, 2, dtype=np.int32)
-    dist = pd.Series(np.full(n, np.nan, dtype=object), index=out.index, dtype=_STR) if n else pd.Series([], dtype=_STR)
+    labels = [UNASSIGNED]
+    dist_codes = np.zeros(n, dtype=np.int32)  # 0 = unassigned
     if lsoa_lookup is not None and n:
         missing = [c for c in ("lsoa_code", "lsoa_name", "lad_name") if c not in lsoa_lookup.columns]
         if missing:
             raise SchemaError(f"LSOA lookup lacks columns {missing}", field=", ".join(missing),
                               expected="lsoa_code, lsoa_name, lad_code, lad_name")
-        by_code = dict(zip(lsoa_lookup["lsoa_code"].astype(str), lsoa_lookup["lad_name"].astype(str)))
-        lads = set(lsoa_lookup["lad_name"].astype(str))
-        by_name = dict(zip(lsoa_lookup["lsoa_name"].astype(str), lsoa_lookup["lad_name"].astype(str)))
+        lk_codes = lsoa_lookup["lsoa_code"].astype(str).tolist()
+        lk_names = lsoa_lookup["lsoa_name"].astype(str).tolist()
+        lk_lads = lsoa_lookup["lad_name"].astype(str).tolist()
+        labels += sorted(set(lk_lads))
+        lad_pos = {lad: i for i, lad in enumerate(labels)}
+        row_lad = np.array([lad_pos[x] for x in lk_lads] + [0], dtype=np.int32)  # last: not found
+        by_name = dict(zip(lk_names, lk_lads))
         if "lsoa_code" in out:
-            dist = map_strings(out["lsoa_code"], by_code)
-            method_codes[dist.notna().to_numpy()] = 0
+            idx = lookup_codes(out["lsoa_code"], lk_codes)
+            dist_codes = row_lad[np.where(idx >= 0, idx, len(lk_codes))]
+            method_codes[dist_codes > 0] = 0
         if "lsoa_name" in out:
-            codes, uniques = encode(out["lsoa_name"])
-            labels = []
-            for u in uniques:
-                lab = by_name.get(u)
-                if lab is None:
-                    pre = _lsoa_prefix(u)
-                    lab = pre if pre in lads else None
-                labels.append(lab)
-            mapping = dict(zip(uniques, labels))
-            by_nm = map_strings(out["lsoa_name"], {k: v for k, v in mapping.items() if v is not None})
-            use = dist.isna().to_numpy() & by_nm.notna().to_numpy()
-            if use.any():
-                dist = dist.where(~use, by_nm)
-                method_codes[use] = 1
-    out["district"] = dist.fillna(UNASSIGNED).astype(_STR) if n else pd.Series([], dtype=_STR)
+            todo = (dist_codes == 0) & out["lsoa_name"].notna().to_numpy()
+            if todo.any():
+                codes, uniques = encode(out["lsoa_name"][todo])
+                found_lab = []
+                for u in uniques:
+                    lab = by_name.get(u)
+                    if lab is None:
+                        pre = _lsoa_prefix(u)
+                        lab = pre if pre in lad_pos else None
+                    found_lab.append(lad_pos[lab] if lab is not None else 0)
+                per_unique = np.array(found_lab + [0], dtype=np.int32)
+                got = per_unique[np.where(codes >= 0, codes, len(uniques))]
+                rows = np.flatnonzero(todo)
+                dist_codes[rows] = got
+                method_codes[rows[got > 0]] = 1
+    out["district"] = from_codes(dist_codes, labels, index=out.index)
     out["district_method"] = from_codes(method_codes, methods, index=out.index)
     return out
 

@@ -158,6 +158,8 @@ _FORCE_ALIASES = {
     "police service of northern ireland": "northern-ireland", "northern ireland": "northern-ireland",
 }
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
+#: Columns parsed as float64 (decimal degrees or OSGB36 metres).
+FLOAT_COLUMNS = frozenset({"longitude", "latitude", "easting", "northing"})
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _FLOAT_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
@@ -228,7 +230,7 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
     ------
     SchemaError, EncodingError, ValueFormatError
     """
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():
         first_fmt = next(iter(formats.values()))
         raise SchemaError("file is empty", path=display, row=1, expected=f"a header {first_fmt}")
     nl = data.find(b"\n")
@@ -254,12 +256,14 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
     cols = formats[fmt]
     names = [_INTERNAL[c] for c in cols]
     read_opts = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24)
-    conv_opts = pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names}, strings_can_be_null=True,
-        null_values=[""], quoted_strings_can_be_null=True,
-    )
     table = None
-    for newlines_in_values in (False, True):
+    # fast path: coordinates parsed natively; on a conversion error re-read as text
+    # so that the bad value can be reported with its line
+    for attempt, newlines_in_values in ((0, False), (1, False), (2, True)):
+        types = {n: (pa.float64() if attempt == 0 and n in FLOAT_COLUMNS else pa.large_string()) for n in names}
+        conv_opts = pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+        )
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(data), read_options=read_opts,
@@ -269,6 +273,8 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
             break
         except pa.ArrowInvalid as exc:
             msg = str(exc)
+            if attempt == 0 and "conversion error to double" in msg:
+                continue
             if "UTF8" in msg or "utf8" in msg.lower():
                 decode_utf8(data, display)
                 raise EncodingError("invalid UTF-8 data", path=display, expected="UTF-8 text") from None
@@ -291,7 +297,7 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
             raise SchemaError("could not align rows with lines", path=display)
     for name in names:
         col = table.column(name)
-        if n and col.null_count < n:
+        if n and col.null_count < n and not pa.types.is_floating(col.type):
             mx = pc.max(pc.binary_length(col)).as_py() or 0
             if mx > MAX_FIELD_CHARS:
                 lengths = pc.utf8_length(col)
@@ -337,13 +343,16 @@ def _check_force_column(table: pa.Table, slug: str, display: str, lines: np.ndar
 def _to_float(table: pa.Table, name: str, display: str, lines: np.ndarray,
               lo: float | None = None, hi: float | None = None) -> pa.ChunkedArray:
     col = table.column(name)
-    try:
-        out = pc.cast(pc.utf8_trim_whitespace(col), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        bad = pc.invert(pc.fill_null(pc.match_substring_regex(col, _FLOAT_RE), True))
-        i = _first_true(bad)
-        raise ValueFormatError(f"{col[i].as_py()!r} is not a number", path=display, row=int(lines[i]),
-                               field=_FIELD[name], expected="a decimal number or empty") from None
+    if pa.types.is_floating(col.type):
+        out = col
+    else:
+        try:
+            out = pc.cast(pc.utf8_trim_whitespace(col), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            bad = pc.invert(pc.fill_null(pc.match_substring_regex(col, _FLOAT_RE), True))
+            i = _first_true(bad)
+            raise ValueFormatError(f"{col[i].as_py()!r} is not a number", path=display, row=int(lines[i]),
+                                   field=_FIELD[name], expected="a decimal number or empty") from None
     if lo is not None and out.null_count < len(out):
         outside = pc.fill_null(pc.or_(pc.less(out, lo), pc.greater(out, hi)), False)
         if pc.any(outside).as_py():
@@ -357,7 +366,7 @@ def _const_dict(value: str, n: int) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.large_string()))
 
 
-def _column_or_null(table: pa.Table, name: str, typ=pa.string()):
+def _column_or_null(table: pa.Table, name: str, typ=pa.large_string()):
     if name in table.column_names:
         return table.column(name)
     return pa.nulls(table.num_rows, typ)
@@ -438,16 +447,16 @@ _BUILDERS = {"street": _street_table, "outcomes": _outcomes_table, "stop-and-sea
 
 
 def _to_pandas(tables: list[pa.Table]) -> pd.DataFrame:
-    t = pa.concat_tables(tables)
+    t = pa.concat_tables(tables, promote_options="permissive")
     cols = {}
     for name in t.column_names:
         col = t.column(name)
-        if pa.types.is_dictionary(col.type):
-            col = pc.cast(col, pa.large_string())
+        if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type):
+            col = pc.cast(col, pa.large_string())  # pandas' str dtype holds large_string
         cols[name] = col
     t = pa.table(cols)
-    df = t.to_pandas(types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get, self_destruct=True)
-    return df
+    del cols
+    return t.to_pandas(types_mapper={pa.large_string(): _STR}.get, self_destruct=True)
 
 
 # --------------------------------------------------------------------------- post-processing
