@@ -362,8 +362,11 @@ def _to_float(table: pa.Table, name: str, display: str, lines: np.ndarray,
     return out
 
 
-def _const_dict(value: str, n: int) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], pa.large_string()))
+def _const_dict(value: str, n: int) -> pa.Array:
+    """A large_string array repeating *value* n times, built from raw buffers (fast)."""
+    raw = value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(raw)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)])
 
 
 def _column_or_null(table: pa.Table, name: str, typ=pa.large_string()):
