@@ -123,7 +123,7 @@ def rolling_table(monthly: pd.DataFrame) -> pd.DataFrame:
         The five columns of the ONS layout (dates as ``dd-mm-yyyy`` text), sorted by
         period end, force, offence.
     """
-    wide = monthly.pivot_table(index="month", columns=["force", "offence"], values="count", aggfunc="sum")
+    wide = monthly.set_index(["month", "force", "offence"])["count"].unstack(["force", "offence"])
     roll = wide.rolling(12).sum()
     roll = roll[[p.month % 3 == 0 and p >= pd.Period(FIRST_PERIOD_END, "M") for p in roll.index]]
     long = roll.stack(["force", "offence"], future_stack=True).rename("count").reset_index()
@@ -133,7 +133,7 @@ def rolling_table(monthly: pd.DataFrame) -> pd.DataFrame:
                          columns=["month", "force", "offence", "count"])
     long = pd.concat([long, zeros], ignore_index=True).sort_values(["month", "force", "offence"], kind="mergesort")
     return pd.DataFrame({
-        COLUMNS[0]: [p.end_time.strftime("%d-%m-%Y") for p in long["month"]],
+        COLUMNS[0]: long["month"].map({p: p.end_time.strftime("%d-%m-%Y") for p in roll.index}).to_numpy(),
         COLUMNS[1]: long["force"].to_numpy(),
         COLUMNS[2]: long["force"].map(FORCE_REGIONS).to_numpy(),
         COLUMNS[3]: long["offence"].to_numpy(),
