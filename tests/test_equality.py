@@ -149,3 +149,60 @@ def test_survey_estimates_for_targets_respondent_and_aggregated():
     ae = eq.aggregated_estimates(agg, min_base=300)
     assert ae["suppressed"].tolist() == [False, False, True]
     assert ae["estimate"].iloc[0] == pytest.approx(80.0)
+
+
+# ---------------------------------------------------------------- figures
+def _has_intervals(fig):
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
+    conts = [c for ax in fig.axes for c in ax.containers]
+    return any(isinstance(c, ErrorbarContainer) for c in conts) and not any(isinstance(c, BarContainer) for c in conts)
+
+
+def test_plots_show_intervals_not_bare_bars():
+    import matplotlib.pyplot as plt
+
+    from wmp_analysis import stopsearch as ss
+    from wmp_analysis.plots import equality as ep
+
+    df = _frame([({"ethnic_group": "White", "age_band": "65+"}, 200, 180, 1.0),
+                 ({"ethnic_group": "Black", "age_band": "16-24"}, 100, 80, 1.0),
+                 ({"ethnic_group": "Mixed", "age_band": "16-24"}, 10, 8, 1.0)], measure="confidence",
+                fieldwork_month=pd.Timestamp("2011-05-01"))
+    est = eq.estimates_by_groups(df, ["ethnic_group"], by_financial_year=False)
+    gt = eq.equality_gaps(df)
+    srch = pd.DataFrame({"self_defined_group": ["White"] * 50 + ["Black"] * 30,
+                         "outcome": ["Arrest"] * 10 + [""] * 70,
+                         "outcome_linked_to_object": pd.array([True] * 20 + [False] * 60, dtype="boolean")})
+    pop = pd.Series({"White": 10_000, "Mixed": 500, "Asian": 2_000, "Black": 1_000, "Other": 500,
+                     "BME": 4_000, "All": 14_000})
+    rates = ss.search_rates(srch, pop)
+    figs = [ep.plot_group_estimates(est[est.group_type == "ethnic_group"], "group"), ep.plot_gaps(gt),
+            ep.plot_gaps_over_time(gt), ep.plot_relative_rates(rates), ep.plot_rates(rates),
+            ep.plot_outcome_rates(ss.outcome_rates(srch))]
+    for fig in figs:
+        assert isinstance(fig, plt.Figure)
+        assert _has_intervals(fig)
+        plt.close(fig)
+    with pytest.raises(ValueError, match="one row per measure"):
+        ep.plot_group_estimates(pd.concat([est, est]), "group")
+    # a suppressed group is labelled, not drawn
+    fig = ep.plot_group_estimates(est[est.group_type == "ethnic_group"], "group")
+    assert any("suppressed (n=10)" in t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)
+
+
+def test_notebook_is_thin_with_parameters_cell(project_root):
+    import nbformat
+
+    nb = nbformat.read(project_root / "notebooks" / "04_equality_breakdowns.ipynb", as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert tagged == [0]
+    src = nb.cells[0].source
+    for name in ("config_path", "output_dir", "survey_path", "groups", "reference_groups", "period_start",
+                 "period_end", "min_base"):
+        assert f"{name} = " in src
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert "'" not in src  # papermill cannot parse parameter lines whose comments hold quotes
+    for name in ("equality_gaps", "survey_estimates", "stop_search_rates", "stop_search_outcomes"):
+        assert any(f'"{name}")' in c.source for c in nb.cells)

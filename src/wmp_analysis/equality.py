@@ -437,3 +437,43 @@ def aggregated_estimates(agg: pd.DataFrame, *, min_base: int = DEFAULT_MIN_BASE,
     out["ci_high"] = (100 * pd.Series(hi, index=agg.index)).where(~sup)
     out["suppressed"] = sup.astype(bool)
     return out
+
+
+def estimates_by_groups(
+    survey: pd.DataFrame,
+    groups=("ethnic_group", "age_band"),
+    *,
+    period: Period | None = None,
+    by_financial_year: bool = True,
+    min_base: int = DEFAULT_MIN_BASE,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Long table of estimates for each grouping column (``tables/survey_estimates.csv``).
+
+    One block per grouping column in *groups* plus an ``all`` block (everyone), for
+    the whole *period* (or extract) and, if *by_financial_year*, each financial year.
+
+    Returns
+    -------
+    DataFrame
+        ``group_type, group, measure, period, n, n_positive, sum_weight, n_eff,
+        estimate, ci_low, ci_high`` (percent), ``suppressed``.
+    """
+    df = add_period_columns(_valid(survey))
+    if period is not None:
+        df = df[_in_period(df["fieldwork_month"], period)]
+    if df.empty:
+        return pd.DataFrame(columns=["group_type", "group", "measure", "period", "n", "n_positive", "sum_weight",
+                                     "n_eff", "estimate", "ci_low", "ci_high", "suppressed"])
+    whole_label = (period.label if period is not None else
+                   f"{df['fieldwork_month'].min():%Y-%m} to {df['fieldwork_month'].max():%Y-%m}")
+    df = df.assign(_all="All", _whole=whole_label)
+    frames = []
+    for col in ("_all", *groups):
+        for pcol in ("_whole", *(("financial_year",) if by_financial_year else ())):
+            e = survey_estimates(df, [pcol, col], min_base=min_base, alpha=alpha)
+            e = e.rename(columns={pcol: "period", col: "group"})
+            e.insert(0, "group_type", "all" if col == "_all" else col)
+            frames.append(e)
+    out = pd.concat(frames, ignore_index=True)
+    return out.drop_duplicates(["group_type", "group", "measure", "period"]).reset_index(drop=True)

@@ -408,3 +408,16 @@ def age_rates(stop_search: pd.DataFrame, age_population: pd.DataFrame, *, per: f
                                else 0 for a in AGE_RANGES] + [0]
     out["denominator"] = "PROXY: 2021 Census usual residents (no 2011 age x ethnicity table available)"
     return out
+
+
+def force_population(census_ethnicity: pd.DataFrame, force: str, districts: list[str]) -> tuple[pd.Series, str]:
+    """2011 residents by group for the force: its police-force-area row if present, else the sum of *districts*.
+
+    Returns the Series (see :func:`census_population_by_group`) and a note saying which was used.
+    """
+    pfa = census_ethnicity[census_ethnicity["level"] == "pfa"]
+    if force in set(pfa["geography"]):
+        return census_population_by_group(census_ethnicity, [force], level="pfa"), \
+            f"2011 Census, police force area {force}"
+    return census_population_by_group(census_ethnicity, districts, level="lad"), \
+        "2011 Census, sum of the districts " + ", ".join(districts)
