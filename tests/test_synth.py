@@ -419,3 +419,22 @@ def test_monthly_noise_is_poisson_like():
     resid = s[1:-1] - (s[:-2] + s[2:]) / 2
     ratio = resid.std() / np.sqrt(s.mean() * 1.5)
     assert 0.5 < ratio < 3.0
+
+
+def test_missing_survey_module_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    import importlib
+
+    from wmp_analysis import synth
+
+    real_import = importlib.import_module
+
+    def fake_import(name, *args):
+        if name == "wmp_analysis.synth.survey":
+            raise ModuleNotFoundError("no survey", name=name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(synth.importlib, "import_module", fake_import)
+    with pytest.warns(RuntimeWarning, match="survey"):
+        marker = generate_sample(tmp_path / "s", seed=1, scale=SCALE, start="2011-04", end="2011-04")
+    assert not any(r["path"].startswith("survey/") for r in marker["files"])
+    assert any(r["path"].startswith("ons/") for r in marker["files"])
