@@ -321,9 +321,8 @@ def compare_targets(
 
 def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
     """Force-wide police.uk monthly series (all districts incl. unassigned), for projections."""
-    s = street.assign(district="__force__")
-    out = M.police_uk_monthly(s, mrow, ["__force__"], months=cfg.police_uk_months)
-    return None if out.empty else out.assign(geography=cfg.force)
+    out = M.police_uk_monthly(street, mrow, None, months=cfg.police_uk_months, force_label=cfg.force)
+    return None if out.empty else out
 
 
 def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: Period) -> dict:

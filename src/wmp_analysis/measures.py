@@ -272,10 +272,11 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
 def police_uk_monthly(
     street_df: pd.DataFrame,
     measure: Mapping[str, Any],
-    districts: list[str],
+    districts: list[str] | None,
     *,
     months: Period | None = None,
     scheme: str = "stable",
+    force_label: str = "force",
 ) -> pd.DataFrame:
     """Monthly counts of a measure per district from police.uk street-level crime.
 
@@ -286,6 +287,9 @@ def police_uk_monthly(
     categories, the only scheme that spans 2010-2016, so a series does not jump
     when police.uk adds categories); with ``scheme="harmonised"`` its
     ``police_uk_categories`` are matched against ``category``.
+
+    ``districts=None`` gives one force-wide series (every row, including
+    "unassigned" districts) labelled *force_label*.
 
     Months in *months* (default: the range of months present in *street_df*) with
     no rows at all are gaps (NaN, noted); a month with rows but none in the
@@ -299,29 +303,35 @@ def police_uk_monthly(
         return _empty()
     col = "category_stable" if stable else "category"
     _require(street_df, ["month", col, "district"], "street")
-    month = pd.to_datetime(street_df["month"]).dt.to_period("M")
-    expected = months.months if months is not None else pd.period_range(month.min(), month.max(), freq="M")
-    present = set(month)
-    hit = street_df[street_df[col].astype("str").isin(cats)]
-    hit_month = month[hit.index]
+    # integer month codes (year * 12 + month - 1): fast on millions of rows
+    mdt = pd.to_datetime(street_df["month"])
+    code = (mdt.dt.year.to_numpy() * 12 + mdt.dt.month.to_numpy() - 1).astype("int64")
+    present = set(np.unique(code).tolist())
+    if months is not None:
+        expected = [m.year * 12 + m.month - 1 for m in months.months]
+    else:
+        expected = list(range(int(code.min()), int(code.max()) + 1))
+    hit = street_df[col].astype("str").isin(cats).to_numpy()
+    dist = street_df["district"].astype("str").to_numpy()
     note_bits = [f"police.uk proxy ({scheme} categories: {', '.join(cats)}), not Home Office offence groups"]
     for extra in (_text(measure.get("police_uk_note")), _text(measure.get("proxy_note"))):
         if extra:
             note_bits.append(extra)
     frames = []
-    for district in districts:
-        in_d = hit["district"].astype("str") == district
-        counts = hit_month[in_d].value_counts()
+    targets = [(d, dist == d) for d in districts] if districts is not None else [(force_label, np.ones(len(dist), bool))]
+    for district, in_d in targets:
+        codes, counts = np.unique(code[hit & in_d], return_counts=True)
+        cmap = dict(zip(codes.tolist(), counts.tolist()))
         rows = []
-        for m in expected:
-            if m not in present:
-                rows.append({"period_end": m.to_timestamp(how="end").normalize(), "value": np.nan,
+        for c in expected:
+            start = pd.Timestamp(c // 12, c % 12 + 1, 1)
+            end = start + pd.offsets.MonthEnd(0)
+            if c not in present:
+                rows.append({"period_start": start, "period_end": end, "value": np.nan,
                              "note": "month missing from police.uk data (gap)"})
             else:
-                rows.append({"period_end": m.to_timestamp(how="end").normalize(),
-                             "value": float(counts.get(m, 0)), "note": ""})
+                rows.append({"period_start": start, "period_end": end, "value": float(cmap.get(c, 0)), "note": ""})
         out = pd.DataFrame(rows)
-        out["period_start"] = out["period_end"].dt.to_period("M").dt.to_timestamp()
         frames.append(_finish(out, measure, district, "police.uk", True, "; ".join(note_bits)))
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
