@@ -23,10 +23,13 @@ def _err(est, lo, hi):
     return [[max(0.0, float(est) - float(lo))], [max(0.0, float(hi) - float(est))]]
 
 
-def _finish(fig: plt.Figure) -> plt.Figure:
-    """Tight layout leaving ~0.4 inch free at the top (room for a synthetic-data banner)."""
+def _finish(fig: plt.Figure, suptitle: str | None = None) -> plt.Figure:
+    """Tight layout leaving ~0.4 inch free at the top (room for a synthetic-data banner),
+    with an optional figure title placed below that strip."""
     h = fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, 0, 1, max(0.5, 1 - 0.4 / h)))
+    if suptitle:
+        fig.suptitle(suptitle, y=1 - 0.42 / h, va="top")
+    fig.tight_layout(rect=(0, 0, 1, max(0.5, 1 - (0.75 if suptitle else 0.4) / h)))
     return fig
 
 
@@ -78,9 +81,7 @@ def plot_group_estimates(est: pd.DataFrame, group_col: str, *, title: str = "",
         ax.set_xlabel("% positive (95% CI, Kish n_eff + Wilson)")
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].invert_yaxis()
-    if title:
-        fig.suptitle(title)
-    return _finish(fig)
+    return _finish(fig, title or None)
 
 
 def plot_gaps(gaps: pd.DataFrame, *, title: str = "Gap against reference group (percentage points)") -> plt.Figure:
@@ -189,5 +190,4 @@ def plot_outcome_rates(out: pd.DataFrame, *, title: str = "Outcome test: arrest 
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(o)), o["group"].astype(str))
     axes[0].invert_yaxis()
-    fig.suptitle(title)
-    return _finish(fig)
+    return _finish(fig, title)
