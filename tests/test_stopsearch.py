@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import chi2
