@@ -37,7 +37,7 @@ ERROR_KINDS = {
     for name in ("SchemaError", "ValueFormatError", "EncodingError", "ArchiveError", "DuplicatePeriodError",
                  "UnknownCategoryError", "UnknownForceError", "PeriodError", "ConfigError")
 }
-RETURN_KINDS = ("rejected", "out_of_range")
+RETURN_KINDS = ("rejected", "out_of_range", "ok")
 
 
 # ----------------------------------------------------------------------------- readers
@@ -283,6 +283,11 @@ def test_bad_input(case, tmp_path, monkeypatch):
                 assert len(hit) == 1, f"no rejection for {name} line {case['row']}: {rej.to_dict('records')}"
                 assert _norm_field(hit["field"].iloc[0]) == _norm_field(case["field"])
                 assert str(hit["reason"].iloc[0]).strip(), "a rejection must say why"
+            elif expect == "ok":
+                n = len(result.tables["street"]) if hasattr(result, "tables") else len(result)
+                if case["reader"] == "population":
+                    n = result["name"].nunique() if len(result) else 0
+                assert n == case["rows"], f"read {n} rows, expected {case['rows']}"
             else:  # out_of_range
                 listed = [r for r in result.out_of_range if name in str(r.get("path", "")) + str(r.get("member") or "")]
                 assert len(listed) == 1, result.out_of_range
@@ -470,3 +475,37 @@ def test_ingest_continues_past_rejected_rows_and_reports_them(ingested_project, 
 
     street = pd.read_parquet(root / "data" / "processed" / "tiny" / "street.parquet")
     assert len(street) == 3  # the three good rows kept, the bad one not silently dropped but listed
+
+
+# ----------------------------------------------------------------------------- the runner
+
+def test_run_with_bad_input_fails_and_keeps_latest(ingested_project, tmp_path, capsys):
+    """`wmp-analysis run` (ingest notebook in a real kernel) on a bad input: exit 1, latest untouched."""
+    runner = pytest.importorskip("wmp_analysis.runner")
+    from wmp_analysis.config import load_config
+
+    if not runner.kernel_available("wmp-analysis"):
+        pytest.skip("Jupyter kernel 'wmp-analysis' not installed (make venv installs it)")
+    root = tmp_path / "project"
+    shutil.copytree(ingested_project, root, symlinks=True)
+    good_run = root / "reports" / "tiny-good"
+    (good_run / "01_ingest").mkdir(parents=True)
+    (good_run / "index.html").write_text("<html>last good pack</html>", encoding="utf-8")
+    (good_run / "manifest.json").write_text('{"status": "ok"}', encoding="utf-8")
+    (good_run / "01_ingest" / "note.txt").write_text("kept", encoding="utf-8")
+    (root / "reports" / "latest").symlink_to("tiny-good")
+    before_latest = tree_digest(root / "reports" / "latest")
+    before_processed = _processed_state(root)
+    shutil.copy2(CORPUS / "ons" / "nonnumeric_count.csv", root / _good_sources()["ons_pfa"][0])
+
+    cfg = load_config(root / "tiny.yaml")
+    nb_dir = Path(__file__).resolve().parents[1] / "notebooks"
+    rc = runner.run_suite(cfg, notebooks=["01_ingest"], notebooks_dir=nb_dir, run_id="bad-1")
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert rc == runner.EXIT_FAILED, text
+    assert "rec-crime-pfa.csv" in text, f"the run's message does not name the bad file: {text}"
+    assert (root / "reports" / "latest").resolve() == good_run.resolve()
+    assert tree_digest(root / "reports" / "latest") == before_latest
+    assert _processed_state(root) == before_processed
+    assert not (root / "reports" / "bad-1").exists(), "a failed run must not be published"

@@ -450,3 +450,72 @@ def test_pct_change_sign_and_zero_base(base, actual):
         assert r == pytest.approx(100 * (actual - base) / base)
         if base > 0:
             assert (r > 0) == (actual > base)
+
+
+# ----------------------------------------------------------------------------- every other reader
+
+def _other_readers():
+    from wmp_analysis.config import load_config
+    from wmp_analysis.ingest import census, csp
+    from wmp_analysis.survey import read_survey
+
+    return {
+        "csp.csv": csp.read_csp,
+        "la-ethnic-groups.csv": census.read_census_ethnicity_la,
+        "force-demographics.csv": census.read_census_ethnicity_force,
+        "regionalpopulation.csv": census.read_population,
+        "lsoa-lookup.csv": census.read_lsoa_lookup,
+        "lad-lookup.csv": census.read_lad_lookup,
+        "survey.csv": read_survey,
+        "config.yaml": load_config,
+    }
+
+
+# Seeds that look like each format's header, so that mutations reach the row checks.
+_SEEDS = {
+    "csp.csv": "Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
+               "Offence Subgroup,Offence Code,Number of Offences\n2011/12,1,West Midlands,Birmingham,B,B,B,28A,12\n",
+    "regionalpopulation.csv": "Name,PFA,Geography,Mid-2012,Mid-2011,\nB,West Midlands,District,10.00,9.00,\n",
+    "lsoa-lookup.csv": "LSOA11CD,LSOA11NM,WD18CD,WD18NM,LAD18CD,LAD18NM\nE01,B 001A,E05,W,E08,B\n",
+    "lad-lookup.csv": "LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM\nE08,B,E22,B,E23,West Midlands\n",
+    "survey.csv": "group_type,group,measure,period_start,period_end,base_n,n_positive\n"
+                  "all,All,confidence,2011-04-01,2012-03-31,100,50\n",
+    "config.yaml": "name: x\nforce: West Midlands\nplan: spp-2012-15\nbaseline: {start: 2011-04-01, end: 2012-03-31}\n"
+                   "target_period: {start: 2012-04-01, end: 2013-03-31}\nsources: {}\n",
+}
+
+
+@st.composite
+def mutated(draw, seed: str):
+    data = bytearray(seed.encode("utf-8"))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+        if not data:
+            break
+        i = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[i] = draw(st.integers(0, 255))
+        elif op == "insert":
+            data[i:i] = draw(st.sampled_from([b",", b'"', b"\n", b"\r", b"-1", b"x", b"\xef\xbb\xbf", b":", b"[", b"*"]))
+        elif op == "delete":
+            del data[i]
+        else:
+            del data[i:]
+    return bytes(data)
+
+
+@pytest.mark.parametrize("name", ["csp.csv", "la-ethnic-groups.csv", "force-demographics.csv",
+                                  "regionalpopulation.csv", "lsoa-lookup.csv", "lad-lookup.csv", "survey.csv",
+                                  "config.yaml"])
+@FEW
+@given(data=st.data())
+def test_other_readers_random_input_only_input_errors(name, data):
+    reader = _other_readers()[name]
+    seed = _SEEDS.get(name)
+    blob = data.draw(st.one_of(st.binary(max_size=300), mutated(seed)) if seed else st.binary(max_size=300))
+    with tempfile.TemporaryDirectory() as tmp:
+        p = _write(Path(tmp), name, blob)
+        try:
+            reader(p)
+        except InputError as exc:
+            assert exc.path is not None and name in str(exc)
