@@ -73,7 +73,8 @@ def test_projection_hand_worked():
     assert r["share_observed"] == pytest.approx(0.25)
     assert r["dispersion"] == 1.0
     assert r["projected"] == pytest.approx(1080)
-    half = sps.norm.ppf(0.975) * math.sqrt(1080 * 0.75 / 0.25)
+    # year noise 1080 * 0.75 / 0.25 = 3240; share noise 1080^2 * 0.25 * 0.75 / (1200 * 0.25^2) = 2916
+    half = sps.norm.ppf(0.975) * math.sqrt(3240 + 2916)
     assert (r["pi_low"], r["pi_high"]) == pytest.approx((1080 - half, 1080 + half))
 
 

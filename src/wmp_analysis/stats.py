@@ -269,9 +269,11 @@ def project_year_end(
        ``phi * mu`` (``phi`` from :func:`baseline_dispersion` unless given), the
        prediction error of ``T - ytd / s`` has variance
        ``phi * mu * (1 - s) / s`` (the unseen months' own noise plus the noise in
-       the year-to-date estimate of the rate). The interval is
-       ``projection +- z * sqrt(phi * projection * (1 - s) / s)``, lower bound
-       floored at the count already observed.
+       the year-to-date estimate of the rate). The share ``s`` is itself estimated
+       from the baseline total ``N``: its variance ``phi * s (1 - s) / N`` adds
+       ``projection^2 * phi * (1 - s) / (N * s)`` (delta method). The interval is
+       ``projection +- z * sqrt(sum of both)``, lower bound floored at the count
+       already observed.
 
     Parameters
     ----------
@@ -314,7 +316,12 @@ def project_year_end(
         return out
     proj = ytd / s
     z = float(_sps.norm.ppf(0.5 + level / 2))
-    half = z * math.sqrt(phi * proj * (1 - s) / s)
+    # noise of the year itself given the rate, plus the noise in the estimated share s
+    # (binomial share of the baseline total N, inflated by phi; delta method on ytd / s)
+    n_base = float(_as_monthly(baseline_monthly).dropna().sum())
+    var_year = phi * proj * (1 - s) / s
+    var_share = (proj ** 2) * phi * s * (1 - s) / (n_base * s ** 2) if n_base > 0 else 0.0
+    half = z * math.sqrt(var_year + var_share)
     out.update(projected=proj, pi_low=max(ytd, proj - half), pi_high=proj + half)
     return out
 
