@@ -283,7 +283,7 @@ def _status_class(status: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", status.strip().lower()).strip("-") or "unknown"
 
 
-_TARGET_TEXT_COLUMNS = ("target_text", "text", "description", "target", "title", "wording", "summary")
+_TARGET_TEXT_COLUMNS = ("wording", "target_text", "text", "description", "target", "title", "wording", "summary")
 
 
 def target_status_rows(

@@ -764,8 +764,11 @@ def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             "output_dir": str((staging / name).resolve()),
             "run_dir": str(staging.resolve()),
         }
-        if _is_ingest(name) and isinstance(_parameter_defaults(source).get("force"), bool):
-            offered["force"] = bool(force)
+        if _is_ingest(name):
+            defaults = _parameter_defaults(source)
+            for flag in ("force_ingest", "force"):  # a boolean re-ingest switch, if declared
+                if isinstance(defaults.get(flag), bool):
+                    offered[flag] = bool(force)
         params = {k: v for k, v in offered.items() if k in declared}
         executed = staging / "notebooks" / f"{name}.ipynb"
         res = _execute(name, source, executed, params, kernel=kernel, cwd=Path(cfg.root),

@@ -1,0 +1,326 @@
+"""Runner mechanics on tiny notebooks written to a temporary folder.
+
+Covers: publishing (staging -> run folder -> ``latest``), the manifest, a failing
+cell (exit 1, kept notebook with the error, ``latest`` untouched), a dead kernel,
+the whole-notebook time limit, a missing kernel, the run lock (held, and two runs
+at once), a runner SIGKILLed mid-run, ``--only`` copying untouched sections, and
+passing only declared parameters.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from wmp_analysis import runner
+from wmp_analysis.config import load_config
+from wmp_analysis.provenance import sha256_file
+
+KERNEL = "wmp-analysis"
+
+pytestmark = pytest.mark.skipif(
+    not runner.kernel_available(KERNEL),
+    reason=f"Jupyter kernel {KERNEL!r} not installed (run `make venv`)",
+)
+
+
+def make_notebook(path: Path, cells: list[str], params: str = 'config_path = "x.yaml"\noutput_dir = "out"') -> Path:
+    """A notebook: a tagged parameters cell, then code cells (``#MD`` prefix = markdown)."""
+    nb = new_notebook()
+    p = new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p] + [new_markdown_cell(c[3:]) if c.startswith("#MD") else new_code_cell(c) for c in cells]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{path.stem}-{i}"
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+WRITE_TABLE = (
+    "import pathlib\n"
+    "d = pathlib.Path(output_dir)\n"
+    "(d / 'tables').mkdir(parents=True, exist_ok=True)\n"
+    "(d / 'tables' / 't.csv').write_text('a,b\\n1,2\\n')\n"
+    "print('SECRET_CODE_' + 'OUTPUT', d)"
+)
+#: Displays a tiny PNG (4x4 pixels) without importing matplotlib (keeps the test fast).
+PLOT = (
+    "import struct, zlib\n"
+    "from IPython.display import Image, display\n"
+    "def chunk(t, d):\n"
+    "    return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n"
+    "raw = b''.join(b'\\x00' + b'\\xff\\x00\\x00' * 4 for _ in range(4))\n"
+    "png = (b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 4, 4, 8, 2, 0, 0, 0))\n"
+    "       + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))\n"
+    "display(Image(data=png))"
+)
+
+
+def write_config(folder: Path, **runner_opts) -> Path:
+    opts = {"kernel": KERNEL, "timeout_per_notebook": 120, **runner_opts}
+    text = textwrap.dedent(
+        """\
+        name: tiny
+        title: "Tiny <b>test</b> run"
+        force: West Midlands
+        plan: spp-2012-15
+        baseline: {start: 2011-04-01, end: 2012-03-31}
+        target_period: {start: 2012-04-01, end: 2013-03-31}
+        sources: {}
+        reports_dir: reports
+        processed_dir: processed
+        """
+    ) + "runner: " + json.dumps(opts) + "\n"
+    path = folder / "tiny.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def proj(tmp_path):
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs / "01_first.ipynb", ["#MD# First section", WRITE_TABLE, PLOT])
+    make_notebook(nbs / "02_second.ipynb", ["x = 6 * 7", "print('answer', x)"])
+    make_notebook(nbs / "02_fail.ipynb", ["y = 1", "raise ValueError('deliberate failure for the test')"])
+    make_notebook(nbs / "02_die.ipynb", ["import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"])
+    make_notebook(nbs / "02_slow.ipynb", ["import time; time.sleep(120)"])
+    make_notebook(nbs / "02_onlyconfig.ipynb", ["print(config_path)"], params='config_path = "x.yaml"')
+    write_config(tmp_path)
+    return tmp_path
+
+
+def fake_previous_run(proj: Path, run_id: str = "previous") -> bytes:
+    """A complete earlier run that ``latest`` points to; returns its manifest bytes."""
+    from wmp_analysis.provenance import point_symlink_atomically
+
+    d = proj / "reports" / run_id
+    d.mkdir(parents=True)
+    (d / "index.html").write_text("<p>previous pack</p>\n", encoding="utf-8")
+    (d / "manifest.json").write_text('{"run_id": "%s", "status": "complete"}\n' % run_id, encoding="utf-8")
+    point_symlink_atomically(proj / "reports" / "latest", d)
+    return (d / "manifest.json").read_bytes()
+
+
+def run(proj: Path, names, **kw) -> int:
+    cfg = load_config(proj / "tiny.yaml")
+    return runner.run_suite(cfg, notebooks=names, notebooks_dir=proj / "nbs", **kw)
+
+
+def latest_target(proj: Path) -> Path:
+    return (proj / "reports" / "latest").resolve()
+
+
+def test_successful_run_publishes_pack_and_manifest(proj, capsys):
+    assert run(proj, ["01_first", "02_second"], run_id="rid-q7z9") == 0
+    out = capsys.readouterr().out
+    assert "notebook 1 of 2: 01_first" in out and "notebook 2 of 2: 02_second" in out
+    assert "cell " in out  # per-cell progress lines
+    assert "status" in out and "seconds" in out  # the summary table
+    reports = proj / "reports"
+    assert (reports / "latest").is_symlink()
+    assert latest_target(proj) == (reports / "rid-q7z9").resolve()
+    assert not list(reports.glob(".staging-*"))
+    run_dir = reports / "rid-q7z9"
+    for rel in ("01_first.html", "02_second.html", "notebooks/01_first.ipynb", "01_first/tables/t.csv",
+                "manifest.json"):
+        assert (run_dir / rel).is_file(), rel
+    html = (run_dir / "01_first.html").read_text(encoding="utf-8")
+    assert "SECRET_CODE_OUTPUT" in html  # the printed output is shown...
+    assert "print(&#39;SECRET_CODE_" not in html and "print('SECRET_CODE_" not in html  # ...its code is not
+    assert "data:image/png;base64," in html
+    assert "rid-q7z9" not in html and ".staging" not in html  # no run id or staging path in pages
+    assert "Tiny &lt;b&gt;test&lt;/b&gt; run" in html  # config title escaped
+    man = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert man["run_id"] == "rid-q7z9" and man["status"] == "complete"
+    assert set(man["timings_seconds"]) == {"01_first", "02_second"}
+    assert man["config"]["raw"]["name"] == "tiny"
+    assert man["environment"]["packages"]["papermill"]
+    recorded = {o["path"]: o["sha256"] for o in man["outputs"]}
+    assert recorded["01_first/tables/t.csv"] == sha256_file(run_dir / "01_first" / "tables" / "t.csv")
+    assert all(sha256_file(run_dir / p) == h for p, h in recorded.items())
+
+    # --only: re-run one section into a new folder, copying the other from latest
+    assert run(proj, ["01_first", "02_onlyconfig"], only="02", run_id="part") == 0
+    out = capsys.readouterr().out
+    assert "01_first - copied from rid-q7z9" in out
+    part = proj / "reports" / "part"
+    man = json.loads((part / "manifest.json").read_text())
+    assert man["sections"]["01_first"]["status"] == "copied"
+    assert man["sections"]["01_first"]["copied_from"] == "rid-q7z9"
+    assert man["sections"]["02_onlyconfig"]["status"] == "ran"
+    assert man["selection"]["executed"] == ["02_onlyconfig"]
+    assert sha256_file(part / "01_first" / "tables" / "t.csv") == sha256_file(run_dir / "01_first" / "tables" / "t.csv")
+    assert (part / "01_first.html").read_bytes() == (run_dir / "01_first.html").read_bytes()
+    assert latest_target(proj).name == "part"
+    # only the parameters the notebook declares are passed (papermill would warn otherwise)
+    nb = nbformat.read(str(part / "notebooks" / "02_onlyconfig.ipynb"), as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert "config_path" in injected[0].source and "output_dir" not in injected[0].source
+
+
+def test_failing_cell_keeps_notebook_and_leaves_latest(proj, capsys):
+    previous = fake_previous_run(proj)
+    before = latest_target(proj)
+    rc = run(proj, ["02_fail"], run_id="bad")
+    out = capsys.readouterr().out
+    assert rc == runner.EXIT_FAILED == 1
+    assert latest_target(proj) == before
+    kept = proj / "reports" / "failed-bad" / "notebooks" / "02_fail.ipynb"
+    assert kept.is_file()
+    nb = nbformat.read(str(kept), as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError"
+    assert "02_fail" in out and "cell index 2" in out
+    assert "raise ValueError('deliberate failure for the test')" in out
+    assert "ValueError: deliberate failure for the test" in out
+    assert str(kept) in out
+    assert not (proj / "reports" / "bad").exists()
+    assert not list((proj / "reports").glob(".staging-*"))
+    assert (before / "manifest.json").read_bytes() == previous
+
+
+def test_dead_kernel_ends_run_with_clear_message(proj, capsys):
+    fake_previous_run(proj, "ok")
+    rc = run(proj, ["02_die"], run_id="died")
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "kernel died" in out and "02_die" in out and "cell index 1" in out
+    assert latest_target(proj).name == "ok"
+    nb = nbformat.read(str(proj / "reports" / "failed-died" / "notebooks" / "02_die.ipynb"), as_version=4)
+    assert any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_whole_notebook_time_limit(proj, capsys):
+    # generous enough for the kernel to start on a loaded machine; the cell sleeps far longer
+    write_config(proj, timeout_per_notebook=12)
+    rc = run(proj, ["02_slow"], run_id="slow")
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "time limit of 12 s" in out, out
+    assert "import time; time.sleep(120)" in out, out  # the cell that was running is named
+    assert not (proj / "reports" / "latest").exists()
+    assert (proj / "reports" / "failed-slow" / "notebooks" / "02_slow.ipynb").is_file()
+
+
+def test_missing_kernel_gives_setup_hint(proj, capsys):
+    write_config(proj, kernel="no-such-kernel-xyz")
+    assert run(proj, ["02_second"]) == runner.EXIT_CONFIG
+    out = capsys.readouterr().out
+    assert "no-such-kernel-xyz" in out and "make venv" in out and "ipykernel install" in out
+
+
+def test_unknown_notebook_name_is_a_config_error(proj, capsys):
+    assert run(proj, ["01_first", "02_second"], only="nope") == 2
+    assert "no notebook called 'nope'" in capsys.readouterr().out
+
+
+def test_held_lock_refuses_with_exit_3(proj, capsys):
+    with runner.run_lock(proj / "reports"):
+        assert run(proj, ["02_second"], run_id="blocked") == runner.EXIT_LOCKED == 3
+    out = capsys.readouterr().out
+    assert "another wmp-analysis run holds the lock" in out and f"pid {os.getpid()}" in out
+    assert not (proj / "reports" / "blocked").exists()
+
+
+def _spawn_run(proj: Path, names: list[str], run_id: str, config: str = "tiny.yaml") -> subprocess.Popen:
+    code = (
+        "import sys\n"
+        "from wmp_analysis.config import load_config\n"
+        "from wmp_analysis.runner import run_suite\n"
+        f"sys.exit(run_suite(load_config({str(proj / config)!r}), notebooks={names!r}, "
+        f"notebooks_dir={str(proj / 'nbs')!r}, run_id={run_id!r}))\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def _wait_for(pred, limit=60.0):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_concurrent_runs_refuse_or_wait(proj):
+    """A holds the lock; B (no wait) refuses with exit 3; C (lock_wait) waits, then runs."""
+    (proj / "waiting.yaml").write_text(
+        (proj / "tiny.yaml").read_text().replace('"timeout_per_notebook": 120', '"timeout_per_notebook": 120, "lock_wait": 300'))
+    make_notebook(proj / "nbs" / "02_pause.ipynb", ["import time; time.sleep(5)"])
+    a = _spawn_run(proj, ["02_pause"], "runA")
+    assert _wait_for(lambda: (proj / "reports" / ".staging-runA").is_dir())
+    b = _spawn_run(proj, ["02_second"], "runB")
+    c = _spawn_run(proj, ["02_second"], "runC", config="waiting.yaml")
+    out_b, _ = b.communicate(timeout=300)
+    out_a, _ = a.communicate(timeout=300)
+    out_c, _ = c.communicate(timeout=300)
+    assert b.returncode == 3, out_b
+    assert "another wmp-analysis run holds the lock" in out_b
+    assert not (proj / "reports" / "runB").exists()
+    assert a.returncode == 0, out_a
+    assert c.returncode == 0, out_c
+    for rid in ("runA", "runC"):
+        assert json.loads((proj / "reports" / rid / "manifest.json").read_text())["status"] == "complete"
+    # C started after A released the lock, so it is the newest complete run
+    assert latest_target(proj).name == "runC"
+    assert not list((proj / "reports").glob(".staging-*"))
+
+
+def test_runner_sigkilled_midway_leaves_latest_and_next_run_succeeds(proj):
+    good_manifest = fake_previous_run(proj, "before")
+    p = _spawn_run(proj, ["02_slow"], "killed")
+    staged = proj / "reports" / ".staging-killed" / "notebooks" / "02_slow.ipynb"
+    assert _wait_for(staged.is_file, 90)  # papermill has started the notebook
+    children = _children(p.pid)
+    assert children  # the notebook's child process
+    os.killpg(p.pid, signal.SIGKILL)  # the runner (its notebook child has its own session)
+    p.communicate(timeout=30)
+    # the orphaned child notices and exits (its kernel follows), so nothing keeps writing
+    assert _wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), 30)
+    assert latest_target(proj).name == "before"
+    assert (proj / "reports" / "before" / "manifest.json").read_bytes() == good_manifest
+    assert not (proj / "reports" / "killed").exists()
+    assert run(proj, ["02_second"], run_id="after") == 0
+    assert latest_target(proj).name == "after"
+    assert (proj / "reports" / "failed-killed-interrupted").is_dir()  # partial folder kept aside
+    assert not list((proj / "reports").glob(".staging-*"))
+
+
+def test_select_notebooks():
+    names = ["01_ingest", "02_baseline", "03_target_comparison", "04_equality_breakdowns", "05_briefing_summary"]
+    assert runner.select_notebooks(names) == names
+    assert runner.select_notebooks(names, only="03") == ["03_target_comparison", "05_briefing_summary"]
+    assert runner.select_notebooks(names, only="target_comparison") == ["03_target_comparison",
+                                                                          "05_briefing_summary"]
+    assert runner.select_notebooks(names, from_="4") == ["04_equality_breakdowns", "05_briefing_summary"]
+    assert runner.select_notebooks(names, only="05_briefing_summary.ipynb") == ["05_briefing_summary"]
+    with pytest.raises(runner.ConfigError, match="no notebook called"):
+        runner.select_notebooks(names, only="99")
+
+
+def test_declared_parameters_parses_the_tagged_cell(tmp_path):
+    p = make_notebook(tmp_path / "n.ipynb", ["z = 3"], params="a = 1\nb: int = 2\n# c = 3\n")
+    assert runner.declared_parameters(p) == ["a", "b"]
