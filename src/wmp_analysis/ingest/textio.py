@@ -15,6 +15,7 @@ Row numbers in errors are 1-based *line* numbers with the header on line 1.
 """
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import zlib
@@ -29,6 +30,10 @@ from ..errors import ArchiveError, EncodingError, SchemaError, ValueFormatError
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3
 #: Largest single field accepted (characters); police.uk fields are short.
 MAX_FIELD_CHARS = 10_000
+
+
+# csv's own field limit (131,072) would raise a bare csv.Error; our own check names the field.
+csv.field_size_limit(64 * 1024 * 1024)
 
 
 def read_bytes(path: str | Path, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> bytes:
@@ -102,6 +107,10 @@ def read_csv_strict(
 ) -> pd.DataFrame:
     """Read a CSV whose header must equal *expected*; all values as strings.
 
+    Parsing uses the standard library's ``csv`` module in strict mode so that every
+    record's *line* number is exact, even after blank lines or quoted line breaks.
+    CR-only and CRLF line endings are accepted.
+
     Parameters
     ----------
     path : path-like
@@ -116,46 +125,65 @@ def read_csv_strict(
     Returns
     -------
     DataFrame
-        One column per header field (dtype ``object``, empty strings kept as ``""``)
-        plus ``_line``: the 1-based line number of each row in the file.
+        One column per header field (strings, empty cells kept as ``""``) plus
+        ``_line``: the 1-based line number where each record starts.
+
+    Raises
+    ------
+    SchemaError
+        Empty file, blank line before the header, wrong/reordered header, wrong
+        delimiter, a record with the wrong number of fields, an unclosed quote.
+    ValueFormatError
+        A field longer than :data:`MAX_FIELD_CHARS`.
     """
     shown = display_path or path
     if text is None:
         text = decode_utf8(read_bytes(path), shown)
     if not text.strip():
         raise SchemaError("file is empty", path=shown, row=1, expected=f"a header {list(expected)}")
-    first = text.split("\n", 1)[0].rstrip("\r")
-    header = next(iter(pd.read_csv(io.StringIO(first), header=None, dtype=str).itertuples(index=False)))
-    check_header([str(h) for h in header], expected, shown, raw_line=first)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ncols = len(expected)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header_seen = False
+    prev_end = 0
     try:
-        df = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, on_bad_lines="error", engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        msg = str(exc)
-        row = None
-        import re
-
-        m = re.search(r"line (\d+)", msg)
-        if m:
-            row = int(m.group(1))
-        raise SchemaError(f"malformed CSV row ({msg.strip()})", path=shown, row=row,
-                          expected=f"{len(expected)} fields") from None
-    df.columns = list(expected)
-    # line numbers: header is line 1; skip_blank_lines keeps relative order
-    df["_line"] = range(2, len(df) + 2)
-    too_long = None
-    for col in expected:
-        lengths = df[col].str.len()
-        if len(lengths) and lengths.max() > MAX_FIELD_CHARS:
-            too_long = (col, int(df.loc[lengths.idxmax(), "_line"]))
-            break
-    if too_long:
-        raise ValueFormatError(
-            f"field longer than {MAX_FIELD_CHARS} characters", path=shown, row=too_long[1],
-            field=too_long[0], expected="a short text value",
-        )
+        for rec in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if not rec:  # a blank line
+                if not header_seen:
+                    raise SchemaError("blank line before the header", path=shown, row=1,
+                                      expected=f"the header {list(expected)} on line 1")
+                continue
+            if not header_seen:
+                check_header(rec, expected, shown, raw_line=text.split("\n", 1)[0])
+                header_seen = True
+                continue
+            if len(rec) != ncols:
+                if len(rec) == 1 and rec[0].strip() == "":
+                    continue  # whitespace-only line
+                raise SchemaError(
+                    f"record has {len(rec)} fields", path=shown, row=start, expected=f"{ncols} fields",
+                )
+            for i, value in enumerate(rec):
+                if len(value) > MAX_FIELD_CHARS:
+                    raise ValueFormatError(
+                        f"field longer than {MAX_FIELD_CHARS} characters", path=shown, row=start,
+                        field=expected[i], expected="a short text value",
+                    )
+            rows.append(rec)
+            lines.append(start)
+    except csv.Error as exc:
+        raise SchemaError(f"malformed CSV ({exc})", path=shown, row=prev_end + 1,
+                          expected="well-formed comma-separated values") from None
+    df = pd.DataFrame(rows, columns=list(expected), dtype=object) if rows else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in expected})
+    for c in expected:
+        df[c] = df[c].astype(str)
+    df["_line"] = pd.Series(lines, dtype="int64")
     return df
 
 
