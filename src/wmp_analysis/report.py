@@ -106,8 +106,8 @@ def normalise_notebook(nb: nbformat.NotebookNode, replace: Iterable[str] = ()) -
                 if out.get("output_type") == "stream" and out.get("name") == "stderr":
                     continue
                 out = copy.deepcopy(out)
-                out.pop("execution_count", None)
-                out["metadata"] = {}
+                if "execution_count" in out:
+                    out["execution_count"] = None
                 if out.get("output_type") == "stream":
                     out["text"] = scrub(out.get("text", ""))
                 elif "data" in out:

@@ -1,0 +1,184 @@
+"""The briefing pack's HTML: escaping, self-containment, determinism, degradation."""
+from __future__ import annotations
+
+import base64
+import textwrap
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from wmp_analysis import report
+from wmp_analysis.config import load_config
+from wmp_analysis.outputs import SYNTHETIC_NOTE
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+# a 1x1 PNG
+PNG = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082")).decode()
+
+
+def executed_notebook(stamp: str) -> nbformat.NotebookNode:
+    """An executed-looking notebook; *stamp* varies the run-specific metadata only."""
+    nb = new_notebook()
+    params = new_code_cell('config_path = "c.yaml"', execution_count=1)
+    params.metadata["tags"] = ["parameters"]
+    injected = new_code_cell(f'output_dir = "/x/reports/.staging-{stamp}/03"', execution_count=2)
+    injected.metadata["tags"] = ["injected-parameters"]
+    code = new_code_cell("SECRET_SOURCE_LINE = 1\nprint(out)", execution_count=3)
+    code.outputs = [
+        new_output("stream", name="stdout", text=f"wrote /x/reports/.staging-{stamp}/03/tables/t.csv\n"),
+        new_output("stream", name="stderr", text="SomeWarning: noise\n"),
+        new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+        new_output("execute_result", data={"text/html": "<table><tr><td>cell</td></tr></table>"},
+                   execution_count=3),
+    ]
+    for c in (params, injected, code):
+        c.metadata["papermill"] = {"start_time": stamp, "duration": len(stamp)}
+    nb.cells = [params, injected, new_markdown_cell("## A heading"), code]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{stamp}-{i}"  # papermill gives the injected cell a random id
+    nb.metadata["papermill"] = {"start_time": stamp, "parameters": {"output_dir": stamp}}
+    return nb
+
+
+def page(stamp: str, **kw) -> str:
+    return report.export_notebook_html(
+        executed_notebook(stamp), title="T", name="03_target_comparison", synthetic=kw.get("synthetic", False),
+        sections=list(report.SECTIONS), replace=[f"/x/reports/.staging-{stamp}"])
+
+
+def test_page_hides_code_embeds_images_and_is_deterministic():
+    a, b = page("2026-01-01T00:00:00-run1"), page("2026-06-30T12:34:56-run2")
+    assert a == b  # run-specific metadata, ids and staging paths do not reach the page
+    assert "SECRET_SOURCE_LINE" not in a  # no code
+    assert "A heading" in a and "<td>cell</td>" in a  # markdown and outputs kept
+    assert f"data:image/png;base64,{PNG}" in a
+    assert "wrote [run folder]/03/tables/t.csv" in a and "run1" not in a
+    assert "SomeWarning" not in a  # stderr stays in the executed notebook
+    assert "In&nbsp;[" not in a and "Out[" not in a  # no prompts
+    assert report.external_references(a) == []
+    assert "@page { size: A4; margin: 15mm; }" in a
+    assert 'id="synthetic-banner"' not in a
+    assert SYNTHETIC_NOTE in page("s", synthetic=True)
+
+
+@pytest.mark.parametrize("html, n", [
+    ('<script src="https://cdn.example/require.js"></script>', 1),
+    ("<link rel=stylesheet href='//fonts.example/css'>", 1),
+    ('<img src="http://example.org/a.png">', 1),
+    ('<img srcset="a.png 1x, https://e.org/b.png 2x">', 1),
+    ("<style>@import 'https://e.org/x.css'; body{background:url(https://e.org/bg.png)}</style>", 2),
+    ('<a href="https://data.police.uk/">police.uk</a>', 0),  # a link is not loaded
+    ('<img src="data:image/png;base64,AAAA"><a href="02_baseline.html">x</a>', 0),
+])
+def test_external_references(html, n):
+    assert len(report.external_references(html)) == n
+
+
+def comparison_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "plan": ["spp-2012-15"] * 4 + ["pcp-2014-15"],
+        "target_id": ["t-crime", "t-crime", "t-asb", "t-x", "other"],
+        "measure_id": ["all_crime", "all_crime", "asb", HOSTILE, "m"],
+        "geography": ["West Midlands", "Birmingham", "West Midlands", "West Midlands", "West Midlands"],
+        "baseline_value": [1000.0, 400.0, 50.0, None, 1.0],
+        "actual_value": [900.0, 380.0, 55.0, None, 1.0],
+        "pct_change": [-10.0, -5.0, 10.0, None, 0.0],
+        "status": ["met", "met", "not met", "not measurable", "met"],
+        "p_value": [0.001, 0.2, 0.04, None, 1.0],
+        "rate_ratio": [0.9, 0.95, 1.1, None, 1.0],
+        "rr_ci_low": [0.85, 0.8, 1.01, None, 0.9],
+        "rr_ci_high": [0.95, 1.1, 1.2, None, 1.1],
+        "proxy": [False, False, True, False, False],
+        "proxy_note": ["", "", "police.uk category", "", ""],
+    })
+
+
+def registry_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "target_id": ["t-crime", "t-asb", "t-x", "t-survey", "other"],
+        "plan": ["spp-2012-15"] * 4 + ["pcp-2014-15"],
+        "wording": ["Reduce crime", "Reduce ASB", "X", "Confidence to 88%", "Other plan"],
+    })
+
+
+def test_target_status_rows_force_level_every_registry_target():
+    rows = report.target_status_rows(comparison_frame(), registry_frame(), plan="spp-2012-15",
+                                     force="West Midlands")
+    assert [r["target"] for r in rows] == ["t-asb: Reduce ASB", "t-crime: Reduce crime", "t-x: X",
+                                           "t-survey: Confidence to 88%"]
+    crime = rows[1]
+    assert crime["change"] == "-10.0%"  # pct_change is in percent
+    assert crime["interval"] == "0.900 (0.850 to 0.950)"
+    assert crime["status_class"] == "met" and crime["geography"] == "West Midlands"
+    assert rows[0]["proxy"] is True and rows[0]["proxy_note"] == "police.uk category"
+    assert rows[2]["status_class"] == "not-measurable" and rows[2]["interval"] == "-"
+    assert rows[3]["status"] == "no result"  # in the registry, no comparison row
+    assert report.status_counts(rows) == [{"status": "not met", "n": 1}, {"status": "met", "n": 1},
+                                          {"status": "not measurable", "n": 1}, {"status": "no result", "n": 1}]
+    assert report.target_status_rows(None) is None
+
+
+def test_equality_headline_largest_unsuppressed_gaps():
+    gaps = pd.DataFrame({
+        "group": ["A", "B", "C", "D"], "reference": ["W"] * 4, "measure": ["m"] * 4, "period": ["p"] * 4,
+        "estimate": [0.5, 0.2, 0.9, 0.1], "reference_estimate": [0.3] * 4,
+        "gap": [0.2, -0.1, 0.6, -0.25], "gap_ci_low": [0.1, -0.2, 0.5, -0.4], "gap_ci_high": [0.3, 0.0, 0.7, -0.1],
+        "significant": [True, False, True, True], "base_n": [100, 80, 10, 60],
+        "suppressed": [False, False, True, False],
+    })
+    top = report.equality_headline(gaps, n=2)
+    assert list(top["group"]) == ["D", "A"]  # C is suppressed; |-0.25| > 0.2
+    assert report.equality_headline(None) is None
+
+
+def write_cfg(tmp_path, title=HOSTILE):
+    p = tmp_path / "c.yaml"
+    p.write_text(textwrap.dedent(f"""\
+        name: t
+        title: {title!r}
+        force: West Midlands
+        plan: spp-2012-15
+        baseline: {{start: 2011-04-01, end: 2012-03-31}}
+        target_period: {{start: 2012-04-01, end: 2013-03-31}}
+        sources:
+          ons_pfa: data/synthetic-ons.csv
+        reports_dir: reports
+        processed_dir: processed
+        """), encoding="utf-8")
+    return load_config(p)
+
+
+def test_index_escapes_hostile_text_and_shows_banner(tmp_path):
+    cfg = write_cfg(tmp_path)
+    run = tmp_path / "run"
+    (run / "03_target_comparison" / "tables").mkdir(parents=True)
+    comp = comparison_frame()
+    comp.loc[0, "proxy_note"] = HOSTILE
+    comp.to_csv(run / "03_target_comparison" / "tables" / "target_comparison.csv", index=False)
+    (run / "03_target_comparison.html").write_text("x")
+    html = report.build_index(cfg, run).read_text(encoding="utf-8")
+    assert "<script>window" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "onerror=&#34;window.__pwned=2&#34;" in html  # quoted attribute text, inert
+    assert SYNTHETIC_NOTE in html and 'id="synthetic-banner"' in html  # synthetic source
+    assert "-10.0%" in html and "0.900 (0.850 to 0.950)" in html
+    # equality table absent: said, not silently dropped
+    assert "Section not produced: no equality table" in html
+    assert '<a href="03_target_comparison.html">Targets</a>' in html
+    assert "(section not produced)" in html  # e.g. 02_baseline.html is absent
+    assert "How to read this" in html
+    assert report.external_references(html) == []
+
+
+def test_index_without_tables_and_real_sources(tmp_path):
+    cfg = write_cfg(tmp_path, title="Real run")
+    cfg.sources["ons_pfa"] = tmp_path / "data" / "rec-crime-pfa.csv"  # not synthetic
+    html = report.build_index(cfg, tmp_path / "run").read_text(encoding="utf-8")
+    assert 'id="synthetic-banner"' not in html
+    assert "Section not produced: no target comparison table" in html
+    assert "ons_pfa" in html and "data/rec-crime-pfa.csv" in html
