@@ -1,0 +1,180 @@
+"""The briefing pack in a real browser (headless Debian chromium via DevTools).
+
+For ``index.html`` and every section page: every ``<img>`` loads, the synthetic
+banner is visible, no request leaves ``file://``/``data:`` (DevTools Network
+events; DNS is also mapped to nowhere), and the hostile config title is shown as
+text - its ``<script>``/``onerror`` never run. One screenshot per page is kept in
+the run folder (``screenshots/<page>.png``).
+
+Chromium missing: the test fails when ``CI`` is set, else it is skipped saying why
+(``make test`` installs it through the ``browser`` target).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from _suite_run import HOSTILE_TITLE, sample_pack
+from wmp_analysis.outputs import SYNTHETIC_NOTE
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def chromium_path() -> str:
+    for cand in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    msg = "headless chromium not found (install Debian's chromium: `make browser` / apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(msg + " - required in CI")
+    pytest.skip(msg)
+
+
+class DevTools:
+    """A minimal Chrome DevTools Protocol client over one page's websocket."""
+
+    def __init__(self, ws_url: str):
+        import websocket  # websocket-client, a Jupyter dependency
+
+        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
+        self.next_id = 0
+        self.events: list[dict] = []
+
+    def call(self, method: str, **params) -> dict:
+        self.next_id += 1
+        my_id = self.next_id
+        self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == my_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def wait_event(self, method: str, limit: float = 60.0) -> dict:
+        end = time.monotonic() + limit
+        for i, ev in enumerate(self.events):
+            if ev.get("method") == method:
+                return self.events.pop(i)
+        while time.monotonic() < end:
+            msg = json.loads(self.ws.recv())
+            if msg.get("method") == method:
+                return msg
+            self.events.append(msg)
+        raise TimeoutError(method)
+
+    def evaluate(self, expr: str):
+        res = self.call("Runtime.evaluate", expression=expr, returnByValue=True)
+        return res.get("result", {}).get("value")
+
+    def close(self):
+        self.ws.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    exe = chromium_path()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    proc = subprocess.Popen(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--disable-dev-shm-usage", "--allow-file-access-from-files",
+         '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
+         "--window-size=1200,1600", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    port_file = profile / "DevToolsActivePort"
+    end = time.monotonic() + 60
+    while not port_file.is_file() or not port_file.read_text().strip():
+        if proc.poll() is not None or time.monotonic() > end:
+            proc.kill()
+            pytest.fail("chromium did not start (no DevToolsActivePort)")
+        time.sleep(0.1)
+    port = int(port_file.read_text().split()[0])
+    yield port
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def open_page(port: int) -> DevTools:
+    import urllib.request
+
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
+    with urllib.request.urlopen(req, timeout=30) as resp:  # the browser's own local endpoint
+        target = json.loads(resp.read())
+    return DevTools(target["webSocketDebuggerUrl"])
+
+
+def render(port: int, page: Path, shot: Path) -> dict:
+    dt = open_page(port)
+    try:
+        dt.call("Network.enable")
+        dt.call("Page.enable")
+        dt.call("Runtime.enable")
+        dt.call("Page.navigate", url=page.resolve().as_uri())
+        dt.wait_event("Page.loadEventFired")
+        time.sleep(0.3)  # let late image decodes settle (not a timing assertion)
+        info = dt.evaluate(
+            "(() => { const b = document.getElementById('synthetic-banner');"
+            " return {images: Array.from(document.images).map(i => ({src: i.src.slice(0, 40),"
+            " complete: i.complete, w: i.naturalWidth})),"
+            " banner: b ? {text: b.innerText, h: b.offsetHeight,"
+            " display: getComputedStyle(b).display, visibility: getComputedStyle(b).visibility} : null,"
+            " pwned: (typeof window.__pwned === 'undefined') ? null : window.__pwned,"
+            " title: document.title, body: document.body.innerText}; })()"
+        )
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        png = dt.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)["data"]
+        shot.write_bytes(base64.b64decode(png))
+        urls = [ev["params"]["request"]["url"] for ev in dt.events if ev.get("method") == "Network.requestWillBeSent"]
+        info["requests"] = urls
+        return info
+    finally:
+        dt.close()
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    got = sample_pack(tmp_path_factory)
+    assert got["rc"][0] == 0, got["log"][-4000:]
+    return got
+
+
+def test_every_page_renders_self_contained_and_safe(pack, browser):
+    run_dir: Path = pack["first"]
+    pages = sorted(run_dir.glob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "01_ingest.html", "05_briefing_summary.html"}
+    n_images = 0
+    for page in pages:
+        shot = run_dir / "screenshots" / f"{page.stem}.png"
+        info = render(browser, page, shot)
+        # nothing but the page itself and inline data
+        foreign = [u for u in info["requests"] if not u.startswith(("file://", "data:"))]
+        assert foreign == [], f"{page.name} requested {foreign}"
+        # every image decoded
+        bad = [i for i in info["images"] if not (i["complete"] and i["w"] > 0)]
+        assert bad == [], f"{page.name}: images that did not load: {bad}"
+        n_images += len(info["images"])
+        # synthetic sample: the banner is there and visible
+        assert info["banner"] is not None, f"{page.name}: no synthetic banner"
+        assert info["banner"]["text"].strip() == SYNTHETIC_NOTE
+        assert info["banner"]["h"] > 0 and info["banner"]["display"] != "none"
+        assert info["banner"]["visibility"] == "visible"
+        # the hostile title is text, never executed
+        assert info["pwned"] is None, f"{page.name}: injected script ran ({info['pwned']})"
+        assert "<script>window.__pwned=1</script>" in info["body"] or "<script>" in info["title"], page.name
+        assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert n_images > 0, "no figure in the whole pack"
+    assert HOSTILE_TITLE
