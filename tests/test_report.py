@@ -66,6 +66,20 @@ def test_page_hides_code_embeds_images_and_is_deterministic():
     assert SYNTHETIC_NOTE in page("s", synthetic=True)
 
 
+def test_saved_figures_are_embedded_when_the_notebook_shows_none(tmp_path):
+    fig = tmp_path / "spc_<b>burglary.png"
+    fig.write_bytes(base64.b64decode(PNG))
+    nb = executed_notebook("s")
+    html = report.export_notebook_html(nb, title="T", name="02_baseline", synthetic=False, figures=[fig])
+    assert html.count(f"data:image/png;base64,{PNG}") == 1  # the notebook's own image only
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if "image/png" not in o.get("data", {})]
+    html = report.export_notebook_html(nb, title="T", name="02_baseline", synthetic=False, figures=[fig])
+    assert f'<img src="data:image/png;base64,{PNG}" alt="spc_&lt;b&gt;burglary">' in html
+    assert "<figcaption>spc_&lt;b&gt;burglary</figcaption>" in html
+
+
 @pytest.mark.parametrize("html, n", [
     ('<script src="https://cdn.example/require.js"></script>', 1),
     ("<link rel=stylesheet href='//fonts.example/css'>", 1),
@@ -109,16 +123,17 @@ def registry_frame() -> pd.DataFrame:
 def test_target_status_rows_force_level_every_registry_target():
     rows = report.target_status_rows(comparison_frame(), registry_frame(), plan="spp-2012-15",
                                      force="West Midlands")
-    assert [r["target"] for r in rows] == ["t-asb: Reduce ASB", "t-crime: Reduce crime", "t-x: X",
+    # met first, then not met, then not measurable, then registry targets without a result
+    assert [r["target"] for r in rows] == ["t-crime: Reduce crime", "t-asb: Reduce ASB", "t-x: X",
                                            "t-survey: Confidence to 88%"]
-    crime = rows[1]
+    crime = rows[0]
     assert crime["change"] == "-10.0%"  # pct_change is in percent
     assert crime["interval"] == "0.900 (0.850 to 0.950)"
     assert crime["status_class"] == "met" and crime["geography"] == "West Midlands"
-    assert rows[0]["proxy"] is True and rows[0]["proxy_note"] == "police.uk category"
+    assert rows[1]["proxy"] is True and rows[1]["proxy_note"] == "police.uk category"
     assert rows[2]["status_class"] == "not-measurable" and rows[2]["interval"] == "-"
     assert rows[3]["status"] == "no result"  # in the registry, no comparison row
-    assert report.status_counts(rows) == [{"status": "not met", "n": 1}, {"status": "met", "n": 1},
+    assert report.status_counts(rows) == [{"status": "met", "n": 1}, {"status": "not met", "n": 1},
                                           {"status": "not measurable", "n": 1}, {"status": "no result", "n": 1}]
     assert report.target_status_rows(None) is None
 

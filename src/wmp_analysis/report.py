@@ -19,6 +19,7 @@ external_references    loaded resources that point at another host (for checks)
 """
 from __future__ import annotations
 
+import base64
 import copy
 import math
 import re
@@ -150,12 +151,24 @@ def render_page(
     page_title: str,
     synthetic: bool,
     nav: Sequence[dict[str, Any]] = (),
+    figures: Sequence[dict[str, str]] = (),
 ) -> str:
-    """Wrap an HTML fragment in the pack's page template (inline CSS, banner, nav)."""
+    """Wrap an HTML fragment in the pack's page template (inline CSS, banner, nav).
+
+    *figures* (``{"name", "data"}`` with base64 PNG data) are appended as a gallery.
+    """
     tpl = _env().get_template("page.html.j2")
     return tpl.render(
         body=body_html, title=title, page_title=page_title, synthetic=bool(synthetic),
         synthetic_note=SYNTHETIC_NOTE, nav=list(nav), css=resource_text("pack.css"), version=_version(),
+        figures=list(figures),
+    )
+
+
+def _has_images(nb: nbformat.NotebookNode) -> bool:
+    return any(
+        any(m.startswith("image/") for m in out.get("data", {}))
+        for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
     )
 
 
@@ -174,6 +187,7 @@ def export_notebook_html(
     synthetic: bool,
     sections: Sequence[str] = (),
     replace: Iterable[str] = (),
+    figures: Sequence[str | Path] = (),
 ) -> str:
     """One self-contained HTML page for an executed notebook, without code cells.
 
@@ -191,6 +205,9 @@ def export_notebook_html(
         All section stems, for the navigation bar.
     replace : iterable of str
         Run-specific strings (staging folder paths) to replace by a placeholder.
+    figures : sequence of path
+        PNG files the notebook saved; when the notebook displayed no image itself
+        they are embedded in a "Figures" gallery at the end (in the given order).
 
     Returns
     -------
@@ -199,10 +216,15 @@ def export_notebook_html(
     """
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
-    body = _nbconvert_body(normalise_notebook(nb, replace))
+    clean = normalise_notebook(nb, replace)
+    body = _nbconvert_body(clean)
+    gallery = []
+    if not _has_images(clean):
+        gallery = [{"name": Path(f).stem, "data": base64.b64encode(Path(f).read_bytes()).decode("ascii")}
+                   for f in figures]
     return render_page(
         body, title=title, page_title=section_label(name), synthetic=synthetic,
-        nav=section_nav(sections, current=name),
+        nav=section_nav(sections, current=name), figures=gallery,
     )
 
 
@@ -357,6 +379,8 @@ def target_status_rows(
             "proxy": _truthy(r.get("proxy")),
             "proxy_note": _text(r.get("proxy_note")),
         })
+    rank = {"met": 0, "not met": 1, "not measurable": 3, "no result": 4}
+    rows.sort(key=lambda r: rank.get(r["status"].strip().lower(), 2))  # stable: target order kept within
     if reg is not None:
         seen = set(df["target_id"].astype(str)) if "target_id" in df.columns else set()
         for tid in sorted(set(texts) - seen):

@@ -516,8 +516,9 @@ def _export_page(cfg, run_dir: Path, name: str, executed: Path, sections: Sequen
                  replace: Sequence[str]) -> Path:
     from .report import export_notebook_html, external_references
 
+    figures = sorted((run_dir / name / "figures").glob("*.png"))
     html = export_notebook_html(executed, title=cfg.title, name=name, synthetic=synthetic,
-                                sections=sections, replace=replace)
+                                sections=sections, replace=replace, figures=figures)
     bad = external_references(html)
     if bad:
         raise RuntimeError(f"page {name}.html would load resources from other hosts: {', '.join(bad[:5])}")
@@ -704,6 +705,10 @@ def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
                       os.path.relpath(staging, cfg.root)}, key=len, reverse=True)
     latest = _latest_run(reports_dir)
     latest_manifest = _read_manifest(latest)
+    if latest is not None and (latest_manifest.get("config", {}).get("raw") or {}).get("name") != cfg.name:
+        latest, latest_manifest = None, {}  # another config's pack: nothing to copy from it
+    config_changed = bool(latest_manifest) and latest_manifest.get("config", {}).get("sha256") != \
+        provenance.sha256_file(cfg.path)
     synthetic = pack_is_synthetic(cfg)
     t_run = time.monotonic()
     results: list[NotebookResult] = []
@@ -747,7 +752,9 @@ def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (inputs unchanged)")
         elif latest is not None and _section_files(latest, name):
             _copy_section(latest, staging, name)
-            results.append(NotebookResult(name, "copied", 0.0, copied_from=latest.name))
+            results.append(NotebookResult(
+                name, "copied", 0.0, "config file changed since that run" if config_changed else "",
+                copied_from=latest.name))
             _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - copied from {latest.name}")
         else:
             results.append(NotebookResult(name, "not produced", 0.0, "not run and no earlier run to copy from"))
