@@ -251,11 +251,194 @@ def harmonise_street(df: pd.DataFrame, category_map: pd.DataFrame | None = None)
     return out, rejections
 
 
+def category_lookup(month: str, category_map: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
+    """``crime_type -> (category, category_stable)`` for records of one month.
+
+    The same rule as :func:`harmonise_street` (the window whose ``first_month`` is
+    the latest one not after *month*; the first window for earlier months), applied
+    to the few published types instead of to rows.
+
+    Parameters
+    ----------
+    month : str
+        ``"YYYY-MM"``.
+    category_map : DataFrame, optional
+        From :func:`load_category_map` (the default table if omitted).
+    """
+    cmap = _load_category_map(str(default_category_map_path())) if category_map is None else category_map
+    out: dict[str, tuple[str, str]] = {}
+    for ctype, first, cat, stable in zip(cmap["crime_type"].tolist(), cmap["first_month"].tolist(),
+                                         cmap["category"].tolist(), cmap["category_stable"].tolist()):
+        # rows are sorted by crime type and first month: a later window not after *month* wins
+        if ctype not in out or first <= month:
+            out[ctype] = (cat, stable)
+    return out
+
+
+def category_labels(category_map: pd.DataFrame | None = None) -> list[str]:
+    """Every ``category`` of the mapping table, sorted (the dictionary of the column)."""
+    cmap = _load_category_map(str(default_category_map_path())) if category_map is None else category_map
+    return sorted(set(cmap["category"].tolist()))
+
+
+def _as_dictionary_chunks(values: pa.ChunkedArray) -> list[pa.DictionaryArray]:
+    chunks = []
+    for chunk in values.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        chunks.append(chunk)
+    return chunks
+
+
+def harmonise_street_arrow(
+    crime_type: pa.ChunkedArray, month: str, category_map: pd.DataFrame | None = None,
+) -> tuple[pa.ChunkedArray, pa.ChunkedArray, np.ndarray]:
+    """``category`` and ``category_stable`` for the street records of one month (Arrow).
+
+    Work per row is one integer ``take``: the mapping is decided for the distinct
+    crime types (the dictionary) only.
+
+    Parameters
+    ----------
+    crime_type : pyarrow.ChunkedArray
+        Published crime types (string or dictionary).
+    month : str
+        ``"YYYY-MM"`` of every record.
+    category_map : DataFrame, optional
+        From :func:`load_category_map`.
+
+    Returns
+    -------
+    (ChunkedArray, ChunkedArray, numpy.ndarray)
+        ``category`` and ``category_stable`` as dictionary arrays (null where the type
+        is missing or unknown; dictionaries :func:`category_labels` and the sorted
+        :data:`STABLE_CATEGORIES`), and the boolean mask of rows with a known type.
+    """
+    lookup = category_lookup(month, category_map)
+    cat_labels = category_labels(category_map)
+    stable_labels = sorted(STABLE_CATEGORIES)
+    cat_pos = {c: i for i, c in enumerate(cat_labels)}
+    stable_pos = {c: i for i, c in enumerate(stable_labels)}
+    cat_dict = pa.array(cat_labels, type=pa.string())
+    stable_dict = pa.array(stable_labels, type=pa.string())
+    cats, stables, known = [], [], []
+    for chunk in _as_dictionary_chunks(crime_type):
+        keys = chunk.dictionary.to_pylist()
+        hit = [lookup.get(k) for k in keys]
+        c_map = pa.array([cat_pos[h[0]] if h else None for h in hit] or [None], type=pa.int32())
+        s_map = pa.array([stable_pos[h[1]] if h else None for h in hit] or [None], type=pa.int32())
+        idx = chunk.indices
+        c_idx = pc.take(c_map, idx) if len(keys) else pa.nulls(len(chunk), pa.int32())
+        s_idx = pc.take(s_map, idx) if len(keys) else pa.nulls(len(chunk), pa.int32())
+        cats.append(pa.DictionaryArray.from_arrays(c_idx, cat_dict))
+        stables.append(pa.DictionaryArray.from_arrays(s_idx, stable_dict))
+        known.append(c_idx.is_valid().to_numpy(zero_copy_only=False))
+    dtype = pa.dictionary(pa.int32(), pa.string())
+    return (pa.chunked_array(cats, type=dtype), pa.chunked_array(stables, type=dtype),
+            np.concatenate(known) if known else np.zeros(0, dtype=bool))
+
+
 def _lsoa_prefix(name: str) -> str:
     return re.sub(r"\s+\d{3}[A-Z]$", "", name.strip())
 
 
-def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | None) -> pd.DataFrame:
+#: Labels of ``district_method`` (codes 0, 1, 2).
+DISTRICT_METHODS = ("lsoa_code", "lsoa_name", "none")
+
+
+class DistrictLookup:
+    """An LSOA lookup prepared for :func:`district_codes` (built once, used per file).
+
+    Attributes
+    ----------
+    labels : list of str
+        ``"unassigned"`` (code 0) then the LAD names, sorted.
+    """
+
+    def __init__(self, lsoa_lookup: pd.DataFrame | None) -> None:
+        self.labels: list[str] = [UNASSIGNED]
+        self.empty = lsoa_lookup is None
+        if lsoa_lookup is None:
+            return
+        missing = [c for c in ("lsoa_code", "lsoa_name", "lad_name") if c not in lsoa_lookup.columns]
+        if missing:
+            raise SchemaError(f"LSOA lookup lacks columns {missing}", field=", ".join(missing),
+                              expected="lsoa_code, lsoa_name, lad_code, lad_name")
+        lk_codes = lsoa_lookup["lsoa_code"].astype(str).tolist()
+        lk_names = lsoa_lookup["lsoa_name"].astype(str).tolist()
+        lk_lads = lsoa_lookup["lad_name"].astype(str).tolist()
+        self.labels += sorted(set(lk_lads))
+        self.lad_pos = {lad: i for i, lad in enumerate(self.labels)}
+        # last entry: not found
+        self.row_lad = np.array([self.lad_pos[x] for x in lk_lads] + [0], dtype=np.int32)
+        self.codes = pa.array(lk_codes, type=pa.large_string())
+        self.n_codes = len(lk_codes)
+        self.by_name = dict(zip(lk_names, lk_lads))
+        self._name_cache: dict[str, int] = {}
+
+    def name_code(self, name: str) -> int:
+        """District code of an LSOA name (exact name, else its LAD prefix; 0 if neither)."""
+        got = self._name_cache.get(name)
+        if got is None:
+            lab = self.by_name.get(name)
+            if lab is None:
+                pre = _lsoa_prefix(name)
+                lab = pre if pre in self.lad_pos else None
+            got = self.lad_pos[lab] if lab is not None else 0
+            self._name_cache[name] = got
+        return got
+
+
+def district_codes(lsoa_code, lsoa_name, lookup: DistrictLookup, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """District and method codes of *n* records (vectorised).
+
+    Parameters
+    ----------
+    lsoa_code, lsoa_name : pyarrow array, pandas Series or None
+        The records' LSOA code and name (``None`` when the format has none).
+    lookup : DistrictLookup
+    n : int
+        Number of records.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        int32 codes into ``lookup.labels`` (0 = unassigned) and into
+        :data:`DISTRICT_METHODS`.
+    """
+    method_codes = np.full(n, 2, dtype=np.int32)
+    dist_codes = np.zeros(n, dtype=np.int32)
+    if lookup.empty or not n:
+        return dist_codes, method_codes
+    if lsoa_code is not None:
+        arr = to_arrow(lsoa_code)
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.cast(pa.large_string())
+        idx = pc.index_in(arr, value_set=lookup.codes.cast(arr.type))
+        idx = idx.combine_chunks() if isinstance(idx, pa.ChunkedArray) else idx
+        idx = pc.fill_null(idx, lookup.n_codes).to_numpy(zero_copy_only=False)
+        dist_codes = lookup.row_lad[idx]
+        method_codes[dist_codes > 0] = 0
+    if lsoa_name is not None:
+        names = to_arrow(lsoa_name)
+        valid = pc.is_valid(names)
+        valid = (valid.combine_chunks() if isinstance(valid, pa.ChunkedArray) else valid).to_numpy(zero_copy_only=False)
+        todo = (dist_codes == 0) & valid
+        if todo.any():
+            rows = np.flatnonzero(todo)
+            sub = pc.take(names, pa.array(rows))
+            sub = sub.combine_chunks() if isinstance(sub, pa.ChunkedArray) else sub
+            enc = sub if pa.types.is_dictionary(sub.type) else pc.dictionary_encode(sub)
+            per_unique = np.array([lookup.name_code(u) for u in enc.dictionary.to_pylist()] + [0], dtype=np.int32)
+            codes = pc.fill_null(enc.indices, len(per_unique) - 1).to_numpy(zero_copy_only=False)
+            got = per_unique[codes]
+            dist_codes = dist_codes.copy()
+            dist_codes[rows] = got
+            method_codes[rows[got > 0]] = 1
+    return dist_codes, method_codes
+
+
+def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | DistrictLookup | None) -> pd.DataFrame:
     """Add ``district`` (LAD name or ``"unassigned"``) and ``district_method``.
 
     Parameters
@@ -263,7 +446,7 @@ def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | None) -> pd.D
     df : DataFrame
         Records with ``lsoa_code`` and ``lsoa_name`` (either may be missing; the
         2010-11 format has neither).
-    lsoa_lookup : DataFrame or None
+    lsoa_lookup : DataFrame, DistrictLookup or None
         ``lsoa_code, lsoa_name, lad_code, lad_name`` (the ``lsoa_lookup`` table). With
         ``None`` every record is unassigned.
 
@@ -274,45 +457,12 @@ def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | None) -> pd.D
         ``"lsoa_name"`` or ``"none"``). No row is dropped.
     """
     out = df.copy(deep=False)
-    n = len(out)
-    methods = ["lsoa_code", "lsoa_name", "none"]
-    method_codes = np.full(n, 2, dtype=np.int32)
-    labels = [UNASSIGNED]
-    dist_codes = np.zeros(n, dtype=np.int32)  # 0 = unassigned
-    if lsoa_lookup is not None and n:
-        missing = [c for c in ("lsoa_code", "lsoa_name", "lad_name") if c not in lsoa_lookup.columns]
-        if missing:
-            raise SchemaError(f"LSOA lookup lacks columns {missing}", field=", ".join(missing),
-                              expected="lsoa_code, lsoa_name, lad_code, lad_name")
-        lk_codes = lsoa_lookup["lsoa_code"].astype(str).tolist()
-        lk_names = lsoa_lookup["lsoa_name"].astype(str).tolist()
-        lk_lads = lsoa_lookup["lad_name"].astype(str).tolist()
-        labels += sorted(set(lk_lads))
-        lad_pos = {lad: i for i, lad in enumerate(labels)}
-        row_lad = np.array([lad_pos[x] for x in lk_lads] + [0], dtype=np.int32)  # last: not found
-        by_name = dict(zip(lk_names, lk_lads))
-        if "lsoa_code" in out:
-            idx = lookup_codes(out["lsoa_code"], lk_codes)
-            dist_codes = row_lad[np.where(idx >= 0, idx, len(lk_codes))]
-            method_codes[dist_codes > 0] = 0
-        if "lsoa_name" in out:
-            todo = (dist_codes == 0) & out["lsoa_name"].notna().to_numpy()
-            if todo.any():
-                codes, uniques = encode(out["lsoa_name"][todo])
-                found_lab = []
-                for u in uniques:
-                    lab = by_name.get(u)
-                    if lab is None:
-                        pre = _lsoa_prefix(u)
-                        lab = pre if pre in lad_pos else None
-                    found_lab.append(lad_pos[lab] if lab is not None else 0)
-                per_unique = np.array(found_lab + [0], dtype=np.int32)
-                got = per_unique[np.where(codes >= 0, codes, len(uniques))]
-                rows = np.flatnonzero(todo)
-                dist_codes[rows] = got
-                method_codes[rows[got > 0]] = 1
-    out["district"] = from_codes(dist_codes, labels, index=out.index)
-    out["district_method"] = from_codes(method_codes, methods, index=out.index)
+    lookup = lsoa_lookup if isinstance(lsoa_lookup, DistrictLookup) else DistrictLookup(lsoa_lookup)
+    dist_codes, method_codes = district_codes(
+        out["lsoa_code"] if "lsoa_code" in out else None, out["lsoa_name"] if "lsoa_name" in out else None,
+        lookup, len(out))
+    out["district"] = from_codes(dist_codes, lookup.labels, index=out.index)
+    out["district_method"] = from_codes(method_codes, list(DISTRICT_METHODS), index=out.index)
     return out
 
 

@@ -37,7 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .. import __version__
 from ..config import SOURCE_KEYS, RunConfig
@@ -283,7 +287,12 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def _with_synthetic(df: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+def _with_synthetic(df: pd.DataFrame | pa.Table, synthetic: bool) -> pd.DataFrame | pa.Table:
+    if isinstance(df, pa.Table):  # police.uk tables stay in Arrow until written
+        col = pa.array(np.full(df.num_rows, bool(synthetic)), type=pa.bool_())
+        if "synthetic" in df.column_names:
+            return df.set_column(df.column_names.index("synthetic"), "synthetic", col)
+        return df.append_column("synthetic", col)
     out = df.copy()
     out.attrs = {}
     out["synthetic"] = bool(synthetic)
@@ -292,7 +301,7 @@ def _with_synthetic(df: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
 
 def _period_of(name: str, df: pd.DataFrame) -> dict[str, Any] | None:
     """First and last period covered by a table, in the table's own unit."""
-    if df.empty:
+    if len(df) == 0:
         return None
     if name == "ons_pfa":
         return {"unit": "12 months ending", "first": f"{df.period_end.min():%Y-%m-%d}",
@@ -301,6 +310,11 @@ def _period_of(name: str, df: pd.DataFrame) -> dict[str, Any] | None:
         keys = sorted(set(zip(df.financial_year, df.quarter)))
         return {"unit": "financial quarter", "first": f"{keys[0][0]} Q{keys[0][1]}",
                 "last": f"{keys[-1][0]} Q{keys[-1][1]}"}
+    if isinstance(df, pa.Table):
+        if "month" not in df.column_names:
+            return None
+        mm = pc.min_max(df.column("month")).as_py()
+        return {"unit": "month", "first": f"{mm['min']:%Y-%m}", "last": f"{mm['max']:%Y-%m}"}
     if name in ("street", "outcomes", "stop_search") and "month" in df:
         m = pd.to_datetime(df["month"])
         return {"unit": "month", "first": f"{m.min():%Y-%m}", "last": f"{m.max():%Y-%m}"}
@@ -335,6 +349,9 @@ def _district_summary(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("street", "outcomes", "stop_search"):
         df = tables.get(name)
+        if isinstance(df, pa.Table):  # only the few columns counted here go to pandas
+            df = df.select([c for c in ("district", "district_method", "source_format") if c in df.column_names])
+            df = df.to_pandas().astype("str")
         if df is None or "district" not in df:
             continue
         n = len(df)
@@ -396,11 +413,16 @@ class _Collected:
         self.tables.setdefault(name, []).append(_with_synthetic(df, synthetic))
         self.table_synthetic[name] = self.table_synthetic.get(name, False) or synthetic
 
-    def table(self, name: str) -> pd.DataFrame | None:
+    def table(self, name: str) -> pd.DataFrame | pa.Table | None:
         parts = self.tables.get(name)
         if not parts:
             return None
-        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        if len(parts) == 1:
+            return parts[0]
+        if any(isinstance(p, pa.Table) for p in parts):
+            parts = [p if isinstance(p, pa.Table) else pa.Table.from_pandas(p, preserve_index=False) for p in parts]
+            return pa.concat_tables(parts, promote_options="permissive").unify_dictionaries()
+        return pd.concat(parts, ignore_index=True)
 
 
 def _input_record(cfg: RunConfig, key: str, path: Path, cache: HashCache, rows: int | None) -> dict:
@@ -468,7 +490,7 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
         from .police_uk import read_police_uk
 
         path = src["police_uk"]
-        res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa)
+        res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa, as_arrow=True)
         syn = is_synthetic(path)
         rows = {}
         for kind, df in res.tables.items():
@@ -506,10 +528,15 @@ def _write_tables(got: _Collected, folder: Path, cfg: RunConfig) -> dict[str, di
         if df is None:
             continue
         out = folder / f"{name}.parquet"
-        df.to_parquet(out, index=False, engine="pyarrow")
+        if isinstance(df, pa.Table):  # written straight from Arrow (police.uk tables)
+            pq.write_table(df, out)
+            columns = list(df.column_names)
+        else:
+            df.to_parquet(out, index=False, engine="pyarrow")
+            columns = [str(c) for c in df.columns]
         outputs[name] = {
             "file": out.name, "path": _rel(cfg.processed_dir / out.name, cfg.root), "rows": int(len(df)),
-            "sha256": sha256_file(out), "columns": [str(c) for c in df.columns],
+            "sha256": sha256_file(out), "columns": columns,
             "synthetic": bool(got.table_synthetic.get(name, False)),
             "period": _period_of(name, df),
         }

@@ -39,6 +39,7 @@ import csv
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -53,7 +54,8 @@ from ..errors import (
     EncodingError, PeriodError, SchemaError, UnknownForceError, ValueFormatError,
 )
 from ..harmonise import (
-    REJECTION_COLUMNS, assign_districts, empty_rejections, harmonise_street, map_strings,
+    DISTRICT_METHODS, REJECTION_COLUMNS, DistrictLookup, district_codes, empty_rejections,
+    harmonise_street_arrow, map_strings,
 )
 from ..periods import Period, missing_months as _missing_months
 from ..provenance import is_synthetic, sha256_file
@@ -211,7 +213,39 @@ def _first_bad_field_count(text: str, ncols: int) -> tuple[int | None, int]:
     return None, 0
 
 
-def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple[str, pa.Table, np.ndarray]:
+#: Columns read from the CSV as dictionaries (few distinct values; cheap to check and write).
+DICT_COLUMNS = frozenset({"month_text", "reported_by", "falls_within", "crime_type"})
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+class Lines:
+    """1-based line number of each parsed row (header = line 1), computed lazily.
+
+    When a file has no blank lines and no quoted line breaks, row *i* is on line
+    ``i + 2`` and nothing is stored; otherwise the record starts are counted once,
+    exactly (the Python ``csv`` module), and kept.
+    """
+
+    def __init__(self, n: int, starts: np.ndarray | None = None) -> None:
+        self.n = n
+        self.starts = starts
+
+    def __getitem__(self, i: int) -> int:
+        return int(self.starts[i]) if self.starts is not None else int(i) + 2
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.starts[rows] if self.starts is not None else rows + 2
+
+    def array(self) -> np.ndarray:
+        return self.starts if self.starts is not None else np.arange(2, self.n + 2, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
+              dict_columns: frozenset[str] = frozenset()) -> tuple[str, pa.Table, Lines]:
     """Parse one police.uk CSV held in memory.
 
     Parameters
@@ -222,12 +256,16 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
         Name used in error messages.
     formats : dict
         Format name -> exact header; the header picks the format.
+    dict_columns : frozenset of str
+        Internal column names to read as dictionary arrays (low-cardinality text).
 
     Returns
     -------
-    (str, pyarrow.Table, numpy.ndarray)
-        The format name; every column as string with internal snake_case names
-        (empty cells are null); and the 1-based line number of each row.
+    (str, pyarrow.Table, Lines)
+        The format name; every column as text (``large_string``, or dictionary for
+        *dict_columns*; longitude/latitude/easting/northing already float64 when they
+        all parse) with internal snake_case names, empty cells null; and the line
+        number of each row.
 
     Raises
     ------
@@ -260,16 +298,18 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
     names = [_INTERNAL[c] for c in cols]
     read_opts = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24, use_threads=USE_THREADS)
     table = None
+    buf = pa.py_buffer(data)
     # fast path: coordinates parsed natively; on a conversion error re-read as text
     # so that the bad value can be reported with its line
     for attempt, newlines_in_values in ((0, False), (1, False), (2, True)):
-        types = {n: (pa.float64() if attempt == 0 and n in FLOAT_COLUMNS else pa.large_string()) for n in names}
+        types = {n: (pa.float64() if attempt == 0 and n in FLOAT_COLUMNS
+                     else _DICT if n in dict_columns else pa.large_string()) for n in names}
         conv_opts = pacsv.ConvertOptions(
             column_types=types, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
         )
         try:
             table = pacsv.read_csv(
-                pa.BufferReader(data), read_options=read_opts,
+                pa.BufferReader(buf), read_options=read_opts,
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
                 convert_options=conv_opts,
             )
@@ -293,24 +333,32 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple
     n = table.num_rows
     lines_total = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines_total - 1 == n:
-        lines = np.arange(2, n + 2, dtype=np.int64)
-    else:  # blank lines or quoted line breaks: count exactly
-        lines = _record_start_lines(decode_utf8(data, display))
-        if len(lines) != n:  # pragma: no cover - defensive
+        lines = Lines(n)
+    else:  # blank lines or quoted line breaks: count exactly (only then)
+        starts = _record_start_lines(decode_utf8(data, display))
+        if len(starts) != n:  # pragma: no cover - defensive
             raise SchemaError("could not align rows with lines", path=display)
+        lines = Lines(n, starts)
     for name in names:
         col = table.column(name)
-        if n and col.null_count < n and not pa.types.is_floating(col.type):
-            mx = pc.max(pc.binary_length(col)).as_py() or 0
-            if mx > MAX_FIELD_CHARS:
-                lengths = pc.utf8_length(col)
-                too = pc.fill_null(pc.greater(lengths, MAX_FIELD_CHARS), False)
-                if pc.any(too).as_py():
-                    i = pc.index(too, True).as_py()
-                    raise ValueFormatError(
-                        f"field longer than {MAX_FIELD_CHARS} characters", path=display, row=int(lines[i]),
-                        field=_FIELD[name], expected="a short text value",
-                    )
+        if not n or col.null_count == n or pa.types.is_floating(col.type):
+            continue
+        if pa.types.is_dictionary(col.type):
+            too_long = [i for i, chunk in enumerate(col.chunks) if len(chunk.dictionary)
+                        and (pc.max(pc.binary_length(chunk.dictionary)).as_py() or 0) > MAX_FIELD_CHARS]
+            if not too_long:
+                continue
+            col = col.cast(pa.large_string())
+        mx = pc.max(pc.binary_length(col)).as_py() or 0
+        if mx > MAX_FIELD_CHARS:
+            lengths = pc.utf8_length(col)
+            too = pc.fill_null(pc.greater(lengths, MAX_FIELD_CHARS), False)
+            if pc.any(too).as_py():
+                i = pc.index(too, True).as_py()
+                raise ValueFormatError(
+                    f"field longer than {MAX_FIELD_CHARS} characters", path=display, row=lines[i],
+                    field=_FIELD[name], expected="a short text value",
+                )
     return fmt, table, lines
 
 
@@ -318,32 +366,48 @@ def _first_true(mask) -> int:
     return pc.index(pc.fill_null(mask, True), True).as_py()
 
 
-def _check_month_column(table: pa.Table, month: str, display: str, lines: np.ndarray) -> None:
-    col = table.column("month_text")
-    ok = pc.fill_null(pc.equal(col, month), False)
-    if table.num_rows and not pc.all(ok).as_py():
-        i = _first_true(pc.invert(ok))
-        value = col[i].as_py()
-        if value is not None and re.match(_MONTH_RE, value.strip()):
-            raise PeriodError(f"month {value!r} in a file for {month}", path=display, row=int(lines[i]),
-                              field="Month", expected=f"{month} (the month in the file name)")
-        raise ValueFormatError(f"{value!r} is not a month", path=display, row=int(lines[i]),
-                               field="Month", expected=f"YYYY-MM, here {month}")
+def _first_bad(col: pa.ChunkedArray, ok) -> tuple[int | None, str | None]:
+    """First row (and its value) whose value fails ``ok(value)``; the test runs on
+    the distinct values only (dictionary), never per row in Python."""
+    offset = 0
+    for chunk in col.chunks:
+        enc = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        keys = enc.dictionary.to_pylist()
+        bad = [i for i, k in enumerate(keys) if not ok(k)]
+        mask = None
+        if bad:
+            mask = pc.is_in(enc.indices, value_set=pa.array(bad, type=enc.indices.type))
+        if enc.null_count and not ok(None):
+            nulls = pc.is_null(enc.indices)
+            mask = nulls if mask is None else pc.or_(mask, nulls)
+        if mask is not None and pc.any(mask).as_py():
+            i = pc.index(mask, True).as_py()
+            return offset + i, chunk[i].as_py()
+        offset += len(chunk)
+    return None, None
 
 
-def _check_force_column(table: pa.Table, slug: str, display: str, lines: np.ndarray) -> None:
-    col = table.column("falls_within")
-    for value in pc.unique(col).to_pylist():
-        if value is None or force_slug(value) != slug:
-            mask = pc.is_null(col) if value is None else pc.equal(col, value)
-            i = _first_true(mask)
-            raise UnknownForceError(
-                f"record of force {value!r} in a file of {slug!r}", path=display, row=int(lines[i]),
-                field="Falls within", expected=f"the force {slug!r}",
-            )
+def _check_month_column(table: pa.Table, month: str, display: str, lines: Lines) -> None:
+    i, value = _first_bad(table.column("month_text"), lambda v: v == month)
+    if i is None:
+        return
+    if value is not None and re.match(_MONTH_RE, value.strip()):
+        raise PeriodError(f"month {value!r} in a file for {month}", path=display, row=lines[i],
+                          field="Month", expected=f"{month} (the month in the file name)")
+    raise ValueFormatError(f"{value!r} is not a month", path=display, row=lines[i],
+                           field="Month", expected=f"YYYY-MM, here {month}")
 
 
-def _to_float(table: pa.Table, name: str, display: str, lines: np.ndarray,
+def _check_force_column(table: pa.Table, slug: str, display: str, lines: Lines) -> None:
+    i, value = _first_bad(table.column("falls_within"), lambda v: v is not None and force_slug(v) == slug)
+    if i is not None:
+        raise UnknownForceError(
+            f"record of force {value!r} in a file of {slug!r}", path=display, row=lines[i],
+            field="Falls within", expected=f"the force {slug!r}",
+        )
+
+
+def _to_float(table: pa.Table, name: str, display: str, lines: Lines,
               lo: float | None = None, hi: float | None = None) -> pa.ChunkedArray:
     col = table.column(name)
     if pa.types.is_floating(col.type):
@@ -354,18 +418,23 @@ def _to_float(table: pa.Table, name: str, display: str, lines: np.ndarray,
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             bad = pc.invert(pc.fill_null(pc.match_substring_regex(col, _FLOAT_RE), True))
             i = _first_true(bad)
-            raise ValueFormatError(f"{col[i].as_py()!r} is not a number", path=display, row=int(lines[i]),
+            raise ValueFormatError(f"{col[i].as_py()!r} is not a number", path=display, row=lines[i],
                                    field=_FIELD[name], expected="a decimal number or empty") from None
     if lo is not None and out.null_count < len(out):
         outside = pc.fill_null(pc.or_(pc.less(out, lo), pc.greater(out, hi)), False)
         if pc.any(outside).as_py():
             i = _first_true(outside)
-            raise ValueFormatError(f"{col[i].as_py()!r} is out of range", path=display, row=int(lines[i]),
+            raise ValueFormatError(f"{col[i].as_py()!r} is out of range", path=display, row=lines[i],
                                    field=_FIELD[name], expected=f"a value in [{lo}, {hi}]")
     return out
 
 
-def _const_dict(value: str, n: int) -> pa.Array:
+def _const_dict(value: str, n: int) -> pa.DictionaryArray:
+    """*value* repeated n times, as a dictionary array (one dictionary entry)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], type=pa.string()))
+
+
+def _const_str(value: str, n: int) -> pa.Array:
     """A large_string array repeating *value* n times, built from raw buffers (fast)."""
     raw = value.encode("utf-8")
     offsets = np.arange(n + 1, dtype=np.int64) * len(raw)
@@ -378,7 +447,43 @@ def _column_or_null(table: pa.Table, name: str, typ=pa.large_string()):
     return pa.nulls(table.num_rows, typ)
 
 
-def _street_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool) -> pa.Table:
+def _as_dict(col) -> pa.ChunkedArray:
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    if pa.types.is_dictionary(col.type):
+        return col
+    return pa.chunked_array([pc.dictionary_encode(c) for c in col.chunks], type=_DICT) if col.num_chunks else \
+        pa.chunked_array([], type=_DICT)
+
+
+def _month_array(month: str, n: int) -> pa.Array:
+    return pa.array(np.full(n, np.datetime64(month + "-01", "ns")))
+
+
+def _dict_codes(codes: np.ndarray, labels: Sequence[str]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()), pa.array(list(labels), type=pa.string()))
+
+
+@dataclass
+class _Context:
+    """What the per-file builders share: the LSOA lookup and the rejections so far."""
+
+    districts: DistrictLookup
+    rejections: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _rejections_frame(display: str, lines: Lines, rows: np.ndarray, values: list, field_name: str,
+                      reason: str) -> pd.DataFrame:
+    n = len(rows)
+    return pd.DataFrame({
+        "path": pd.array([display] * n, dtype=_STR), "line": lines.take(rows).astype("int64"),
+        "field": pd.array([field_name] * n, dtype=_STR),
+        "value": pd.array(["" if v is None else v for v in values], dtype=_STR),
+        "reason": pd.array([reason] * n, dtype=_STR),
+    })
+
+
+def _street_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context) -> pa.Table:
     d = f.display
     _check_month_column(table, f.month, d, lines)
     _check_force_column(table, slug, d, lines)
@@ -391,48 +496,64 @@ def _street_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool
         lon = lat = pa.nulls(n, pa.float64())
         east = _to_float(table, "easting", d, lines, -1e6, 1e7)
         north = _to_float(table, "northing", d, lines, -1e6, 1e7)
-    return pa.table({
+    crime_type = _as_dict(table.column("crime_type"))
+    category, stable, known = harmonise_street_arrow(crime_type, f.month)
+    lsoa_code = _column_or_null(table, "lsoa_code")
+    lsoa_name = _column_or_null(table, "lsoa_name")
+    has_lsoa = "lsoa_code" in table.column_names
+    dist, method = district_codes(lsoa_code if has_lsoa else None, lsoa_name if has_lsoa else None,
+                                  ctx.districts, n)
+    out = pa.table({
         "crime_id": _column_or_null(table, "crime_id"),
-        "month": pa.array(np.full(n, np.datetime64(f.month + "-01", "ns"))),
-        "reported_by": table.column("reported_by"),
-        "falls_within": table.column("falls_within"),
+        "month": _month_array(f.month, n),
+        "reported_by": _as_dict(table.column("reported_by")),
+        "falls_within": _as_dict(table.column("falls_within")),
         "longitude": lon, "latitude": lat, "easting": east, "northing": north,
         "location": table.column("location"),
-        "lsoa_code": _column_or_null(table, "lsoa_code"),
-        "lsoa_name": _column_or_null(table, "lsoa_name"),
-        "crime_type": table.column("crime_type"),
+        "lsoa_code": lsoa_code, "lsoa_name": lsoa_name,
+        "crime_type": crime_type, "category": category, "category_stable": stable,
         "last_outcome": _column_or_null(table, "last_outcome"),
         "context": table.column("context"),
+        "district": _dict_codes(dist, ctx.districts.labels),
+        "district_method": _dict_codes(method, DISTRICT_METHODS),
         "source_format": _const_dict(fmt, n),
         "source_file": _const_dict(d, n),
         "synthetic": pa.array(np.full(n, synthetic)),
-        "_line": pa.array(lines),
     })
+    if not known.all():
+        rows = np.flatnonzero(~known)
+        values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
+        ctx.rejections.append(_rejections_frame(d, lines, rows, values, "crime_type",
+                                                "crime type not in police_uk_categories.csv"))
+        out = out.filter(pa.array(known))
+    return out
 
 
-def _outcomes_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool) -> pa.Table:
+def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context) -> pa.Table:
     d = f.display
     _check_month_column(table, f.month, d, lines)
     _check_force_column(table, slug, d, lines)
     n = table.num_rows
+    dist, _method = district_codes(table.column("lsoa_code"), table.column("lsoa_name"), ctx.districts, n)
     return pa.table({
         "crime_id": table.column("crime_id"),
-        "month": pa.array(np.full(n, np.datetime64(f.month + "-01", "ns"))),
-        "reported_by": table.column("reported_by"),
-        "falls_within": table.column("falls_within"),
+        "month": _month_array(f.month, n),
+        "reported_by": _as_dict(table.column("reported_by")),
+        "falls_within": _as_dict(table.column("falls_within")),
         "longitude": _to_float(table, "longitude", d, lines, -180, 180),
         "latitude": _to_float(table, "latitude", d, lines, -90, 90),
         "location": table.column("location"),
         "lsoa_code": table.column("lsoa_code"),
         "lsoa_name": table.column("lsoa_name"),
         "outcome_type": table.column("outcome_type"),
+        "district": _dict_codes(dist, ctx.districts.labels),
         "source_file": _const_dict(d, n),
         "synthetic": pa.array(np.full(n, synthetic)),
-        "_line": pa.array(lines),
     })
 
 
-def _stop_search_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic: bool) -> pa.Table:
+def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool,
+                       ctx: _Context) -> pa.Table:
     d = f.display
     n = table.num_rows
     cols = {name: _column_or_null(table, name) for name in (
@@ -441,19 +562,55 @@ def _stop_search_table(fmt, table, lines, f: PoliceUkFile, slug: str, synthetic:
         "outcome_linked_to_object", "removal_of_more_than_outer_clothing")}
     cols["latitude"] = _to_float(table, "latitude", d, lines, -90, 90)
     cols["longitude"] = _to_float(table, "longitude", d, lines, -180, 180)
-    cols["month"] = pa.array(np.full(n, np.datetime64(f.month + "-01", "ns")))
-    cols["file_month"] = _const_dict(f.month, n)
-    cols["source_file"] = _const_dict(d, n)
+    cols["month"] = _month_array(f.month, n)
+    cols["file_month"] = _const_str(f.month, n)
+    cols["source_file"] = _const_str(d, n)
     cols["synthetic"] = pa.array(np.full(n, synthetic))
-    cols["_line"] = pa.array(lines)
+    cols["_line"] = pa.array(lines.array())
     return pa.table(cols)
 
 
 _BUILDERS = {"street": _street_table, "outcomes": _outcomes_table, "stop-and-search": _stop_search_table}
+_DICT_COLUMNS = {"street": DICT_COLUMNS, "outcomes": DICT_COLUMNS, "stop-and-search": frozenset()}
 
 
-def _to_pandas(tables: list[pa.Table]) -> pd.DataFrame:
-    t = pa.concat_tables(tables, promote_options="permissive")
+def tidy_dictionaries(table: pa.Table) -> pa.Table:
+    """One dictionary per dictionary column, holding only values that occur, sorted.
+
+    Files are parsed separately, so each chunk has its own dictionary; this unifies
+    them so that the Parquet file and the pandas ``category`` dtype read from it
+    list each value once (and no value with zero rows).
+    """
+    table = table.unify_dictionaries()
+    cols = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if not pa.types.is_dictionary(col.type) or not col.num_chunks:
+            cols[name] = col
+            continue
+        dictionary = col.chunk(0).dictionary
+        counts = np.zeros(len(dictionary) + 1, dtype=np.int64)
+        for chunk in col.chunks:
+            idx = pc.fill_null(chunk.indices, len(dictionary)).to_numpy(zero_copy_only=False)
+            counts += np.bincount(idx, minlength=len(dictionary) + 1)
+        used = np.flatnonzero(counts[:-1] > 0)
+        values = dictionary.to_pylist()
+        keep = sorted(used.tolist(), key=lambda i: values[i])
+        if keep == list(range(len(values))):
+            cols[name] = col
+            continue
+        remap = np.zeros(len(dictionary), dtype=np.int32)
+        remap[keep] = np.arange(len(keep), dtype=np.int32)
+        new_dict = pa.array([values[i] for i in keep], type=dictionary.type)
+        remap_arr = pa.array(remap)
+        cols[name] = pa.chunked_array(
+            [pa.DictionaryArray.from_arrays(pc.take(remap_arr, c.indices), new_dict) for c in col.chunks],
+            type=col.type)
+    return pa.table(cols)
+
+
+def _to_pandas(t: pa.Table) -> pd.DataFrame:
+    """All text as pandas' ``str`` (the in-memory API of :func:`read_police_uk`)."""
     cols = {}
     for name in t.column_names:
         col = t.column(name)
@@ -463,6 +620,10 @@ def _to_pandas(tables: list[pa.Table]) -> pd.DataFrame:
     t = pa.table(cols)
     del cols
     return t.to_pandas(types_mapper={pa.large_string(): _STR}.get, self_destruct=True)
+
+
+def _pandas_to_arrow(df: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(df, preserve_index=False)
 
 
 # --------------------------------------------------------------------------- post-processing
@@ -602,6 +763,15 @@ def _file_hash(f: PoliceUkFile, data: bytes, zip_hashes: dict) -> dict:
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "archive_sha256": zip_hashes[f.path]}
 
 
+def _load(f: PoliceUkFile, budget: ByteBudget | None, zip_hashes: dict) -> tuple[bytes, dict]:
+    data = read_file_bytes(f, budget)
+    return data, _file_hash(f, data, zip_hashes)
+
+
+def _empty_arrow(columns: list[str]) -> pa.Table:
+    return pa.Table.from_pandas(_empty_table(columns), preserve_index=False)
+
+
 def read_police_uk(
     source: str | Path | Sequence[str | Path],
     *,
@@ -610,6 +780,7 @@ def read_police_uk(
     lsoa_lookup: pd.DataFrame | None = None,
     kinds: Sequence[str] = KINDS,
     max_uncompressed_bytes: int = MAX_ARCHIVE_BYTES,
+    as_arrow: bool = False,
 ) -> PoliceUkResult:
     """Read, validate and harmonise a force's data.police.uk monthly files.
 
@@ -632,6 +803,13 @@ def read_police_uk(
         Any of ``"street"``, ``"outcomes"``, ``"stop-and-search"``.
     max_uncompressed_bytes : int
         Largest total uncompressed size read from one zip archive (zip-bomb guard).
+    as_arrow : bool
+        Return ``pyarrow.Table`` objects instead of DataFrames (what the ingest
+        pipeline writes to Parquet). Low-cardinality text columns (``reported_by,
+        falls_within, crime_type, category, category_stable, district,
+        district_method, source_format, source_file``) are then dictionary arrays,
+        which pandas reads as ``category``; with the default ``False`` every text
+        column is pandas ``str``.
 
     Returns
     -------
@@ -642,6 +820,14 @@ def read_police_uk(
     SchemaError, EncodingError, ValueFormatError, PeriodError, UnknownForceError,
     DuplicatePeriodError, ArchiveError
         For a file the run cannot use; each names the file and line or field.
+
+    Notes
+    -----
+    Each file is parsed (multi-threaded ``pyarrow.csv``), checked and harmonised on
+    its own, as Arrow arrays; checks and mappings run over the distinct values of a
+    column (its dictionary), not over rows. While one file is parsed, the next is
+    read and hashed on a second thread. Line numbers are only counted record by
+    record when a file has blank lines or quoted line breaks.
     """
     slug = force_slug(force)
     kinds = tuple(kinds)
@@ -660,37 +846,46 @@ def read_police_uk(
     parts: dict[str, list[pa.Table]] = {k: [] for k in kinds}
     records: list[dict] = []
     zip_hashes: dict = {}
-    for f in to_read:
+    ctx = _Context(districts=DistrictLookup(lsoa_lookup))
+
+    def submit(pool, f):
         budget = None
         if f.member is not None:
             budget = budgets.setdefault(f.path, ByteBudget(max_uncompressed_bytes))
-        data = read_file_bytes(f, budget)
-        synthetic = bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
-        fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind])
-        parts[f.kind].append(_BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic))
-        records.append({"path": str(f.path), "member": f.member, "kind": f.kind, "format": fmt,
-                        "month": f.month, "rows_read": int(table.num_rows), "synthetic": synthetic,
-                        **_file_hash(f, data, zip_hashes)})
-        del data, table
-    tables: dict[str, pd.DataFrame] = {}
-    rejections = [empty_rejections()]
+        return pool.submit(_load, f, budget, zip_hashes)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = submit(pool, to_read[0]) if to_read else None
+        for k, f in enumerate(to_read):
+            data, hashes = pending.result()
+            pending = submit(pool, to_read[k + 1]) if k + 1 < len(to_read) else None
+            synthetic = bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+            fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind], _DICT_COLUMNS[f.kind])
+            del data
+            parts[f.kind].append(_BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic, ctx))
+            records.append({"path": str(f.path), "member": f.member, "kind": f.kind, "format": fmt,
+                            "month": f.month, "rows_read": int(table.num_rows), "synthetic": synthetic,
+                            **hashes})
+            del table
+    tables: dict[str, pd.DataFrame | pa.Table] = {}
+    rejections = [empty_rejections(), *ctx.rejections]
     for kind in kinds:
         out_cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop-and-search": STOP_SEARCH_OUT}[kind]
+        name = TABLE_NAMES[kind]
         if not parts[kind]:
-            tables[TABLE_NAMES[kind]] = _empty_table(out_cols)
+            tables[name] = _empty_arrow(out_cols) if as_arrow else _empty_table(out_cols)
             continue
-        df = _to_pandas(parts[kind])
+        t = pa.concat_tables(parts[kind], promote_options="permissive")
         parts[kind] = []
-        if kind == "street":
-            df, rej = harmonise_street(df)
+        if kind == "stop-and-search":
+            df, rej = _finish_stop_search(_to_pandas(t), force)
             rejections.append(rej)
-            df = assign_districts(df, lsoa_lookup)
-        elif kind == "outcomes":
-            df = assign_districts(df, lsoa_lookup)
+            df = df[out_cols].reset_index(drop=True)
+            tables[name] = _pandas_to_arrow(df) if as_arrow else df
         else:
-            df, rej = _finish_stop_search(df, force)
-            rejections.append(rej)
-        tables[TABLE_NAMES[kind]] = df[out_cols].reset_index(drop=True)
+            t = tidy_dictionaries(t.select(out_cols))
+            tables[name] = t if as_arrow else _to_pandas(t)
+        del t
     rej_all = pd.concat([r for r in rejections if len(r)] or [empty_rejections()], ignore_index=True)
     rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
     missing: dict[str, list[str]] = {}
