@@ -37,9 +37,22 @@ SOURCE_KEYS = {
     "registry": "Target registry CSV (defaults to the project's data/raw/targets/registry.csv)",
 }
 
+class _AliasRefused(yaml.YAMLError):
+    def __init__(self, line: int) -> None:
+        super().__init__("YAML aliases (*name) are not allowed in a run config")
+        self.problem = str(self)
+        self.problem_mark = type("Mark", (), {"line": line})()
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that keeps dates as strings, so that ``2012-02-30`` reaches our
-    own date parsing (which names the field) instead of failing inside YAML."""
+    own date parsing (which names the field) instead of failing inside YAML, and
+    refuses aliases, so that a "billion laughs" config cannot expand in memory."""
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        if self.check_event(yaml.events.AliasEvent):
+            raise _AliasRefused(self.peek_event().start_mark.line)
+        return super().compose_node(parent, index)
 
 
 _StrictLoader.yaml_implicit_resolvers = {
@@ -197,10 +210,14 @@ def load_config(path: str | Path) -> RunConfig:
         required key, an unknown plan, a bad period or an unknown source key.
     """
     cfg_path = resolve_config_path(path)
+    data = cfg_path.read_bytes()
     try:
-        text = cfg_path.read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=cfg_path) from None
+        raise ConfigError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=cfg_path,
+            row=data[: exc.start].count(b"\n") + 1, expected="UTF-8 text",
+        ) from None
     try:
         raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -214,6 +231,10 @@ def load_config(path: str | Path) -> RunConfig:
     for key in _REQUIRED:
         if key not in raw:
             raise ConfigError("required key missing", path=cfg_path, field=key)
+    for key in ("name", "force", "plan", "title"):
+        if key in raw and raw[key] is not None and not isinstance(raw[key], (str, int)):
+            raise ConfigError("must be a single text value", path=cfg_path, field=key,
+                              expected="a string")
     name = str(raw["name"])
     if not name.replace("-", "").replace("_", "").isalnum():
         raise ConfigError("name must be letters, digits, - or _", path=cfg_path, field="name")
