@@ -16,15 +16,13 @@ day, 27 March 2011; or mid-year estimates at 30 June).
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError
-from .textio import decode_utf8, parse_int_column, read_bytes, read_csv_strict
+from .textio import decode_utf8, header_fields, normalise_newlines, parse_int_column, read_bytes, read_csv_strict
 
 # --------------------------------------------------------------------------- census
 
@@ -196,11 +194,7 @@ _MID_RE = re.compile(r"^Mid-(\d{4})$")
 
 
 def _header_fields(text: str) -> list[str]:
-    first = text.split("\n", 1)[0].rstrip("\r")
-    try:
-        return [h.strip() for h in next(csv.reader(io.StringIO(first)))]
-    except StopIteration:
-        return []
+    return header_fields(text)
 
 
 def read_population(path: str | Path) -> pd.DataFrame:
@@ -229,6 +223,7 @@ def read_population(path: str | Path) -> pd.DataFrame:
     text = decode_utf8(read_bytes(path), path)
     if not text.strip():
         raise SchemaError("file is empty", path=path, row=1, expected="a header Name,PFA,Geography,Mid-YYYY,...")
+    text = normalise_newlines(text)
     header = _header_fields(text)
     trailing = bool(header) and header[-1] == ""
     body = header[:-1] if trailing else header

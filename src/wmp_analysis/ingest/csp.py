@@ -23,8 +23,6 @@ sources of these column lists)::
 """
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Iterable
 
@@ -32,7 +30,7 @@ import pandas as pd
 
 from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError
 from ..periods import fy_label, parse_fy_label
-from .textio import decode_utf8, parse_int_column, read_bytes, read_csv_strict
+from .textio import decode_utf8, header_fields, parse_int_column, read_bytes, read_csv_strict
 
 #: Column layout of the 2011/12-2014/15 CSP tables (prc-csp-1112-1415-tables).
 COLUMNS = [
@@ -55,11 +53,8 @@ _SPREADSHEET_SUFFIXES = {".ods", ".xlsx", ".xls"}
 
 
 def _layout_for(first_line: str) -> list[str]:
-    try:
-        header = next(csv.reader(io.StringIO(first_line)))
-    except StopIteration:
-        return COLUMNS
-    if [h.strip() for h in header] == COLUMNS_2016:
+    header = header_fields(first_line)
+    if header == COLUMNS_2016:
         return COLUMNS_2016
     return COLUMNS
 
@@ -114,7 +109,7 @@ def _read_one(path: Path) -> pd.DataFrame:
             "data sheet as CSV (UTF-8)", path=path, expected="a .csv or .csv.gz file",
         )
     text = decode_utf8(read_bytes(path), path)
-    layout = _layout_for(text.split("\n", 1)[0].rstrip("\r"))
+    layout = _layout_for(text)
     df = read_csv_strict(path, layout, text=text)
     count_col = layout[-1]
     force_col = layout[2]

@@ -73,6 +73,28 @@ def decode_utf8(data: bytes, path: str | Path) -> str:
     return text
 
 
+def normalise_newlines(text: str) -> str:
+    """CRLF and CR-only line endings to ``\\n`` (line numbers are unchanged)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def header_fields(text: str) -> list[str]:
+    """Fields of the first line of *text* (stripped); ``[]`` for empty text.
+
+    Never raises: a first line that is not valid CSV is returned as one field, so
+    that the header check reports it as a wrong header.
+    """
+    first = normalise_newlines(text).split("\n", 1)[0]
+    if not first:
+        return []
+    try:
+        return [h.strip() for h in next(csv.reader([first], strict=True))]
+    except (csv.Error, StopIteration):
+        return [first]
+
+
 def check_header(
     header: Sequence[str], expected: Sequence[str], path: str | Path, *, raw_line: str = ""
 ) -> None:
@@ -141,8 +163,7 @@ def read_csv_strict(
         text = decode_utf8(read_bytes(path), shown)
     if not text.strip():
         raise SchemaError("file is empty", path=shown, row=1, expected=f"a header {list(expected)}")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalise_newlines(text)
     ncols = len(expected)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
