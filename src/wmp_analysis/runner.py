@@ -701,6 +701,21 @@ def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
 
     staging = reports_dir / f"{STAGING_PREFIX}{run_id}"
     staging.mkdir(parents=True)
+    try:
+        return _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit,
+                           cell_limit, force, only, from_, staging)
+    except BaseException:
+        # an unexpected error (bad input found mid-run, Ctrl-C...): keep what was written aside
+        if staging.exists():
+            os.replace(staging, reports_dir / f"{FAILED_PREFIX}{run_id}")
+            _say(f"run {run_id} stopped; partial folder kept as {FAILED_PREFIX}{run_id}; reports/latest unchanged")
+        raise
+
+
+def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit, cell_limit,
+                force, only, from_, staging) -> int:
+    from .report import pack_is_synthetic
+
     replace = sorted({str(staging), str(staging.resolve()), _rel(staging, cfg.root),
                       os.path.relpath(staging, cfg.root)}, key=len, reverse=True)
     latest = _latest_run(reports_dir)
