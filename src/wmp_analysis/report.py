@@ -358,6 +358,13 @@ def target_status_rows(
         df = df.sort_values(
             [c for c in ("target_id", "measure_id", "geography") if c in df.columns], kind="stable"
         )
+    reasons: dict[str, str] = {}
+    if reg is not None:
+        for _, r in reg.iterrows():
+            why = " - ".join(x for x in (_text(r.get("not_measurable_reason")).rstrip("."),
+                                       _text(r.get("would_measure_with")) and
+                                       f"Would be measured with: {_text(r.get('would_measure_with'))}.") if x)
+            reasons[str(r["target_id"])] = why
     rows: list[dict[str, Any]] = []
     for _, r in df.iterrows():
         tid = _text(r.get("target_id"))
@@ -365,19 +372,34 @@ def target_status_rows(
         status = _text(r.get("status")) or "no result"
         lo, hi, rr = r.get("rr_ci_low"), r.get("rr_ci_high"), r.get("rate_ratio")
         interval = "-" if _fmt(rr, "{:.3f}") == "-" else f"{_fmt(rr, '{:.3f}')} ({_fmt(lo, '{:.3f}')} to {_fmt(hi, '{:.3f}')})"
+        kind = _text(r.get("target_kind"))
+        percent_level = _text(r.get("source")) == "survey" or (kind == "level" and _text(r.get("measure_id")).endswith(("satisfaction", "confidence", "good_job")))
+        if percent_level:  # survey proportions: percent values, change in percentage points
+            baseline, actual = _fmt(r.get("baseline_value"), "{:.1f}%"), _fmt(r.get("actual_value"), "{:.1f}%")
+            change = _fmt(r.get("abs_change"), "{:+.1f} pts")
+        else:
+            baseline, actual = _fmt(r.get("baseline_value"), "{:,.6g}"), _fmt(r.get("actual_value"), "{:,.6g}")
+            change = _fmt(r.get("pct_change"), "{:+.1f}%")
+        target = _fmt(r.get("target_value"), "{:+g}%" if kind == "pct_change" else "{:g}%" if percent_level else "{:,g}")
+        if kind in ("direction", "qualitative") and target == "-":
+            target = _text(r.get("direction")) or kind
         rows.append({
             "target": label,
+            "target_id": tid,
             "measure": _text(r.get("measure_id")),
             "geography": _text(r.get("geography")),
-            "baseline": _fmt(r.get("baseline_value"), "{:,.6g}"),
-            "actual": _fmt(r.get("actual_value"), "{:,.6g}"),
-            "change": _fmt(r.get("pct_change"), "{:+.1f}%"),
+            "baseline": baseline,
+            "actual": actual,
+            "change": change,
+            "target_value": target,
             "interval": interval,
             "p": _fmt(r.get("p_value"), "{:.3g}"),
+            "p_adjusted": _fmt(r.get("p_adjusted"), "{:.3g}"),
             "status": status,
             "status_class": _status_class(status),
             "proxy": _truthy(r.get("proxy")),
             "proxy_note": _text(r.get("proxy_note")),
+            "reason": reasons.get(tid) or _text(r.get("note")),
         })
     rank = {"met": 0, "not met": 1, "not measurable": 3, "no result": 4}
     rows.sort(key=lambda r: rank.get(r["status"].strip().lower(), 2))  # stable: target order kept within
@@ -386,9 +408,10 @@ def target_status_rows(
         for tid in sorted(set(texts) - seen):
             label = f"{tid}: {texts[tid]}" if texts[tid] else tid
             rows.append({
-                "target": label, "measure": "", "geography": "", "baseline": "-", "actual": "-",
-                "change": "-", "interval": "-", "p": "-", "status": "no result",
-                "status_class": "no-result", "proxy": False, "proxy_note": "",
+                "target": label, "target_id": tid, "measure": "", "geography": "", "baseline": "-",
+                "actual": "-", "change": "-", "target_value": "-", "interval": "-", "p": "-",
+                "p_adjusted": "-", "status": "no result", "status_class": "no-result", "proxy": False,
+                "proxy_note": "", "reason": reasons.get(tid, ""),
             })
     return rows
 
@@ -520,6 +543,18 @@ def sources_rows(cfg) -> tuple[list[str], list[list[str]]]:
     return ["source", "file", "note"], rows
 
 
+_UNJUDGED = ("not measurable", "no result")
+
+
+def _proxy_notes(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """One footnote per proxy measure: ``[{measure, note}]`` in first-seen order."""
+    seen: dict[str, str] = {}
+    for r in rows:
+        if r["proxy"] and r["measure"] not in seen:
+            seen[r["measure"]] = r["proxy_note"]
+    return [{"measure": m, "note": n} for m, n in seen.items()]
+
+
 def render_index(
     *,
     title: str,
@@ -540,6 +575,9 @@ def render_index(
     return tpl.render(
         title=title, force=force, plan=plan, baseline=baseline, target_period=target_period,
         synthetic=bool(synthetic), synthetic_note=SYNTHETIC_NOTE, targets=targets, gaps=gaps,
+        judged=[t for t in targets or [] if t["status"] not in _UNJUDGED],
+        unjudged=[t for t in targets or [] if t["status"] in _UNJUDGED],
+        proxies=_proxy_notes(targets or []),
         counts=status_counts(targets) if targets else [], sections=list(sections),
         source_columns=list(source_columns), sources=[list(r) for r in sources],
         target_note=target_note, css=resource_text("pack.css"), version=_version(),
