@@ -324,3 +324,28 @@ def test_select_notebooks():
 def test_declared_parameters_parses_the_tagged_cell(tmp_path):
     p = make_notebook(tmp_path / "n.ipynb", ["z = 3"], params="a = 1\nb: int = 2\n# c = 3\n")
     assert runner.declared_parameters(p) == ["a", "b"]
+
+
+def test_execution_stages():
+    names = ["01_ingest", "02_baseline", "03_target_comparison", "04_equality", "05_briefing_summary"]
+    assert runner.execution_stages(names, 1) == [[n] for n in names]
+    assert runner.execution_stages(names, 2) == [["01_ingest"], names[1:4], ["05_briefing_summary"]]
+    assert runner.execution_stages(names[1:4], 3) == [names[1:4]]
+
+
+def test_parallel_stage_runs_side_by_side_and_fails_cleanly(proj, capsys):
+    write_config(proj, parallel=2)
+    assert run(proj, ["01_first", "02_second", "02_onlyconfig"], run_id="par-ok") == 0
+    out = capsys.readouterr().out
+    assert "01_first (in parallel with 02_second, 02_onlyconfig)" in out
+    assert "[02_second]" in out  # child lines are labelled when interleaved
+    run_dir = proj / "reports" / "par-ok"
+    assert all((run_dir / f"{n}.html").is_file() for n in ("01_first", "02_second", "02_onlyconfig"))
+    before = latest_target(proj)
+    # a failure in the parallel stage fails the run and keeps the failed notebook
+    assert run(proj, ["02_second", "02_fail"], run_id="par-bad") == 1
+    out = capsys.readouterr().out
+    assert "RUN FAILED: notebook 02_fail" in out
+    assert latest_target(proj) == before
+    kept = proj / "reports" / "failed-par-bad" / "notebooks" / "02_fail.ipynb"
+    assert "deliberate failure" in kept.read_text(encoding="utf-8")

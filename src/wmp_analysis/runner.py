@@ -185,6 +185,35 @@ def _is_ingest(stem: str) -> bool:
     return "ingest" in stem
 
 
+def _is_summary(stem: str) -> bool:
+    return "summary" in stem
+
+
+def execution_stages(to_run: Sequence[str], parallel: int = 1) -> list[list[str]]:
+    """Group notebooks into stages that may run at the same time.
+
+    Ingest notebooks run alone and first; summary notebooks (which read every other
+    section's tables) run alone and last; the analysis notebooks between them only
+    read the processed data, so with ``parallel > 1`` they form one stage run
+    concurrently. With ``parallel == 1`` every notebook is its own stage, in order.
+    """
+    if parallel <= 1:
+        return [[n] for n in to_run]
+    stages: list[list[str]] = []
+    middle: list[str] = []
+    for name in to_run:
+        if _is_ingest(name) or _is_summary(name):
+            if middle:
+                stages.append(middle)
+                middle = []
+            stages.append([name])
+        else:
+            middle.append(name)
+    if middle:
+        stages.append(middle)
+    return stages
+
+
 def _rel(path: Path, root: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(Path(root).resolve()))
@@ -366,9 +395,12 @@ def _failing_cell(executed: Path, source: Path, last_started: str | None = None,
 
 def _execute(
     name: str, source: Path, output: Path, parameters: dict[str, Any], *, kernel: str, cwd: Path,
-    timeout: float, cell_timeout: float, env_extra: dict[str, str] | None = None,
+    timeout: float, cell_timeout: float, env_extra: dict[str, str] | None = None, label: str = "",
 ) -> NotebookResult:
-    """Execute one notebook in a child process group with a whole-notebook time limit."""
+    """Execute one notebook in a child process group with a whole-notebook time limit.
+
+    *label* prefixes the child's console lines (used when notebooks run in parallel).
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wmp-nbexec-") as tmp:
         spec = {
@@ -394,7 +426,7 @@ def _execute(
             for raw in proc.stdout:
                 line = raw.decode("utf-8", "replace").rstrip("\n")
                 if not any(noise in line for noise in _NOISE):
-                    _say(line)
+                    _say(f"  [{label}]{line}" if label else line)
 
         reader = threading.Thread(target=relay, daemon=True)
         reader.start()
@@ -776,9 +808,9 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - not produced")
 
     failed: NotebookResult | None = None
-    for name in to_run:
-        i = names.index(name) + 1
-        _say(f"notebook {i} of {len(names)}: {name}")
+    parallel = max(1, int(cfg.option("runner.parallel", 1) or 1))
+
+    def launch(name: str, label: str = "") -> NotebookResult:
         source = nb_dir / f"{name}.ipynb"
         declared = declared_parameters(source)
         offered: dict[str, Any] = {
@@ -793,19 +825,38 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
                     offered[flag] = bool(force)
         params = {k: v for k, v in offered.items() if k in declared}
         executed = staging / "notebooks" / f"{name}.ipynb"
-        res = _execute(name, source, executed, params, kernel=kernel, cwd=Path(cfg.root),
-                       timeout=limit, cell_timeout=cell_limit)
-        results.append(res)
-        if res.status != "ran":
-            failed = res
+        return _execute(name, source, executed, params, kernel=kernel, cwd=Path(cfg.root),
+                        timeout=limit, cell_timeout=cell_limit, label=label)
+
+    for stage in execution_stages(to_run, parallel):
+        for name in stage:
+            together = f" (in parallel with {', '.join(n for n in stage if n != name)})" if len(stage) > 1 else ""
+            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name}{together}")
+        if len(stage) == 1:
+            stage_results = [launch(stage[0])]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(parallel, len(stage))) as pool:
+                futures = [pool.submit(launch, name, name) for name in stage]
+                stage_results = [f.result() for f in futures]
+        for name, res in zip(stage, stage_results):
+            results.append(res)
+            if res.status != "ran":
+                failed = failed or res
+                continue
+            if failed is not None:
+                continue
+            executed = staging / "notebooks" / f"{name}.ipynb"
+            try:
+                _export_page(cfg, staging, name, executed, names, synthetic, replace)
+            except Exception as exc:  # noqa: BLE001 - report any export failure as a failed run
+                res.status, res.message = "failed", f"HTML export failed: {type(exc).__name__}: {exc}"
+                failed = res
+                continue
+            _say(f"  {name}: done in {res.seconds:.1f} s (elapsed {time.monotonic() - t_run:.1f} s)")
+        if failed is not None:
             break
-        try:
-            _export_page(cfg, staging, name, executed, names, synthetic, replace)
-        except Exception as exc:  # noqa: BLE001 - report any export failure as a failed run
-            res.status, res.message = "failed", f"HTML export failed: {type(exc).__name__}: {exc}"
-            failed = res
-            break
-        _say(f"  {name}: done in {res.seconds:.1f} s (elapsed {time.monotonic() - t_run:.1f} s)")
 
     order = {n: i for i, n in enumerate(names)}
     results.sort(key=lambda r: order.get(r.name, 99))

@@ -6,9 +6,6 @@ or interval range; never bare bars). Nothing is read or written here.
 """
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -1,9 +1,6 @@
 """Control chart figure. Returns a Figure; never touches files."""
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 

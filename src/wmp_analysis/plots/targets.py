@@ -1,9 +1,6 @@
 """Target comparison, district caterpillar and peer-force figures. Return Figures only."""
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
