@@ -362,3 +362,134 @@ def test_8_column_format_written(tmp_path):
     df = read_police_uk(tmp_path, force="West Midlands", kinds=("street",)).tables["street"]
     assert df["easting"].iloc[0] == 408811.0 and np.isnan(df["easting"].iloc[1])
     assert (df["district"] == "unassigned").all()
+
+
+# --------------------------------------------------------------------------- line endings
+
+
+@pytest.mark.parametrize("eol", ["\r", "\r\n"])
+def test_cr_only_and_crlf_files_read_like_lf(tmp_path, eol):
+    rows = [street_row(cid="a"), street_row(cid="b", ctype="Nope"), street_row(cid="c")]
+    text = csv_text(STREET_COLUMNS, rows)
+    write(tmp_path / "lf" / "2014-03-west-midlands-street.csv", text)
+    lf = read_police_uk(tmp_path / "lf", force="West Midlands", kinds=("street",))
+    write(tmp_path / "other" / "2014-03-west-midlands-street.csv", text.replace("\n", eol))
+    res = read_police_uk(tmp_path / "other", force="West Midlands", kinds=("street",))
+    assert res.tables["street"]["crime_id"].tolist() == ["a", "c"]
+    pd.testing.assert_frame_equal(res.tables["street"].drop(columns="source_file"),
+                                  lf.tables["street"].drop(columns="source_file"))
+    # line numbers unchanged: the unknown type is on line 3 in every variant
+    assert res.rejections[["line", "value"]].values.tolist() == [[3, "Nope"]]
+
+
+def test_stray_cr_in_header_is_a_schema_error_on_line_1(tmp_path):
+    text = csv_text(STREET_COLUMNS, [street_row()]).replace("Location", "Loca\rtion", 1)
+    with pytest.raises(SchemaError) as e:
+        _one(tmp_path, text)()
+    assert e.value.row == 1 and "2014-03-west-midlands-street.csv" in str(e.value)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_bare_cr_in_unquoted_field_names_its_line(tmp_path, eol):
+    bad = street_row()
+    bad[2] = "West Mid\rlands Police"
+    text = csv_text(STREET_COLUMNS, [street_row(), street_row(), bad, street_row()]).replace("\n", eol)
+    with pytest.raises(SchemaError) as e:
+        _one(tmp_path, text)()
+    assert e.value.row == 4
+
+
+def test_cr_in_quoted_field_keeps_line_numbers(tmp_path):
+    quoted = street_row()
+    quoted[6] = "On or near QUOTED"
+    rows = [quoted, street_row(ctype="Nope")]
+    text = csv_text(STREET_COLUMNS, rows).replace("On or near QUOTED", '"On or near\rTwo Line Road"')
+    write(tmp_path / "2014-03-west-midlands-street.csv", text)
+    res = read_police_uk(tmp_path, force="West Midlands", kinds=("street",))
+    assert len(res.tables["street"]) == 1
+    # the quoted record spans lines 2-3 (its CR read as a line break); the bad type is on line 4
+    assert res.rejections["line"].tolist() == [4]
+
+
+# --------------------------------------------------------------------------- published sets
+
+
+def _search(gender="Male", age="18-24", officer="White", self_defined="White - Irish"):
+    return ["Person search", "2016-01-05T14:30:00+00:00", "False", "", "52.48", "-1.89", gender, age,
+            self_defined, officer, "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs", "Arrest", "True",
+            "False"]
+
+
+@pytest.mark.parametrize("as_arrow", [False, True])
+def test_stop_search_person_fields_outside_published_sets_are_rejected(tmp_path, as_arrow):
+    rows = [
+        _search(),                                        # line 2: kept
+        _search(gender="Walrus"),                         # line 3
+        _search(age="35-44"),                             # line 4
+        _search(officer="Martian"),                       # line 5
+        _search(gender="", age="", officer=""),           # line 6: blanks are missing, kept
+        _search(gender="male"),                           # line 7: exact match only
+        _search(gender="Walrus", age="old", officer="X"),  # line 8: one rejection, first field
+        _search(gender="Other", age="under 10", officer="Mixed"),  # line 9: kept
+    ]
+    write(tmp_path / "2016-01-west-midlands-stop-and-search.csv", csv_text(STOP_SEARCH_COLUMNS, rows))
+    res = read_police_uk(tmp_path, force="West Midlands", kinds=("stop-and-search",), as_arrow=as_arrow)
+    s = res.tables["stop_search"]
+    s = s.to_pandas() if as_arrow else s
+    assert len(s) == 3
+    assert s["gender"].tolist()[::2] == ["Male", "Other"] and pd.isna(s["gender"].iloc[1])
+    assert res.rejections[["line", "field", "value"]].values.tolist() == [
+        [3, "Gender", "Walrus"], [4, "Age range", "35-44"], [5, "Officer-defined ethnicity", "Martian"],
+        [7, "Gender", "male"], [8, "Gender", "Walrus"],
+    ]
+    assert res.rejection_counts() == {
+        "age range not one of under 10, 10-17, 18-24, 25-34, over 34": 1,
+        "gender not one of Male, Female, Other": 3,
+        "officer-defined ethnicity not one of White, Black, Asian, Other, Mixed": 1,
+    }
+    assert res.files[0]["rows_read"] == 8
+
+
+@pytest.mark.parametrize("as_arrow", [False, True])
+def test_unknown_or_missing_outcome_type_is_rejected(tmp_path, as_arrow):
+    def row(otype, cid):
+        return [cid, "2016-01", WM, WM, "-1.89", "52.48", "On or near X", "E01008881", "Birmingham 001A", otype]
+
+    rows = [row("Offender sent to prison", "a"), row("Offender sent to the moon", "b"), row("", "c"),
+            row("Suspect charged as part of another case", "d"), row("offender fined", "e")]
+    write(tmp_path / "2016-01-west-midlands-outcomes.csv", csv_text(OUTCOMES_COLUMNS, rows))
+    res = read_police_uk(tmp_path, force="West Midlands", kinds=("outcomes",), as_arrow=as_arrow)
+    o = res.tables["outcomes"]
+    o = o.to_pandas() if as_arrow else o
+    assert o["crime_id"].tolist() == ["a", "d"]
+    assert res.rejections[["line", "field", "value"]].values.tolist() == [
+        [3, "Outcome type", "Offender sent to the moon"], [4, "Outcome type", ""],
+        [6, "Outcome type", "offender fined"]]
+    assert res.rejection_counts() == {"outcome type not in police_uk_outcomes.csv": 3}
+
+
+def test_synthetic_generator_values_are_all_published():
+    from wmp_analysis.harmonise import load_outcome_types
+    from wmp_analysis.ingest import police_uk as reader
+    from wmp_analysis.synth import police_uk as synth
+
+    outcome_types = load_outcome_types()
+    emitted = {t for *_, t in synth.LAST_OUTCOMES if t}
+    assert emitted <= outcome_types, emitted - outcome_types
+    assert set(synth.OFFICER_DEFINED) <= set(reader.OFFICER_DEFINED_ETHNICITIES)
+    assert {a for a, _ in synth.AGE_RANGES if a} == set(reader.AGE_RANGES)
+    assert len(outcome_types) >= 25 and "Investigation complete; no suspect identified" in outcome_types
+
+
+def test_outcome_reference_table_is_validated(tmp_path):
+    from wmp_analysis.harmonise import load_outcome_types
+
+    good = write(tmp_path / "good.csv", "outcome_type,note\nLocal resolution,x\nOffender fined,\n")
+    assert load_outcome_types(good) == {"Local resolution", "Offender fined"}
+    dup = write(tmp_path / "dup.csv", "outcome_type,note\nLocal resolution,x\nLocal resolution,y\n")
+    with pytest.raises(SchemaError) as e:
+        load_outcome_types(dup)
+    assert e.value.row == 3 and e.value.field == "outcome_type"
+    with pytest.raises(SchemaError) as e:
+        load_outcome_types(write(tmp_path / "hdr.csv", "outcome,note\nLocal resolution,x\n"))
+    assert e.value.row == 1

@@ -26,6 +26,12 @@ A type with several rows (Other crime, Other theft) is mapped by the row whose
 months before any window). A type not in the table is *rejected*: the row is
 dropped from the table and listed in the rejections with file, line and value.
 
+Outcome types
+-------------
+``data/raw/reference/police_uk_outcomes.csv`` (``outcome_type, note``) lists the
+published ``Outcome type`` values of the outcomes files (:func:`load_outcome_types`);
+:func:`known_mask` tests a column against such a set over its distinct values.
+
 Districts
 ---------
 :func:`assign_districts` gives each record the local authority district (LAD name)
@@ -120,6 +126,88 @@ def _load_category_map(path: str) -> pd.DataFrame:
                 raise SchemaError(f"overlapping month windows for {ctype!r}", path=path, field="first_month",
                                   expected="non-overlapping windows per crime type")
     return df.astype({c: _STR for c in MAP_COLUMNS})
+
+
+#: Columns of the outcome-type reference table.
+OUTCOME_COLUMNS = ["outcome_type", "note"]
+
+
+def default_outcome_types_path() -> Path:
+    """``data/raw/reference/police_uk_outcomes.csv`` in the project."""
+    return Path(__file__).resolve().parents[2] / "data" / "raw" / "reference" / "police_uk_outcomes.csv"
+
+
+def load_outcome_types(path: str | Path | None = None) -> frozenset[str]:
+    """The published police.uk outcome types (``Outcome type`` of the outcomes files).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A CSV with columns ``outcome_type, note``; defaults to
+        :func:`default_outcome_types_path`.
+
+    Returns
+    -------
+    frozenset of str
+        Every ``outcome_type`` of the table, exactly as police.uk writes it.
+
+    Raises
+    ------
+    SchemaError
+        Wrong header, an empty or duplicated outcome type.
+    """
+    path = Path(path) if path is not None else default_outcome_types_path()
+    return _load_outcome_types(str(path))
+
+
+@lru_cache(maxsize=4)
+def _load_outcome_types(path: str) -> frozenset[str]:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(df.columns) != OUTCOME_COLUMNS:
+        raise SchemaError("wrong header", path=path, row=1, expected=f"columns {OUTCOME_COLUMNS}")
+    seen: set[str] = set()
+    for i, value in enumerate(df["outcome_type"].tolist()):
+        if not value.strip() or value != value.strip():
+            raise SchemaError(f"outcome type {value!r} is empty or padded", path=path, row=i + 2,
+                              field="outcome_type", expected="an outcome type as police.uk writes it")
+        if value in seen:
+            raise SchemaError(f"outcome type {value!r} listed twice", path=path, row=i + 2,
+                              field="outcome_type", expected="each outcome type once")
+        seen.add(value)
+    return frozenset(seen)
+
+
+def known_mask(values: pa.ChunkedArray | pa.Array, allowed, *, allow_null: bool) -> np.ndarray:
+    """Boolean mask of rows whose value is in *allowed* (or null, if *allow_null*).
+
+    The set test runs over the distinct values of each chunk (its dictionary; a
+    plain string chunk is dictionary-encoded first); per row there is one
+    integer ``take``. Comparison is exact (case and spaces matter).
+
+    Parameters
+    ----------
+    values : pyarrow.ChunkedArray or Array
+        Strings or dictionary-encoded strings.
+    allowed : iterable of str
+        The published values.
+    allow_null : bool
+        Whether a missing value (null) counts as known.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per row.
+    """
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    allowed = frozenset(allowed)
+    out = []
+    for chunk in _as_dictionary_chunks(values):
+        keys = chunk.dictionary.to_pylist()
+        ok = pa.array([k in allowed for k in keys] or [False], type=pa.bool_())
+        hit = pc.take(ok, chunk.indices) if len(keys) else pa.nulls(len(chunk), pa.bool_())
+        out.append(pc.fill_null(hit, allow_null).to_numpy(zero_copy_only=False))
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def empty_rejections() -> pd.DataFrame:

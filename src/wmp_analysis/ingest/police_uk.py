@@ -29,7 +29,23 @@ defensively for early releases; not verified against a real published file.
 Reading is vectorised: each file is parsed by ``pyarrow.csv`` with every column
 as a string, then validated with array operations (no Python loop over rows).
 Line numbers in errors are exact (header = line 1), also when a file has blank
-lines or quoted line breaks.
+lines or quoted line breaks. LF, CRLF and CR-only line endings are read alike; a
+CR that is not part of a CRLF ends a line (as in ``ingest/textio.py``), so a stray
+CR inside the header or an unquoted field is a :class:`SchemaError` on its line.
+
+Categorical fields are checked against the published values; a row with another
+value is *rejected* (dropped, and listed in the rejections with file, line, field,
+value and reason), never silently kept:
+
+* street ``Crime type``: ``data/raw/reference/police_uk_categories.csv``;
+* outcomes ``Outcome type``: ``data/raw/reference/police_uk_outcomes.csv`` (a
+  blank outcome type is rejected too);
+* stop-and-search ``Gender`` (:data:`GENDERS`), ``Age range`` (:data:`AGE_RANGES`),
+  ``Officer-defined ethnicity`` (:data:`OFFICER_DEFINED_ETHNICITIES`), where a
+  blank is a missing value and kept; ``Self-defined ethnicity`` (the census
+  categories, :data:`SELF_DEFINED_GROUPS`; blank = "Not stated").
+
+The checks run over each column's distinct values (its dictionary), not over rows.
 
 The one entry point for the ingest pipeline is :func:`read_police_uk`.
 """
@@ -55,14 +71,14 @@ from ..errors import (
 )
 from ..harmonise import (
     DISTRICT_METHODS, REJECTION_COLUMNS, DistrictLookup, district_codes, empty_rejections,
-    harmonise_street_arrow, map_strings,
+    harmonise_street_arrow, known_mask, load_outcome_types, map_strings,
 )
 from ..periods import Period, missing_months as _missing_months
 from ..provenance import is_synthetic, sha256_file
 from .archive import (
     KINDS, MAX_ARCHIVE_BYTES, ByteBudget, PoliceUkFile, check_declared_sizes, discover, read_file_bytes,
 )
-from .textio import MAX_FIELD_CHARS, check_header, decode_utf8
+from .textio import MAX_FIELD_CHARS, check_header, decode_utf8, header_fields
 
 STREET_COLUMNS = [
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -146,6 +162,18 @@ SELF_DEFINED_GROUPS: dict[str, str] = {
     "Other ethnic group - Any other ethnic group": "Other",
     "Other ethnic group - Not stated": "Not stated",
 }
+#: Published values of the other person fields of a search (a blank is allowed:
+#: missing, counted downstream, not rejected; any other value is a rejection).
+GENDERS = ("Male", "Female", "Other")
+AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
+OFFICER_DEFINED_ETHNICITIES = ("White", "Black", "Asian", "Other", "Mixed")
+#: Internal column, published field name and published values checked per stop-and-search file.
+_STOP_SEARCH_SETS = (
+    ("gender", "Gender", GENDERS),
+    ("age_range", "Age range", AGE_RANGES),
+    ("officer_defined_ethnicity", "Officer-defined ethnicity", OFFICER_DEFINED_ETHNICITIES),
+)
+
 #: Group prefixes (text before " - "), for sub-categories outside the 18 (e.g. 2021 wording).
 _GROUP_PREFIXES = {
     "White": "White", "Mixed/Multiple ethnic groups": "Mixed", "Asian/Asian British": "Asian",
@@ -187,30 +215,55 @@ def force_slug(name: str) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-def _record_start_lines(text: str) -> np.ndarray:
+def _malformed(exc: csv.Error, display: str, line: int) -> SchemaError:
+    return SchemaError(f"malformed CSV ({exc})", path=display, row=line,
+                       expected="well-formed comma-separated values")
+
+
+def _record_start_lines(text: str, display: str = "") -> np.ndarray:
     """1-based start line of every non-empty CSV record after the header."""
     reader = csv.reader(io.StringIO(text))
     starts: list[int] = []
     prev_end = 0
-    for i, row in enumerate(reader):
-        start = prev_end + 1
-        prev_end = reader.line_num
-        if i == 0:
-            continue
-        if row:
-            starts.append(start)
+    try:
+        for i, row in enumerate(reader):
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if i == 0:
+                continue
+            if row:
+                starts.append(start)
+    except csv.Error as exc:
+        raise _malformed(exc, display, prev_end + 1) from None
     return np.asarray(starts, dtype=np.int64)
 
 
-def _first_bad_field_count(text: str, ncols: int) -> tuple[int | None, int]:
+def _first_bad_field_count(text: str, ncols: int, display: str = "") -> tuple[int | None, int]:
     reader = csv.reader(io.StringIO(text))
     prev_end = 0
-    for i, row in enumerate(reader):
-        start = prev_end + 1
-        prev_end = reader.line_num
-        if i and row and len(row) != ncols:
-            return start, len(row)
+    try:
+        for i, row in enumerate(reader):
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if i and row and len(row) != ncols:
+                return start, len(row)
+    except csv.Error as exc:
+        raise _malformed(exc, display, prev_end + 1) from None
     return None, 0
+
+
+def _normalise_newlines_bytes(data: bytes) -> bytes:
+    """:func:`~wmp_analysis.ingest.textio.normalise_newlines` on UTF-8 bytes.
+
+    Only when the data holds a CR that is not part of a CRLF (CR-only line endings,
+    or a stray CR): every CRLF and then every CR becomes ``\n``, as textio does for
+    the other readers. Working on bytes (a CR byte is never part of a multi-byte
+    UTF-8 sequence) keeps the line of a later encoding error exact. CRLF-only and
+    LF files are returned unchanged (pyarrow reads CRLF itself).
+    """
+    if b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"):
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 #: Columns read from the CSV as dictionaries (few distinct values; cheap to check and write).
@@ -270,10 +323,21 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
     Raises
     ------
     SchemaError, EncodingError, ValueFormatError
+
+    Notes
+    -----
+    CRLF is read as is; when *data* holds a CR outside a CRLF (CR-only line endings,
+    or a stray CR) every CR is taken as a line ending first, so a CR-only file reads
+    normally and a stray CR in the header (line 1) or in an unquoted field (the
+    record's line) shows up as a wrong header or a short record.
     """
     if not data[:4096].strip() and not data.strip():
         first_fmt = next(iter(formats.values()))
         raise SchemaError("file is empty", path=display, row=1, expected=f"a header {first_fmt}")
+    # CR-only line endings or a stray CR: every CR ends a line (as ingest/textio.py);
+    # a CR inside a header or an unquoted field then shows as a short line, reported
+    # by the header check or the field count with its line.
+    data = _normalise_newlines_bytes(data)
     nl = data.find(b"\n")
     first_raw = data if nl < 0 else data[:nl]
     try:
@@ -281,7 +345,7 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
     except UnicodeDecodeError:
         decode_utf8(data, display)
         raise
-    header = [h.strip() for h in next(csv.reader([first]))]
+    header = header_fields(first)
     fmt = next((name for name, cols in formats.items() if header == cols), None)
     if fmt is None:
         # report against the closest format
@@ -322,7 +386,7 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
                 decode_utf8(data, display)
                 raise EncodingError("invalid UTF-8 data", path=display, expected="UTF-8 text") from None
             text = decode_utf8(data, display)
-            line, got = _first_bad_field_count(text, len(cols))
+            line, got = _first_bad_field_count(text, len(cols), display)
             if line is not None:
                 raise SchemaError(f"row has {got} fields", path=display, row=line,
                                   expected=f"{len(cols)} comma-separated fields") from None
@@ -335,7 +399,7 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
     if lines_total - 1 == n:
         lines = Lines(n)
     else:  # blank lines or quoted line breaks: count exactly (only then)
-        starts = _record_start_lines(decode_utf8(data, display))
+        starts = _record_start_lines(decode_utf8(data, display), display)
         if len(starts) != n:  # pragma: no cover - defensive
             raise SchemaError("could not align rows with lines", path=display)
         lines = Lines(n, starts)
@@ -535,7 +599,7 @@ def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthe
     _check_force_column(table, slug, d, lines)
     n = table.num_rows
     dist, _method = district_codes(table.column("lsoa_code"), table.column("lsoa_name"), ctx.districts, n)
-    return pa.table({
+    out = pa.table({
         "crime_id": table.column("crime_id"),
         "month": _month_array(f.month, n),
         "reported_by": _as_dict(table.column("reported_by")),
@@ -550,6 +614,15 @@ def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthe
         "source_file": _const_dict(d, n),
         "synthetic": pa.array(np.full(n, synthetic)),
     })
+    # a missing or unpublished outcome type is rejected (as an unknown crime type is)
+    known = known_mask(table.column("outcome_type"), load_outcome_types(), allow_null=False)
+    if not known.all():
+        rows = np.flatnonzero(~known)
+        values = pc.take(table.column("outcome_type"), pa.array(rows)).to_pylist()
+        ctx.rejections.append(_rejections_frame(d, lines, rows, values, "Outcome type",
+                                                "outcome type not in police_uk_outcomes.csv"))
+        out = out.filter(pa.array(known))
+    return out
 
 
 def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool,
@@ -567,7 +640,21 @@ def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syn
     cols["source_file"] = _const_str(d, n)
     cols["synthetic"] = pa.array(np.full(n, synthetic))
     cols["_line"] = pa.array(lines.array())
-    return pa.table(cols)
+    out = pa.table(cols)
+    # a person field outside its published set is rejected (one rejection per row: the
+    # first field that fails); a blank is missing, kept
+    keep = np.ones(n, dtype=bool)
+    for name, field_name, allowed in _STOP_SEARCH_SETS:
+        if name not in table.column_names:
+            continue
+        bad = ~known_mask(table.column(name), allowed, allow_null=True) & keep
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            values = pc.take(table.column(name), pa.array(rows)).to_pylist()
+            ctx.rejections.append(_rejections_frame(d, lines, rows, values, field_name,
+                                                    f"{field_name.lower()} not one of {', '.join(allowed)}"))
+            keep &= ~bad
+    return out if keep.all() else out.filter(pa.array(keep))
 
 
 _BUILDERS = {"street": _street_table, "outcomes": _outcomes_table, "stop-and-search": _stop_search_table}
@@ -730,7 +817,8 @@ class PoliceUkResult:
         kind read (an empty table with the right columns when no file was found).
     rejections : DataFrame
         ``path, line, field, value, reason``: rows dropped (unknown crime type,
-        unknown ethnicity, stop-search date outside its file's month).
+        unknown or missing outcome type, unknown gender, age range, officer- or
+        self-defined ethnicity, stop-search date outside its file's month).
     files : list of dict
         Every file read: ``path, member, kind, format, month, rows_read, size,
         sha256, synthetic`` (for zip members, size and sha256 are of the member's
