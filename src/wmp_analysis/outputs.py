@@ -143,10 +143,10 @@ class RunContext:
         self.written.append({"kind": "figure", "name": name, "section": self.section})
         if show is None:
             show = _in_kernel()
-        if show:
-            from IPython.display import display
+        if show:  # show the saved PNG itself: no second rendering, the same bytes as the file
+            from IPython.display import Image, display
 
-            display(fig)
+            display(Image(data=paths[0].read_bytes(), format="png"))
         if close or show:
             plt.close(fig)
         return paths
