@@ -38,7 +38,7 @@ def require_suite() -> None:
 
     missing = [n for n in DEFAULT_NOTEBOOKS if not (PROJECT_ROOT / "notebooks" / f"{n}.ipynb").is_file()]
     if missing:
-        pytest.skip(f"suite notebooks not present yet: {missing}")
+        pytest.fail(f"suite notebooks missing from notebooks/: {missing}")
     if not kernel_available("wmp-analysis"):
         pytest.fail("Jupyter kernel 'wmp-analysis' is not installed (run `make venv`)")
 

@@ -15,8 +15,7 @@ def test_the_suite_notebooks_exist():
     present = {p.stem for p in NOTEBOOKS}
     assert "05_briefing_summary" in present
     missing = [n for n in DEFAULT_NOTEBOOKS if n not in present]
-    if missing:  # written by other engineers in parallel
-        pytest.skip(f"notebooks not yet in notebooks/: {missing}")
+    assert not missing, f"notebooks missing from notebooks/: {missing}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

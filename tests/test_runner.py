@@ -27,6 +27,8 @@ from wmp_analysis.provenance import sha256_file
 
 KERNEL = "wmp-analysis"
 
+if not runner.kernel_available(KERNEL) and os.environ.get("CI"):
+    raise RuntimeError(f"Jupyter kernel {KERNEL!r} not installed: CI must run `make test`, which installs it")
 pytestmark = pytest.mark.skipif(
     not runner.kernel_available(KERNEL),
     reason=f"Jupyter kernel {KERNEL!r} not installed (run `make venv`)",
