@@ -718,8 +718,6 @@ def run_suite(
 
 def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit, cell_limit,
                 force, only, from_) -> int:
-    from .report import pack_is_synthetic
-
     _clear_stale_staging(reports_dir)
     base_id = run_id
     k = 2

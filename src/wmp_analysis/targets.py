@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from .config import PLANS, find_project_root
-from .errors import SchemaError, UnknownCategoryError, ValueFormatError
+from .errors import UnknownCategoryError, ValueFormatError
 from .ingest.ons import KNOWN_OFFENCES
 from .ingest.textio import read_csv_strict
 from .periods import fy_label, parse_fy_label
