@@ -277,6 +277,10 @@ def compare_targets(
         measurable = M._truthy(t.get("measurable")) if "measurable" in t else True
         kind = M._text((mrow or {}).get("kind"))
         geog_force = _is_force(t.get("geography"), cfg.force)
+        if (base["target_kind"] == "reported_figure" and kind in _SURVEY_KINDS and measurable
+                and survey is not None and len(survey) and _is_force(t.get("geography"), cfg.force)):
+            rows.append(_survey_claim_row(base, mrow, survey, tp))
+            continue
         if not measurable or mrow is None or base["target_kind"] in ("qualitative", "reported_figure"):
             why = M._text(t.get("not_measurable_reason")) or ("measure not in the measures table" if mrow is None and mid else "")
             if base["target_kind"] == "reported_figure":
@@ -359,6 +363,30 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
                 row["p_value"] = float(res.pvalue)
                 notes.append("p-value: two-proportion Wald test on effective sample sizes")
     row["note"] = "; ".join(notes)
+    return row
+
+
+def _survey_claim_row(base: dict, mrow: Mapping, survey, tp: Period) -> dict:
+    """A survey figure the plan reports (e.g. "confidence 84% in 2011-12"), checked.
+
+    Status ``consistent with plan`` when the plan's figure lies inside the 95% CI of
+    the survey estimate for the same period, ``differs from plan`` otherwise, and
+    ``insufficient data`` when the extract has no (unsuppressed) estimate then.
+    """
+    from . import equality
+
+    row = dict(base, source="survey extract")
+    mid = str(mrow.get("survey_measure") or mrow["measure_id"])
+    est = equality.survey_estimates_for_targets(survey, [mid], tp)
+    claimed = row["target_value"]
+    if not len(est) or pd.isna(est["estimate"].iloc[0]) or pd.isna(claimed):
+        row.update(status="insufficient data", note=f"no survey estimate for {tp.label}")
+        return row
+    av, lo, hi = (float(est[c].iloc[0]) for c in ("estimate", "ci_low", "ci_high"))
+    row.update(actual_value=av, abs_change=av - claimed,
+               status="consistent with plan" if lo <= claimed <= hi else "differs from plan",
+               note=f"plan reports {claimed:g}%; survey estimate {av:.1f}% (95% CI {lo:.1f} to {hi:.1f}, "
+                    f"effective n {float(est['n_eff'].iloc[0]):.0f})")
     return row
 
 
