@@ -45,8 +45,10 @@ def mark_figure_synthetic(fig: plt.Figure) -> plt.Figure:
     """Draw the synthetic-data banner across the top of *fig* (idempotent)."""
     if getattr(fig, "_wmp_synthetic", False):
         return fig
+    # drawn just above the figure's top edge (savefig uses a tight bounding box, which
+    # grows to include it), so it never covers a title or an axis
     fig.text(
-        0.5, 0.995, SYNTHETIC_NOTE, ha="center", va="top", fontsize=9, color="white",
+        0.5, 1.0, SYNTHETIC_NOTE, ha="center", va="bottom", fontsize=9, color="white",
         fontweight="bold", bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 3},
         gid="synthetic-banner",
     )
