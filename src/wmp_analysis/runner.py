@@ -826,33 +826,34 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
         return _execute(name, source, executed, params, kernel=kernel, cwd=Path(cfg.root),
                         timeout=limit, cell_timeout=cell_limit, label=label)
 
-    for stage in execution_stages(to_run, parallel):
-        for name in stage:
-            together = f" (in parallel with {', '.join(n for n in stage if n != name)})" if len(stage) > 1 else ""
-            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name}{together}")
-        if len(stage) == 1:
-            stage_results = [launch(stage[0])]
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=min(parallel, len(stage))) as pool:
-                futures = [pool.submit(launch, name, name) for name in stage]
-                stage_results = [f.result() for f in futures]
-        for name, res in zip(stage, stage_results):
-            results.append(res)
-            if res.status != "ran":
-                failed = failed or res
-                continue
-            if failed is not None:
-                continue
+    def run_and_export(name: str, label: str = "") -> NotebookResult:
+        res = launch(name, label)
+        if res.status == "ran":
             executed = staging / "notebooks" / f"{name}.ipynb"
             try:
                 _export_page(cfg, staging, name, executed, names, synthetic, replace)
             except Exception as exc:  # noqa: BLE001 - report any export failure as a failed run
                 res.status, res.message = "failed", f"HTML export failed: {type(exc).__name__}: {exc}"
-                failed = res
-                continue
-            _say(f"  {name}: done in {res.seconds:.1f} s (elapsed {time.monotonic() - t_run:.1f} s)")
+        return res
+
+    for stage in execution_stages(to_run, parallel):
+        for name in stage:
+            together = f" (in parallel with {', '.join(n for n in stage if n != name)})" if len(stage) > 1 else ""
+            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name}{together}")
+        if len(stage) == 1:
+            stage_results = [run_and_export(stage[0])]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(parallel, len(stage))) as pool:
+                futures = [pool.submit(run_and_export, name, name) for name in stage]
+                stage_results = [f.result() for f in futures]
+        for name, res in zip(stage, stage_results):
+            results.append(res)
+            if res.status != "ran":
+                failed = failed or res
+            else:
+                _say(f"  {name}: done in {res.seconds:.1f} s (elapsed {time.monotonic() - t_run:.1f} s)")
         if failed is not None:
             break
 
