@@ -351,3 +351,37 @@ def test_parallel_stage_runs_side_by_side_and_fails_cleanly(proj, capsys):
     assert latest_target(proj) == before
     kept = proj / "reports" / "failed-par-bad" / "notebooks" / "02_fail.ipynb"
     assert "deliberate failure" in kept.read_text(encoding="utf-8")
+
+
+def test_unchanged_sections_are_cached_and_force_reruns(proj, capsys):
+    names = ["01_first", "02_second"]
+    assert run(proj, names, run_id="c1") == 0
+    capsys.readouterr()
+    assert run(proj, names, run_id="c2") == 0
+    out = capsys.readouterr().out
+    assert "01_first - cached (unchanged since c1)" in out and "02_second - cached" in out
+    man = json.loads((proj / "reports" / "c2" / "manifest.json").read_text())
+    assert {s["status"] for s in man["sections"].values()} == {"cached"}
+    assert man["section_keys"] == json.loads((proj / "reports" / "c1" / "manifest.json").read_text())["section_keys"]
+    for rel in ("01_first.html", "02_second.html", "01_first/tables/t.csv"):
+        assert (proj / "reports" / "c2" / rel).read_bytes() == (proj / "reports" / "c1" / rel).read_bytes()
+    # a changed notebook re-runs; the unchanged one stays cached
+    make_notebook(proj / "nbs" / "02_second.ipynb", ["x = 6 * 9", "print('answer', x)"])
+    assert run(proj, names, run_id="c3") == 0
+    out = capsys.readouterr().out
+    assert "01_first - cached" in out and "notebook 2 of 2: 02_second\n" in out
+    assert "answer 54" in (proj / "reports" / "c3" / "02_second.html").read_text(encoding="utf-8")
+    # --force executes everything
+    assert run(proj, names, run_id="c4", force=True) == 0
+    man = json.loads((proj / "reports" / "c4" / "manifest.json").read_text())
+    assert {s["status"] for s in man["sections"].values()} == {"ran"}
+
+
+def test_section_keys_change_with_config_and_code(proj):
+    cfg = load_config(proj / "tiny.yaml")
+    names = ["01_first", "02_second"]
+    k1 = runner.section_keys(cfg, names, proj / "nbs", "fp")
+    assert runner.section_keys(cfg, names, proj / "nbs", "fp") == k1
+    assert runner.section_keys(cfg, names, proj / "nbs", "other-fp") != k1  # processed data changed
+    (proj / "tiny.yaml").write_text((proj / "tiny.yaml").read_text() + "# edited\n")
+    assert runner.section_keys(load_config(proj / "tiny.yaml"), names, proj / "nbs", "fp") != k1

@@ -580,9 +580,57 @@ def _inputs_record(cfg) -> dict[str, Any]:
     return {"from": "hashed by the runner", "files": files}
 
 
+_CODE_FINGERPRINT: dict[str, str] = {}
+
+
+def code_fingerprint(root: Path | None = None) -> str:
+    """sha256 over the package's code and the project's reference data.
+
+    Covers every ``.py`` file and template of the installed ``wmp_analysis`` package,
+    and ``data/raw/targets`` and ``data/raw/reference`` under *root* (the registry,
+    measures and harmonisation tables), so that a changed method or target
+    invalidates cached sections.
+    """
+    key = str(root)
+    if key not in _CODE_FINGERPRINT:
+        pkg = Path(__file__).resolve().parent
+        files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css"))
+        if root is not None:
+            for sub in ("data/raw/targets", "data/raw/reference"):
+                files += sorted(p for p in (Path(root) / sub).glob("*") if p.is_file())
+        records = [(str(p.relative_to(p.anchor)), provenance.sha256_file(p)) for p in files]
+        _CODE_FINGERPRINT[key] = provenance.sha256_json(records)
+    return _CODE_FINGERPRINT[key]
+
+
+def section_keys(cfg, names: Sequence[str], nb_dir: Path, fingerprint: str | None) -> dict[str, str]:
+    """A hash per section of everything its outputs depend on.
+
+    A section's key covers its notebook file, the config file, the processed data
+    (the ingest fingerprint), the package code and reference data, and the kernel;
+    a summary section's key also covers every other section's key. A section whose
+    key equals the one recorded for it in ``reports/latest`` would produce the same
+    bytes, so it is copied instead of executed (unless ``--force``).
+    """
+    common = {
+        "config": provenance.sha256_file(cfg.path),
+        "ingest": fingerprint,
+        "code": code_fingerprint(cfg.root),
+        "kernel": cfg.option("runner.kernel", "wmp-analysis"),
+    }
+    keys: dict[str, str] = {}
+    for name in names:
+        nb = nb_dir / f"{name}.ipynb"
+        keys[name] = provenance.sha256_json({**common, "notebook": provenance.sha256_file(nb) if nb.is_file() else None})
+    for name in names:
+        if _is_summary(name):
+            keys[name] = provenance.sha256_json({"own": keys[name], "others": {n: keys[n] for n in names if n != name}})
+    return keys
+
+
 def _write_manifest(cfg, run_dir: Path, *, run_id: str, status: str, started: _dt.datetime,
                     results: list[NotebookResult], selection: dict[str, Any], synthetic: bool,
-                    fingerprint: str | None) -> Path:
+                    fingerprint: str | None, keys: dict[str, str] | None = None) -> Path:
     from . import __version__
 
     outputs = [
@@ -603,6 +651,8 @@ def _write_manifest(cfg, run_dir: Path, *, run_id: str, status: str, started: _d
         "synthetic": synthetic,
         "selection": selection,
         "ingest_fingerprint": fingerprint,
+        "section_keys": {r.name: (keys or {}).get(r.name) for r in results
+                         if r.status in ("ran", "cached") and (keys or {}).get(r.name)},
         "sections": {
             r.name: {"status": r.status, "seconds": round(r.seconds, 3), "copied_from": r.copied_from,
                      "message": r.message or None}
@@ -767,6 +817,13 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             to_run = [n for n in to_run if not _is_ingest(n)]
     else:
         fingerprint = _ingest_state(cfg)[1] if any(_is_ingest(n) for n in names) else None
+    keys = section_keys(cfg, names, nb_dir, fingerprint)
+    unchanged: list[str] = []
+    if not force and only is None and from_ is None and latest is not None:
+        old_keys = latest_manifest.get("section_keys") or {}
+        unchanged = [n for n in to_run if not _is_ingest(n) and old_keys.get(n) == keys[n]
+                     and _section_files(latest, n)]
+        to_run = [n for n in to_run if n not in unchanged]
     selection["executed"] = list(to_run)
 
     _say(f"wmp-analysis run {run_id}: config {_rel(cfg.path, cfg.root)}, kernel {kernel}, "
@@ -795,6 +852,13 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
                 _export_page(cfg, staging, name, executed, names, synthetic, replace)
                 results.append(NotebookResult(name, "cached", 0.0, "ingest inputs unchanged; stub page"))
             _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (inputs unchanged)")
+        elif name in unchanged:
+            _copy_section(latest, staging, name)
+            if _is_summary(name) and (latest / "index.html").is_file():
+                shutil.copy2(latest / "index.html", staging / "index.html")
+            results.append(NotebookResult(name, "cached", 0.0, "notebook, config, data and code unchanged; "
+                                          "section from " + latest.name, copied_from=latest.name))
+            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (unchanged since {latest.name})")
         elif latest is not None and _section_files(latest, name):
             _copy_section(latest, staging, name)
             results.append(NotebookResult(
@@ -863,7 +927,7 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
     if failed is not None:
         dest = reports_dir / f"{FAILED_PREFIX}{run_id}"
         try:
-            _write_manifest(cfg, staging, run_id=run_id, status="failed", started=started, results=results,
+            _write_manifest(cfg, staging, run_id=run_id, status="failed", started=started, results=results, keys=keys,
                             selection=selection, synthetic=synthetic, fingerprint=fingerprint)
         except Exception as exc:  # noqa: BLE001 - the failure report matters more than the manifest
             _say(f"  (could not write the failed run's manifest: {exc})")
@@ -882,7 +946,7 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
         _say(f"  reports/latest unchanged ({'points to ' + latest.name if latest else 'no earlier run'})")
         return EXIT_FAILED
 
-    _write_manifest(cfg, staging, run_id=run_id, status="complete", started=started, results=results,
+    _write_manifest(cfg, staging, run_id=run_id, status="complete", started=started, results=results, keys=keys,
                     selection=selection, synthetic=synthetic, fingerprint=fingerprint)
     final = reports_dir / run_id
     os.replace(staging, final)
