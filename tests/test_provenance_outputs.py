@@ -77,3 +77,17 @@ def test_run_context_real_data_has_no_banner(tmp_path):
     assert "synthetic-banner" not in (tmp_path / "figures" / "f.svg").read_text()
     t = pd.read_csv(tmp_path / "tables" / "t.csv")
     assert not t["synthetic"].any() and "data_note" not in t
+
+
+def test_relative_output_dir_is_taken_from_the_project_root(monkeypatch):
+    from conftest import PROJECT_ROOT
+
+    monkeypatch.chdir(PROJECT_ROOT / "notebooks")
+    ctx = RunContext("reports/test-relative-output", synthetic=False)
+    try:
+        assert ctx.output_dir == PROJECT_ROOT / "reports" / "test-relative-output"
+        assert (ctx.output_dir / "tables").is_dir()
+    finally:
+        import shutil
+
+        shutil.rmtree(PROJECT_ROOT / "reports" / "test-relative-output", ignore_errors=True)

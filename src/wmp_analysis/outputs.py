@@ -96,7 +96,8 @@ class RunContext:
     ----------
     output_dir : Path
         The run's folder for this notebook's outputs; ``tables/`` and ``figures/``
-        are created inside it.
+        are created inside it. A relative path is taken from the project root (as
+        config paths are), else from the current folder.
     synthetic : bool
         True when any input is synthetic; every output is then labelled.
     section : str
@@ -109,7 +110,14 @@ class RunContext:
     written: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.output_dir = Path(self.output_dir)
+        out = Path(self.output_dir)
+        if not out.is_absolute():  # like config paths: relative to the project root, so a
+            from .config import find_project_root  # notebook opened in notebooks/ writes to reports/
+
+            root = find_project_root()
+            if root is not None:
+                out = root / out
+        self.output_dir = out
         (self.output_dir / "tables").mkdir(parents=True, exist_ok=True)
         (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
         apply_deterministic_style()
