@@ -43,3 +43,10 @@ def test_without_survey_reported_figures_stay_unmeasured():
     reg = registry[registry["target_id"] == "spp-confidence-2011-12"]
     out = compare.compare_targets(reg, measures, {}, cfg, survey=None)
     assert out["status"].tolist() == ["not measurable"]
+
+
+def test_proxy_notes_are_not_repeated():
+    from wmp_analysis.compare import _dedupe_note
+
+    assert _dedupe_note("PROXY: A; misses X.; Series B.; Series B.") == "PROXY: A; misses X. Series B."
+    assert _dedupe_note("") == ""

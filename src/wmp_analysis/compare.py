@@ -315,12 +315,22 @@ def compare_targets(
             dmonthly = ds if ds["source"].iloc[0] == "police.uk" else None
             rows.append(_count_row(drow, ds, bp, tp, t, dmonthly))
     out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    out["proxy_note"] = out["proxy_note"].map(_dedupe_note)
     adj = S.adjust_pvalues(out["p_value"].to_numpy(dtype="float64"), alpha=alpha, method="holm")
     out["p_adjusted"] = adj["p_adjusted"].to_numpy()
     out["significant"] = adj["reject"].to_numpy()
     for c in ("proxy", "significant"):
         out[c] = out[c].astype(bool)
     return out
+
+
+def _dedupe_note(text) -> str:
+    """Join-artefact clean-up: the same sentence gathered from the registry, the measures
+    table and a series is kept once (sentences end with '.' before the '; ' join)."""
+    if not isinstance(text, str) or not text:
+        return "" if not isinstance(text, str) else text
+    parts = [p.strip() for p in re.split(r"(?<=\.);\s*", text) if p.strip()]
+    return " ".join(dict.fromkeys(parts))
 
 
 def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
