@@ -50,3 +50,21 @@ def test_proxy_notes_are_not_repeated():
 
     assert _dedupe_note("PROXY: A; misses X.; Series B.; Series B.") == "PROXY: A; misses X. Series B."
     assert _dedupe_note("") == ""
+
+
+def test_age_band_claims_are_checked_on_that_band(survey):
+    from wmp_analysis.compare import claim_age_band
+
+    assert claim_age_band("Satisfaction among respondents aged 16-24 (over 65s: above 90%).") == "16-24"
+    assert claim_age_band("", "exceeding 90% among those aged over 65") == "65+"
+    assert claim_age_band("Overall satisfaction") is None
+    cfg = load_config(PROJECT_ROOT / "configs" / "sample.yaml")
+    measures = load_measures()
+    registry = load_registry(measures=measures)
+    reg = registry[registry["target_id"] == "spp-satisfaction-16-24"]
+    row = compare.compare_targets(reg, measures, {}, cfg, survey=survey).iloc[0]
+    young = survey[survey["age_band"].astype(str) == "16-24"]
+    est = equality.survey_estimates_for_targets(young, ["crime_satisfaction"], cfg.baseline).iloc[0]
+    assert row["actual_value"] == pytest.approx(est["estimate"])
+    assert "for ages 16-24" in row["note"]
+    assert row["status"] in ("consistent with plan", "differs from plan")

@@ -279,7 +279,7 @@ def compare_targets(
         geog_force = _is_force(t.get("geography"), cfg.force)
         if (base["target_kind"] == "reported_figure" and kind in _SURVEY_KINDS and measurable
                 and survey is not None and len(survey) and _is_force(t.get("geography"), cfg.force)):
-            rows.append(_survey_claim_row(base, mrow, survey, tp))
+            rows.append(_survey_claim_row(base, t, mrow, survey, tp))
             continue
         if not measurable or mrow is None or base["target_kind"] in ("qualitative", "reported_figure"):
             why = M._text(t.get("not_measurable_reason")) or ("measure not in the measures table" if mrow is None and mid else "")
@@ -376,7 +376,24 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
     return row
 
 
-def _survey_claim_row(base: dict, mrow: Mapping, survey, tp: Period) -> dict:
+_AGE_CLAIM = re.compile(r"\b(16-24|16 to 24|25-34|35-44|45-54|55-64|65\+|over 65)")
+
+
+def claim_age_band(*texts: str) -> str | None:
+    """The age band a reported survey figure is about (``"16-24"``, ``"65+"``), if any.
+
+    The first band named in the registry's definition (else its wording) wins:
+    "Satisfaction ... among respondents aged 16-24 (over 65s: above 90%)" -> "16-24".
+    """
+    for text in texts:
+        m = _AGE_CLAIM.search(text or "")
+        if m:
+            band = m.group(1)
+            return {"16 to 24": "16-24", "over 65": "65+"}.get(band, band)
+    return None
+
+
+def _survey_claim_row(base: dict, t: Mapping, mrow: Mapping, survey, tp: Period) -> dict:
     """A survey figure the plan reports (e.g. "confidence 84% in 2011-12"), checked.
 
     Status ``consistent with plan`` when the plan's figure lies inside the 95% CI of
@@ -387,6 +404,12 @@ def _survey_claim_row(base: dict, mrow: Mapping, survey, tp: Period) -> dict:
 
     row = dict(base, source="survey extract")
     mid = str(mrow.get("survey_measure") or mrow["measure_id"])
+    band = claim_age_band(M._text(t.get("definition")), M._text(t.get("wording")))
+    if band is not None:
+        if "age_band" not in survey.columns:
+            row.update(status="insufficient data", note=f"the plan's figure is for ages {band}; the extract has no age_band")
+            return row
+        survey = survey[survey["age_band"].astype(str) == band]
     est = equality.survey_estimates_for_targets(survey, [mid], tp)
     claimed = row["target_value"]
     if not len(est) or pd.isna(est["estimate"].iloc[0]) or pd.isna(claimed):
@@ -395,7 +418,8 @@ def _survey_claim_row(base: dict, mrow: Mapping, survey, tp: Period) -> dict:
     av, lo, hi = (float(est[c].iloc[0]) for c in ("estimate", "ci_low", "ci_high"))
     row.update(actual_value=av, abs_change=av - claimed,
                status="consistent with plan" if lo <= claimed <= hi else "differs from plan",
-               note=f"plan reports {claimed:g}%; survey estimate {av:.1f}% (95% CI {lo:.1f} to {hi:.1f}, "
+               note=f"plan reports {claimed:g}%{f' for ages {band}' if band else ''}; survey estimate {av:.1f}% "
+                    f"(95% CI {lo:.1f} to {hi:.1f}, "
                     f"effective n {float(est['n_eff'].iloc[0]):.0f})")
     return row
 
