@@ -137,3 +137,21 @@ def test_census2021_bad_header(tmp_path):
     with pytest.raises(SchemaError) as e:
         ss.read_census2021_age_ethnicity(p)
     assert e.value.row == 1
+
+
+def test_district_rates_with_a_district_column():
+    """An extract that carries a district (e.g. a force's own) gets per-district rates."""
+    census = pd.DataFrame([
+        {"geography_code": c, "geography": g, "level": "lad", "group": grp, "category": grp,
+         "is_group_total": True, "count": n}
+        for c, g, sizes in (("E08000025", "Birmingham", {"White": 50_000, "Black": 10_000}),
+                            ("E08000026", "Coventry", {"White": 20_000, "Black": 2_000}))
+        for grp, n in {**sizes, "Mixed": 0, "Asian": 0, "Other": 0, "All": sum(sizes.values())}.items()
+    ])
+    df = _searches([("White", "White", "18-24", "", None, 100), ("Black", "Black", "18-24", "", None, 60)])
+    df["district"] = ["Birmingham"] * 100 + ["Birmingham"] * 40 + ["Coventry"] * 20
+    r = ss.search_rates_by_district(df, census, ["Birmingham", "Coventry"]).set_index(["geography", "group"])
+    assert r.loc[("Birmingham", "White"), "rate_per_1000"] == pytest.approx(100 / 50_000 * 1000)
+    assert r.loc[("Birmingham", "Black"), "rr_vs_white"] == pytest.approx((40 / 10_000) / (100 / 50_000))
+    assert r.loc[("Coventry", "Black"), "rate_per_1000"] == pytest.approx(20 / 2_000 * 1000)
+    assert r.loc[("Coventry", "White"), "searches"] == 0
