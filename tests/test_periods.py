@@ -54,3 +54,15 @@ def test_missing_months_reports_gaps_not_zero():
     expected = pd.period_range("2011-01", "2011-06", freq="M")
     got = P.missing_months(["2011-01", "2011-02", "2011-04", "2011-06"], expected)
     assert got == ["2011-03", "2011-05"]
+
+
+def test_index_inputs_match_scalars():
+    months = pd.period_range("2010-01", "2013-12", freq="M")
+    stamps = months.to_timestamp()
+    for idx in (months, stamps):
+        assert list(P.financial_year_start(idx)) == [P.financial_year_start(m) for m in stamps]
+        assert list(P.financial_month(idx)) == [((m.month - 4) % 12) + 1 for m in stamps]
+        assert list(P.financial_quarter(idx)) == [P.financial_quarter(m) for m in stamps]
+    assert P.financial_month("2012-04-15") == 1 and P.financial_month(pd.Period("2013-03", "M")) == 12
+    assert list(P.financial_month(pd.Series(stamps[:3]))) == [10, 11, 12]
+    assert P.fy_label(2011, sep="/") == "2011/12"

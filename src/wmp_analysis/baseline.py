@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import measures as M
 from .compare import _table
-from .periods import Period, financial_quarter
+from .periods import Period, financial_month, financial_quarter, financial_year_start, fy_label
 from .spc import c_chart, xmr_chart
 
 
@@ -72,8 +72,8 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     unit = "month" if days < 40 else "quarter"
     s = series[(series["period_start"] >= baseline.start) & (series["period_end"] <= baseline.end)].copy()
-    s["fy"] = s["period_start"].map(lambda t: t.year - (1 if t.month < 4 else 0))
-    s["position"] = (s["period_start"].dt.month.sub(4).mod(12).add(1) if unit == "month"
+    s["fy"] = financial_year_start(s["period_start"])
+    s["position"] = (financial_month(s["period_start"]) if unit == "month"
                      else financial_quarter(s["period_start"]))
     need = 12 if unit == "month" else 4
     rows = []
@@ -84,7 +84,7 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
         use = g[g["fy"].isin(ok_years)].copy()
         use["share"] = use["value"] / use.groupby("fy")["value"].transform("sum")
         prof = use.groupby("position")["share"].mean()
-        years = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in ok_years)
+        years = ", ".join(fy_label(int(y)) for y in ok_years)
         for pos, share in prof.items():
             rows.append({"measure_id": mid, "geography": geo, "unit": unit, "position": int(pos),
                          "share": float(share), "years_used": years})

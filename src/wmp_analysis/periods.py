@@ -17,6 +17,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 _FY_RE = re.compile(r"^(\d{4})[-/](\d{2}|\d{4})$")
@@ -40,20 +41,36 @@ def parse_iso_date(value: str | _dt.date, *, field: str = "date") -> pd.Timestam
         raise ValueError(f"{field}: {value!r} is not a real date ({exc})") from None
 
 
-def financial_year_start(ts) -> pd.Series | int:
+def _year_month(ts):
+    """(year, month) of a scalar date/Period, or arrays of them for an Index."""
+    if isinstance(ts, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return np.asarray(ts.year), np.asarray(ts.month)
+    if isinstance(ts, pd.Index):
+        idx = pd.DatetimeIndex(pd.to_datetime([x.to_timestamp() if isinstance(x, pd.Period) else x for x in ts]))
+        return np.asarray(idx.year), np.asarray(idx.month)
+    if isinstance(ts, pd.Period):
+        return ts.year, ts.month
+    t = pd.Timestamp(ts)
+    return t.year, t.month
+
+
+def financial_year_start(ts):
     """Calendar year in which the financial year containing *ts* starts.
 
-    Works on a scalar timestamp or a Series of timestamps.
+    Works on a scalar (date, Timestamp, Period, ISO string), a Series of timestamps
+    (returns a Series) or a DatetimeIndex/PeriodIndex (returns a numpy array).
     """
     if isinstance(ts, pd.Series):
         return (ts.dt.year - (ts.dt.month < 4).astype(int)).astype("int64")
-    ts = pd.Timestamp(ts)
-    return ts.year - (1 if ts.month < 4 else 0)
+    year, month = _year_month(ts)
+    if isinstance(year, np.ndarray):
+        return (year - (month < 4)).astype("int64")
+    return year - (1 if month < 4 else 0)
 
 
-def fy_label(start_year: int) -> str:
-    """``2011 -> "2011-12"``."""
-    return f"{start_year}-{(start_year + 1) % 100:02d}"
+def fy_label(start_year: int, sep: str = "-") -> str:
+    """``2011 -> "2011-12"`` (``sep="/"`` gives the Home Office's ``"2011/12"``)."""
+    return f"{start_year}{sep}{(start_year + 1) % 100:02d}"
 
 
 def financial_year(ts) -> pd.Series | str:
@@ -61,15 +78,32 @@ def financial_year(ts) -> pd.Series | str:
     start = financial_year_start(ts)
     if isinstance(start, pd.Series):
         return start.map(fy_label)
+    if isinstance(start, np.ndarray):
+        return np.array([fy_label(int(y)) for y in start], dtype=object)
     return fy_label(start)
 
 
+def financial_month(ts):
+    """Month of the financial year, 1..12 (1 = April, 12 = March).
+
+    Same inputs and return types as :func:`financial_year_start`.
+    """
+    if isinstance(ts, pd.Series):
+        return ((ts.dt.month - 4) % 12 + 1).astype("int64")
+    _, month = _year_month(ts)
+    if isinstance(month, np.ndarray):
+        return ((month - 4) % 12 + 1).astype("int64")
+    return (month - 4) % 12 + 1
+
+
 def financial_quarter(ts) -> pd.Series | int:
-    """Financial quarter 1..4 (Q1 = April-June) for a timestamp or Series."""
+    """Financial quarter 1..4 (Q1 = April-June) for a timestamp, Series or Index."""
     if isinstance(ts, pd.Series):
         return (((ts.dt.month - 4) % 12) // 3 + 1).astype("int64")
-    ts = pd.Timestamp(ts)
-    return ((ts.month - 4) % 12) // 3 + 1
+    _, month = _year_month(ts)
+    if isinstance(month, np.ndarray):
+        return (((month - 4) % 12) // 3 + 1).astype("int64")
+    return ((month - 4) % 12) // 3 + 1
 
 
 def parse_fy_label(label: str) -> int:

@@ -26,6 +26,8 @@ from scipy import stats as _sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 
+from .periods import financial_month, financial_year_start
+
 #: Default test for the two-sample Poisson comparison: the exact conditional test
 #: (conditional on the total, the target count is binomial).
 DEFAULT_TEST_METHOD = "exact-cond"
@@ -197,8 +199,8 @@ def seasonal_shares(baseline_monthly: pd.Series) -> pd.Series:
     """
     s = _as_monthly(baseline_monthly).dropna()
     df = pd.DataFrame({"count": s.to_numpy(dtype="float64")}, index=s.index)
-    df["fy"] = [p.year - (1 if p.month < 4 else 0) for p in s.index]
-    df["fym"] = [((p.month - 4) % 12) + 1 for p in s.index]
+    df["fy"] = financial_year_start(s.index)
+    df["fym"] = financial_month(s.index)
     full = df.groupby("fy")["fym"].nunique()
     years = sorted(int(y) for y in full[full == 12].index)
     if not years:
@@ -233,8 +235,8 @@ def baseline_dispersion(baseline_monthly: pd.Series) -> float:
     s = _as_monthly(baseline_monthly).dropna()
     if len(s) < 3:
         return 1.0
-    fy = np.array([p.year - (1 if p.month < 4 else 0) for p in s.index])
-    fym = np.array([((p.month - 4) % 12) + 1 for p in s.index])
+    fy = financial_year_start(s.index)
+    fym = financial_month(s.index)
     n_years = len(set(fy))
     if n_years >= 2 and len(s) >= 24:
         X = pd.get_dummies(pd.DataFrame({"m": fym.astype(str), "y": fy.astype(str)}), drop_first=True, dtype=float)
@@ -303,7 +305,7 @@ def project_year_end(
            "months_observed": int(len(obs)), "share_observed": np.nan, "dispersion": np.nan, "method": method}
     if len(obs) == 0 or obs.isna().any():
         return out
-    fym = [((p.month - 4) % 12) + 1 for p in obs.index]
+    fym = [int(m) for m in financial_month(obs.index)]
     if len(set(fym)) != len(fym):
         raise ValueError("months_observed: a financial-year month occurs twice")
     shares = seasonal_shares(baseline_monthly)

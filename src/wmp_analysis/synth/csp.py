@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..periods import financial_quarter, financial_year_start, fy_label
 from ._common import DISTRICTS, FORCE, frame_to_csv_text, months, multinomial_rows, write_text
 from .geography import Geography
 from .ons import FRAUD
@@ -135,9 +136,8 @@ def csp_table(rng: np.random.Generator, geo: Geography, wm_monthly: pd.DataFrame
         parts.append(frame)
     allm = pd.concat(parts, ignore_index=True)
     ts = pd.PeriodIndex(allm["month"]).to_timestamp()
-    fy_start = ts.year - (ts.month < 4)
-    allm["fy"] = [f"{y}/{(y + 1) % 100:02d}" for y in fy_start]
-    allm["quarter"] = ((ts.month - 4) % 12) // 3 + 1
+    allm["fy"] = [fy_label(int(y), sep="/") for y in financial_year_start(ts)]  # Home Office style
+    allm["quarter"] = financial_quarter(ts)
     q = allm.groupby(["fy", "quarter", "district", "code_row"], sort=True)["count"].sum().reset_index()
     c = codes.loc[q["code_row"]].reset_index(drop=True)
     out = pd.DataFrame({
