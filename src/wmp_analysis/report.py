@@ -373,8 +373,8 @@ def target_status_rows(
         lo, hi, rr = r.get("rr_ci_low"), r.get("rr_ci_high"), r.get("rate_ratio")
         interval = "-" if _fmt(rr, "{:.3f}") == "-" else f"{_fmt(rr, '{:.3f}')} ({_fmt(lo, '{:.3f}')} to {_fmt(hi, '{:.3f}')})"
         kind = _text(r.get("target_kind"))
-        percent_level = _text(r.get("source")).startswith("survey") or (kind == "level" and _text(r.get("measure_id")).endswith(("satisfaction", "confidence", "good_job")))
-        if percent_level:  # survey proportions: percent values, change in percentage points
+        percent_level = _text(r.get("source")).startswith("survey")
+        if percent_level:  # survey proportions (compare marks their source): percent, change in points
             baseline, actual = _fmt(r.get("baseline_value"), "{:.1f}%"), _fmt(r.get("actual_value"), "{:.1f}%")
             change = _fmt(r.get("abs_change"), "{:+.1f} pts")
         else:

@@ -193,10 +193,6 @@ _POP_FIXED = ["Name", "PFA", "Geography"]
 _MID_RE = re.compile(r"^Mid-(\d{4})$")
 
 
-def _header_fields(text: str) -> list[str]:
-    return header_fields(text)
-
-
 def read_population(path: str | Path) -> pd.DataFrame:
     """ONS mid-year population totals (``regionalpopulation.csv`` layout), long.
 
@@ -224,7 +220,7 @@ def read_population(path: str | Path) -> pd.DataFrame:
     if not text.strip():
         raise SchemaError("file is empty", path=path, row=1, expected="a header Name,PFA,Geography,Mid-YYYY,...")
     text = normalise_newlines(text)
-    header = _header_fields(text)
+    header = header_fields(text)
     trailing = bool(header) and header[-1] == ""
     body = header[:-1] if trailing else header
     years = [m.group(1) for m in (_MID_RE.match(h) for h in body[3:]) if m]
@@ -274,7 +270,7 @@ def _read_vintage_lookup(path, spec: list[tuple[str, str]], optional: list[str])
     text = decode_utf8(read_bytes(path), path)
     if not text.strip():
         raise SchemaError("file is empty", path=path, row=1, expected="an ONS lookup header")
-    header = _header_fields(text)
+    header = header_fields(text)
     mapping: dict[str, str] = {}
     for out_name, pattern in spec:
         hits = [h for h in header if re.fullmatch(pattern, h)]
@@ -332,16 +328,21 @@ def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
         ("lad_code", r"LAD\d\dCD"), ("lad_name", r"LAD\d\dNM"),
     ]
     df, mapping = _read_vintage_lookup(path, spec, [r"WD\d\dNMW", r"LAD\d\dNMW", r"FID", r"Object[Ii][Dd]"])
-    dup = df["lsoa_code"].duplicated(keep=False)
-    if dup.any():
-        lines = df.loc[dup, "_line"].tolist()
-        raise ValueFormatError(
-            f"LSOA {df.loc[dup, 'lsoa_code'].iloc[0]} listed twice (lines {lines[0]} and {lines[1]})",
-            path=path, row=int(lines[1]), field=mapping["lsoa_code"], expected="one row per LSOA",
-        )
+    _refuse_duplicates(df, "lsoa_code", "LSOA", path, mapping)
     out = df[LSOA_OUTPUT_COLUMNS].reset_index(drop=True)
     out.attrs["vintage"] = mapping
     return out
+
+
+def _refuse_duplicates(df: pd.DataFrame, key: str, what: str, path, mapping: dict) -> None:
+    """ValueFormatError naming both lines when a lookup lists the same *key* twice."""
+    dup = df[key].duplicated(keep=False)
+    if dup.any():
+        lines = df.loc[dup, "_line"].tolist()
+        raise ValueFormatError(
+            f"{what} {df.loc[dup, key].iloc[0]} listed twice (lines {lines[0]} and {lines[1]})",
+            path=path, row=int(lines[1]), field=mapping[key], expected=f"one row per {what}",
+        )
 
 
 LAD_OUTPUT_COLUMNS = ["lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"]
@@ -374,13 +375,7 @@ def read_lad_lookup(path: str | Path) -> pd.DataFrame:
         ("pfa_code", r"PFA\d\dCD"), ("pfa_name", r"PFA\d\dNM"),
     ]
     df, mapping = _read_vintage_lookup(path, spec, [r"FID", r"Object[Ii][Dd]", r"LAD\d\dNMW"])
-    dup = df["lad_code"].duplicated(keep=False)
-    if dup.any():
-        lines = df.loc[dup, "_line"].tolist()
-        raise ValueFormatError(
-            f"district {df.loc[dup, 'lad_code'].iloc[0]} listed twice (lines {lines[0]} and {lines[1]})",
-            path=path, row=int(lines[1]), field=mapping["lad_code"], expected="one row per district",
-        )
+    _refuse_duplicates(df, "lad_code", "district", path, mapping)
     out = df[LAD_OUTPUT_COLUMNS].reset_index(drop=True)
     out.attrs["vintage"] = mapping
     return out
