@@ -46,10 +46,11 @@ def test_without_survey_reported_figures_stay_unmeasured():
 
 
 def test_proxy_notes_are_not_repeated():
-    from wmp_analysis.compare import _dedupe_note
+    from wmp_analysis.measures import join_notes
 
-    assert _dedupe_note("PROXY: A; misses X.; Series B.; Series B.") == "PROXY: A; misses X. Series B."
-    assert _dedupe_note("") == ""
+    assert join_notes("PROXY: A; misses X.", "Series B.", "Series B.", "") == "PROXY: A; misses X.; Series B."
+    assert join_notes("Series B.", "Series B. More.") == "Series B. More."  # the longer note wins
+    assert join_notes("", None) == ""
 
 
 def test_age_band_claims_are_checked_on_that_band(survey):

@@ -144,7 +144,7 @@ def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target:
     a = M.measure_value(series, tp)
     row = dict(base)
     row.update(source=b["source"] or a["source"], proxy=bool(b["proxy"] or a["proxy"] or row.get("proxy", False)),
-               proxy_note="; ".join(x for x in (row.get("proxy_note", ""), b["proxy_note"]) if x))
+               proxy_note=M.join_notes(row.get("proxy_note", ""), b["proxy_note"]))
     notes = [n for n in (b["note"], a["note"]) if n]
     bv, av = b["value"], a["value"]
     row.update(baseline_value=bv, actual_value=av)
@@ -270,7 +270,7 @@ def compare_targets(
             "rate_ratio": np.nan, "rr_ci_low": np.nan, "rr_ci_high": np.nan, "dispersion": np.nan,
             "p_value_overdispersed": np.nan, "projected": np.nan, "pi_low": np.nan, "pi_high": np.nan,
             "proxy": M._truthy(t.get("proxy")) or (mrow is not None and M._truthy(mrow.get("proxy"))),
-            "proxy_note": "; ".join(x for x in (M._text(t.get("proxy_note")), M._text((mrow or {}).get("proxy_note"))) if x),
+            "proxy_note": M.join_notes(M._text(t.get("proxy_note")), M._text((mrow or {}).get("proxy_note"))),
             "source": M._text(t.get("data_source")), "definition": M._text(t.get("definition")) or M._text((mrow or {}).get("definition")),
             "recorded_crime_caveat": "", "note": "",
         }
@@ -315,22 +315,12 @@ def compare_targets(
             dmonthly = ds if ds["source"].iloc[0] == "police.uk" else None
             rows.append(_count_row(drow, ds, bp, tp, t, dmonthly))
     out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    out["proxy_note"] = out["proxy_note"].map(_dedupe_note)
     adj = S.adjust_pvalues(out["p_value"].to_numpy(dtype="float64"), alpha=alpha, method="holm")
     out["p_adjusted"] = adj["p_adjusted"].to_numpy()
     out["significant"] = adj["reject"].to_numpy()
     for c in ("proxy", "significant"):
         out[c] = out[c].astype(bool)
     return out
-
-
-def _dedupe_note(text) -> str:
-    """Join-artefact clean-up: the same sentence gathered from the registry, the measures
-    table and a series is kept once (sentences end with '.' before the '; ' join)."""
-    if not isinstance(text, str) or not text:
-        return "" if not isinstance(text, str) else text
-    parts = [p.strip() for p in re.split(r"(?<=\.);\s*", text) if p.strip()]
-    return " ".join(dict.fromkeys(parts))
 
 
 def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:

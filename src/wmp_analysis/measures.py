@@ -55,6 +55,20 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes", "y"}
 
 
+def join_notes(*notes: str) -> str:
+    """Join notes with ``"; "``, keeping each distinct note once.
+
+    Notes gathered from the registry, the measures table and a series often repeat
+    one another; a note already contained in an earlier one is dropped.
+    """
+    kept: list[str] = []
+    for n in notes:
+        n = (n or "").strip()
+        if n and not any(n in k for k in kept):
+            kept = [k for k in kept if k not in n] + [n]
+    return "; ".join(kept)
+
+
 def _text(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -262,7 +276,7 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
         out = pd.DataFrame(rows)
         out["period_start"] = out["period_end"] - pd.offsets.MonthEnd(3) + pd.Timedelta(days=1)
         frames.append(_finish(out, measure, district, "Home Office CSP", _truthy(measure.get("proxy")),
-                              "; ".join(x for x in (_text(measure.get("proxy_note")), note_extra) if x)))
+                              join_notes(_text(measure.get("proxy_note")), note_extra)))
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
