@@ -9,7 +9,8 @@ import yaml
 from conftest import PROJECT_ROOT
 
 # conda-forge names that differ from PyPI names
-CONDA_TO_PIP = {"pyyaml": "pyyaml", "jupyter_client": "jupyter-client", "websocket-client": "websocket-client"}
+CONDA_TO_PIP = {"pyyaml": "pyyaml", "jupyter_client": "jupyter-client", "websocket-client": "websocket-client",
+                "python-duckdb": "duckdb"}
 
 
 def _norm(name: str) -> str:
