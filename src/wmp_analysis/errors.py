@@ -14,6 +14,30 @@ from os import PathLike
 from typing import Any
 
 
+#: The most characters of an input value that any message quotes.
+VALUE_LIMIT = 200
+
+
+def shorten(value: Any, limit: int = VALUE_LIMIT) -> str:
+    """``repr`` of *value* cut to at most *limit* characters, for quoting in a message.
+
+    A value longer than that (a 50 MB "header", a runaway field) is cut and marked with
+    the number of characters left out, e.g. ``'aaaa...' (+49999800 characters)``.
+
+    Parameters
+    ----------
+    value : Any
+        The offending value (usually a str).
+    limit : int
+        Characters of the value to keep (default 200).
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return repr(text) if isinstance(value, str) else text
+    kept = text[:limit]
+    return f"{kept!r}... (+{len(text) - limit} characters)"
+
+
 class InputError(ValueError):
     """A problem with an input file or value.
 
