@@ -1,0 +1,184 @@
+"""Matching force, offence and district names as people and publishers write them.
+
+A name read from a file or a configuration is compared with the known names only
+after :func:`normalise_name`: Unicode NFKC (so a non-breaking space or a
+full-width letter reads as the plain character), case folding (``WEST MIDLANDS``
+reads as ``West Midlands``, ``robbery`` as ``Robbery``) and runs of white space
+collapsed to one space, ends stripped. Nothing else is forgiven: a name that still
+does not equal a known one is an error that lists the nearest known names ("did
+you mean ..."), never a silent drop and never a new group.
+
+A name holding a control character (NUL, a tab inside a name, any Unicode
+category ``Cc``/``Cf`` other than the plain space) is an error, not silently
+cleaned: such bytes are a sign of a damaged export.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from os import PathLike
+
+from .errors import InputError, UnknownCategoryError, UnknownForceError, ValueFormatError, shorten
+
+__all__ = ["normalise_name", "match_name", "name_index", "NameCharacterError", "suggestions"]
+
+_SPACE_RUN = re.compile(r"\s+")
+
+#: ``what`` values whose failures are :class:`UnknownForceError`.
+_FORCE_WORDS = frozenset({"force", "forces", "pfa", "police force", "police force area", "comparator"})
+
+
+class NameCharacterError(ValueFormatError):
+    """A name holding a control character (kept a ValueFormatError subclass)."""
+
+
+def _control_chars(text: str) -> list[str]:
+    """Control and format characters in *text* (ordinary spaces excluded)."""
+    return [ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != " "]
+
+
+def normalise_name(text: str, *, path: str | PathLike | None = None, row: int | None = None,
+                   field: str | None = None) -> str:
+    """The comparison form of a name: NFKC, case folded, white space collapsed.
+
+    Parameters
+    ----------
+    text : str
+        A force, offence group or district name as written.
+    path, row, field : optional
+        Where the name came from, used only in the error message.
+
+    Returns
+    -------
+    str
+        ``unicodedata.normalize("NFKC", text).casefold()`` with every run of white
+        space replaced by one space and the ends stripped. Two names are "the same"
+        exactly when their normal forms are equal.
+
+    Raises
+    ------
+    ValueFormatError
+        *text* is not a str, or holds a control character (e.g. NUL, a tab, a
+        line break, a zero-width or bidi format character): these are reported,
+        not removed.
+
+    Examples
+    --------
+    >>> normalise_name("  WEST\\u00a0Midlands ")
+    'west midlands'
+    """
+    if not isinstance(text, str):
+        raise NameCharacterError(f"{shorten(text)} is not a text name", path=path, row=row, field=field,
+                         expected="a name as text")
+    bad = _control_chars(text)
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
+        raise NameCharacterError(
+            f"name {shorten(text)} contains control character(s) {codes}", path=path, row=row,
+            field=field, expected="a name of printable characters",
+        )
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _SPACE_RUN.sub(" ", folded).strip()
+
+
+def name_index(known: Iterable[str]) -> dict[str, str]:
+    """Map each known name's normal form to the known name itself.
+
+    Raises
+    ------
+    ValueError
+        Two known names share one normal form (the reference list is ambiguous).
+    """
+    index: dict[str, str] = {}
+    for name in known:
+        key = normalise_name(name)
+        if key in index and index[key] != name:
+            raise ValueError(f"known names {index[key]!r} and {name!r} are the same after normalisation")
+        index[key] = name
+    return index
+
+
+def suggestions(value: str, known: Iterable[str], *, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """Up to *n* known names nearest to *value* (difflib ratio on the normal forms).
+
+    A known name that contains the value's normal form as a whole word sequence
+    (``West Midlands`` for ``midlands``) is offered even if the ratio is low.
+    """
+    try:
+        key = normalise_name(value)
+    except InputError:
+        cleaned = "".join(ch for ch in str(value) if not _control_chars(ch))  # only to suggest, never to match
+        key = _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", cleaned).casefold()).strip()
+    index = {normalise_name(k): k for k in known}
+    close = difflib.get_close_matches(key, list(index), n=n, cutoff=cutoff)
+    if len(close) < n and key:
+        for k in sorted(index):
+            if k not in close and (f" {key} " in f" {k} " or f" {k} " in f" {key} "):
+                close.append(k)
+            if len(close) >= n:
+                break
+    return [index[k] for k in close]
+
+
+def _error_class(what: str) -> type[InputError]:
+    return UnknownForceError if what.strip().casefold() in _FORCE_WORDS else UnknownCategoryError
+
+
+def match_name(
+    value: str,
+    known: Iterable[str] | Mapping[str, str],
+    *,
+    what: str,
+    path: str | PathLike | None = None,
+    row: int | None = None,
+    field: str | None = None,
+) -> str:
+    """The known name that *value* denotes, after :func:`normalise_name`.
+
+    Parameters
+    ----------
+    value : str
+        The name as written in a file or a configuration.
+    known : iterable of str, or a mapping from :func:`name_index`
+        The canonical names (e.g. the 43 police force areas of England and Wales,
+        the ONS offence groups, the districts of the lookup).
+    what : str
+        What kind of name it is, used in the message and to choose the error:
+        ``"force"`` (also ``"pfa"``, ``"comparator"``) raises
+        :class:`~wmp_analysis.errors.UnknownForceError`; anything else
+        (``"offence"``, ``"district"``, ...) raises
+        :class:`~wmp_analysis.errors.UnknownCategoryError`.
+    path, row, field : optional
+        Where *value* came from (file, 1-based line with header = line 1, column
+        or config key), named in the error.
+
+    Returns
+    -------
+    str
+        The canonical spelling from *known*.
+
+    Raises
+    ------
+    ValueFormatError
+        *value* holds a control character (e.g. NUL) or is not text.
+    UnknownForceError, UnknownCategoryError
+        No known name has the same normal form; the message lists the nearest
+        known names ("did you mean ...") or says that none is close.
+    """
+    if isinstance(known, Mapping):
+        index = dict(known)
+        names = list(index.values())
+    else:
+        names = list(known)
+        index = name_index(names)
+    key = normalise_name(value, path=path, row=row, field=field)
+    if key in index:
+        return index[key]
+    near = suggestions(value, names)
+    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else "; no known name is close"
+    raise _error_class(what)(
+        f"unknown {what} {shorten(value)}{hint}", path=path, row=row, field=field,
+        expected=f"one of the {len(names)} known {what} names (case and spacing are ignored)",
+    )
