@@ -45,6 +45,35 @@ EQUALITY_GAP_COLUMNS = [
     "gap_ci_low", "gap_ci_high", "significant", "base_n", "suppressed",
 ]
 
+#: Column types of :func:`equality_gaps` (the headline columns, then the extra ones).
+EQUALITY_GAP_DTYPES: dict[str, str] = {
+    "group": "str", "reference": "str", "measure": "str", "period": "str", "estimate": "float64",
+    "reference_estimate": "float64", "gap": "float64", "gap_ci_low": "float64", "gap_ci_high": "float64",
+    "significant": "bool", "base_n": "int64", "suppressed": "bool", "group_type": "str",
+    "reference_base_n": "int64", "period_start": "datetime64[ns]", "period_end": "datetime64[ns]",
+}
+
+#: Column types of :func:`estimates_by_groups` (``tables/survey_estimates.csv``).
+ESTIMATE_DTYPES: dict[str, str] = {
+    "group_type": "str", "group": "str", "measure": "str", "period": "str", "n": "int64",
+    "n_positive": "int64", "sum_weight": "float64", "n_eff": "float64", "estimate": "float64",
+    "ci_low": "float64", "ci_high": "float64", "suppressed": "bool",
+}
+
+
+def _empty(dtypes: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
+
+
+def empty_estimates() -> pd.DataFrame:
+    """:func:`estimates_by_groups`' table with no rows (typed), e.g. for a survey not supplied."""
+    return _empty(ESTIMATE_DTYPES)
+
+
+def empty_gaps() -> pd.DataFrame:
+    """:func:`equality_gaps`' table with no rows (typed), e.g. for a survey not supplied."""
+    return _empty(EQUALITY_GAP_DTYPES)
+
 
 def kish_neff(weights) -> float:
     """Kish effective sample size ``(sum w)^2 / sum w^2`` (0.0 for no weights)."""
@@ -108,7 +137,10 @@ def add_period_columns(survey: pd.DataFrame) -> pd.DataFrame:
     """Ensure ``financial_year`` (from ``fieldwork_month``) is present; returns a copy."""
     out = survey.copy()
     if "financial_year" not in out.columns:
-        out["financial_year"] = financial_year(out["fieldwork_month"]).astype("str")
+        if out.empty:  # no rows: nothing to derive (and an untyped column has no .dt)
+            out["financial_year"] = pd.Series([], dtype="str", index=out.index)
+        else:
+            out["financial_year"] = financial_year(out["fieldwork_month"]).astype("str")
     return out
 
 
@@ -326,7 +358,10 @@ def equality_gaps(
         group's unweighted base), then ``group_type, reference_base_n,
         period_start, period_end``.
     """
-    df = add_period_columns(_valid(survey))
+    df = _valid(survey)
+    if df.empty:
+        return empty_gaps()
+    df = add_period_columns(df)
     if period is not None:
         df = df[_in_period(df["fieldwork_month"], period)]
     comps = default_comparisons(groups, reference_groups)
@@ -347,7 +382,7 @@ def equality_gaps(
             frames.append(fy.drop(columns="financial_year"))
     extra = ["group_type", "reference_base_n", "period_start", "period_end"]
     if not frames:
-        return pd.DataFrame(columns=EQUALITY_GAP_COLUMNS + extra)
+        return empty_gaps()
     out = pd.concat(frames, ignore_index=True)
     # a period that is exactly one financial year appears once, not twice
     out = out.drop_duplicates(["group_type", "group", "reference", "measure", "period"], keep="first")
@@ -459,12 +494,14 @@ def estimates_by_groups(
         ``group_type, group, measure, period, n, n_positive, sum_weight, n_eff,
         estimate, ci_low, ci_high`` (percent), ``suppressed``.
     """
-    df = add_period_columns(_valid(survey))
+    df = _valid(survey)
+    if df.empty:
+        return empty_estimates()
+    df = add_period_columns(df)
     if period is not None:
         df = df[_in_period(df["fieldwork_month"], period)]
     if df.empty:
-        return pd.DataFrame(columns=["group_type", "group", "measure", "period", "n", "n_positive", "sum_weight",
-                                     "n_eff", "estimate", "ci_low", "ci_high", "suppressed"])
+        return empty_estimates()
     whole_label = (period.label if period is not None else
                    f"{df['fieldwork_month'].min():%Y-%m} to {df['fieldwork_month'].max():%Y-%m}")
     df = df.assign(_all="All", _whole=whole_label)

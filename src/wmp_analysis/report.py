@@ -446,7 +446,7 @@ def equality_headline(gaps: pd.DataFrame | None, n: int = 5) -> pd.DataFrame | N
         return None
     df = gaps.copy()
     if "suppressed" in df.columns:
-        df = df[~df["suppressed"].map(_truthy)]
+        df = df[~df["suppressed"].map(_truthy).astype(bool)]  # bool even when empty (else a column selection)
     df = df[pd.to_numeric(df["gap"], errors="coerce").notna()].copy()
     df["_abs"] = pd.to_numeric(df["gap"]).abs()
     keys = ["_abs"] + [c for c in ("group", "measure", "period") if c in df.columns]
@@ -521,13 +521,21 @@ def sources_rows(cfg) -> tuple[list[str], list[list[str]]]:
     try:
         from .ingest.pipeline import load_processed
 
-        summary = load_processed(cfg).sources_summary()
+        processed = load_processed(cfg)
+        summary = processed.sources_summary()
     except Exception:
         summary = None
     if summary is not None:
         df = summary if isinstance(summary, pd.DataFrame) else pd.DataFrame(list(summary))
         cols = [str(c) for c in df.columns]
-        return cols, [[_text(v) for v in row] for row in df.itertuples(index=False)]
+        rows = [[_text(v) for v in row] for row in df.itertuples(index=False)]
+        from .availability import NOT_SUPPLIED, SOURCE_USES
+
+        for key, entry in sorted((processed.manifest.get("sources") or {}).items()):
+            if entry.get("status") == NOT_SUPPLIED and key in SOURCE_USES:  # listed, never silently absent
+                rows.append([NOT_SUPPLIED if c == "path" else key if c == "source" else
+                             SOURCE_USES[key][0] if c == "description" else "" for c in cols])
+        return cols, rows
     from .provenance import is_synthetic
 
     rows = []
@@ -569,6 +577,7 @@ def render_index(
     source_columns: Sequence[str],
     sources: Sequence[Sequence[str]],
     target_note: str = "",
+    gaps_note: str = "",
 ) -> str:
     """Render ``index.html`` from display-ready values (all text is escaped)."""
     tpl = _env().get_template("index.html.j2")
@@ -580,7 +589,7 @@ def render_index(
         proxies=_proxy_notes(targets or []),
         counts=status_counts(targets) if targets else [], sections=list(sections),
         source_columns=list(source_columns), sources=[list(r) for r in sources],
-        target_note=target_note, css=resource_text("pack.css"), version=_version(),
+        target_note=target_note, gaps_note=gaps_note, css=resource_text("pack.css"), version=_version(),
     )
 
 
@@ -620,12 +629,15 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
         for s in names
     ]
     cols, srows = sources_rows(cfg)
+    from .availability import missing_sources, not_supplied_note
+
+    gaps_note = not_supplied_note("survey") if missing_sources(cfg, ["survey"]) else ""
     html = render_index(
         title=cfg.title, force=cfg.force, plan=cfg.plan,
         baseline=f"{cfg.baseline.start:%Y-%m-%d} to {cfg.baseline.end:%Y-%m-%d}",
         target_period=f"{cfg.target_period.start:%Y-%m-%d} to {cfg.target_period.end:%Y-%m-%d}",
         synthetic=pack_is_synthetic(cfg), targets=rows, gaps=gaps, sections=sec,
-        source_columns=cols, sources=srows, target_note=note,
+        source_columns=cols, sources=srows, target_note=note, gaps_note=gaps_note,
     )
     out = run_dir / "index.html"
     out.write_text(html, encoding="utf-8", newline="\n")

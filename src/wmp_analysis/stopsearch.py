@@ -43,6 +43,7 @@ from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 
 from .errors import SchemaError, ValueFormatError
 from .ingest.textio import decode_utf8, read_bytes
+from .periods import financial_year
 
 #: Caveat printed beside every rate.
 RESIDENTIAL_POPULATION_CAVEAT = (
@@ -290,6 +291,71 @@ def outcome_rates(stop_search: pd.DataFrame, *, by: str = "self_defined_group", 
             out.loc[i, ["find_gap_vs_white", "find_gap_ci_low", "find_gap_ci_high"]] = [
                 r["find_rate"] - w["find_rate"], 100 * float(lo), 100 * float(hi)]
     return out
+
+
+#: Column types of :func:`rates_by_financial_year`'s rates table (``tables/stop_search_rates.csv``).
+RATE_DTYPES: dict[str, str] = {
+    "period": "str", "months_of_data": "int64", "geography": "str", "group": "str", "searches": "int64",
+    "population": "int64", "rate_per_1000": "float64", "rate_ci_low": "float64", "rate_ci_high": "float64",
+    "rr_vs_white": "float64", "rr_ci_low": "float64", "rr_ci_high": "float64", "rr_p_value": "float64",
+    "rr_min_missing": "float64", "rr_max_missing": "float64", "missing_searches": "int64",
+    "denominator": "str", "caveat": "str",
+}
+#: Column types of :func:`rates_by_financial_year`'s outcomes table (``tables/stop_search_outcomes.csv``).
+OUTCOME_DTYPES: dict[str, str] = {
+    "dimension": "str", "group": "str", "searches": "int64", "outcome_recorded": "int64", "arrests": "int64",
+    "arrest_rate": "float64", "arrest_ci_low": "float64", "arrest_ci_high": "float64",
+    "linked_recorded": "int64", "finds": "int64", "find_rate": "float64", "find_ci_low": "float64",
+    "find_ci_high": "float64", "find_gap_vs_white": "float64", "find_gap_ci_low": "float64",
+    "find_gap_ci_high": "float64", "period": "str",
+}
+
+
+def empty_rates() -> pd.DataFrame:
+    """The rates table of :func:`rates_by_financial_year` with no rows (typed)."""
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in RATE_DTYPES.items()})
+
+
+def empty_outcomes() -> pd.DataFrame:
+    """The outcomes table of :func:`rates_by_financial_year` with no rows (typed)."""
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in OUTCOME_DTYPES.items()})
+
+
+def rates_by_financial_year(
+    stop_search: pd.DataFrame, population: pd.Series, *, geography: str, alpha: float = 0.05,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`search_rates` and :func:`outcome_rates` for each financial year of searches.
+
+    Parameters
+    ----------
+    stop_search : DataFrame
+        Searches (``month`` datetime64 used for the financial year, April-March).
+    population : Series
+        From :func:`census_population_by_group` / :func:`force_population`.
+    geography : str
+        Label written in the rates table.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        Rates (``period`` = financial year, ``months_of_data`` = months with at least
+        one search in that year, then :func:`search_rates`' columns) and outcomes
+        (:func:`outcome_rates` for ``self_defined_group`` and
+        ``officer_defined_ethnicity``, then ``period``). Both typed and empty when
+        there are no searches.
+    """
+    if stop_search.empty:
+        return empty_rates(), empty_outcomes()
+    fy = financial_year(stop_search["month"])
+    rates, outs = [], []
+    for label, sub in stop_search.groupby(fy, sort=True):
+        r = search_rates(sub, population, geography=geography, alpha=alpha)
+        r.insert(0, "months_of_data", int(sub["month"].nunique()))
+        r.insert(0, "period", label)
+        rates.append(r)
+        for dim in ("self_defined_group", "officer_defined_ethnicity"):
+            outs.append(outcome_rates(sub, by=dim, alpha=alpha).assign(period=label))
+    return pd.concat(rates, ignore_index=True), pd.concat(outs, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- age

@@ -144,6 +144,29 @@ def map_ethnicity(label: str) -> tuple[str, str] | None:
     return None
 
 
+#: Column types of the respondent-level table :func:`read_survey` returns (and the
+#: ingest stores as ``survey``), in order.
+RESPONDENT_DTYPES: dict[str, str] = {
+    "respondent_id": "str", "survey": "str", "fieldwork_month": "datetime64[ns]", "financial_year": "str",
+    "wave": "str", "district": "str", "age_band": "str", "ethnicity": "str", "ethnicity_category": "str",
+    "ethnic_group": "str", "bme": "boolean", "sex": "str", "measure": "str", "response": "Int64",
+    "scale_points": "int64", "positive_threshold": "int64", "weight": "float64", "positive": "boolean",
+    "line": "int64", "contract": "str", "synthetic": "bool",
+}
+
+
+def empty_survey() -> pd.DataFrame:
+    """A respondent-level survey table with no rows and the column types of :func:`read_survey`.
+
+    Stands in for a survey that was not supplied, so that every function taking a
+    survey gets the columns and types it expects (e.g. ``fieldwork_month`` is
+    datetime64, not object) and returns its own empty, typed result.
+    """
+    out = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in RESPONDENT_DTYPES.items()})
+    out.attrs["contract"] = "respondent"
+    return out
+
+
 def _detect(path: Path, first_line: str) -> str:
     cols = [c.strip().strip('"') for c in first_line.split(",")]
     if "respondent_id" in cols:
