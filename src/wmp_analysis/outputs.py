@@ -88,6 +88,20 @@ def _in_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
+def install_table_display(ctx: RunContext) -> None:
+    """Make every DataFrame shown in this kernel use ``ctx.table_html`` (HTML output).
+
+    Registered on IPython's ``text/html`` formatter, so the notebooks need no change: a
+    bare ``df`` or ``display(df)`` is formatted for reading; the plain-text repr stays.
+    """
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if ip is None:  # pragma: no cover - only called inside a kernel
+        return
+    ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, ctx.table_html)
+
+
 @dataclass
 class RunContext:
     """Where a notebook writes, and whether its data are synthetic.
@@ -108,6 +122,8 @@ class RunContext:
     synthetic: bool
     section: str = ""
     written: list[dict[str, Any]] = field(default_factory=list)
+    _saved: dict[int, tuple[pd.DataFrame, str]] = field(default_factory=dict, repr=False)
+    _shown: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         out = Path(self.output_dir)
@@ -121,6 +137,8 @@ class RunContext:
         (self.output_dir / "tables").mkdir(parents=True, exist_ok=True)
         (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
         apply_deterministic_style()
+        if _in_kernel():
+            install_table_display(self)
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path:
         """Write ``tables/<name>.csv``; adds ``synthetic``/``data_note`` columns."""
@@ -130,7 +148,29 @@ class RunContext:
             out["data_note"] = SYNTHETIC_NOTE
         path = write_table_csv(out, self.output_dir / "tables" / f"{name}.csv")
         self.written.append({"kind": "table", "name": name, "path": str(path.name), "section": self.section})
+        self._saved[id(df)] = (df, name)  # so that showing this frame links its CSV
         return path
+
+    def table_html(self, df: pd.DataFrame) -> str:
+        """The reader's view of *df* (:func:`wmp_analysis.report_tables.table_html`).
+
+        This is what a notebook shows for every DataFrame once a :class:`RunContext`
+        exists in its kernel (``display(df)`` or a frame as a cell's last value), in
+        JupyterLab and on the exported page alike. A frame saved with
+        :meth:`save_table` links its CSV; a long frame that was not saved is written to
+        ``tables/shown_<k>.csv`` first, so the summary can link the full table.
+        """
+        from .report_tables import MAX_ROWS, table_html
+
+        self._shown += 1
+        saved = self._saved.get(id(df))
+        name = saved[1] if saved is not None and saved[0] is df else None
+        if name is None and len(df) > MAX_ROWS:
+            name = f"shown_{self._shown:02d}"
+            self.save_table(df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df, name)
+        href = f"{self.output_dir.name}/tables/{name}.csv" if name else None
+        return table_html(df, csv_href=href, csv_name=f"{name}.csv" if name else None,
+                          table_id=f"{self.section or 'table'}-{self._shown}")
 
     def save_figure(self, fig: plt.Figure, name: str, *, close: bool = True, show: bool | None = None) -> list[Path]:
         """Write ``figures/<name>.png`` and ``.svg``; banners synthetic figures.
