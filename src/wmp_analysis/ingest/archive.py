@@ -11,6 +11,21 @@ data.police.uk publishes one CSV per force, month and kind, named
 * an archive ``.zip``, read in place (never extracted to disk),
 * a list of any of these.
 
+What is read and what is not (every entry left unread is *listed*, never silently dropped:
+:func:`discover` returns the files with a ``skipped`` list, which the ingest puts in
+``ingest_manifest.json`` under ``sources.police_uk.skipped`` and on the console):
+
+* names are matched case-insensitively (``2016-01-West-Midlands-Street.CSV`` is read);
+* ``__MACOSX/`` entries and dot-files (``._2016-01-west-midlands-street.csv``,
+  ``.DS_Store``), which macOS Finder adds to the zips and folders it makes, are ignored and
+  listed; so are README/checksum files and, as one line per folder or zip, the files of
+  other forces;
+* a zip inside the source's zip (an archive of monthly archives) is opened, one level deep;
+  a zip inside *that* is refused by name (:class:`~wmp_analysis.errors.ArchiveError`);
+* a symbolic link (e.g. a month folder linked in from elsewhere) is followed when it
+  resolves inside the source folder, and refused by name when it points outside it, to
+  nothing, or round in a loop; one real file reached by two routes is read once.
+
 Safety rules (an :class:`~wmp_analysis.errors.ArchiveError` names the archive and
 the entry):
 
@@ -25,16 +40,27 @@ Raw inputs are only ever opened for reading.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import gzip
 import io
+import os
 import re
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Sequence
 
-from ..errors import ArchiveError, DuplicatePeriodError, PeriodError, UnknownForceError, ValueFormatError
+from ..errors import (
+    ArchiveError,
+    DuplicatePeriodError,
+    PeriodError,
+    UnknownForceError,
+    ValueFormatError,
+    shorten,
+)
 
 #: Kinds of monthly file published by data.police.uk.
 KINDS = ("street", "outcomes", "stop-and-search")
@@ -60,13 +86,17 @@ class PoliceUkFile:
     path : Path
         The file on disk: the CSV itself, or the zip that holds it.
     member : str or None
-        Entry name inside the zip, ``None`` for a file on disk.
+        Entry name inside the zip, ``None`` for a file on disk. For a file inside a zip
+        inside the zip: ``"<inner zip entry>!<entry in the inner zip>"``.
     month : str
         ``YYYY-MM`` from the file name.
     force_slug : str
         Force part of the name, e.g. ``west-midlands``.
     kind : str
         ``street``, ``outcomes`` or ``stop-and-search``.
+    nested : tuple of (str, str) or None
+        For a file inside a zip inside the zip at *path*: the inner zip's entry name and
+        the file's entry name in it; ``None`` otherwise.
     """
 
     path: Path
@@ -74,10 +104,11 @@ class PoliceUkFile:
     month: str
     force_slug: str
     kind: str
+    nested: tuple[str, str] | None = None
 
     @property
     def display(self) -> str:
-        """Name used in messages: ``path`` or ``archive.zip!member``."""
+        """Name used in messages: ``path``, ``archive.zip!member`` or ``archive.zip!inner.zip!member``."""
         return f"{self.path}!{self.member}" if self.member else str(self.path)
 
     @property
@@ -88,12 +119,80 @@ class PoliceUkFile:
 def parse_file_name(name: str) -> tuple[str, str, str] | None:
     """``"2011-02-west-midlands-street.csv"`` -> ``("2011-02", "west-midlands", "street")``.
 
-    Returns ``None`` when *name* does not follow the police.uk naming scheme.
+    Case is ignored (``2011-02-West-Midlands-Street.CSV`` gives the same); the slug and
+    kind are returned in lower case. Returns ``None`` when *name* does not follow the
+    police.uk naming scheme.
     """
-    m = _NAME_RE.match(name)
+    m = _NAME_RE.match(name.lower())
     if not m:
         return None
     return m.group("month"), m.group("slug"), m.group("kind")
+
+
+#: Why an entry was left unread (the ``reason`` of a skipped record).
+SKIP_MACOS = "macOS metadata (__MACOSX/), ignored"
+SKIP_HIDDEN = "hidden file or folder (name starts with '.'), ignored"
+SKIP_NOT_DATA = "not a police.uk data file (.csv, .csv.gz or .zip), ignored"
+SKIP_SAME_FILE = "the same file as one already found (reached through a link), read once"
+SKIP_OTHER_FORCE = "files of other forces, not read"
+SKIP_OTHER_KIND = "files of kinds not asked for, not read"
+
+_COLLECTOR: contextvars.ContextVar[list | None] = contextvars.ContextVar("police_uk_skipped", default=None)
+
+
+class Discovered(list):
+    """The files :func:`discover` found (a list of :class:`PoliceUkFile`), plus ``skipped``.
+
+    Attributes
+    ----------
+    skipped : list of dict
+        One record per entry left unread: ``path`` (folder, file or zip), ``member``
+        (entry inside the zip, ``"inner.zip!entry"`` one level down, or ``None``),
+        ``reason`` (one of the ``SKIP_*`` texts) and ``count`` (1, or the number of
+        files summed up in a line for other forces or kinds).
+    """
+
+    skipped: list[dict]
+
+
+@contextlib.contextmanager
+def collect_skipped() -> Iterator[list[dict]]:
+    """Gather the ``skipped`` records of every :func:`discover` call made inside the block.
+
+    Lets a caller that reaches :func:`discover` through a reader (the ingest pipeline
+    through ``read_police_uk``) list what was not read without scanning the source twice::
+
+        with collect_skipped() as skipped:
+            result = read_police_uk(path, force="West Midlands")
+    """
+    out: list[dict] = []
+    token = _COLLECTOR.set(out)
+    try:
+        yield out
+    finally:
+        _COLLECTOR.reset(token)
+
+
+def describe_skipped(skipped: Sequence[dict], limit: int = 5) -> list[str]:
+    """Console lines for *skipped* records: a count by reason, then up to *limit* names."""
+    if not skipped:
+        return []
+    by_reason: dict[str, int] = {}
+    for r in skipped:
+        by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + int(r.get("count") or 1)
+    total = sum(by_reason.values())
+    lines = [f"{total} entr{'y' if total == 1 else 'ies'} not read: "
+             + "; ".join(f"{n} {reason}" for reason, n in sorted(by_reason.items()))]
+    for r in list(skipped)[:limit]:
+        name = f"{r['path']}!{r['member']}" if r.get("member") else str(r["path"])
+        lines.append(f"  {name}: {r['reason']}")
+    if len(skipped) > limit:
+        lines.append(f"  ... and {len(skipped) - limit} more (all listed in the ingest manifest)")
+    return lines
+
+
+def _skip(skipped: list[dict], path: Path | str, member: str | None, reason: str, count: int = 1) -> None:
+    skipped.append({"path": str(path), "member": member, "reason": reason, "count": int(count)})
 
 
 def _check_month(month: str, where: str) -> None:
@@ -102,7 +201,8 @@ def _check_month(month: str, where: str) -> None:
         raise PeriodError(f"impossible month {month!r} in file name", path=where, expected="YYYY-MM, a real month")
 
 
-def check_member_name(archive: Path, name: str) -> None:
+
+def check_member_name(archive: Path | str, name: str) -> None:
     """Raise ArchiveError for a zip entry that could escape its folder."""
     norm = name.replace("\\", "/")
     parts = PurePosixPath(norm).parts
@@ -113,28 +213,142 @@ def check_member_name(archive: Path, name: str) -> None:
         or "\x00" in norm
     ):
         raise ArchiveError(
-            f"unsafe entry name {name!r} (absolute path or '..')", path=archive, field=name,
+            f"unsafe entry name {shorten(name)} (absolute path or '..')", path=archive, field=name,
             expected="relative entry names inside the archive",
         )
 
 
-def open_zip(path: Path) -> zipfile.ZipFile:
-    """Open a zip for reading, checking every entry name; ArchiveError if corrupt."""
+def open_zip(path: Path | str | io.BytesIO, label: str | None = None) -> zipfile.ZipFile:
+    """Open a zip for reading, checking every entry name; ArchiveError if corrupt.
+
+    *path* may be a file on disk or an in-memory inner zip (then *label*, e.g.
+    ``outer.zip!inner.zip``, names it in messages).
+    """
+    where = label or str(path)
     try:
         zf = zipfile.ZipFile(path, "r")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveError(f"not a readable zip archive ({exc})", path=path, expected="a complete .zip file") from None
+        raise ArchiveError(f"not a readable zip archive ({exc})", path=where, expected="a complete .zip file") from None
     try:
         for info in zf.infolist():
-            check_member_name(path, info.filename)
+            check_member_name(where, info.filename)
     except ArchiveError:
         zf.close()
         raise
     return zf
 
 
+# One inner zip kept in memory, so that the entries of an archive of archives are not each
+# re-read from the outer zip (the reader reads one file at a time, on one worker thread).
+_INNER_CACHE: dict[tuple, bytes] = {}
+_INNER_LOCK = threading.Lock()
+
+
+def _inner_zip_bytes(path: Path, member: str) -> bytes:
+    """Bytes of zip entry *member* (itself a zip) of *path*, size-checked; cached (one slot)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, member)
+    with _INNER_LOCK:
+        if key in _INNER_CACHE:
+            return _INNER_CACHE[key]
+    where = f"{path}!{member}"
+    try:
+        with open_zip(path) as zf:
+            info = zf.getinfo(member)
+            if info.file_size > MAX_FILE_BYTES:
+                raise ArchiveError(
+                    f"inner zip declares {info.file_size} bytes uncompressed (possible zip bomb)",
+                    path=path, field=member, expected=f"at most {MAX_FILE_BYTES} bytes",
+                )
+            with zf.open(member) as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError)):
+            raise
+        raise ArchiveError(f"truncated or corrupt compressed data ({exc})", path=where,
+                           expected="a complete zip") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ArchiveError(f"inner zip decompresses to more than {MAX_FILE_BYTES} bytes (possible zip bomb)",
+                           path=where, expected="a file below the size limit")
+    with _INNER_LOCK:
+        _INNER_CACHE.clear()
+        _INNER_CACHE[key] = data
+    return data
+
+
 def _describe(files: Iterable[PoliceUkFile]) -> str:
     return ", ".join(f.display for f in files)
+
+
+def _walk(root: Path, skipped: list[dict]) -> list[Path]:
+    """Regular files under folder *root*, following links that stay inside it.
+
+    Dot-files/folders and ``__MACOSX`` are listed in *skipped*, not entered. A link
+    (to a file or a folder) is followed when its target resolves inside *root*;
+    otherwise, or when it points to nothing or loops, ArchiveError names the link.
+    A real file or folder reached twice (through a link) is used once.
+    """
+    real_root = root.resolve()
+    seen_dirs = {real_root}
+    seen_files: set[Path] = set()
+    out: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            raise ArchiveError(f"folder cannot be listed ({exc.strerror})", path=folder,
+                               expected="a readable folder") from None
+        subdirs = []
+        for entry in entries:
+            p = Path(entry.path)
+            if entry.name == "__MACOSX":
+                _skip(skipped, p, None, SKIP_MACOS)
+                continue
+            if entry.name.startswith("."):
+                _skip(skipped, p, None, SKIP_HIDDEN)
+                continue
+            if entry.is_symlink():
+                try:
+                    target = p.resolve(strict=True)
+                except (OSError, RuntimeError) as exc:
+                    reason = "loops" if isinstance(exc, RuntimeError) or "loop" in str(exc).lower() else "points to nothing"
+                    raise ArchiveError(
+                        f"symbolic link {p.name!r} {reason} (-> {os.readlink(p)!r})", path=p,
+                        expected="links that resolve to a file or folder inside the source folder",
+                    ) from None
+                if target != real_root and real_root not in target.parents:
+                    raise ArchiveError(
+                        f"symbolic link {p.name!r} points outside the source folder (to {target})", path=p,
+                        field=p.name, expected=f"links that stay inside {root}",
+                    )
+            else:
+                target = p
+            if p.is_dir():
+                real = target.resolve()
+                if real in seen_dirs:
+                    _skip(skipped, p, None, SKIP_SAME_FILE)
+                    continue
+                seen_dirs.add(real)
+                subdirs.append(p)
+            elif p.is_file():
+                real = target.resolve()
+                if real in seen_files:
+                    _skip(skipped, p, None, SKIP_SAME_FILE)
+                    continue
+                seen_files.add(real)
+                out.append(p)
+            else:
+                _skip(skipped, p, None, "not a regular file or folder, ignored")
+        stack.extend(reversed(subdirs))
+    return sorted(out)
+
+
+def walk_files(root: str | Path) -> list[Path]:
+    """Regular files under folder *root* as :func:`discover` walks it (links inside followed,
+    dot-files and ``__MACOSX`` left out), sorted; ArchiveError for a link leaving *root*."""
+    return _walk(Path(root), [])
 
 
 def discover(
@@ -142,7 +356,7 @@ def discover(
     *,
     force_slug: str,
     kinds: Sequence[str] = KINDS,
-) -> list[PoliceUkFile]:
+) -> Discovered:
     """All files of *force_slug* and *kinds* in *source*, sorted by kind and month.
 
     Parameters
@@ -153,6 +367,12 @@ def discover(
         police.uk force slug, e.g. ``"west-midlands"``.
     kinds : sequence of str
         Kinds to keep.
+
+    Returns
+    -------
+    Discovered
+        A list of :class:`PoliceUkFile`; its ``skipped`` attribute lists every entry
+        not read, with the reason (also added to an active :func:`collect_skipped`).
 
     Raises
     ------
@@ -168,35 +388,40 @@ def discover(
         An impossible month in a file name, or a file in a ``YYYY-MM`` folder of
         another month.
     ArchiveError
-        A corrupt zip or an unsafe entry name.
+        A corrupt zip, an unsafe entry name, a zip nested more than one level, or a
+        link that leaves the source folder (or points to nothing).
     """
     for k in kinds:
         if k not in KINDS:
             raise ValueError(f"unknown kind {k!r}; expected one of {KINDS}")
+    force_slug = force_slug.lower()
     sources = [source] if isinstance(source, (str, Path)) else list(source)
     found: list[PoliceUkFile] = []
     other_slugs: set[str] = set()
+    skipped: list[dict] = []
     for src in sources:
         src = Path(src)
         if not src.exists():
             raise ValueFormatError("police.uk source not found", path=src,
                                    expected="a folder, a .csv/.csv.gz file or a .zip archive")
         if src.is_dir():
-            candidates = sorted(p for p in src.rglob("*") if p.is_file())
+            candidates = _walk(src, skipped)
             explicit = False
         else:
             candidates = [src]
             explicit = True
+        tally = _Tally()
         for p in candidates:
             lower = p.name.lower()
             if lower.endswith(".zip"):
-                found.extend(_from_zip(p, force_slug, kinds, other_slugs))
+                found.extend(_from_zip(p, force_slug, kinds, other_slugs, skipped))
                 continue
-            if not (lower.endswith(".csv") or lower.endswith(".csv.gz")):
+            if not lower.endswith((".csv", ".csv.gz")):
                 if explicit:
                     raise ValueFormatError("not a police.uk CSV or zip", path=p,
                                            expected="YYYY-MM-<force>-<kind>.csv[.gz] or .zip")
-                continue  # README, checksums, ... beside the data
+                _skip(skipped, p, None, SKIP_NOT_DATA)  # README, checksums, ... beside the data
+                continue
             parsed = parse_file_name(p.name)
             if parsed is None:
                 raise ValueFormatError(
@@ -214,9 +439,13 @@ def discover(
                         f"file is for force {slug!r}", path=p, expected=f"files of force {force_slug!r}"
                     )
                 other_slugs.add(slug)
+                tally.other(slug)
                 continue
             if kind in kinds:
                 found.append(PoliceUkFile(p, None, month, slug, kind))
+            else:
+                tally.kind(kind)
+        tally.flush(skipped, src, None)
     if not found and other_slugs:
         raise UnknownForceError(
             f"no files for force {force_slug!r}; the source holds {sorted(other_slugs)[:10]}",
@@ -231,32 +460,112 @@ def discover(
                 f"{len(group)} {kind} files for {month}: {_describe(group)}", path=group[1].display,
                 field="month", expected="one file per kind and month",
             )
-    return sorted(found, key=lambda f: (KINDS.index(f.kind), f.month))
-
-
-def _from_zip(path: Path, force_slug: str, kinds: Sequence[str], other_slugs: set[str]) -> list[PoliceUkFile]:
-    out = []
-    with open_zip(path) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            base = PurePosixPath(info.filename.replace("\\", "/")).name
-            if not (base.endswith(".csv") or base.endswith(".csv.gz")):
-                continue
-            parsed = parse_file_name(base)
-            if parsed is None:
-                raise ValueFormatError(
-                    "entry name does not follow the police.uk scheme", path=path, field=info.filename,
-                    expected="YYYY-MM-<force-slug>-<street|outcomes|stop-and-search>.csv",
-                )
-            month, slug, kind = parsed
-            _check_month(month, f"{path}!{info.filename}")
-            if slug != force_slug:
-                other_slugs.add(slug)
-                continue
-            if kind in kinds:
-                out.append(PoliceUkFile(path, info.filename, month, slug, kind))
+    out = Discovered(sorted(found, key=lambda f: (KINDS.index(f.kind), f.month)))
+    out.skipped = skipped
+    collector = _COLLECTOR.get()
+    if collector is not None:
+        collector.extend(skipped)
     return out
+
+
+class _Tally:
+    """Counts files of other forces / unwanted kinds in one folder or zip, for one skipped line each."""
+
+    def __init__(self) -> None:
+        self.slugs: dict[str, int] = {}
+        self.kinds: dict[str, int] = {}
+
+    def other(self, slug: str) -> None:
+        self.slugs[slug] = self.slugs.get(slug, 0) + 1
+
+    def kind(self, kind: str) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    def flush(self, skipped: list[dict], path: Path | str, member: str | None) -> None:
+        if self.slugs:
+            names = sorted(self.slugs)
+            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+            _skip(skipped, path, member, f"{SKIP_OTHER_FORCE} ({', '.join(names[:10])}{more})",
+                  sum(self.slugs.values()))
+        if self.kinds:
+            _skip(skipped, path, member, f"{SKIP_OTHER_KIND} ({', '.join(sorted(self.kinds))})",
+                  sum(self.kinds.values()))
+
+
+def _zip_members(zf: zipfile.ZipFile, label: str) -> Iterator[tuple[zipfile.ZipInfo, str, str | None]]:
+    """Entries of *zf* as ``(info, base name, reason to skip or None)``."""
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if not parts:
+            continue
+        if parts[0].lower() == "__macosx":
+            yield info, parts[-1], SKIP_MACOS
+        elif any(part.startswith(".") for part in parts):
+            yield info, parts[-1], SKIP_HIDDEN
+        else:
+            yield info, parts[-1], None
+
+
+def _from_zip(path: Path, force_slug: str, kinds: Sequence[str], other_slugs: set[str],
+              skipped: list[dict]) -> list[PoliceUkFile]:
+    out: list[PoliceUkFile] = []
+    with open_zip(path) as zf:
+        inner_zips = _scan_zip(zf, str(path), path, None, force_slug, kinds, other_slugs, skipped, out)
+    for member in inner_zips:
+        data = _inner_zip_bytes(path, member)
+        label = f"{path}!{member}"
+        with open_zip(io.BytesIO(data), label) as inner:
+            deeper = _scan_zip(inner, label, path, member, force_slug, kinds, other_slugs, skipped, out)
+        if deeper:
+            raise ArchiveError(
+                f"zip {deeper[0]!r} inside zip {member!r} inside the archive: nested more than one level",
+                path=label, field=deeper[0],
+                expected="monthly files, or zips of them, at most one zip inside the archive",
+            )
+    return out
+
+
+def _scan_zip(zf: zipfile.ZipFile, label: str, path: Path, outer_member: str | None, force_slug: str,
+              kinds: Sequence[str], other_slugs: set[str], skipped: list[dict],
+              out: list[PoliceUkFile]) -> list[str]:
+    """Add the police.uk files of *zf* to *out*; return the names of the zips inside it."""
+    def member_name(name: str) -> str:
+        return name if outer_member is None else f"{outer_member}!{name}"
+
+    inner_zips: list[str] = []
+    tally = _Tally()
+    for info, base, reason in _zip_members(zf, label):
+        if reason is not None:
+            _skip(skipped, path, member_name(info.filename), reason)
+            continue
+        lower = base.lower()
+        if lower.endswith(".zip"):
+            inner_zips.append(info.filename)
+            continue
+        if not lower.endswith((".csv", ".csv.gz")):
+            _skip(skipped, path, member_name(info.filename), SKIP_NOT_DATA)
+            continue
+        parsed = parse_file_name(base)
+        if parsed is None:
+            raise ValueFormatError(
+                "entry name does not follow the police.uk scheme", path=label, field=info.filename,
+                expected="YYYY-MM-<force-slug>-<street|outcomes|stop-and-search>.csv",
+            )
+        month, slug, kind = parsed
+        _check_month(month, f"{label}!{info.filename}")
+        if slug != force_slug:
+            other_slugs.add(slug)
+            tally.other(slug)
+            continue
+        if kind in kinds:
+            nested = None if outer_member is None else (outer_member, info.filename)
+            out.append(PoliceUkFile(path, member_name(info.filename), month, slug, kind, nested))
+        else:
+            tally.kind(kind)
+    tally.flush(skipped, path, outer_member)
+    return inner_zips
 
 
 class ByteBudget:
@@ -275,6 +584,16 @@ class ByteBudget:
             )
 
 
+
+def _open_member(f: PoliceUkFile) -> tuple[zipfile.ZipFile, str]:
+    """The open zip that holds *f* directly (the inner zip for a nested file) and the entry name."""
+    if f.nested is None:
+        return open_zip(f.path), f.member
+    outer_member, inner_member = f.nested
+    data = _inner_zip_bytes(f.path, outer_member)
+    return open_zip(io.BytesIO(data), f"{f.path}!{outer_member}"), inner_member
+
+
 def check_declared_sizes(files: Sequence[PoliceUkFile], max_total_bytes: int = MAX_ARCHIVE_BYTES) -> None:
     """Refuse, before reading, zip entries whose declared sizes exceed the limits."""
     by_zip: dict[Path, list[PoliceUkFile]] = {}
@@ -282,21 +601,22 @@ def check_declared_sizes(files: Sequence[PoliceUkFile], max_total_bytes: int = M
         if f.member is not None:
             by_zip.setdefault(f.path, []).append(f)
     for zpath, members in by_zip.items():
-        with open_zip(zpath) as zf:
-            total = 0
-            for f in members:
-                info = zf.getinfo(f.member)
-                if info.file_size > min(MAX_FILE_BYTES, max_total_bytes):
-                    raise ArchiveError(
-                        f"entry declares {info.file_size} bytes uncompressed (possible zip bomb)",
-                        path=zpath, field=f.member, expected=f"at most {min(MAX_FILE_BYTES, max_total_bytes)} bytes",
-                    )
-                total += info.file_size
-            if total > max_total_bytes:
+        total = 0
+        for f in members:
+            zf, entry = _open_member(f)
+            with zf:
+                info = zf.getinfo(entry)
+            if info.file_size > min(MAX_FILE_BYTES, max_total_bytes):
                 raise ArchiveError(
-                    f"entries to read declare {total} bytes uncompressed (possible zip bomb)",
-                    path=zpath, expected=f"at most {max_total_bytes} bytes in total",
+                    f"entry declares {info.file_size} bytes uncompressed (possible zip bomb)",
+                    path=zpath, field=f.member, expected=f"at most {min(MAX_FILE_BYTES, max_total_bytes)} bytes",
                 )
+            total += info.file_size
+        if total > max_total_bytes:
+            raise ArchiveError(
+                f"entries to read declare {total} bytes uncompressed (possible zip bomb)",
+                path=zpath, expected=f"at most {max_total_bytes} bytes in total",
+            )
 
 
 def read_file_bytes(f: PoliceUkFile, budget: ByteBudget | None = None) -> bytes:
@@ -317,7 +637,8 @@ def read_file_bytes(f: PoliceUkFile, budget: ByteBudget | None = None) -> bytes:
                 with open(f.path, "rb") as fh:
                     data = fh.read(limit + 1)
         else:
-            with open_zip(f.path) as zf, zf.open(f.member) as fh:
+            zf, entry = _open_member(f)
+            with zf, zf.open(entry) as fh:
                 data = fh.read(limit + 1)
             if f.member.lower().endswith(".gz"):
                 with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:

@@ -138,8 +138,10 @@ class HashCache:
 
 
 def _source_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(q for q in path.rglob("*") if q.is_file() and not q.name.startswith("."))
+    if path.is_dir():  # as the police.uk reader walks it: links inside followed, dot-files left out
+        from .archive import walk_files
+
+        return walk_files(path)
     return [path]
 
 
@@ -487,10 +489,12 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
     if "population" in src:
         simple("population", "population", read_population, lambda p, d: _count_rows(p))
     if "police_uk" in src:
+        from .archive import collect_skipped
         from .police_uk import read_police_uk
 
         path = src["police_uk"]
-        res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa, as_arrow=True)
+        with collect_skipped() as skipped:  # entries not read (__MACOSX/, dot-files, other forces...)
+            res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa, as_arrow=True)
         syn = is_synthetic(path)
         rows = {}
         for kind, df in res.tables.items():
@@ -505,7 +509,8 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
         got.missing["police_uk"] = {"unit": "month", "by_kind": _jsonable(res.missing_months),
                                     "out_of_range_files": _jsonable(res.out_of_range)}
         got.sources["police_uk"] = {"status": "read", "path": _rel(path, cfg.root), "tables": rows,
-                                    "files": len(res.files), "synthetic": syn}
+                                    "files": len(res.files), "synthetic": syn,
+                                    "skipped": [{**r, "path": _rel(r["path"], cfg.root)} for r in skipped]}
     if "survey" in src:
         try:
             from ..survey import read_survey
@@ -770,6 +775,10 @@ class IngestResult:
         if len(miss):
             for (src, unit), grp in miss.groupby(["source", "unit"]):
                 lines.append(f"  missing {unit}s in {src}: {len(grp)} (across {grp.series.nunique()} series)")
+        from .archive import describe_skipped
+
+        for k, v in sorted(m.get("sources", {}).items()):
+            lines += [f"  {k}: {line}" for line in describe_skipped(v.get("skipped") or [])]
         rej = m.get("rejections", {}).get("total", 0)
         lines.append(f"  rejected rows: {rej}")
         for table, entry in m.get("district_assignment", {}).items():
