@@ -209,3 +209,77 @@ def test_notebook_is_thin_with_parameters_cell(project_root):
         assert "'" not in comment and "=" not in comment, line
     for name in ("equality_gaps", "survey_estimates", "stop_search_rates", "stop_search_outcomes"):
         assert any(f'"{name}")' in c["source"] for c in cells)
+
+
+# --------------------------------------------------------------------------- no survey supplied
+def test_empty_survey_has_the_reader_types_and_every_function_returns_typed_empties():
+    from wmp_analysis.survey import empty_survey
+
+    s = empty_survey()
+    assert len(s) == 0 and s.attrs["contract"] == "respondent"
+    # the types read_survey documents (docs/survey_contract.md): dates are datetime64, not object
+    assert str(s["fieldwork_month"].dtype).startswith("datetime64")
+    assert str(s["positive"].dtype) == "boolean" and str(s["weight"].dtype) == "float64"
+    est = eq.estimates_by_groups(s, ["ethnic_group", "age_band"])
+    assert len(est) == 0
+    assert list(est.columns) == ["group_type", "group", "measure", "period", "n", "n_positive", "sum_weight",
+                                 "n_eff", "estimate", "ci_low", "ci_high", "suppressed"]
+    assert str(est["n"].dtype) == "int64" and str(est["estimate"].dtype) == "float64"
+    assert str(est["suppressed"].dtype) == "bool"
+    gaps = eq.equality_gaps(s)
+    assert len(gaps) == 0 and list(gaps.columns[:12]) == eq.EQUALITY_GAP_COLUMNS
+    assert str(gaps["gap"].dtype) == "float64" and str(gaps["period_start"].dtype).startswith("datetime64")
+    t = eq.survey_estimates_for_targets(s, ["confidence"], Period.financial_year("2012-13"))
+    assert t["n"].tolist() == [0] and t["estimate"].isna().all()  # no data is blank, never 0%
+
+
+def test_untyped_empty_frame_no_longer_fails_with_dt_accessor():
+    # issue 10: estimates_by_groups on an empty frame whose fieldwork_month is object raised
+    # "AttributeError: Can only use .dt accessor with datetimelike values"
+    untyped = pd.DataFrame(columns=["positive", "fieldwork_month", "measure", "weight", "ethnic_group"])
+    assert len(eq.estimates_by_groups(untyped, ["ethnic_group"])) == 0
+    assert len(eq.equality_gaps(untyped, groups=["ethnic_group"])) == 0
+    assert len(eq.add_period_columns(untyped)) == 0
+
+
+def test_stop_search_rates_by_financial_year_hand_worked_and_empty():
+    from wmp_analysis import stopsearch as ss
+
+    pop = pd.Series({"White": 100_000, "Mixed": 5_000, "Asian": 20_000, "Black": 10_000, "Other": 5_000,
+                     "BME": 40_000, "All": 140_000})
+    rows = ([{"month": pd.Timestamp("2012-03-01"), "self_defined_group": "White"}] * 3      # FY 2011-12
+            + [{"month": pd.Timestamp("2012-04-01"), "self_defined_group": "Black"}] * 2     # FY 2012-13
+            + [{"month": pd.Timestamp("2012-05-01"), "self_defined_group": "White"}] * 4)
+    df = pd.DataFrame(rows)
+    df["officer_defined_ethnicity"] = "White"
+    df["outcome"] = "Arrest"
+    df["outcome_linked_to_object"] = pd.array([True] * len(df), dtype="boolean")
+    rates, outcomes = ss.rates_by_financial_year(df, pop, geography="Force")
+    r = rates.set_index(["period", "group"])
+    assert r.loc[("2011-12", "White"), "searches"] == 3 and r.loc[("2011-12", "White"), "months_of_data"] == 1
+    assert r.loc[("2012-13", "Black"), "searches"] == 2 and r.loc[("2012-13", "White"), "months_of_data"] == 2
+    assert r.loc[("2012-13", "Black"), "rate_per_1000"] == pytest.approx(2 / 10_000 * 1000)
+    assert r.loc[("2012-13", "Black"), "rr_vs_white"] == pytest.approx((2 / 10_000) / (4 / 100_000))
+    assert set(outcomes["period"]) == {"2011-12", "2012-13"}
+    assert list(rates.columns) == list(ss.RATE_DTYPES)
+    e_rates, e_out = ss.rates_by_financial_year(df.iloc[:0], pop, geography="Force")
+    assert len(e_rates) == 0 and list(e_rates.columns) == list(ss.RATE_DTYPES)
+    assert str(e_rates["searches"].dtype) == "int64" and list(e_out.columns) == list(ss.OUTCOME_DTYPES)
+
+
+def test_not_supplied_note_names_the_source_and_what_it_gives():
+    from wmp_analysis.availability import SOURCE_USES, missing_sources, not_supplied_note
+
+    text = not_supplied_note("survey")
+    assert text.startswith("Not supplied: sources.survey (") and "would show" in text and "gaps" in text
+    assert "would show" not in not_supplied_note("survey", brief=True)
+    both = not_supplied_note("csp", "police_uk")
+    assert "sources.csp" in both and "sources.police_uk" in both and "With them" in both
+    from wmp_analysis.config import SOURCE_KEYS
+
+    assert set(SOURCE_USES) == set(SOURCE_KEYS) - {"registry"}  # every data source has its wording
+
+    class Cfg:
+        sources = {"survey": None, "ons_pfa": "x.csv"}
+
+    assert missing_sources(Cfg, ["ons_pfa", "survey", "csp"]) == ["survey", "csp"]

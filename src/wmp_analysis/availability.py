@@ -13,7 +13,7 @@ Example
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 #: The status word used for a source the config does not name (as in the ingest manifest).
 NOT_SUPPLIED = "not supplied"
@@ -22,28 +22,28 @@ NOT_SUPPLIED = "not supplied"
 SOURCE_USES: dict[str, tuple[str, str]] = {
     "ons_pfa": (
         "ONS recorded crime by police force area, rec-crime-pfa.csv",
-        "the force-level recorded crime series: baselines, control limits, the status of every "
-        "recorded-crime target, the similar-force comparison and the plans' own claims recomputed",
+        ("the force-level recorded crime series: baselines, control limits, the status of every "
+         "recorded-crime target, the similar-force comparison and the plans' own claims recomputed"),
     ),
     "csp": (
         "Home Office recorded crime open data tables at Community Safety Partnership level",
-        "district series by financial quarter, their seasonal profile, control limits and the "
-        "district ranking of each target",
+        ("district series by financial quarter, their seasonal profile, control limits and the "
+         "district ranking of each target"),
     ),
     "police_uk": (
         "data.police.uk monthly street, outcomes and stop-and-search files",
-        "district series by month (a proxy where CSP tables are absent), year-end projections from "
-        "monthly counts, and stop-and-search rates, relative rates and outcomes by ethnic group",
+        ("district series by month (a proxy where CSP tables are absent), year-end projections from "
+         "monthly counts, and stop-and-search rates, relative rates and outcomes by ethnic group"),
     ),
     "census_ethnicity_la": (
         "2011 Census ethnic group by local authority",
-        "the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
-        "(the force's districts)",
+        ("the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
+         "(the force's districts)"),
     ),
     "census_ethnicity_force": (
         "2011 Census ethnic group by police force area",
-        "the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
-        "(the force area as a whole)",
+        ("the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
+         "(the force area as a whole)"),
     ),
     "census_age_ethnicity_2021": (
         "2021 Census ethnic group by age by local authority",
@@ -63,9 +63,9 @@ SOURCE_USES: dict[str, tuple[str, str]] = {
     ),
     "survey": (
         "the force's survey extract in the contract of docs/survey_contract.md",
-        "satisfaction and confidence by ethnic group and age with 95% intervals, the gaps against "
-        "the reference groups (SPI 1.2 form), the survey targets' statuses and the plans' reported "
-        "survey figures checked",
+        ("satisfaction and confidence by ethnic group and age with 95% intervals, the gaps against "
+         "the reference groups (SPI 1.2 form), the survey targets' statuses and the plans' reported "
+         "survey figures checked"),
     ),
 }
 
@@ -78,13 +78,15 @@ def missing_sources(cfg, keys: Iterable[str]) -> list[str]:
     return [k for k in keys if cfg.sources.get(k) is None]
 
 
-def not_supplied_note(*keys: str) -> str:
+def not_supplied_note(*keys: str, brief: bool = False) -> str:
     """One sentence naming the sources not supplied and what they would give.
 
     Parameters
     ----------
     *keys : str
         Source keys (``"survey"``, ``"police_uk"``...), at least one.
+    brief : bool
+        Leave out what the sources would give (for a second mention on the same page).
 
     Returns
     -------
@@ -98,6 +100,6 @@ def not_supplied_note(*keys: str) -> str:
     gives = [SOURCE_USES[k][1] for k in keys if k in SOURCE_USES and SOURCE_USES[k][1]]
     verb = "it" if len(keys) == 1 else "them"
     text = f"Not supplied: {' and '.join(named)}."
-    if gives:
+    if gives and not brief:
         text += f" With {verb} this section would show {'; and '.join(gives)}."
     return text

@@ -332,7 +332,7 @@ def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
 def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: Period) -> dict:
     row = dict(base, source="survey extract")
     if survey is None or len(survey) == 0:
-        reason = M._text(t.get("not_measurable_reason")) or "no survey extract supplied (survey measures are not in public data)"
+        reason = M._text(t.get("not_measurable_reason")) or "not supplied: sources.survey (survey measures are not in public data)"
         row.update(status="not measurable", note=reason)
         return row
     from . import equality  # helper module owned elsewhere; imported only when a survey is supplied
@@ -500,8 +500,16 @@ def _force_total(ons_df: pd.DataFrame, force: str, period_end: pd.Timestamp, *, 
     return float(rows["count"].sum()), note
 
 
-def claims_check(ons_df: pd.DataFrame, force: str = "West Midlands") -> pd.DataFrame:
+def claims_check(ons_df: pd.DataFrame, force: str = "West Midlands", *, national_view: pd.DataFrame | None = None,
+                 comparators=()) -> pd.DataFrame:
     """Recompute figures the plans state, from the ONS file.
+
+    With *national_view* (:func:`wmp_analysis.national.national_view`) the table
+    also holds the Strategic Policing Plan's comparative claims ("levels of overall
+    crime lower than similar areas", ...) checked against *comparators* and every
+    territorial force (:func:`wmp_analysis.national_claims.comparative_claims`:
+    the extra columns ``claim_id``, ``verdict``, ``comparison_group``, ``period``,
+    ``measure_id``, ``proxy``, ``evidence``; rates per 1,000 residents).
 
     Currently: the Police and Crime Plan 2014-15 ("a small increase in total
     recorded crime (2.1 per cent in 2013-14)", seed 001, section on reducing crime):
@@ -541,7 +549,12 @@ def claims_check(ons_df: pd.DataFrame, force: str = "West Midlands") -> pd.DataF
             "baseline_count": b, "actual_count": a, "definition": definition, "explanation": " ".join(expl),
             "recorded_crime_caveat": RECORDED_CRIME_CAVEAT,
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if national_view is not None:
+        from .national_claims import comparative_claims
+
+        out = pd.concat([out, comparative_claims(national_view, force, list(comparators))], ignore_index=True)
+    return out
 
 
 def apply_overrides(cfg, *, force=None, plan=None, baseline_start=None, baseline_end=None,
