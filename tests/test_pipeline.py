@@ -82,7 +82,7 @@ def test_ingest_writes_parquet_and_manifest(tmp_path):
     assert sorted(p.name for p in link.iterdir()) == [
         "census_ethnicity.parquet", "csp.parquet", "ingest_manifest.json", "ons_pfa.parquet"]
     ons = pd.read_parquet(link / "ons_pfa.parquet")
-    assert set(ons.force) == set(FORCES)  # Merseyside filtered out
+    assert set(ons.force) == set(FORCES) | {"Merseyside"}  # every force kept: the national view needs them
     assert ons["synthetic"].dtype == bool and not ons["synthetic"].any()
     census = pd.read_parquet(link / "census_ethnicity.parquet")
     assert len(census) == 48 and census.loc[(census.geography == "Coventry") & (census.category == "White British"), "count"].item() == 300

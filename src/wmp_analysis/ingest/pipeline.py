@@ -470,7 +470,12 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
         lsoa = simple("lsoa_lookup", "lsoa_lookup", read_lsoa_lookup, lambda p, d: len(d))
     if "ons_pfa" in src:
         forces = [cfg.force] + [c for c in cfg.comparators if c != cfg.force]
-        ons = simple("ons_pfa", "ons_pfa", lambda p: read_ons_pfa(p, forces=forces), lambda p, d: _count_rows(p))
+
+        def every_force(p):  # the national view needs every force; the configured ones must be there
+            df = read_ons_pfa(p)
+            return df if set(forces) <= set(df["force"]) else read_ons_pfa(p, forces=forces)  # raises, naming it
+
+        ons = simple("ons_pfa", "ons_pfa", every_force, lambda p, d: _count_rows(p))
         got.ons_quirks = describe_quirks(ons)
         got.missing["ons_pfa"] = {"unit": "quarter-end", "by_force": ons_missing_quarter_ends(ons, forces)}
     if "csp" in src:
