@@ -55,8 +55,12 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
 
 @st.composite
 def ons_rows(draw):
-    forces = draw(st.lists(name_text, min_size=1, max_size=3, unique=True))
-    offences = draw(st.lists(name_text, min_size=1, max_size=3, unique=True))
+    # names come from the reference lists: an unknown force or offence is an error (issue 10)
+    from wmp_analysis.ingest.ons import KNOWN_OFFENCES
+    from wmp_analysis.names import force_index
+
+    forces = draw(st.lists(st.sampled_from(sorted(set(force_index().values()))), min_size=1, max_size=3, unique=True))
+    offences = draw(st.lists(st.sampled_from(sorted(KNOWN_OFFENCES)), min_size=1, max_size=3, unique=True))
     ends = draw(st.lists(st.dates(min_value=pd.Timestamp("2002-01-01").date(),
                                   max_value=pd.Timestamp("2025-12-31").date()).map(
         lambda d: (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()), min_size=1, max_size=4, unique=True))

@@ -14,15 +14,19 @@ cleaned: such bytes are a sign of a damaged export.
 """
 from __future__ import annotations
 
+import csv
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from os import PathLike
+from pathlib import Path
 
 from .errors import InputError, UnknownCategoryError, UnknownForceError, ValueFormatError, shorten
 
-__all__ = ["normalise_name", "match_name", "name_index", "NameCharacterError", "suggestions"]
+__all__ = ["normalise_name", "match_name", "name_index", "NameCharacterError", "suggestions",
+           "reference_areas", "force_index", "FORCES_TABLE"]
 
 _SPACE_RUN = re.compile(r"\s+")
 
@@ -169,7 +173,7 @@ def match_name(
     """
     if isinstance(known, Mapping):
         index = dict(known)
-        names = list(index.values())
+        names = list(dict.fromkeys(index.values()))
     else:
         names = list(known)
         index = name_index(names)
@@ -182,3 +186,57 @@ def match_name(
         f"unknown {what} {shorten(value)}{hint}", path=path, row=row, field=field,
         expected=f"one of the {len(names)} known {what} names (case and spacing are ignored)",
     )
+
+
+# ----------------------------------------------------------------------------- reference list of areas
+
+#: The reference list of police force areas (and the other areas ONS tables carry).
+FORCES_TABLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "reference" / "forces.csv"
+
+#: Kinds of area in :data:`FORCES_TABLE`.
+AREA_KINDS = ("pfa", "other", "fraud_body", "region", "country")
+
+
+@functools.lru_cache(maxsize=4)
+def reference_areas(path: str | None = None) -> tuple[dict, ...]:
+    """Rows of ``data/raw/reference/forces.csv`` (name, code, kind, region, aliases).
+
+    One row per area: the 43 territorial police force areas of England and Wales
+    (``kind = pfa``, with their ONS codes: E23 in England, W15 in Wales), the other
+    bodies the ONS rolling-year file carries as "PFA" (British Transport Police,
+    Action Fraud, CIFAS, UK Finance) and the regions (E12) and countries (E92,
+    W92, K04) that ONS force tables list beside the forces. ``name`` is the spelling
+    of the ONS rolling-year file; ``aliases`` (``|``-separated) are other spellings
+    publishers use (``Devon & Cornwall``, ``London, City of``).
+
+    Returns
+    -------
+    tuple of dict
+        ``aliases`` as a tuple of str; other fields as str.
+    """
+    src = Path(path) if path else FORCES_TABLE
+    with open(src, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for r in rows:
+        if r["kind"] not in AREA_KINDS:
+            raise ValueError(f"{src}: kind {r['kind']!r} of {r['name']!r} is not one of {AREA_KINDS}")
+        out.append({**r, "aliases": tuple(a for a in r["aliases"].split("|") if a)})
+    return tuple(out)
+
+
+def force_index(kinds: Iterable[str] = ("pfa", "other", "fraud_body")) -> dict[str, str]:
+    """Normal form of every name and alias of the areas of *kinds* -> canonical name.
+
+    Use with :func:`match_name` (``match_name(v, force_index(), what="force")``).
+    """
+    kinds = tuple(kinds)
+    index: dict[str, str] = {}
+    for r in reference_areas():
+        if r["kind"] in kinds:
+            for n in (r["name"], *r["aliases"]):
+                key = normalise_name(n)
+                if index.get(key, r["name"]) != r["name"]:
+                    raise ValueError(f"{FORCES_TABLE}: {n!r} names both {index[key]!r} and {r['name']!r}")
+                index[key] = r["name"]
+    return index

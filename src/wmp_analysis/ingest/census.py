@@ -202,7 +202,10 @@ def read_population(path: str | Path) -> pd.DataFrame:
         Header ``Name,PFA,Geography,Mid-YYYY,...`` (one column per mid-year, any
         number, newest first as published) optionally followed by one trailing
         empty column (every line ending in a comma, as in the real file).
-        Values may carry decimals (``1074283.00``) but must be whole numbers.
+        Values are counts in the strict rule of
+        :func:`~wmp_analysis.ingest.textio.parse_int_column`; the publisher's export
+        writes two zero decimals (``1074283.00``), which are accepted, and nothing
+        else after the digits (``1074283.5``, ``16.000`` are errors).
 
     Returns
     -------
@@ -250,7 +253,7 @@ def read_population(path: str | Path) -> pd.DataFrame:
             "geography_type": df["Geography"].str.strip(),
             "pfa": df["PFA"].str.strip(),
             "year": int(year),
-            "population": parse_int_column(df, col, path),
+            "population": parse_int_column(df, col, path, zero_decimals=2),
             "_order": range(len(df)),
         }))
     out = pd.concat(frames, ignore_index=True).sort_values(["_order", "year"], kind="mergesort")

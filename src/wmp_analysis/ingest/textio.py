@@ -18,13 +18,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
-from ..errors import ArchiveError, EncodingError, SchemaError, ValueFormatError
+from ..errors import ArchiveError, EncodingError, SchemaError, ValueFormatError, shorten
 
 #: Largest decompressed size accepted from one gzip or zip member (bytes).
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3
@@ -208,28 +209,169 @@ def read_csv_strict(
     return df
 
 
-def parse_int_column(
-    df: pd.DataFrame, col: str, path: str | Path, *, allow_negative: bool = False
-) -> pd.Series:
-    """Parse *col* as integers (commas allowed as thousands separators).
+def read_records(text: str, path: str | Path, *, header: Sequence[str] | None = None,
+                 check_fields: bool = True) -> list[tuple[int, list[str]]]:
+    """Every CSV record of *text* with the 1-based line it starts on; blank lines skipped.
 
-    Raises ValueFormatError naming the first bad line, for a non-numeric or (unless
-    *allow_negative*) negative value. Empty cells raise too: a missing count is not
-    zero.
+    For layouts whose header is not on line 1 (a publisher's table with title lines
+    above it). Parsing is the same strict ``csv`` parsing as :func:`read_csv_strict`:
+    exact line numbers even after quoted line breaks; CRLF and CR-only line endings.
+
+    Raises
+    ------
+    SchemaError
+        Malformed CSV (e.g. an unclosed quote), naming the line.
+    ValueFormatError
+        A field longer than :data:`MAX_FIELD_CHARS` (when *check_fields*; the field is
+        named from *header* where it has that column, else ``column <n>``).
     """
-    raw = df[col].str.replace(",", "", regex=False).str.strip()
-    num = pd.to_numeric(raw, errors="coerce")
-    bad = num.isna() | (num.round() != num)
+    text = normalise_newlines(text)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    out: list[tuple[int, list[str]]] = []
+    names = list(header or [])
+    prev_end = 0
+    try:
+        for rec in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if not rec or (len(rec) == 1 and rec[0].strip() == ""):
+                continue
+            if check_fields:
+                check_field_lengths(rec, start, path, names)
+            out.append((start, rec))
+    except csv.Error as exc:
+        raise SchemaError(f"malformed CSV ({exc})", path=path, row=prev_end + 1,
+                          expected="well-formed comma-separated values") from None
+    return out
+
+
+def check_field_lengths(rec: Sequence[str], line: int, path: str | Path, header: Sequence[str] = ()) -> None:
+    """ValueFormatError for a field longer than :data:`MAX_FIELD_CHARS` (named by *header*)."""
+    for i, value in enumerate(rec):
+        if len(value) > MAX_FIELD_CHARS:
+            raise ValueFormatError(
+                f"field longer than {MAX_FIELD_CHARS} characters", path=path, row=line,
+                field=header[i] if i < len(header) and header[i].strip() else f"column {i + 1}",
+                expected="a short text value",
+            )
+
+
+#: A count: digits, or digits grouped in exact thousands with commas; an optional leading minus
+#: (accepted only where the caller allows it) and, for sources that write them, exactly
+#: ``zero_decimals`` trailing zero decimals (``1074283.00``).
+_COUNT_BODY = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"  # ASCII digits only
+_INT64_MAX = 2**63 - 1
+#: What a count must look like, quoted in every error message.
+COUNT_RULE = "a whole-number count: digits, optionally grouped in thousands with commas (1234 or 1,234,567)"
+
+
+def _count_pattern(allow_negative: bool, zero_decimals: int) -> re.Pattern:
+    sign = "-?" if allow_negative else ""
+    dec = r"(?:\." + "0" * zero_decimals + ")?" if zero_decimals else ""
+    return re.compile(rf"[ ]*(?P<sign>{sign})(?P<body>{_COUNT_BODY}){dec}[ ]*")
+
+
+def _count_problem(value: str, allow_negative: bool, zero_decimals: int) -> str:
+    """Plain-words reason why *value* is not a count (for the message)."""
+    v = value.strip()
+    if v == "":
+        return "empty count (a missing count is not zero)"
+    if v.startswith("-") and not allow_negative and _count_pattern(True, zero_decimals).fullmatch(v):
+        return f"negative count {shorten(value)}"
+    if _count_pattern(True, zero_decimals).fullmatch(v):
+        return f"{shorten(value)} is beyond the 64-bit integer range"
+    return f"{shorten(value)} is not a whole-number count"
+
+
+def parse_count(
+    value: str, *, path: str | Path | None = None, row: int | None = None, field: str | None = None,
+    allow_negative: bool = False, zero_decimals: int = 0,
+) -> int:
+    """Parse one count with the strict rule of :func:`parse_int_column`.
+
+    Raises
+    ------
+    ValueFormatError
+        Naming *path*, *row*, *field* and the value (cut to 200 characters).
+    """
+    m = _count_pattern(allow_negative, zero_decimals).fullmatch(value) if isinstance(value, str) else None
+    if m is not None:
+        n = int(m.group("body").replace(",", ""))
+        if n <= _INT64_MAX:  # |count| within int64 (the same rule as the column parser)
+            return -n if m.group("sign") else n
+    raise ValueFormatError(
+        _count_problem(str(value), allow_negative, zero_decimals), path=path, row=row, field=field,
+        expected=_expected_count(allow_negative, zero_decimals),
+    )
+
+
+def _expected_count(allow_negative: bool, zero_decimals: int) -> str:
+    extra = []
+    if allow_negative:
+        extra.append("a leading minus is allowed for this source")
+    else:
+        extra.append(">= 0")
+    if zero_decimals:
+        extra.append(f"'.{'0' * zero_decimals}' may follow")
+    return f"{COUNT_RULE}; {'; '.join(extra)}"
+
+
+def parse_int_column(
+    df: pd.DataFrame, col: str, path: str | Path, *, allow_negative: bool = False, zero_decimals: int = 0,
+) -> pd.Series:
+    """Parse *col* as counts with one strict rule, used by every reader of counts.
+
+    A count is digits (``1234``), or digits grouped in exact thousands with commas
+    (``1,234,567``), with optional spaces around it. Nothing else is a count:
+    ``16.000`` (a European thousands point, or a decimal), ``12,5`` and ``1,23``
+    (not thousands groups), ``1e30``, ``inf``, ``NaN``, ``1 234``, ``+5``, text, an
+    empty cell (a missing count is not zero) and any value beyond the int64 range
+    are errors. A leading minus is accepted only with *allow_negative* (sources
+    whose publisher writes adjustments as negative counts, e.g. the ONS rolling
+    PFA file); *zero_decimals* = 2 accepts exactly ``.00`` after the digits (the
+    mid-year population export writes ``1074283.00``).
+
+    Parameters
+    ----------
+    df : DataFrame
+        String columns as returned by :func:`read_csv_strict` (with ``_line``).
+    col : str
+        Column to parse.
+    path : path-like
+        File named in errors.
+    allow_negative : bool
+        Accept a leading ``-``.
+    zero_decimals : int
+        Accept exactly this many trailing zero decimals (0: none).
+
+    Returns
+    -------
+    Series of int64
+        The counts, same index as *df*.
+
+    Raises
+    ------
+    ValueFormatError
+        For the first bad value, naming file, line (``_line``), field and the value
+        (cut to 200 characters).
+    """
+    pattern = _count_pattern(allow_negative, zero_decimals)
+    raw = df[col].astype(str)
+    parts = raw.str.extract(pattern.pattern + "$", expand=True) if len(raw) else pd.DataFrame(
+        {"sign": pd.Series([], dtype=object), "body": pd.Series([], dtype=object)})
+    ok = raw.str.fullmatch(pattern.pattern) if len(raw) else pd.Series([], dtype=bool)
+    digits = parts["body"].fillna("").str.replace(",", "", regex=False)
+    too_long = digits.str.len() > 19
+    long19 = digits.str.len() == 19
+    if long19.any():
+        too_long |= long19 & digits.where(long19, "0").map(lambda d: int(d) > _INT64_MAX)
+    bad = ~ok.astype(bool) | too_long
     if bad.any():
         i = bad.idxmax()
         raise ValueFormatError(
-            f"{df.at[i, col]!r} is not a whole number", path=path, row=int(df.at[i, "_line"]),
-            field=col, expected="an integer count",
+            _count_problem(str(df.at[i, col]), allow_negative, zero_decimals), path=path,
+            row=int(df.at[i, "_line"]), field=col, expected=_expected_count(allow_negative, zero_decimals),
         )
-    if not allow_negative and (num < 0).any():
-        i = (num < 0).idxmax()
-        raise ValueFormatError(
-            f"negative count {df.at[i, col]!r}", path=path, row=int(df.at[i, "_line"]),
-            field=col, expected="a count >= 0",
-        )
-    return num.astype("int64")
+    values = digits.astype("int64") if len(digits) else pd.Series([], dtype="int64", index=df.index)
+    negative = parts["sign"].fillna("") == "-"
+    return values.where(~negative, -values).astype("int64")
