@@ -469,6 +469,8 @@ def test_ingest_continues_past_rejected_rows_and_reports_them(ingested_project, 
     dest = root / "raw" / "police_uk"
     shutil.rmtree(dest)
     shutil.copytree(CORPUS / "police_uk" / "street_unknown_crime_type", dest)
+    cfg = root / "tiny.yaml"  # 1 unknown in 4 rows: under a 50% threshold (default 0.5% would stop)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "ingest:\n  max_unknown_share: 0.5\n", encoding="utf-8")
     rc, output = _ingest(root / "tiny.yaml", capsys)
     assert rc == 0, output
     after = _processed_state(root)

@@ -499,7 +499,8 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
 
         path = src["police_uk"]
         with collect_skipped() as skipped:  # entries not read (__MACOSX/, dot-files, other forces...)
-            res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa, as_arrow=True)
+            res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa, as_arrow=True,
+                                 max_unknown_share=cfg.option("ingest.max_unknown_share", 0.005))
         syn = is_synthetic(path)
         rows = {}
         for kind, df in res.tables.items():
@@ -512,9 +513,13 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
         got.inputs.append(rec)
         got.rejections.append(("police_uk", res.rejections))
         got.missing["police_uk"] = {"unit": "month", "by_kind": _jsonable(res.missing_months),
-                                    "out_of_range_files": _jsonable(res.out_of_range)}
+                                    "out_of_range_files": _jsonable(res.out_of_range),
+                                    "empty_files": [{**_jsonable(e), "path": _rel(e["path"], cfg.root)}
+                                                    for e in res.empty_files]}
         got.sources["police_uk"] = {"status": "read", "path": _rel(path, cfg.root), "tables": rows,
                                     "files": len(res.files), "synthetic": syn,
+                                    "not_recorded": _jsonable(res.not_recorded),
+                                    "location_rejections": _jsonable(res.location_rejections),
                                     "skipped": [{**r, "path": _rel(r["path"], cfg.root)} for r in skipped]}
     if "survey" in src:
         try:
@@ -780,6 +785,14 @@ class IngestResult:
         if len(miss):
             for (src, unit), grp in miss.groupby(["source", "unit"]):
                 lines.append(f"  missing {unit}s in {src}: {len(grp)} (across {grp.series.nunique()} series)")
+                if src == "police_uk":  # never zero: name them, per kind
+                    for kind, sub in grp.groupby("series"):
+                        ms = sorted(sub["missing"].astype(str))
+                        shown = ", ".join(ms[:6]) + (f" ... (+{len(ms) - 6})" if len(ms) > 6 else "")
+                        lines.append(f"    {kind}: {shown}")
+        for e in m.get("missing_periods", {}).get("police_uk", {}).get("empty_files") or []:
+            lines.append(f"  police_uk {e.get('kind')} {e.get('month')}: header and no rows -> missing month "
+                         f"({e.get('member') or e.get('path')})")
         from .archive import describe_skipped
 
         for k, v in sorted(m.get("sources", {}).items()):

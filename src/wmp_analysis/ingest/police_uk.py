@@ -33,17 +33,28 @@ lines or quoted line breaks. LF, CRLF and CR-only line endings are read alike; a
 CR that is not part of a CRLF ends a line (as in ``ingest/textio.py``), so a stray
 CR inside the header or an unquoted field is a :class:`SchemaError` on its line.
 
-Categorical fields are checked against the published values; a row with another
-value is *rejected* (dropped, and listed in the rejections with file, line, field,
-value and reason), never silently kept:
+Categorical fields are checked against reference tables of every value the
+publisher has used (street ``Crime type``: ``data/raw/reference/police_uk_categories.csv``;
+every other categorical field of every kind: ``data/raw/reference/police_uk_values.csv``,
+:mod:`wmp_analysis.ingest.police_uk_reference`). A row with a value outside the
+table is *rejected* (dropped, and listed in the rejections with file, line, field,
+value and reason), never silently kept; and when one field's unknown values pass
+``max_unknown_share`` of a file's rows (default 0.5%) the file stops the ingest
+with an :class:`~wmp_analysis.errors.UnknownCategoryError` naming the file, the
+field and the most frequent unknown values with their counts - a thinned table
+never reaches a rate. A blank cell is data where the table has a row for it
+(person fields, legislation, object of search, outcome of a search, last outcome
+category): kept, and counted in ``not_recorded``. A blank ``Outcome type`` or
+``Crime type`` is an unknown value.
 
-* street ``Crime type``: ``data/raw/reference/police_uk_categories.csv``;
-* outcomes ``Outcome type``: ``data/raw/reference/police_uk_outcomes.csv`` (a
-  blank outcome type is rejected too);
-* stop-and-search ``Gender`` (:data:`GENDERS`), ``Age range`` (:data:`AGE_RANGES`),
-  ``Officer-defined ethnicity`` (:data:`OFFICER_DEFINED_ETHNICITIES`), where a
-  blank is a missing value and kept; ``Self-defined ethnicity`` (the census
-  categories, :data:`SELF_DEFINED_GROUPS`; blank = "Not stated").
+Months: a file with a header and no rows is a *missing* month of its kind (listed
+in ``missing_months`` and ``empty_files``), never a month of zero. Records: a
+repeated ``Crime ID`` within a street file (or a repeated ``Crime ID`` + ``Outcome
+type`` within an outcomes file) is a counted rejection (the first is kept; blank
+Crime IDs, normal for anti-social behaviour, are never duplicates). A location
+outside England and Wales (:data:`EW_LAT_LON_BOX`, :data:`EW_OSGB_BOX`), NaN, or
+with only one coordinate is a counted rejection of the *location only*: the
+coordinates become null and the record stays.
 
 The checks run over each column's distinct values (its dictionary), not over rows.
 
@@ -71,12 +82,15 @@ from ..errors import (
 )
 from ..harmonise import (
     DISTRICT_METHODS, REJECTION_COLUMNS, DistrictLookup, district_codes, empty_rejections,
-    harmonise_street_arrow, known_mask, load_outcome_types, map_strings,
+    harmonise_street_arrow, known_mask, map_strings,
 )
 from ..periods import Period, missing_months as _missing_months
 from ..provenance import is_synthetic, sha256_file
 from .archive import (
     KINDS, MAX_ARCHIVE_BYTES, ByteBudget, PoliceUkFile, check_declared_sizes, discover, read_file_bytes,
+)
+from .police_uk_reference import (
+    DEFAULT_MAX_UNKNOWN_SHARE, FieldValues, check_unknown_share, load_value_table,
 )
 from .textio import MAX_FIELD_CHARS, check_header, decode_utf8, header_fields
 
@@ -167,19 +181,19 @@ SELF_DEFINED_GROUPS: dict[str, str] = {
 GENDERS = ("Male", "Female", "Other")
 AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
 OFFICER_DEFINED_ETHNICITIES = ("White", "Black", "Asian", "Other", "Mixed")
-#: Internal column, published field name and published values checked per stop-and-search file.
-_STOP_SEARCH_SETS = (
-    ("gender", "Gender", GENDERS),
-    ("age_range", "Age range", AGE_RANGES),
-    ("officer_defined_ethnicity", "Officer-defined ethnicity", OFFICER_DEFINED_ETHNICITIES),
-)
+#: Stop-and-search fields checked against ``police_uk_values.csv``, in this order (a row
+#: failing several is listed once, under the first).
+_STOP_SEARCH_FIELDS = ("Type", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity",
+                       "Legislation", "Object of search", "Outcome")
 
-#: Group prefixes (text before " - "), for sub-categories outside the 18 (e.g. 2021 wording).
-_GROUP_PREFIXES = {
-    "White": "White", "Mixed/Multiple ethnic groups": "Mixed", "Asian/Asian British": "Asian",
-    "Asian/Asian British/Asian Welsh": "Asian", "Black/African/Caribbean/Black British": "Black",
-    "Black/Black British/Black Welsh/Caribbean or African": "Black", "Other ethnic group": "Other",
-}
+#: Bounding box of England and Wales in decimal degrees (WGS84), generous by about
+#: 0.1 degree: latitude from the Isles of Scilly (49.86 N) to Berwick-upon-Tweed
+#: (55.81 N), longitude from the Isles of Scilly (6.45 W) to Lowestoft (1.76 E).
+#: A point outside (a swapped latitude/longitude lands far outside) is a location rejection.
+EW_LAT_LON_BOX = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
+#: The same for the OSGB36 metres of the 2010-11 format (British National Grid:
+#: England and Wales lie within easting 0-700 km, northing 0-700 km).
+EW_OSGB_BOX = {"easting": (0.0, 700_000.0), "northing": (0.0, 700_000.0)}
 
 _FORCE_ALIASES = {
     "metropolitan police service": "metropolitan", "metropolitan police": "metropolitan",
@@ -530,10 +544,140 @@ def _dict_codes(codes: np.ndarray, labels: Sequence[str]) -> pa.DictionaryArray:
 
 @dataclass
 class _Context:
-    """What the per-file builders share: the LSOA lookup and the rejections so far."""
+    """What the per-file builders share: the LSOA lookup, the value tables, the
+    unknown-value threshold, and the rejections and not-recorded counts so far."""
 
     districts: DistrictLookup
+    max_unknown_share: float = DEFAULT_MAX_UNKNOWN_SHARE
+    values: dict = field(default_factory=load_value_table)
     rejections: list[pd.DataFrame] = field(default_factory=list)
+    not_recorded: dict = field(default_factory=dict)
+    location_rejections: dict = field(default_factory=dict)
+
+    def count_blank(self, kind: str, field_name: str, n: int) -> None:
+        if n:
+            per = self.not_recorded.setdefault(kind, {})
+            per[field_name] = per.get(field_name, 0) + int(n)
+
+
+def _unknown_rows(ctx: _Context, d: str, lines: Lines, col, n: int, allowed, allow_null: bool,
+                  field_name: str, table: str) -> tuple[np.ndarray, list]:
+    """Rows of *col* outside *allowed* (threshold checked); returns (mask, values of those rows)."""
+    bad = ~known_mask(col, allowed, allow_null=allow_null)
+    if not bad.any():
+        return bad, []
+    rows = np.flatnonzero(bad)
+    taken = pc.take(col, pa.array(rows))
+    if pa.types.is_dictionary(taken.type):
+        taken = taken.cast(pa.large_string())
+    values = taken.to_pylist()
+    check_unknown_share(d, field_name, values, n, ctx.max_unknown_share, table)
+    return bad, values
+
+
+def _check_values(ctx: _Context, kind: str, field_name: str, table: pa.Table, lines: Lines, d: str,
+                  keep: np.ndarray, table_name: str = "police_uk_values.csv") -> None:
+    """Check one categorical field against its :class:`FieldValues`; reject unknown rows
+    (one rejection per row: the first field that fails), count blanks; updates *keep*."""
+    from .police_uk_reference import FIELDS
+
+    name = FIELDS[(kind, field_name)]
+    if name not in table.column_names:
+        return
+    fv: FieldValues = ctx.values[(kind, field_name)]
+    col = table.column(name)
+    n = table.num_rows
+    allow_null = fv.blank_group is not None
+    bad, values = _unknown_rows(ctx, d, lines, col, n, fv.values, allow_null, field_name, table_name)
+    if allow_null:
+        ctx.count_blank(kind, field_name, col.null_count)
+    if bad.any():
+        first = bad & keep
+        rows = np.flatnonzero(first)
+        vals = [v for v, f in zip(values, first[bad]) if f]
+        ctx.rejections.append(_rejections_frame(d, lines, rows, vals, field_name,
+                                                f"{field_name.lower()} not in {table_name}"))
+        keep &= ~bad
+
+
+def _duplicate_rows(table: pa.Table, names: Sequence[str]) -> np.ndarray:
+    """Rows repeating the values of *names* of an earlier row; the first is kept.
+
+    A row with a blank Crime ID (anti-social behaviour) is never a duplicate.
+    """
+    n = table.num_rows
+    if not n or "crime_id" not in table.column_names:
+        return np.zeros(n, dtype=bool)
+    blank_id = np.asarray(pc.is_null(table.column("crime_id")).to_numpy(zero_copy_only=False), dtype=bool)
+    if blank_id.all():
+        return np.zeros(n, dtype=bool)
+    key = np.zeros(n, dtype=np.int64)
+    for name in names:
+        enc = pc.dictionary_encode(table.column(name).cast(pa.large_string())).combine_chunks()
+        code = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+        key = key * (len(enc.dictionary) + 1) + code
+    _, first = np.unique(key, return_index=True)
+    dup = np.ones(n, dtype=bool)
+    dup[first] = False
+    dup[blank_id] = False
+    return dup
+
+
+def _reject_duplicates(ctx: _Context, table: pa.Table, lines: Lines, d: str, names: Sequence[str],
+                       what: str) -> np.ndarray:
+    dup = _duplicate_rows(table, names)
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        values = pc.take(table.column("crime_id"), pa.array(rows)).cast(pa.large_string()).to_pylist()
+        ctx.rejections.append(_rejections_frame(d, lines, rows, values, "Crime ID",
+                                                f"duplicate {what} within the month (first kept)"))
+    return dup
+
+
+def _check_location(ctx: _Context, kind: str, d: str, lines: Lines, a, b, names: tuple[str, str],
+                    box: dict, keep: np.ndarray | None = None):
+    """Null the coordinates of rows whose location is outside *box*, NaN or half given.
+
+    Returns the two coordinate arrays; each such row is a rejection of the location
+    only (listed with field, value and reason), the record is kept.
+    """
+    n = len(a)
+    if not n or (a.null_count == n and b.null_count == n):
+        return a, b
+    av = np.asarray(pc.fill_null(a, np.nan).to_numpy(), dtype=np.float64)
+    bv = np.asarray(pc.fill_null(b, np.nan).to_numpy(), dtype=np.float64)
+    a_null = np.asarray(pc.is_null(a).to_numpy(zero_copy_only=False), dtype=bool)
+    b_null = np.asarray(pc.is_null(b).to_numpy(zero_copy_only=False), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        a_bad = np.isnan(av) | (av < box[names[0]][0]) | (av > box[names[0]][1])
+        b_bad = np.isnan(bv) | (bv < box[names[1]][0]) | (bv > box[names[1]][1])
+    a_bad &= ~a_null
+    b_bad &= ~b_null
+    half = a_null ^ b_null
+    bad = a_bad | b_bad | half
+    if keep is not None:
+        bad_report = bad & keep
+    else:
+        bad_report = bad
+    if not bad.any():
+        return a, b
+    rows = np.flatnonzero(bad_report)
+    use_a = a_bad[rows] | (half[rows] & ~a_null[rows])
+    fields = [_FIELD[names[0]] if ua else _FIELD[names[1]] for ua in use_a]
+    vals = [("" if np.isnan(x) and an else repr(float(x))) if ua else ("" if np.isnan(y) and bn else repr(float(y)))
+            for ua, x, y, an, bn in zip(use_a, av[rows], bv[rows], a_null[rows], b_null[rows])]
+    lo_a, hi_a = box[names[0]]
+    lo_b, hi_b = box[names[1]]
+    reason = (f"location rejected, record kept: not inside England and Wales ({_FIELD[names[0]]} {lo_a:g} to "
+              f"{hi_a:g}, {_FIELD[names[1]]} {lo_b:g} to {hi_b:g}), NaN, or only one coordinate")
+    if len(rows):
+        frame = _rejections_frame(d, lines, rows, vals, "", reason)
+        frame["field"] = pd.array(fields, dtype=_STR)
+        ctx.rejections.append(frame)
+        ctx.location_rejections[kind] = ctx.location_rejections.get(kind, 0) + len(rows)
+    nulls = pa.array(bad)
+    return (pc.if_else(nulls, pa.scalar(None, pa.float64()), a),
+            pc.if_else(nulls, pa.scalar(None, pa.float64()), b))
 
 
 def _rejections_frame(display: str, lines: Lines, rows: np.ndarray, values: list, field_name: str,
@@ -552,16 +696,27 @@ def _street_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syntheti
     _check_month_column(table, f.month, d, lines)
     _check_force_column(table, slug, d, lines)
     n = table.num_rows
+    crime_type = _as_dict(table.column("crime_type"))
+    category, stable, known = harmonise_street_arrow(crime_type, f.month)
+    if not known.all():  # threshold first: a thinned file never gets further
+        rows = np.flatnonzero(~known)
+        values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
+        check_unknown_share(d, "Crime type", values, n, ctx.max_unknown_share, "police_uk_categories.csv")
+    keep = known.copy()
     if fmt == "street":
-        lon = _to_float(table, "longitude", d, lines, -180, 180)
-        lat = _to_float(table, "latitude", d, lines, -90, 90)
+        _check_values(ctx, "street", "Last outcome category", table, lines, d, keep)
+    dup = _reject_duplicates(ctx, table, lines, d, ["crime_id"], "Crime ID") & keep
+    keep &= ~dup
+    if fmt == "street":
+        lon, lat = _check_location(ctx, "street", d, lines, _to_float(table, "longitude", d, lines),
+                                   _to_float(table, "latitude", d, lines), ("longitude", "latitude"),
+                                   EW_LAT_LON_BOX, keep)
         east = north = pa.nulls(n, pa.float64())
     else:
         lon = lat = pa.nulls(n, pa.float64())
-        east = _to_float(table, "easting", d, lines, -1e6, 1e7)
-        north = _to_float(table, "northing", d, lines, -1e6, 1e7)
-    crime_type = _as_dict(table.column("crime_type"))
-    category, stable, known = harmonise_street_arrow(crime_type, f.month)
+        east, north = _check_location(ctx, "street", d, lines, _to_float(table, "easting", d, lines),
+                                      _to_float(table, "northing", d, lines), ("easting", "northing"),
+                                      EW_OSGB_BOX, keep)
     lsoa_code = _column_or_null(table, "lsoa_code")
     lsoa_name = _column_or_null(table, "lsoa_name")
     has_lsoa = "lsoa_code" in table.column_names
@@ -589,8 +744,7 @@ def _street_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syntheti
         values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
         ctx.rejections.append(_rejections_frame(d, lines, rows, values, "crime_type",
                                                 "crime type not in police_uk_categories.csv"))
-        out = out.filter(pa.array(known))
-    return out
+    return out if keep.all() else out.filter(pa.array(keep))
 
 
 def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context) -> pa.Table:
@@ -598,14 +752,21 @@ def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthe
     _check_month_column(table, f.month, d, lines)
     _check_force_column(table, slug, d, lines)
     n = table.num_rows
+    keep = np.ones(n, dtype=bool)
+    _check_values(ctx, "outcomes", "Outcome type", table, lines, d, keep)
+    keep &= ~(_reject_duplicates(ctx, table, lines, d, ["crime_id", "outcome_type"],
+                                 "Crime ID and Outcome type") & keep)
+    lon, lat = _check_location(ctx, "outcomes", d, lines, _to_float(table, "longitude", d, lines),
+                               _to_float(table, "latitude", d, lines), ("longitude", "latitude"),
+                               EW_LAT_LON_BOX, keep)
     dist, _method = district_codes(table.column("lsoa_code"), table.column("lsoa_name"), ctx.districts, n)
     out = pa.table({
         "crime_id": table.column("crime_id"),
         "month": _month_array(f.month, n),
         "reported_by": _as_dict(table.column("reported_by")),
         "falls_within": _as_dict(table.column("falls_within")),
-        "longitude": _to_float(table, "longitude", d, lines, -180, 180),
-        "latitude": _to_float(table, "latitude", d, lines, -90, 90),
+        "longitude": lon,
+        "latitude": lat,
         "location": table.column("location"),
         "lsoa_code": table.column("lsoa_code"),
         "lsoa_name": table.column("lsoa_name"),
@@ -614,15 +775,7 @@ def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthe
         "source_file": _const_dict(d, n),
         "synthetic": pa.array(np.full(n, synthetic)),
     })
-    # a missing or unpublished outcome type is rejected (as an unknown crime type is)
-    known = known_mask(table.column("outcome_type"), load_outcome_types(), allow_null=False)
-    if not known.all():
-        rows = np.flatnonzero(~known)
-        values = pc.take(table.column("outcome_type"), pa.array(rows)).to_pylist()
-        ctx.rejections.append(_rejections_frame(d, lines, rows, values, "Outcome type",
-                                                "outcome type not in police_uk_outcomes.csv"))
-        out = out.filter(pa.array(known))
-    return out
+    return out if keep.all() else out.filter(pa.array(keep))
 
 
 def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool,
@@ -633,27 +786,18 @@ def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syn
         "type", "date_text", "part_of_policing_operation", "policing_operation", "gender", "age_range",
         "self_defined_ethnicity", "officer_defined_ethnicity", "legislation", "object_of_search", "outcome",
         "outcome_linked_to_object", "removal_of_more_than_outer_clothing")}
-    cols["latitude"] = _to_float(table, "latitude", d, lines, -90, 90)
-    cols["longitude"] = _to_float(table, "longitude", d, lines, -180, 180)
+    keep = np.ones(n, dtype=bool)
+    for field_name in _STOP_SEARCH_FIELDS:
+        _check_values(ctx, "stop-and-search", field_name, table, lines, d, keep)
+    cols["latitude"], cols["longitude"] = _check_location(
+        ctx, "stop-and-search", d, lines, _to_float(table, "latitude", d, lines),
+        _to_float(table, "longitude", d, lines), ("latitude", "longitude"), EW_LAT_LON_BOX, keep)
     cols["month"] = _month_array(f.month, n)
     cols["file_month"] = _const_str(f.month, n)
     cols["source_file"] = _const_str(d, n)
     cols["synthetic"] = pa.array(np.full(n, synthetic))
     cols["_line"] = pa.array(lines.array())
     out = pa.table(cols)
-    # a person field outside its published set is rejected (one rejection per row: the
-    # first field that fails); a blank is missing, kept
-    keep = np.ones(n, dtype=bool)
-    for name, field_name, allowed in _STOP_SEARCH_SETS:
-        if name not in table.column_names:
-            continue
-        bad = ~known_mask(table.column(name), allowed, allow_null=True) & keep
-        if bad.any():
-            rows = np.flatnonzero(bad)
-            values = pc.take(table.column(name), pa.array(rows)).to_pylist()
-            ctx.rejections.append(_rejections_frame(d, lines, rows, values, field_name,
-                                                    f"{field_name.lower()} not one of {', '.join(allowed)}"))
-            keep &= ~bad
     return out if keep.all() else out.filter(pa.array(keep))
 
 
@@ -750,17 +894,15 @@ def _finish_stop_search(df: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.
                                row=int(df.at[i, "_line"]), field="Date",
                                expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00")
     df = df.assign(datetime=dt)
-    # self-defined ethnicity -> group
-    group = map_strings(df["self_defined_ethnicity"], SELF_DEFINED_GROUPS)
-    need = group.isna() & df["self_defined_ethnicity"].notna()
-    if need.any():
-        prefix = df.loc[need, "self_defined_ethnicity"].str.split(" - ", n=1).str[0].str.strip()
-        group[need] = prefix.map(_GROUP_PREFIXES)
-    group[df["self_defined_ethnicity"].isna()] = "Not stated"
+    # self-defined ethnicity -> group (every value is in the table: unknown rows were
+    # rejected per file; the blank row's group is "Not stated")
+    fv = load_value_table()[("stop-and-search", "Self-defined ethnicity")]
+    group = map_strings(df["self_defined_ethnicity"], fv.groups)
+    group[df["self_defined_ethnicity"].isna()] = fv.blank_group
     unknown = group.isna().to_numpy()
-    if unknown.any():
+    if unknown.any():  # pragma: no cover - defensive (checked per file)
         rej.append(_rej(df, unknown, "self_defined_ethnicity", "Self-defined ethnicity",
-                        "not one of the census ethnic categories"))
+                        "self-defined ethnicity not in police_uk_values.csv"))
     df = df.assign(self_defined_group=group)
     outside = (df["datetime"].dt.to_period("M").astype(str) != df["file_month"]).to_numpy() & ~unknown
     if outside.any():
@@ -816,9 +958,10 @@ class PoliceUkResult:
         ``"street"``, ``"outcomes"``, ``"stop_search"`` (docs/CONTRACTS.md), one per
         kind read (an empty table with the right columns when no file was found).
     rejections : DataFrame
-        ``path, line, field, value, reason``: rows dropped (unknown crime type,
-        unknown or missing outcome type, unknown gender, age range, officer- or
-        self-defined ethnicity, stop-search date outside its file's month).
+        ``path, line, field, value, reason``: rows dropped (a value outside its
+        reference table, a duplicate Crime ID, a stop-search date outside its file's
+        month) and locations rejected (reason starts "location rejected, record kept";
+        the row stays in the table with null coordinates).
     files : list of dict
         Every file read: ``path, member, kind, format, month, rows_read, size,
         sha256, synthetic`` (for zip members, size and sha256 are of the member's
@@ -828,6 +971,15 @@ class PoliceUkResult:
         last file) with no file. Reported, never filled.
     out_of_range : list of dict
         Files whose month lies outside *months*: not read, listed here.
+    empty_files : list of dict
+        Files with a header and no rows (``path, member, kind, month, reason``): their
+        month is in ``missing_months``, never a month of zero.
+    not_recorded : dict of kind -> dict of field -> int
+        Blank cells kept as data (e.g. ``{"stop-and-search": {"Gender": 120}}``), in
+        rows read (before rejections of other fields).
+    location_rejections : dict of kind -> int
+        Records whose location was rejected (coordinates nulled, record kept); each
+        is also a row of ``rejections``.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -835,6 +987,9 @@ class PoliceUkResult:
     files: list[dict] = field(default_factory=list)
     missing_months: dict[str, list[str]] = field(default_factory=dict)
     out_of_range: list[dict] = field(default_factory=list)
+    empty_files: list[dict] = field(default_factory=list)
+    not_recorded: dict[str, dict[str, int]] = field(default_factory=dict)
+    location_rejections: dict[str, int] = field(default_factory=dict)
 
     def rejection_counts(self) -> dict[str, int]:
         """Rejected rows by reason."""
@@ -869,6 +1024,7 @@ def read_police_uk(
     kinds: Sequence[str] = KINDS,
     max_uncompressed_bytes: int = MAX_ARCHIVE_BYTES,
     as_arrow: bool = False,
+    max_unknown_share: float = DEFAULT_MAX_UNKNOWN_SHARE,
 ) -> PoliceUkResult:
     """Read, validate and harmonise a force's data.police.uk monthly files.
 
@@ -898,6 +1054,12 @@ def read_police_uk(
         district_method, source_format, source_file``) are then dictionary arrays,
         which pandas reads as ``category``; with the default ``False`` every text
         column is pandas ``str``.
+    max_unknown_share : float
+        Largest share of a file's rows (0 to 1; default 0.005 = 0.5%) whose value in
+        one categorical field may be outside its reference table. Up to it those rows
+        are counted rejections; above it the file stops the ingest
+        (:class:`~wmp_analysis.errors.UnknownCategoryError`). The pipeline reads it from
+        the config key ``ingest.max_unknown_share``.
 
     Returns
     -------
@@ -906,7 +1068,7 @@ def read_police_uk(
     Raises
     ------
     SchemaError, EncodingError, ValueFormatError, PeriodError, UnknownForceError,
-    DuplicatePeriodError, ArchiveError
+    DuplicatePeriodError, ArchiveError, UnknownCategoryError
         For a file the run cannot use; each names the file and line or field.
 
     Notes
@@ -917,6 +1079,9 @@ def read_police_uk(
     read and hashed on a second thread. Line numbers are only counted record by
     record when a file has blank lines or quoted line breaks.
     """
+    if isinstance(max_unknown_share, bool) or not isinstance(max_unknown_share, (int, float)) \
+            or not 0 <= float(max_unknown_share) <= 1:
+        raise ValueError(f"max_unknown_share must be a share between 0 and 1, got {max_unknown_share!r}")
     slug = force_slug(force)
     kinds = tuple(kinds)
     files = discover(source, force_slug=slug, kinds=kinds)
@@ -934,7 +1099,7 @@ def read_police_uk(
     parts: dict[str, list[pa.Table]] = {k: [] for k in kinds}
     records: list[dict] = []
     zip_hashes: dict = {}
-    ctx = _Context(districts=DistrictLookup(lsoa_lookup))
+    ctx = _Context(districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share))
 
     def submit(pool, f):
         budget = None
@@ -976,15 +1141,34 @@ def read_police_uk(
         del t
     rej_all = pd.concat([r for r in rejections if len(r)] or [empty_rejections()], ignore_index=True)
     rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
+    missing, empty = missing_months_of(records, kinds, months)
+    return PoliceUkResult(tables=tables, rejections=rej_all, files=records,
+                          missing_months=missing, out_of_range=out_of_range, empty_files=empty,
+                          not_recorded=ctx.not_recorded, location_rejections=ctx.location_rejections)
+
+
+def missing_months_of(records: list[dict], kinds: Sequence[str], months: Period | None
+                      ) -> tuple[dict[str, list[str]], list[dict]]:
+    """Missing months per kind, and the header-only files among *records*.
+
+    A month is missing for a kind when no file of that kind with at least one data
+    row was read for it: a month folder without that kind's file, or a file with a
+    header and no rows (listed in the second value too). Expected months are
+    *months* when given; otherwise every month from the first to the last month of
+    any file read (of any kind), so a month folder holding only street data makes
+    its stop-and-search month missing. Never filled with zero.
+    """
+    empty = [{"path": r["path"], "member": r.get("member"), "kind": r["kind"], "month": r["month"],
+              "reason": "header and no rows: a missing month, not a month of zero"}
+             for r in records if not r.get("rows_read")]
+    if months is not None:
+        expected = months.months
+    else:
+        all_seen = sorted({r["month"] for r in records})
+        expected = (pd.period_range(all_seen[0], all_seen[-1], freq="M") if all_seen
+                    else pd.PeriodIndex([], freq="M"))
     missing: dict[str, list[str]] = {}
     for kind in kinds:
-        seen = sorted({f.month for f in to_read if f.kind == kind})
-        if months is not None:
-            expected = months.months
-        elif seen:
-            expected = pd.period_range(seen[0], seen[-1], freq="M")
-        else:
-            expected = pd.PeriodIndex([], freq="M")
+        seen = sorted({r["month"] for r in records if r["kind"] == kind and r.get("rows_read")})
         missing[kind] = _missing_months(seen, expected)
-    return PoliceUkResult(tables=tables, rejections=rej_all, files=records,
-                          missing_months=missing, out_of_range=out_of_range)
+    return missing, empty
