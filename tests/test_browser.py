@@ -1,10 +1,12 @@
 """The briefing pack in a real browser (headless Debian chromium via DevTools).
 
 For ``index.html`` and every section page: every ``<img>`` loads, the synthetic
-banner is visible, no request leaves ``file://``/``data:`` (DevTools Network
+banner is visible, the page fits a desktop (1,366 px) and a phone (390 px) window with no
+sideways scrolling (``scrollWidth`` of the document against the window width), no request leaves ``file://``/``data:`` (DevTools Network
 events; DNS is also mapped to nowhere), and the hostile config title is shown as
 text - its ``<script>``/``onerror`` never run. One screenshot per page is kept in
-the run folder (``screenshots/<page>.png``).
+the run folder (``screenshots/<page>.png``, and ``screenshots/<page>-<width>px.png`` at
+both widths).
 
 Chromium missing: the test fails when ``CI`` is set, else it is skipped saying why
 (``make test`` installs it through the ``browser`` target).
@@ -117,12 +119,19 @@ def open_page(port: int) -> DevTools:
     return DevTools(target["webSocketDebuggerUrl"])
 
 
-def render(port: int, page: Path, shot: Path) -> dict:
+#: Window widths every page must fit (desktop, phone), CSS pixels.
+WIDTHS = (1366, 390)
+
+
+def render(port: int, page: Path, shot: Path, width: int | None = None) -> dict:
     dt = open_page(port)
     try:
         dt.call("Network.enable")
         dt.call("Page.enable")
         dt.call("Runtime.enable")
+        if width is not None:
+            dt.call("Emulation.setDeviceMetricsOverride", width=width, height=900 if width > 600 else 844,
+                    deviceScaleFactor=1, mobile=width < 600)
         dt.call("Page.navigate", url=page.resolve().as_uri())
         dt.wait_event("Page.loadEventFired")
         time.sleep(0.3)  # let late image decodes settle (not a timing assertion)
@@ -133,6 +142,11 @@ def render(port: int, page: Path, shot: Path) -> dict:
             " banner: b ? {text: b.innerText, h: b.offsetHeight,"
             " display: getComputedStyle(b).display, visibility: getComputedStyle(b).visibility} : null,"
             " pwned: (typeof window.__pwned === 'undefined') ? null : window.__pwned,"
+            " scroll_width: document.documentElement.scrollWidth, body_scroll_width: document.body.scrollWidth,"
+            " window_width: window.innerWidth,"
+            " wide: Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right"
+            "  > window.innerWidth + 1 && !e.closest('.table-wrap, .wmp-table, .jp-OutputArea-output'))"
+            "  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)),"
             " title: document.title, body: document.body.innerText}; })()"
         )
         shot.parent.mkdir(parents=True, exist_ok=True)
@@ -178,3 +192,23 @@ def test_every_page_renders_self_contained_and_safe(pack, browser):
         assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert n_images > 0, "no figure in the whole pack"
     assert HOSTILE_TITLE
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_the_window_without_sideways_scrolling(pack, browser, width):
+    run_dir: Path = pack["first"]
+    pages = sorted(run_dir.glob("*.html"))
+    assert len(pages) >= 6
+    problems = []
+    for page in pages:
+        shot = run_dir / "screenshots" / f"{page.stem}-{width}px.png"
+        info = render(browser, page, shot, width=width)
+        assert info["window_width"] == width, info["window_width"]
+        if max(info["scroll_width"], info["body_scroll_width"]) > info["window_width"]:
+            problems.append(f"{page.name}: document {info['scroll_width']} px wide in a {width} px window "
+                            f"(overflowing: {info['wide']})")
+        bad = [i for i in info["images"] if not (i["complete"] and i["w"] > 0)]
+        if bad:
+            problems.append(f"{page.name}: images that did not load at {width} px: {bad}")
+        assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert problems == []

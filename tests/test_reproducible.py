@@ -1,4 +1,4 @@
-"""The same config and inputs give byte-identical HTML, figures and tables."""
+"""The same config and inputs give byte-identical HTML, figures, tables and briefing.pdf."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ def hashes(run_dir):
     out = {}
     for p in sorted(run_dir.rglob("*")):
         rel = p.relative_to(run_dir)
-        if p.is_file() and (p.suffix in (".html", ".csv", ".png", ".svg")) and rel.parts[0] != "screenshots":
+        if p.is_file() and (p.suffix in (".html", ".csv", ".png", ".svg", ".pdf")) and rel.parts[0] != "screenshots":
             out[str(rel)] = sha256_file(p)
     return out
 
@@ -31,7 +31,7 @@ def pack(tmp_path_factory):
 def test_rerun_is_byte_identical(pack):
     a, b = hashes(pack["first"]), hashes(pack["second"])
     assert any(k.endswith(".png") for k in a) and any(k.endswith(".csv") for k in a)
-    assert {"index.html", "01_ingest.html", "05_briefing_summary.html"} <= set(a)
+    assert {"index.html", "01_ingest.html", "05_briefing_summary.html", "briefing.pdf"} <= set(a)
     assert set(a) == set(b)
     differ = sorted(k for k in a if a[k] != b[k])
     assert differ == [], f"outputs that differ between two runs of the same inputs: {differ}"

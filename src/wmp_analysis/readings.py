@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Below this p-value a change is "unlikely to be chance"; below :data:`P_VERY_UNLIKELY`,
 #: "very unlikely". The p-value used is Holm-adjusted when the row has one (``p_adjusted``),

@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import jinja2
+import markupsafe
 import nbformat
 import pandas as pd
 
 from .outputs import SYNTHETIC_NOTE
+from .readings import target_reading
+from .report_pdf import pdf_enabled
 
 #: The suite's sections in order: notebook stem -> label used in links.
 SECTIONS: dict[str, str] = {
@@ -56,13 +59,17 @@ def resource_text(name: str) -> str:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    from .report_tables import badge_html
+
+    env = jinja2.Environment(
         loader=jinja2.FunctionLoader(resource_text),
         autoescape=True,  # every template, whatever its name
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
 
+    env.filters["badge"] = lambda status: markupsafe.Markup(badge_html(status))  # escapes its text
+    return env
 
 def _version() -> str:
     from . import __version__
@@ -302,6 +309,15 @@ def _text(value: Any) -> str:
 
 
 def _status_class(status: str) -> str:
+def _p_text(value: Any) -> str:
+    """A p-value for reading (``< 0.001``, ``0.004``, ``0.41``) or ``-``."""
+    from .readings import _num
+    from .report_tables import format_p_cell
+
+    x = _num(value)
+    return "-" if x is None else format_p_cell(x)
+
+
     return re.sub(r"[^a-z0-9]+", "-", status.strip().lower()).strip("-") or "unknown"
 
 
@@ -315,6 +331,7 @@ def target_status_rows(
     plan: str | None = None,
     force: str | None = None,
 ) -> list[dict[str, Any]] | None:
+    names: dict[str, str] | None = None,
     """Rows of the headline target status table.
 
     Parameters
@@ -333,6 +350,9 @@ def target_status_rows(
         When rows exist for this geography, keep only those (district rows stay in
         the section page).
 
+    names : dict, optional
+        ``measure_id -> name`` (``measures.csv``) for the one-line reading of each row
+        (:func:`wmp_analysis.readings.target_reading`).
     Returns
     -------
     list of dict or None
@@ -393,8 +413,9 @@ def target_status_rows(
             "change": change,
             "target_value": target,
             "interval": interval,
-            "p": _fmt(r.get("p_value"), "{:.3g}"),
-            "p_adjusted": _fmt(r.get("p_adjusted"), "{:.3g}"),
+            "p": _p_text(r.get("p_value")),
+            "p_adjusted": _p_text(r.get("p_adjusted")),
+            "reading": target_reading(r, (names or {}).get(_text(r.get("measure_id")))),
             "status": status,
             "status_class": _status_class(status),
             "proxy": _truthy(r.get("proxy")),
@@ -410,7 +431,7 @@ def target_status_rows(
             rows.append({
                 "target": label, "target_id": tid, "measure": "", "geography": "", "baseline": "-",
                 "actual": "-", "change": "-", "target_value": "-", "interval": "-", "p": "-",
-                "p_adjusted": "-", "status": "no result", "status_class": "no-result", "proxy": False,
+                "p_adjusted": "-", "reading": "", "status": "no result", "status_class": "no-result", "proxy": False,
                 "proxy_note": "", "reason": reasons.get(tid, ""),
             })
     return rows
@@ -513,6 +534,17 @@ def _registry(cfg) -> pd.DataFrame | None:
 
 
 def sources_rows(cfg) -> tuple[list[str], list[list[str]]]:
+def _measure_names() -> dict[str, str]:
+    """``measure_id -> name`` from the project's ``measures.csv`` (empty if unreadable)."""
+    try:
+        from .targets import load_measures
+
+        m = load_measures()
+    except Exception:  # noqa: BLE001 - names only improve the wording; the id is the fallback
+        return {}
+    return {str(k): str(v) for k, v in zip(m["measure_id"], m["name"])}
+
+
     """(columns, rows) describing the data sources and their periods.
 
     Uses ``load_processed(cfg).sources_summary()`` when ingest has run; otherwise
@@ -579,6 +611,7 @@ def render_index(
     target_note: str = "",
     gaps_note: str = "",
 ) -> str:
+    pdf: bool = True,
     """Render ``index.html`` from display-ready values (all text is escaped)."""
     tpl = _env().get_template("index.html.j2")
     return tpl.render(
@@ -591,6 +624,7 @@ def render_index(
         source_columns=list(source_columns), sources=[list(r) for r in sources],
         target_note=target_note, gaps_note=gaps_note, css=resource_text("pack.css"), version=_version(),
     )
+        pdf=bool(pdf),
 
 
 def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = None, n_gaps: int = 5) -> Path:
@@ -618,7 +652,7 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
     names = list(sections) if sections is not None else list(SECTIONS)
     comparison = read_table(run_dir, "target_comparison")
     rows = target_status_rows(comparison, _registry(cfg) if comparison is not None else None,
-                              plan=cfg.plan, force=cfg.force)
+                              plan=cfg.plan, force=cfg.force, names=_measure_names())
     note = ""
     if comparison is not None and "geography" in comparison.columns and (comparison["geography"].astype(str) == cfg.force).any():
         note = f"Force-wide results for {cfg.force}; district results are in the Targets section."
@@ -639,6 +673,7 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
         synthetic=pack_is_synthetic(cfg), targets=rows, gaps=gaps, sections=sec,
         source_columns=cols, sources=srows, target_note=note, gaps_note=gaps_note,
     )
+        pdf=pdf_enabled(cfg),
     out = run_dir / "index.html"
     out.write_text(html, encoding="utf-8", newline="\n")
     return out
