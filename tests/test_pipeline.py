@@ -60,8 +60,8 @@ def _write_project(tmp_path, *, synthetic_names=False):
         "name: tiny\n"
         "force: West Midlands\n"
         "plan: spp-2012-15\n"
-        "baseline: {start: 2011-04-01, end: 2012-03-31}\n"
-        "target_period: {start: 2011-04-01, end: 2012-03-31}\n"
+        "baseline: {start: 2011-04-01, end: 2011-09-30}\n"  # the baseline must end before the target starts;
+        "target_period: {start: 2011-10-01, end: 2012-03-31}\n"  # both in FY 2011-12, the CSP quarters checked
         "comparators: [Greater Manchester]\n"
         "sources:\n"
         f"  ons_pfa: data/raw/{ons.name}\n"

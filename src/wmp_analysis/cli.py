@@ -55,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"synthetic sample ready in {path}")
             return 0
         if args.command == "ingest":
+            from .config import preflight
             from .ingest.pipeline import run_ingest
 
+            preflight(cfg)  # unknown district/comparator, missing source...: exit 2 before anything runs
             result = run_ingest(cfg, force=args.force)
             print(result.summary())
             return 0

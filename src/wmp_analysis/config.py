@@ -16,26 +16,11 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from . import config_schema as schema
+from .config_schema import PLANS, SOURCE_KEYS  # noqa: F401 - re-exported (callers import them from here)
+from .errors import ConfigError, shorten
 from .periods import Period
 
-#: Plans the registry knows, by id.
-PLANS = ("spp-2012-15", "pcp-2014-15")
-
-#: Source keys a config may name, and what each is.
-SOURCE_KEYS = {
-    "ons_pfa": "ONS recorded crime by police force area CSV (rec-crime-pfa.csv layout)",
-    "csp": "Home Office recorded crime open data, CSP level (file or folder)",
-    "police_uk": "data.police.uk monthly CSVs (folder as the archive unzips, or a .zip)",
-    "census_ethnicity_la": "2011 Census ethnic group by local authority (la-ethnic-groups.csv layout)",
-    "census_ethnicity_force": "2011 Census ethnic group by police force area (force-demographics.csv layout)",
-    "census_age_ethnicity_2021": "2021 Census ethnic group by single year of age by LA (census.csv layout)",
-    "population": "ONS mid-year population totals (regionalpopulation.csv layout)",
-    "lsoa_lookup": "LSOA 2011 to ward/LAD lookup (ONS Open Geography layout)",
-    "lad_lookup": "LAD to CSP to PFA lookup (ONS Open Geography layout)",
-    "survey": "Survey extract meeting the respondent-level or aggregated survey contract",
-    "registry": "Target registry CSV (defaults to the project's data/raw/targets/registry.csv)",
-}
 
 class _AliasRefused(yaml.YAMLError):
     def __init__(self, line: int) -> None:
@@ -49,7 +34,7 @@ class _StrictLoader(yaml.SafeLoader):
     own date parsing (which names the field) instead of failing inside YAML, and
     refuses aliases, so that a "billion laughs" config cannot expand in memory."""
 
-    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+    def compose_node(self, parent, index):
         if self.check_event(yaml.events.AliasEvent):
             raise _AliasRefused(self.peek_event().start_mark.line)
         return super().compose_node(parent, index)
@@ -61,6 +46,9 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 
 _REQUIRED = ("name", "force", "plan", "baseline", "target_period", "sources")
+
+#: Top-level keys that are RunConfig attributes; every other key is kept in ``options``.
+_ATTRIBUTES = set(_REQUIRED) | {"title", "comparators", "districts", "police_uk_months"}
 
 
 def find_project_root(start: Path | None = None) -> Path | None:
@@ -117,6 +105,9 @@ class RunConfig:
         The config file itself.
     root : Path
         Folder that relative paths were resolved against.
+    lines : dict
+        1-based line of each key path in the file (``("survey", "min_base") -> 23``),
+        used to point error messages at the line.
     """
 
     name: str
@@ -133,6 +124,7 @@ class RunConfig:
     path: Path
     root: Path
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    lines: dict[tuple, int] = field(repr=False, default_factory=dict, compare=False)
 
     @property
     def processed_dir(self) -> Path:
@@ -187,27 +179,71 @@ class RunConfig:
         }
 
 
-def _period(raw: dict, key: str, path: Path) -> Period:
-    node = raw.get(key)
-    if not isinstance(node, dict) or "start" not in node or "end" not in node:
-        raise ConfigError(
-            f"{key} must be a mapping with start and end",
-            path=path, field=key, expected="{start: YYYY-MM-DD, end: YYYY-MM-DD}",
-        )
+def _period(raw: dict, key: str, path: Path, lines: dict) -> Period:
+    node = raw[key]
+    start = schema.parse_date(node["start"], key, path, lines, (key, "start"))
+    end = schema.parse_date(node["end"], key, path, lines, (key, "end"))
+    if end < start:
+        raise ConfigError(f"{key}: end {end} is before start {start}", path=path,
+                          row=schema.line_of(lines, (key, "end")), field=key,
+                          expected="{start: YYYY-MM-DD, end: YYYY-MM-DD} with start <= end")
+    return Period.from_strings(str(start), str(end), field=key)
+
+
+def _read_yaml(text: str, cfg_path: Path) -> tuple[Any, dict[tuple, int]]:
+    """The YAML document and the line of every key path; ConfigError for bad YAML."""
+    loader = _StrictLoader(text)
     try:
-        return Period.from_strings(str(node["start"]), str(node["end"]), field=key)
-    except ValueError as exc:
-        raise ConfigError(str(exc), path=path, field=key, expected="ISO dates, start <= end") from None
+        node = loader.get_single_node()
+        raw = None if node is None else loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            path=cfg_path, row=None if mark is None else mark.line + 1,
+        ) from None
+    finally:
+        loader.dispose()
+    _refuse_duplicate_keys(node, cfg_path)
+    return raw, schema.key_lines(node)
 
 
-def load_config(path: str | Path) -> RunConfig:
+def _refuse_duplicate_keys(node: Any, cfg_path: Path, path: tuple = ()) -> None:
+    """PyYAML keeps the last of two equal keys silently; a config may not say a thing twice."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for k, v in node.value:
+            key = getattr(k, "value", None)
+            if isinstance(key, str) and key in seen:
+                raise ConfigError(
+                    f"key {shorten(key)} given twice (lines {seen[key]} and {k.start_mark.line + 1})", path=cfg_path,
+                    row=k.start_mark.line + 1, field=schema.key_path(path + (key,)), expected="each key once",
+                )
+            if isinstance(key, str):
+                seen[key] = k.start_mark.line + 1
+            _refuse_duplicate_keys(v, cfg_path, path + (str(key),))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _refuse_duplicate_keys(v, cfg_path, path + (i,))
+
+
+def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
     """Load and validate a run config.
+
+    The YAML is validated against :class:`wmp_analysis.config_schema.ConfigSchema`
+    (every key, type and range), then periods, the baseline-before-target rule and
+    the kind of each existing source path are checked. With ``preflight=True`` the
+    :func:`preflight` checks (sources exist; force, comparators and districts are in
+    the lookups) run as well.
 
     Raises
     ------
     ConfigError
-        Naming the file and the key, for a missing file, invalid YAML, a missing
-        required key, an unknown plan, a bad period or an unknown source key.
+        Naming the file, the line, the key path, the value and what was expected: a
+        missing file, invalid YAML, a key given twice, an unknown key (with the nearest
+        valid one), a missing required key, a wrong type or a value out of range, an
+        unknown plan, an impossible or reversed period, a baseline that does not end
+        before the target period, a folder given for a file (or a file for a folder).
     """
     cfg_path = resolve_config_path(path)
     data = cfg_path.read_bytes()
@@ -218,66 +254,74 @@ def load_config(path: str | Path) -> RunConfig:
             f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=cfg_path,
             row=data[: exc.start].count(b"\n") + 1, expected="UTF-8 text",
         ) from None
-    try:
-        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            path=cfg_path, row=None if mark is None else mark.line + 1,
-        ) from None
+    raw, lines = _read_yaml(text, cfg_path)
     if not isinstance(raw, dict):
         raise ConfigError("config must be a YAML mapping", path=cfg_path, expected="key: value pairs")
-    for key in _REQUIRED:
+    for key in _REQUIRED:  # first, so that a config without one says so before anything else
         if key not in raw:
             raise ConfigError("required key missing", path=cfg_path, field=key)
-    for key in ("name", "force", "plan", "title"):
-        if key in raw and raw[key] is not None and not isinstance(raw[key], (str, int)):
-            raise ConfigError("must be a single text value", path=cfg_path, field=key,
-                              expected="a string")
-    name = str(raw["name"])
-    if not name.replace("-", "").replace("_", "").isalnum():
-        raise ConfigError("name must be letters, digits, - or _", path=cfg_path, field="name")
-    plan = str(raw["plan"])
-    if plan not in PLANS:
-        raise ConfigError(f"unknown plan {plan!r}", path=cfg_path, field="plan", expected=" or ".join(PLANS))
+    model = schema.validate(raw, cfg_path, lines)
     root = find_project_root(cfg_path.parent) or cfg_path.parent
-    sources_raw = raw.get("sources") or {}
-    if not isinstance(sources_raw, dict):
-        raise ConfigError("sources must be a mapping", path=cfg_path, field="sources")
     sources: dict[str, Path | None] = {}
-    for key, value in sources_raw.items():
-        if key not in SOURCE_KEYS:
-            raise ConfigError(
-                f"unknown source {key!r}", path=cfg_path, field=f"sources.{key}",
-                expected="one of " + ", ".join(SOURCE_KEYS),
-            )
+    for key, value in (raw.get("sources") or {}).items():
         if value in (None, ""):
             sources[key] = None
             continue
         p = Path(str(value))
         sources[key] = p if p.is_absolute() else (root / p)
-    months = _period(raw, "police_uk_months", cfg_path) if "police_uk_months" in raw else None
-    districts = raw.get("districts") or []
-    comparators = raw.get("comparators") or []
-    for key, val in (("districts", districts), ("comparators", comparators)):
-        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
-            raise ConfigError("must be a list of names", path=cfg_path, field=key)
-    known = set(_REQUIRED) | {"title", "comparators", "districts", "police_uk_months"}
-    options = {k: v for k, v in raw.items() if k not in known}
-    return RunConfig(
-        name=name,
-        title=str(raw.get("title") or f"{raw['force']} against its plan ({plan})"),
-        force=str(raw["force"]),
-        plan=plan,
-        baseline=_period(raw, "baseline", cfg_path),
-        target_period=_period(raw, "target_period", cfg_path),
-        comparators=list(comparators),
-        districts=list(districts),
+        schema.check_source_shape(key, sources[key], cfg_path, lines)
+    baseline = _period(raw, "baseline", cfg_path, lines)
+    target = _period(raw, "target_period", cfg_path, lines)
+    schema.check_assessment(model.plan, baseline, target, cfg_path, lines)
+    months = _period(raw, "police_uk_months", cfg_path, lines) if raw.get("police_uk_months") is not None else None
+    for key, value in (("processed_dir", model.processed_dir), ("reports_dir", model.reports_dir),
+                       ("sample.dir", model.sample.dir if model.sample else None)):
+        if value:
+            p = Path(value)
+            schema.check_folder_option(key, p if p.is_absolute() else root / p, cfg_path, lines)
+    options = {k: v for k, v in raw.items() if k not in _ATTRIBUTES}
+    cfg = RunConfig(
+        name=model.name,
+        title=str(model.title or f"{model.force} against its plan ({model.plan})"),
+        force=model.force,
+        plan=model.plan,
+        baseline=baseline,
+        target_period=target,
+        comparators=list(model.comparators),
+        districts=list(model.districts),
         sources=sources,
         police_uk_months=months,
         options=options,
         path=cfg_path,
         root=root,
         raw=raw,
+        lines=lines,
     )
+    if preflight:
+        run_preflight(cfg)
+    return cfg
+
+
+def run_preflight(cfg: RunConfig) -> None:
+    """Checks that read only the small lookup files, run before anything else.
+
+    Called by ``wmp-analysis ingest`` and by the runner, so that a config error exits
+    with code 2 before any notebook runs. See
+    :func:`wmp_analysis.config_schema.preflight_names` for what is checked.
+
+    Raises
+    ------
+    ConfigError
+        A configured source that does not exist (unless the synthetic sample will
+        generate it), a folder for a file (or the reverse), or a force, comparator or
+        district that the configured lookups / ONS file do not know (with the nearest
+        known names).
+    """
+    from .config_schema import preflight_names, preflight_sources
+
+    preflight_sources(cfg)
+    preflight_names(cfg)
+
+
+#: ``wmp_analysis.config.preflight(cfg)``: the name the CLI and the runner call.
+preflight = run_preflight

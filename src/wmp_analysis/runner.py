@@ -738,6 +738,9 @@ def run_suite(
 
     try:
         chosen = select_notebooks(names, only, from_)
+        from .config import preflight
+
+        preflight(cfg)  # unknown district/comparator, missing source...: exit 2 before anything runs
     except ConfigError as exc:
         _say(f"wmp-analysis: error: {exc}")
         return EXIT_CONFIG
