@@ -174,12 +174,32 @@ def test_la_wrong_header_non_numeric_rural_duplicate(tmp_path):
 
 
 def test_force_small_file(tmp_path):
+    # force names are matched to the 43 police force areas after normalisation (issue 10):
+    # capitals and the '&' spelling read as the reference names
+    row = _la_row()[3:]
+    row[0] = "WARWICKSHIRE"
+    row2 = _la_row()[3:]
+    row2[0] = "Devon & Cornwall"
+    p = _write_csv(tmp_path / "f.csv", FORCE_ETHNICITY_COLUMNS, [row, row2])
+    df = read_census_ethnicity_force(p)
+    assert set(df.level) == {"pfa"} and list(dict.fromkeys(df.geography)) == ["Warwickshire", "Devon and Cornwall"]
+    assert (df.geography_code == "").all()
+    # codes from a lookup that spells the name differently
+    df = read_census_ethnicity_force(p, pfa_codes={"Devon and Cornwall": "E23000035", "Warwickshire": "E23000017"})
+    assert list(dict.fromkeys(df.geography_code)) == ["E23000017", "E23000035"]
+
+
+def test_force_unknown_or_nul_name_is_an_error(tmp_path):
     row = _la_row()[3:]
     row[0] = "Testshire Police"
     p = _write_csv(tmp_path / "f.csv", FORCE_ETHNICITY_COLUMNS, [row])
-    df = read_census_ethnicity_force(p)
-    assert set(df.level) == {"pfa"} and df.geography.iloc[0] == "Testshire Police"
-    assert (df.geography_code == "").all()
+    with pytest.raises(UnknownForceError) as exc:
+        read_census_ethnicity_force(p)
+    assert exc.value.row == 2 and exc.value.field == "PFA16NM" and "Testshire Police" in str(exc.value)
+    row[0] = "West Mercia\x00"
+    p = _write_csv(tmp_path / "g.csv", FORCE_ETHNICITY_COLUMNS, [row])
+    with pytest.raises(ValueFormatError, match="U\\+0000"):
+        read_census_ethnicity_force(p)
 
 
 def test_population_small_files(tmp_path):

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError
+from ..errors import DuplicatePeriodError, InputError, SchemaError, UnknownForceError, ValueFormatError, shorten
+from ..names import force_index, match_name, normalise_name
 from .textio import decode_utf8, header_fields, normalise_newlines, parse_int_column, read_bytes, read_csv_strict
 
 # --------------------------------------------------------------------------- census
@@ -162,7 +163,22 @@ def read_census_ethnicity_la(path: str | Path) -> pd.DataFrame:
             f"Rural Urban is {df.at[i, 'Rural Urban']!r}", path=path, row=int(df.at[i, "_line"]),
             field="Rural Urban", expected="'Total' (download the table without a rural/urban split)",
         )
+    _check_names(df, "geography", path)
     return _tidy_ethnicity(df, df["geography code"].str.strip(), df["geography"].str.strip(), "lad", path)
+
+
+def _norm_or_none(name) -> str | None:
+    try:
+        return normalise_name(name)
+    except InputError:
+        return None
+
+
+def _check_names(df: pd.DataFrame, col: str, path) -> None:
+    """A control character (e.g. NUL) in a name is an error naming the line, not removed."""
+    for value in pd.unique(df[col]):
+        i = int((df[col] == value).to_numpy().argmax())
+        normalise_name(value, path=path, row=int(df["_line"].iloc[i]), field=col)
 
 
 def read_census_ethnicity_force(path: str | Path, *, pfa_codes: dict[str, str] | None = None) -> pd.DataFrame:
@@ -174,16 +190,34 @@ def read_census_ethnicity_force(path: str | Path, *, pfa_codes: dict[str, str] |
         ``PFA16NM`` followed by the same 24 count columns as the LA file.
     pfa_codes : dict, optional
         PFA name -> code (e.g. from :func:`read_lad_lookup`); the file itself has no
-        codes, so ``geography_code`` is ``""`` for names not in this mapping.
+        codes, so ``geography_code`` is ``""`` for forces not in this mapping. Names
+        on both sides are matched after normalisation and the spellings listed in
+        ``data/raw/reference/forces.csv`` (``Devon & Cornwall`` = ``Devon and Cornwall``).
 
     Returns
     -------
     DataFrame
-        As :func:`read_census_ethnicity_la`, with ``level == "pfa"``.
+        As :func:`read_census_ethnicity_la`, with ``level == "pfa"``; ``geography``
+        is the force's reference name (``Avon & Somerset`` in the file reads as
+        ``Avon and Somerset``, ``Metropolitan`` as ``Metropolitan Police``).
+
+    Raises
+    ------
+    UnknownForceError
+        A ``PFA16NM`` that is not one of the 43 police force areas (with the
+        nearest names); ValueFormatError for a control character in a name.
     """
     df = read_csv_strict(path, FORCE_ETHNICITY_COLUMNS)
-    names = df["PFA16NM"].str.strip()
-    codes = names.map(lambda n: (pfa_codes or {}).get(n, "")).astype("str")
+    index = force_index(("pfa",))
+    mapping: dict[str, str] = {}
+    for value in pd.unique(df["PFA16NM"]):
+        i = int((df["PFA16NM"] == value).to_numpy().argmax())
+        mapping[value] = match_name(value, index, what="force", path=path, row=int(df["_line"].iloc[i]),
+                                    field="PFA16NM")
+    names = df["PFA16NM"].map(mapping).astype("str")
+    # codes by force, whatever spelling the lookup uses ("Devon & Cornwall" or "Devon and Cornwall")
+    by_force = {index[k]: c for n, c in (pfa_codes or {}).items() if (k := _norm_or_none(n)) in index}
+    codes = names.map(lambda n: by_force.get(n, "")).astype("str")
     return _tidy_ethnicity(df, codes, names, "pfa", path)
 
 
@@ -387,15 +421,27 @@ def read_lad_lookup(path: str | Path) -> pd.DataFrame:
 def force_districts(lad_lookup: pd.DataFrame, force: str) -> list[str]:
     """Names of the local authority districts in police force area *force*, sorted.
 
+    *force* is matched after normalisation and the spellings of
+    ``data/raw/reference/forces.csv`` (``west midlands``, ``Devon and Cornwall`` for the
+    lookup's ``Devon & Cornwall``).
+
     Raises
     ------
     UnknownForceError
-        *force* is not a ``pfa_name`` of the lookup.
+        *force* is not a ``pfa_name`` of the lookup (the message lists the nearest).
+    ValueFormatError
+        *force* holds a control character.
     """
-    rows = lad_lookup[lad_lookup["pfa_name"] == force]
+    ref = force_index(("pfa",))
+
+    def canon(name: str) -> str | None:
+        key = _norm_or_none(name)
+        return ref.get(key, key) if key is not None else None
+
+    normalise_name(force, field="pfa_name")  # a control character is an error, not a miss
+    target = canon(force)
+    rows = lad_lookup[lad_lookup["pfa_name"].map(canon) == target]
     if rows.empty:
-        raise UnknownForceError(
-            f"force {force!r} not in the district lookup", field="pfa_name",
-            expected="one of " + ", ".join(sorted(lad_lookup["pfa_name"].unique())[:50]),
-        )
+        match_name(force, sorted(lad_lookup["pfa_name"].unique()), what="force", field="pfa_name")
+        raise UnknownForceError(f"force {shorten(force)} not in the district lookup", field="pfa_name")
     return sorted(rows["lad_name"].unique().tolist())

@@ -29,6 +29,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError
+from ..names import force_index, match_name, normalise_name
 from ..periods import fy_label, parse_fy_label
 from .textio import decode_utf8, header_fields, parse_int_column, read_bytes, read_csv_strict
 
@@ -120,6 +121,9 @@ def _read_one(path: Path) -> pd.DataFrame:
             raise ValueFormatError(
                 "empty value", path=path, row=int(df.at[i, "_line"]), field=col, expected="a non-empty name or code",
             )
+    force = _canonical_forces(df, force_col, path)
+    for col in ("CSP Name", "Offence Description", "Offence Group", "Offence Subgroup"):
+        _check_names(df, col, path)
     start = _fy_starts(df, path)
     quarter = _quarter_numbers(df, path)
     counts = parse_int_column(df, count_col, path)
@@ -127,7 +131,7 @@ def _read_one(path: Path) -> pd.DataFrame:
         "financial_year": start.map(fy_label).astype("str"),
         "quarter": quarter,
         "quarter_end": quarter_end(start, quarter),
-        "force": df[force_col].str.strip(),
+        "force": force,
         "csp_name": df["CSP Name"].str.strip(),
         "csp_code": pd.Series("", index=df.index, dtype="str"),
         "offence_code": df["Offence Code"].str.strip(),
@@ -139,6 +143,27 @@ def _read_one(path: Path) -> pd.DataFrame:
     out["_line"] = df["_line"].astype("int64")
     out["_path"] = str(path)
     return out
+
+
+def _canonical_forces(df: pd.DataFrame, col: str, path) -> pd.Series:
+    """Force names matched to the reference list (``WEST MIDLANDS`` is West Midlands).
+
+    A name that matches no force is an UnknownForceError naming the line and the
+    nearest known names; a control character (NUL...) is a ValueFormatError.
+    """
+    index = force_index()
+    mapping: dict[str, str] = {}
+    for value in pd.unique(df[col]):
+        i = int((df[col] == value).to_numpy().argmax())
+        mapping[value] = match_name(value, index, what="force", path=path, row=int(df["_line"].iloc[i]), field=col)
+    return df[col].map(mapping).astype("str")
+
+
+def _check_names(df: pd.DataFrame, col: str, path) -> None:
+    """A control character (e.g. NUL) in a name is an error naming the line, not removed."""
+    for value in pd.unique(df[col]):
+        i = int((df[col] == value).to_numpy().argmax())
+        normalise_name(value, path=path, row=int(df["_line"].iloc[i]), field=col)
 
 
 def csp_files(source: str | Path) -> list[Path]:
@@ -161,8 +186,10 @@ def read_csp(source: str | Path, *, forces: Iterable[str] | None = None) -> pd.D
         A CSV (``.csv`` or ``.csv.gz``) in one of the layouts in the module docstring,
         or a folder of such files (e.g. one per financial year).
     forces : iterable of str, optional
-        Keep only these forces (names as in the file, e.g. ``"West Midlands"``).
-        Each must occur in the data, else :class:`~wmp_analysis.errors.UnknownForceError`.
+        Keep only these forces (e.g. ``"West Midlands"``; matched after
+        normalisation, so ``"WEST MIDLANDS"`` also works). Each must be a known
+        force (``data/raw/reference/forces.csv``) and occur in the data, else
+        :class:`~wmp_analysis.errors.UnknownForceError` with the nearest names.
 
     Returns
     -------
@@ -182,24 +209,28 @@ def read_csp(source: str | Path, *, forces: Iterable[str] | None = None) -> pd.D
     EncodingError
         Bytes that are not UTF-8.
     ValueFormatError
-        A bad financial year or quarter, an empty name/code, a non-numeric or
-        negative count (naming the line and field).
+        A bad financial year or quarter, an empty name/code, a name holding a
+        control character, a count that is not a whole number >= 0 in the strict
+        rule of :func:`~wmp_analysis.ingest.textio.parse_int_column` (``16.000``,
+        ``12,5``, ``1e30``, ``NaN``, negative...), naming the line and field.
     DuplicatePeriodError
         Two rows for the same financial year, quarter, CSP and offence code (also
         across files of a folder).
     UnknownForceError
-        A requested force with no rows.
+        A force name in the file that is not a known force (with the nearest
+        known names), or a requested force with no rows.
     """
     parts = [_read_one(f) for f in csp_files(source)]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if forces is not None:
-        forces = list(forces)
+        index = force_index()
+        forces = [match_name(f, index, what="force", path=source, field=COLUMNS[2]) for f in forces]
         present = set(df["force"].unique())
         unknown = [f for f in forces if f not in present]
         if unknown:
             raise UnknownForceError(
                 f"force(s) {unknown} have no rows; forces in the data: {sorted(present)[:10]}",
-                path=source, field=COLUMNS[2], expected="a force name exactly as in the file",
+                path=source, field=COLUMNS[2], expected="a force with rows in the file (case and spacing ignored)",
             )
         df = df[df["force"].isin(forces)]
     key = ["financial_year", "quarter", "csp_name", "offence_code"]

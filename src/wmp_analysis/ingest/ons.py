@@ -63,9 +63,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError, shorten
+from ..errors import DuplicatePeriodError, InputError, SchemaError, UnknownForceError, ValueFormatError, shorten
 from ..names import force_index, match_name, normalise_name, reference_areas, suggestions
-from .textio import check_field_lengths, decode_utf8, parse_int_column, read_bytes, read_csv_strict, read_records
+from .textio import (
+    check_field_lengths, decode_utf8, normalise_newlines, parse_int_column, read_bytes, read_csv_strict, read_records,
+)
 
 COLUMNS = ["12 months ending", "PFA", "Region", "Offence", "Rolling year total number of offences"]
 
@@ -200,12 +202,14 @@ def read_ons_pfa(path: str | Path, *, forces: list[str] | None = None) -> pd.Dat
     text = decode_utf8(read_bytes(path), path)
     layout, at = ("rolling", 0)
     if text.strip():
+        # the layout is decided on the first lines only; a wide table is then parsed in full
+        head = "\n".join(normalise_newlines(text[: 1 << 20]).split("\n", 4 * MAX_PREAMBLE)[: 4 * MAX_PREAMBLE])
         try:
-            records = read_records(text, path, check_fields=False)
-        except SchemaError:
-            records = []  # let the rolling reader report it with its own header check
-        layout, at = detect_layout(records)
+            layout, at = detect_layout(read_records(head, path, check_fields=False))
+        except InputError:
+            layout, at = "rolling", 0  # let the rolling reader report it with its exact header check
     if layout == "wide":
+        records = read_records(text, path, check_fields=False)
         out, attrs = _read_wide(records, at, path)
     else:
         out, attrs = _read_rolling(path, text)
@@ -213,8 +217,10 @@ def read_ons_pfa(path: str | Path, *, forces: list[str] | None = None) -> pd.Dat
         out = _filter_forces(out, forces, path, field="PFA" if layout == "rolling" else attrs["name_column"])
     dup = out.duplicated(["force", "offence", "period_end"], keep=False)
     if dup.any():
-        rows = out.loc[dup].sort_values("line", kind="mergesort")
-        first = rows.iloc[0]
+        first = out.loc[dup].sort_values("line", kind="mergesort").iloc[0]
+        same = (out["force"] == first["force"]) & (out["offence"] == first["offence"]) & (
+            out["period_end"] == first["period_end"])
+        rows = out.loc[same].sort_values("line", kind="mergesort")
         raise DuplicatePeriodError(
             f"two rows for {first['force']} / {first['offence']} / {first['period_end']:%Y-%m-%d} "
             f"(lines {', '.join(str(x) for x in rows['line'].head(2))})",
@@ -449,7 +455,7 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
         else:
             month, year = title_period
             published = f"Year ending {month.capitalize()} {year}"
-        out_rows.append({"_line": line, "_force": force, "_end": _month_end(month, year),
+        out_rows.append({"_line": line, "_force": force, "_end": f"{_month_end(month, year):%d-%m-%Y}",
                          "_published": published, **{header[j]: rec[j] for j in offence_cols}})
     frame = pd.DataFrame(out_rows)
     if frame.empty:
@@ -460,7 +466,8 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
     parts = []
     for wide, group in groups.items():
         parts.append(pd.DataFrame({
-            "period_end": frame["_end"].astype("datetime64[ns]"),
+            # parsed exactly as the rolling layout's dates, so both layouts give one dtype
+            "period_end": pd.to_datetime(frame["_end"], format="%d-%m-%Y") + pd.offsets.MonthEnd(0),
             "date_as_published": frame["_published"].astype(str),
             "force": frame["_force"].astype(str),
             "region": frame["_force"].map(region_of).astype(str),
@@ -534,7 +541,11 @@ def _check_totals(values: dict[str, pd.Series], frame: pd.DataFrame, offence_col
             return None
         return values.get(group_of.get(part, ""))
 
-    for w in [w for w in values if w in totals]:
+    def depth(name: str) -> int:
+        return 1 + max(depth(p) for alt in totals[name] for p in alt) if name in totals else 0
+
+    # innermost totals first, so a wrong figure is named where it is wrong
+    for w in sorted((w for w in values if w in totals), key=depth):
         for alt in totals[w]:
             vs = [value(p) for p in alt]
             if all(v is not None for v in vs):
