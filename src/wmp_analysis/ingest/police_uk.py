@@ -624,8 +624,9 @@ def _duplicate_rows(table: pa.Table, names: Sequence[str]) -> np.ndarray:
 
 
 def _reject_duplicates(ctx: _Context, table: pa.Table, lines: Lines, d: str, names: Sequence[str],
-                       what: str) -> np.ndarray:
-    dup = _duplicate_rows(table, names)
+                       what: str, keep: np.ndarray) -> np.ndarray:
+    """Reject duplicates among the rows still kept; returns the mask of those rejected."""
+    dup = _duplicate_rows(table, names) & keep
     if dup.any():
         rows = np.flatnonzero(dup)
         values = pc.take(table.column("crime_id"), pa.array(rows)).cast(pa.large_string()).to_pylist()
@@ -705,8 +706,7 @@ def _street_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syntheti
     keep = known.copy()
     if fmt == "street":
         _check_values(ctx, "street", "Last outcome category", table, lines, d, keep)
-    dup = _reject_duplicates(ctx, table, lines, d, ["crime_id"], "Crime ID") & keep
-    keep &= ~dup
+    keep &= ~_reject_duplicates(ctx, table, lines, d, ["crime_id"], "Crime ID", keep)
     if fmt == "street":
         lon, lat = _check_location(ctx, "street", d, lines, _to_float(table, "longitude", d, lines),
                                    _to_float(table, "latitude", d, lines), ("longitude", "latitude"),
@@ -754,8 +754,8 @@ def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthe
     n = table.num_rows
     keep = np.ones(n, dtype=bool)
     _check_values(ctx, "outcomes", "Outcome type", table, lines, d, keep)
-    keep &= ~(_reject_duplicates(ctx, table, lines, d, ["crime_id", "outcome_type"],
-                                 "Crime ID and Outcome type") & keep)
+    keep &= ~_reject_duplicates(ctx, table, lines, d, ["crime_id", "outcome_type"],
+                                "Crime ID and Outcome type", keep)
     lon, lat = _check_location(ctx, "outcomes", d, lines, _to_float(table, "longitude", d, lines),
                                _to_float(table, "latitude", d, lines), ("longitude", "latitude"),
                                EW_LAT_LON_BOX, keep)
