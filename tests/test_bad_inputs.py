@@ -44,7 +44,7 @@ ERROR_KINDS = {
     for name in ("SchemaError", "ValueFormatError", "EncodingError", "ArchiveError", "DuplicatePeriodError",
                  "UnknownCategoryError", "UnknownForceError", "PeriodError", "ConfigError")
 }
-RETURN_KINDS = ("rejected", "out_of_range", "ok")
+RETURN_KINDS = ("rejected", "out_of_range", "ok", "missing")
 
 
 # ----------------------------------------------------------------------------- readers
@@ -291,10 +291,15 @@ def test_bad_input(case, tmp_path, monkeypatch):
                 assert _norm_field(hit["field"].iloc[0]) == _norm_field(case["field"])
                 assert str(hit["reason"].iloc[0]).strip(), "a rejection must say why"
             elif expect == "ok":
-                n = len(result.tables["street"]) if hasattr(result, "tables") else len(result)
+                n = len(result.tables[case.get("table", "street")]) if hasattr(result, "tables") else len(result)
                 if case["reader"] == "population":
                     n = result["name"].nunique() if len(result) else 0
                 assert n == case["rows"], f"read {n} rows, expected {case['rows']}"
+            elif expect == "missing":  # police_uk: a month with no data of a kind, never zero
+                assert str(case["month"]) in result.missing_months[case["kind"]], result.missing_months
+                table = {"stop-and-search": "stop_search"}.get(case["kind"], case["kind"])
+                months = result.tables[table]["month"].dt.strftime("%Y-%m")
+                assert str(case["month"]) not in set(months), "a missing month must have no rows"
             else:  # out_of_range
                 listed = [r for r in result.out_of_range if name in str(r.get("path", "")) + str(r.get("member") or "")]
                 assert len(listed) == 1, result.out_of_range
@@ -407,6 +412,7 @@ WHOLE_INGEST_CASES = [
     ("zip-path-traversal", "police_uk"),
     ("zip-bomb-declared", "police_uk"),
     ("stop-search-impossible-date", "police_uk"),
+    ("street-unknown-over-threshold", "police_uk"),
     ("census-la-sum-mismatch", "census_ethnicity_la"),
     ("census-force-negative", "census_ethnicity_force"),
     ("population-fractional", "population"),
