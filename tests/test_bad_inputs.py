@@ -222,6 +222,8 @@ def _check_error(exc: errors.InputError, case: dict, src: Path) -> None:
         assert exc.field is not None and _norm_field(exc.field) == _norm_field(case["field"]), \
             f"field {exc.field!r} != {case['field']!r}: {msg}"
         assert str(exc.field) in msg
+    if case.get("message"):
+        assert case["message"] in msg, f"message does not say {case['message']!r}: {msg}"
 
 
 def _rejections_of(result) -> Any:

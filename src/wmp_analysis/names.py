@@ -25,17 +25,13 @@ from pathlib import Path
 
 from .errors import InputError, UnknownCategoryError, UnknownForceError, ValueFormatError, shorten
 
-__all__ = ["normalise_name", "match_name", "name_index", "NameCharacterError", "suggestions",
+__all__ = ["normalise_name", "match_name", "name_index", "suggestions",
            "reference_areas", "force_index", "FORCES_TABLE"]
 
 _SPACE_RUN = re.compile(r"\s+")
 
 #: ``what`` values whose failures are :class:`UnknownForceError`.
 _FORCE_WORDS = frozenset({"force", "forces", "pfa", "police force", "police force area", "comparator"})
-
-
-class NameCharacterError(ValueFormatError):
-    """A name holding a control character (kept a ValueFormatError subclass)."""
 
 
 def _control_chars(text: str) -> list[str]:
@@ -74,12 +70,12 @@ def normalise_name(text: str, *, path: str | PathLike | None = None, row: int | 
     'west midlands'
     """
     if not isinstance(text, str):
-        raise NameCharacterError(f"{shorten(text)} is not a text name", path=path, row=row, field=field,
+        raise ValueFormatError(f"{shorten(text)} is not a text name", path=path, row=row, field=field,
                          expected="a name as text")
     bad = _control_chars(text)
     if bad:
         codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
-        raise NameCharacterError(
+        raise ValueFormatError(
             f"name {shorten(text)} contains control character(s) {codes}", path=path, row=row,
             field=field, expected="a name of printable characters",
         )

@@ -328,6 +328,9 @@ def _read_vintage_lookup(path, spec: list[tuple[str, str]], optional: list[str])
             i = empty.idxmax()
             raise ValueFormatError("empty value", path=path, row=int(df.at[i, "_line"]), field=col,
                                    expected="a code or name")
+    for out_name, col in mapping.items():
+        if out_name.endswith("_name"):
+            _check_names(df, col, path)  # a NUL in a district or force name is an error, not a silent miss
     out = pd.DataFrame({name: df[col].str.strip() for name, col in mapping.items()})
     out["_line"] = df["_line"]
     return out, mapping
