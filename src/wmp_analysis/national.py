@@ -25,7 +25,9 @@ Definitions
 * **Rate ratio** (``rate_ratio``): target-year count / baseline-year count (equal
   12-month exposures), with the exact conditional Poisson test and score interval of
   :func:`wmp_analysis.stats.poisson_rate_ratio_test` - the same as the target
-  comparison. ``rate_ratio_per_head`` uses person-years (population) as exposure.
+  comparison. ``rate_ratio_per_head``: the ratio of the rates per resident, i.e.
+  ``rate_ratio`` x baseline population / target population, with its interval
+  scaled the same way (the populations are taken as known constants).
 * **Ranks** (1 = largest fall, or lowest rate) and **rank ranges**: a force's
   best rank is 1 + the number of forces whose interval lies wholly below its own;
   its worst rank is n - the number of forces whose interval lies wholly above it.
@@ -40,6 +42,11 @@ from statsmodels.stats.rates import confint_poisson
 
 from . import measures as M
 from . import stats as S
+from .national_population import (
+    force_population,
+    population_coverage,
+    population_year,
+)
 from .periods import Period
 
 #: Each plan's milestone year (the year its crime milestones are set for).
@@ -52,11 +59,6 @@ EXCLUDED_REASON = {
                                 "no force area and no resident population",
     "Fraud": "a national fraud reporting body (Action Fraud, CIFAS, UK Finance), not a force area",
 }
-#: Spellings in the population file's PFA column that name a force differently
-#: (the file's author added the column by hand). Applied and reported, never silent.
-POPULATION_PFA_CORRECTIONS: dict[str, str] = {"Chesire": "Cheshire"}
-#: Rows of the population file that are totals, not force areas.
-_TOTAL_TYPES = {"Country", "Region"}
 
 VIEW_COLUMNS = [
     "plan", "target_id", "measure_id", "measure_name", "force", "region", "role", "baseline_period",
@@ -126,73 +128,6 @@ def plan_milestones(registry: pd.DataFrame, measures: pd.DataFrame,
     return out.reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- population
-
-
-def population_year(period: Period) -> int:
-    """The mid-year (30 June) estimate inside a financial year: its start year."""
-    return int(period.start.year if period.start.month <= 6 else period.start.year + 1)
-
-
-def force_population(population: pd.DataFrame, forces: Sequence[str], year: int) -> pd.DataFrame:
-    """Resident population of each force area at mid-*year*.
-
-    The population file (``regionalpopulation.csv``) gives each local area a ``PFA``
-    label (added by hand by the file's author, on the areas that tile each force: a
-    county or unitary authority, a metropolitan county, London boroughs). A force's
-    population is the sum over the rows labelled with its name, after the
-    corrections in :data:`POPULATION_PFA_CORRECTIONS`. A force with no labelled row
-    gets NaN and a note - never 0.
-
-    Returns
-    -------
-    DataFrame
-        ``force``, ``year``, ``population`` (float, persons; NaN if none),
-        ``areas`` (int, rows summed), ``note`` (str).
-    """
-    p = population[population["year"] == int(year)]
-    p = p[~p["geography_type"].isin(_TOTAL_TYPES)]
-    label = p["pfa"].astype("str").str.strip()
-    fixed = label.replace(POPULATION_PFA_CORRECTIONS)
-    rows = []
-    for f in forces:
-        hit = p[fixed == f]
-        notes = [f"'{a}' in the file's PFA column read as '{b}' ({int((label[fixed == f] == a).sum())} area)"
-                 for a, b in POPULATION_PFA_CORRECTIONS.items() if b == f and (label[fixed == f] == a).any()]
-        if hit.empty:
-            why = ("no area of the population file is labelled with this force"
-                   if (population["year"] == int(year)).any() else f"no mid-{year} column in the population file")
-            rows.append({"force": f, "year": int(year), "population": np.nan, "areas": 0, "note": why})
-            continue
-        rows.append({"force": f, "year": int(year), "population": float(hit["population"].sum()),
-                     "areas": len(hit), "note": "; ".join(notes)})
-    return pd.DataFrame(rows, columns=["force", "year", "population", "areas", "note"])
-
-
-def population_coverage(population: pd.DataFrame, forces: Sequence[str], year: int) -> dict:
-    """Check the force populations against the file's ENGLAND AND WALES total.
-
-    Returns
-    -------
-    dict
-        ``year``, ``forces_total`` (sum of the forces' populations), ``england_and_wales``
-        (the file's total row, NaN if absent), ``difference`` (persons,
-        forces_total - total), ``missing`` (forces with no population),
-        ``unmatched_labels`` (PFA labels of local areas that name no force).
-    """
-    fp = force_population(population, forces, year)
-    p = population[(population["year"] == int(year))]
-    ew = p.loc[p["name"].astype("str").str.upper() == "ENGLAND AND WALES", "population"]
-    local = p[~p["geography_type"].isin(_TOTAL_TYPES)]
-    labels = set(local["pfa"].astype("str").str.strip().replace(POPULATION_PFA_CORRECTIONS)) - {""}
-    total = float(fp["population"].sum(min_count=1))
-    ewv = float(ew.iloc[0]) if len(ew) else np.nan
-    return {"year": int(year), "forces_total": total, "england_and_wales": ewv,
-            "difference": total - ewv if not np.isnan(ewv) else np.nan,
-            "missing": fp.loc[fp["population"].isna(), "force"].tolist(),
-            "unmatched_labels": sorted(labels - set(forces))}
-
-
 # --------------------------------------------------------------------------- the view
 
 
@@ -202,6 +137,12 @@ def _rate_ci(count: float, pop: float, per: float = 1000.0) -> tuple[float, floa
         return np.nan, np.nan
     lo, hi = confint_poisson(count, pop, method="exact-c", alpha=0.05)
     return float(lo) * per, float(hi) * per
+
+
+def milestone_population_years(milestones: pd.DataFrame) -> list[int]:
+    """The mid-years whose population the milestones' rates use (see :func:`population_year`)."""
+    labels = set(milestones["baseline_period"]) | set(milestones["target_period"])
+    return sorted({population_year(Period.financial_year(p)) for p in labels})
 
 
 def rank_with_range(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.DataFrame:
@@ -318,9 +259,10 @@ def national_view(
                        target_rate_per_1000=av / nt * 1000 if nt > 0 else np.nan)
             row["baseline_rate_ci_low"], row["baseline_rate_ci_high"] = _rate_ci(bv, nb)
             row["target_rate_ci_low"], row["target_rate_ci_high"] = _rate_ci(av, nt)
-            rh = (S.poisson_rate_ratio_test(av, nt, bv, nb) if ok and nb > 0 and nt > 0 else S._nan_result(""))
-            row.update(rate_ratio_per_head=rh["rate_ratio"], rr_per_head_ci_low=rh["ci_low"],
-                       rr_per_head_ci_high=rh["ci_high"])
+            # per head: the populations are known constants, so the ratio and its interval scale by nb / nt
+            k = nb / nt if ok and nb > 0 and nt > 0 else np.nan
+            row.update(rate_ratio_per_head=rt["rate_ratio"] * k, rr_per_head_ci_low=rt["ci_low"] * k,
+                       rr_per_head_ci_high=rt["ci_high"] * k)
             notes = [n for n in (b["note"], a["note"]) if n]
             for lbl, frame in (("baseline", pb), ("target", pt)):
                 pn = str(frame.at[f, "note"]) if "note" in frame else ""
@@ -347,7 +289,7 @@ def national_view(
 
 def _caveat(*periods: Period) -> str:
     from .compare import (
-        recorded_crime_caveat,  # compare imports this module lazily: no cycle
+        recorded_crime_caveat,  # imported late: compare imports national lazily too
     )
 
     return recorded_crime_caveat(*periods)
@@ -405,6 +347,7 @@ __all__ = [
     "VIEW_COLUMNS",
     "beside_comparators",
     "force_population",
+    "milestone_population_years",
     "national_view",
     "plan_milestones",
     "population_coverage",

@@ -42,6 +42,7 @@ SECTIONS: dict[str, str] = {
     "02_baseline": "Baselines",
     "03_target_comparison": "Targets",
     "04_equality_breakdowns": "Equality",
+    "06_national_view": "National view",
     "05_briefing_summary": "Summary notebook",
 }
 

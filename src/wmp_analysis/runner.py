@@ -58,6 +58,7 @@ DEFAULT_NOTEBOOKS = (
     "02_baseline",
     "03_target_comparison",
     "04_equality_breakdowns",
+    "06_national_view",  # an analysis notebook: runs before the summary, beside 02-04
     "05_briefing_summary",
 )
 
