@@ -50,7 +50,7 @@ def test_second_run_really_re_executed_everything(pack):
 
 def test_pack_is_self_contained_and_escaped(pack):
     pages = sorted(pack["first"].glob("*.html"))
-    assert len(pages) == 6  # index + five sections
+    assert len(pages) == 7  # index + six sections (06_national_view added)
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert external_references(html) == [], page.name
