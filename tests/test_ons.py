@@ -462,3 +462,9 @@ def test_real_file_is_recognised_as_rolling(ons_real):
     assert {"Action Fraud", "CIFAS", "UK Finance", "British Transport Police"} <= set(ons_real.force)
     # published negative counts still read (minus allowed for this publisher's rolling file)
     assert (ons_real["count"] < 0).sum() > 0
+
+
+def test_wide_workbook_is_refused_with_advice(tmp_path):
+    p = _write(tmp_path, b"PK\x03\x04 not really a workbook", name="policeforceareatablesyearendingseptember2024.xlsx")
+    with pytest.raises(SchemaError, match="save the table of counts"):
+        read_ons_pfa(p)

@@ -199,6 +199,11 @@ def read_ons_pfa(path: str | Path, *, forces: list[str] | None = None) -> pd.Dat
     SchemaError, EncodingError, ArchiveError, ValueFormatError, DuplicatePeriodError,
     UnknownForceError, UnknownCategoryError
     """
+    if Path(path).suffix.lower() in (".xlsx", ".xls", ".ods"):
+        raise SchemaError(
+            "spreadsheets are not read directly; open the ONS workbook and save the table of counts "
+            "(Table P1, number of offences) as CSV (UTF-8)", path=path, expected="a .csv or .csv.gz file",
+        )
     text = decode_utf8(read_bytes(path), path)
     layout, at = ("rolling", 0)
     if text.strip():
