@@ -385,3 +385,109 @@ def test_section_keys_change_with_config_and_code(proj):
     assert runner.section_keys(cfg, names, proj / "nbs", "other-fp") != k1  # processed data changed
     (proj / "tiny.yaml").write_text((proj / "tiny.yaml").read_text() + "# edited\n")
     assert runner.section_keys(load_config(proj / "tiny.yaml"), names, proj / "nbs", "fp") != k1
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+def _alive(procs) -> list:
+    """Those of *procs* (psutil objects or pids) still running; a zombie (exited, not yet
+    reaped by whoever adopted it) does not count."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        psutil = None
+    out = []
+    for p in procs:
+        if psutil is not None:
+            try:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                    out.append(p)
+            except psutil.Error:
+                pass
+        else:
+            try:
+                state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":
+                out.append(p)
+    return out
+
+
+def _below(pid: int) -> list:
+    """Every process below *pid*: psutil objects when psutil is installed, else pids from /proc."""
+    return runner._descendants(pid)
+
+
+def _is_kernel(p) -> bool:
+    try:
+        cmd = p.cmdline() if hasattr(p, "cmdline") else Path(f"/proc/{p}/cmdline").read_bytes().decode().split("\0")
+    except Exception:  # noqa: BLE001 - gone meanwhile
+        return False
+    return any("ipykernel" in part for part in cmd)
+
+
+def _interrupt_when_kernel_runs(proc: subprocess.Popen, limit: float = 120.0) -> list:
+    """Wait for a kernel below *proc*, send SIGINT to *proc* alone, return what was below it."""
+    seen: list = []
+    assert _wait_for(lambda: any(_is_kernel(p) for p in _below(proc.pid)), limit), "no kernel started"
+    time.sleep(0.5)  # let it get into a cell
+    seen = _below(proc.pid)
+    assert any(_is_kernel(p) for p in seen)
+    os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground process
+    return seen
+
+
+def test_ctrl_c_mid_cell_exits_130_one_line_no_kernel_left(proj):
+    good_manifest = fake_previous_run(proj, "before")
+    code = (
+        "import sys\n"
+        "from wmp_analysis.config import load_config\n"
+        "from wmp_analysis.runner import run_suite\n"
+        f"sys.exit(run_suite(load_config({str(proj / 'tiny.yaml')!r}), notebooks=['02_slow'], "
+        f"notebooks_dir={str(proj / 'nbs')!r}, run_id='ctrlc'))\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        seen = _interrupt_when_kernel_runs(p)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == runner.EXIT_INTERRUPTED == 130, (out, err)
+    assert "Traceback" not in err and "Traceback" not in out, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[0], err
+    assert _wait_for(lambda: not _alive(seen), 10), f"left running: {_alive(seen)}"
+    assert latest_target(proj).name == "before"
+    assert (proj / "reports" / "before" / "manifest.json").read_bytes() == good_manifest
+    assert not (proj / "reports" / "ctrlc").exists()  # never presented as a complete pack
+    assert not list((proj / "reports").glob(".staging-*"))
+    kept = proj / "reports" / "failed-ctrlc-interrupted"
+    assert kept.is_dir() and not (kept / "manifest.json").exists()
+
+
+def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
+    """The real ``wmp-analysis run`` on a small sample config, interrupted while ingest runs."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _suite_run import write_small_config
+
+    cfg = write_small_config(tmp_path, title="ctrl-c", scale=0.005)
+    fake_previous_run(tmp_path, "before")
+    exe = Path(sys.executable).with_name("wmp-analysis")
+    p = subprocess.Popen([str(exe), "run", "--config", str(cfg), "--run-id", "cli-ctrlc"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        seen = _interrupt_when_kernel_runs(p)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 130, (out[-2000:], err)
+    assert "Traceback" not in err + out
+    assert len([ln for ln in err.splitlines() if ln.strip()]) == 1, err
+    assert _wait_for(lambda: not _alive(seen), 10), f"left running: {_alive(seen)}"
+    assert latest_target(tmp_path).name == "before"
+    assert not (tmp_path / "reports" / "cli-ctrlc").exists()
+    assert (tmp_path / "reports" / "failed-cli-ctrlc-interrupted").is_dir()
+    assert not list((tmp_path / "reports").glob(".staging-*"))

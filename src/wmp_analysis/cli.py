@@ -2,14 +2,15 @@
 
 Exit codes: 0 success; 1 the run failed (a notebook cell raised, a kernel died, a
 time limit was hit); 2 bad input or configuration (the message names the file and
-field); 3 another run holds the lock.
+field); 3 another run holds the lock; 130 stopped by Ctrl-C (one line on stderr, no
+traceback; the kernels are stopped and ``reports/latest`` is untouched).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .errors import InputError
+from .errors import InputError, bounded
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C outside a run (a run handles its own and returns 130)
+        print("wmp-analysis: interrupted (Ctrl-C)", file=sys.stderr, flush=True)
+        return 130
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.version:
         from . import __version__
@@ -67,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_suite(cfg, only=args.only, from_=args.from_, force=args.force, run_id=args.run_id)
     except InputError as exc:
-        print(f"wmp-analysis: error: {exc}", file=sys.stderr)
+        print(f"wmp-analysis: error: {bounded(exc)}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
         if type(exc).__name__ in ("IngestLockError", "RunLockedError"):

@@ -10,6 +10,7 @@ tests assert on the exact kind.
 """
 from __future__ import annotations
 
+import re
 from os import PathLike
 from typing import Any
 
@@ -36,6 +37,26 @@ def shorten(value: Any, limit: int = VALUE_LIMIT) -> str:
         return repr(text) if isinstance(value, str) else text
     kept = text[:limit]
     return f"{kept!r}... (+{len(text) - limit} characters)"
+
+
+#: The longest message printed on the console for one error. Messages quote at most
+#: :data:`VALUE_LIMIT` characters of a value; this also bounds one built without :func:`shorten`.
+MESSAGE_LIMIT = 2000
+
+
+_LONG_QUOTED = re.compile("'([^'\\n]{%d,})'|\"([^\"\\n]{%d,})\"" % (VALUE_LIMIT + 1, VALUE_LIMIT + 1))
+
+
+def bounded(text: Any, limit: int = MESSAGE_LIMIT) -> str:
+    """A message fit for the console: every quoted value cut by :func:`shorten`, the whole
+    cut to *limit* characters (saying how many were left out).
+
+    Guards messages that quote a value without :func:`shorten` (a 50 MB header).
+    """
+    text = _LONG_QUOTED.sub(lambda m: shorten(m.group(1) if m.group(1) is not None else m.group(2)), str(text))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... (message cut: {len(text) - limit} more characters)"
 
 
 class InputError(ValueError):

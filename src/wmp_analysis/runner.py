@@ -50,7 +50,7 @@ from typing import Any, Iterator, Sequence
 import nbformat
 
 from . import provenance
-from .errors import ConfigError
+from .errors import ConfigError, bounded
 
 #: The suite's notebooks, in run order (stems of files in ``notebooks/``).
 DEFAULT_NOTEBOOKS = (
@@ -66,6 +66,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_LOCKED = 3
+#: Stopped by Ctrl-C (SIGINT): 128 + the signal number, as a shell reports it.
+EXIT_INTERRUPTED = 130
 
 LOCK_NAME = ".run.lock"
 STAGING_PREFIX = ".staging-"
@@ -281,6 +283,98 @@ def run_lock(reports_dir: str | Path, wait_seconds: float = 0.0) -> Iterator[Pat
             os.close(fd)
 
 
+# --------------------------------------------------------------------------- stopping children
+#: Notebook child processes running now (pid -> Popen), so that Ctrl-C can stop them all.
+_LIVE: dict[int, subprocess.Popen] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def _descendants(pid: int) -> list:
+    """Every process below *pid* (children, their children...): psutil objects, or pids via /proc."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        psutil = None
+    if psutil is not None:
+        try:
+            return psutil.Process(pid).children(recursive=True)
+        except psutil.Error:
+            return []
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        here = todo.pop()
+        for task in Path(f"/proc/{here}/task").glob("*"):
+            try:
+                kids = [int(x) for x in (task / "children").read_text().split()]
+            except OSError:
+                kids = []
+            out += kids
+            todo += kids
+    return out
+
+
+def _kill(proc_or_pid, sig: int) -> None:
+    try:
+        if isinstance(proc_or_pid, int):
+            os.kill(proc_or_pid, sig)
+        else:
+            proc_or_pid.send_signal(sig)
+    except Exception:  # noqa: BLE001, S110 - gone already (ProcessLookupError, psutil.NoSuchProcess)
+        pass
+
+
+def stop_children(grace: float = 5.0) -> None:
+    """Stop every running notebook child and its kernel (used on Ctrl-C).
+
+    Each child gets SIGTERM: it interrupts its kernel (so a running cell's own clean-up
+    runs), kills it and reaps it, then exits. A child still running after *grace*
+    seconds is killed with its process group, and any process that was below it
+    (the kernel) is killed too, so nothing is left behind.
+    """
+    with _LIVE_LOCK:
+        procs = list(_LIVE.values())
+    below = [d for p in procs for d in _descendants(p.pid)]
+    for p in procs:
+        if p.poll() is None:
+            _kill(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            p.wait()
+    for d in below:
+        alive = d.is_running() if hasattr(d, "is_running") else Path(f"/proc/{d}").exists()
+        if alive:
+            _kill(d, signal.SIGKILL)
+
+
+def _child_sigterm(signum, frame) -> None:  # pragma: no cover - runs in the child process
+    """SIGTERM in a notebook child: interrupt, kill and reap the kernel, then exit 130."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    kids = []
+    for task in Path(f"/proc/{os.getpid()}/task").glob("*"):
+        try:
+            kids += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    for k in kids:  # a KeyboardInterrupt in the running cell lets its own clean-up run
+        _kill(k, signal.SIGINT)
+    time.sleep(0.5)
+    for k in kids:
+        _kill(k, signal.SIGKILL)
+        try:
+            os.waitpid(k, 0)  # reaped here: no zombie kernel is left for anyone else
+        except (ChildProcessError, OSError):
+            pass
+    os._exit(EXIT_INTERRUPTED)
+
+
 # --------------------------------------------------------------------------- child process
 @dataclass
 class NotebookResult:
@@ -308,6 +402,7 @@ def _child_main(spec_path: str) -> int:
             time.sleep(0.5)
 
     threading.Thread(target=watchdog, daemon=True).start()
+    signal.signal(signal.SIGTERM, _child_sigterm)  # the runner's Ctrl-C: stop the kernel, then exit
 
     import logging
 
@@ -421,6 +516,8 @@ def _execute(
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=env, cwd=str(cwd),
         )
+        with _LIVE_LOCK:
+            _LIVE[proc.pid] = proc
 
         def relay() -> None:
             assert proc.stdout is not None
@@ -443,6 +540,8 @@ def _execute(
                 except ProcessLookupError:
                     pass
                 proc.wait()
+            with _LIVE_LOCK:
+                _LIVE.pop(proc.pid, None)
         reader.join(timeout=5)
         seconds = time.monotonic() - t0
         res_path = Path(spec["result"])
@@ -464,7 +563,7 @@ def _execute(
     if result["status"] == "dead kernel":
         msg = "the kernel died (killed, crashed or out of memory) while running this cell"
     else:
-        msg = f"{result.get('ename')}: {result.get('evalue')}".strip()
+        msg = bounded(f"{result.get('ename')}: {result.get('evalue')}".strip())  # a 50 MB value stays off the console
     idx, line = _failing_cell(output, source, last, {"ename": str(result.get("ename")), "evalue": msg})
     return NotebookResult(name, result["status"], seconds, msg, idx, line)
 
@@ -743,7 +842,7 @@ def run_suite(
 
         preflight(cfg)  # unknown district/comparator, missing source...: exit 2 before anything runs
     except ConfigError as exc:
-        _say(f"wmp-analysis: error: {exc}")
+        _say(f"wmp-analysis: error: {bounded(exc)}")
         return EXIT_CONFIG
     missing = [n for n in names if not (nb_dir / f"{n}.ipynb").is_file()]
     if missing:
@@ -761,6 +860,10 @@ def run_suite(
         _say(f"wmp-analysis: error: run id {run_id!r} is not a plain folder name (letters, digits, . _ -)")
         return EXIT_CONFIG
 
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main_thread else None
+    if main_thread:
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         with run_lock(reports_dir, lock_wait):
             return _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit,
@@ -768,6 +871,26 @@ def run_suite(
     except RunLockedError as exc:
         _say(f"wmp-analysis: {exc}")
         return EXIT_LOCKED
+    except KeyboardInterrupt:
+        stop_children()  # in case the interrupt came from elsewhere than _on_sigint
+        print(f"wmp-analysis: interrupted (Ctrl-C): run {run_id} stopped, no kernel left running; "
+              "reports/latest unchanged", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C during a run: stop the notebook children (and kernels) at once, then unwind.
+
+    A second Ctrl-C while stopping is ignored, so the clean-up is never cut short.
+    Raising here (not waiting for the parallel stage) keeps the worker threads from
+    waiting on notebooks that would otherwise run on.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_children()
+    raise KeyboardInterrupt
 
 
 def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit, cell_limit,
@@ -788,11 +911,13 @@ def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
     try:
         return _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit,
                            cell_limit, force, only, from_, staging)
-    except BaseException:
-        # an unexpected error (bad input found mid-run, Ctrl-C...): keep what was written aside
+    except BaseException as exc:
+        # an unexpected error (bad input found mid-run, Ctrl-C...): keep what was written aside,
+        # under a name that is never taken for a complete pack
         if staging.exists():
-            os.replace(staging, reports_dir / f"{FAILED_PREFIX}{run_id}")
-            _say(f"run {run_id} stopped; partial folder kept as {FAILED_PREFIX}{run_id}; reports/latest unchanged")
+            kept = f"{FAILED_PREFIX}{run_id}" + ("-interrupted" if isinstance(exc, KeyboardInterrupt) else "")
+            os.replace(staging, reports_dir / kept)
+            _say(f"run {run_id} stopped; partial folder kept as {kept}; reports/latest unchanged")
         raise
 
 
