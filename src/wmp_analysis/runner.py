@@ -1050,12 +1050,12 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
         if failed is not None:
             break
 
+    from .report_pdf import publish_pdf  # briefing.pdf, printed in staging: a failed PDF fails the run
+    failed = failed or publish_pdf(cfg, staging, names, results)
     order = {n: i for i, n in enumerate(names)}
     results.sort(key=lambda r: order.get(r.name, 99))
 
     if failed is not None:
-    from .report_pdf import publish_pdf  # briefing.pdf, printed in staging: a failed PDF fails the run
-    failed = failed or publish_pdf(cfg, staging, names, results)
         dest = reports_dir / f"{FAILED_PREFIX}{run_id}"
         try:
             _write_manifest(cfg, staging, run_id=run_id, status="failed", started=started, results=results, keys=keys,
