@@ -31,7 +31,12 @@ def make_zip(entries: dict[str, bytes | str], compression=zipfile.ZIP_DEFLATED) 
     return buf.getvalue()
 
 
-GOOD_ZIP = make_zip({"2014-03/2014-03-west-midlands-street.csv": HEADER + ROW * 50})
+def rows(n: int) -> str:
+    """*n* street rows with distinct Crime IDs (a repeated Crime ID is a counted rejection)."""
+    return "".join(ROW.replace("abc,", f"abc{i:05d},", 1) for i in range(n))
+
+
+GOOD_ZIP = make_zip({"2014-03/2014-03-west-midlands-street.csv": HEADER + rows(50)})
 
 
 # --------------------------------------------------------------------------- archive safety

@@ -51,7 +51,7 @@ APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40
 def test_upper_case_csv_entries_are_read(tmp_path):
     z = tmp_path / "2016-01.zip"
     z.write_bytes(zip_bytes([("2016-01/2016-01-west-midlands-street.CSV", street("2016-01", 4)),
-                             ("2016-02/2016-02-West-Midlands-Street.csv", street("2016-02", 2))]))
+                             ("2016-02/2016-02-West-Midlands-Street.csv", street("2016-02", 2, start=100))]))
     res = read_police_uk(z, force="West Midlands")
     assert len(res.tables["street"]) == 6
     assert sorted(f["month"] for f in res.files) == ["2016-01", "2016-02"]
@@ -108,8 +108,8 @@ def test_finder_copy_in_folder_lists_dot_files(tmp_path):
 def test_zip_inside_zip_is_opened_one_level(tmp_path):
     # an archive of monthly archives, each laid out as data.police.uk's YYYY-MM.zip
     jan = zip_bytes([("2016-01/2016-01-west-midlands-street.csv", street("2016-01", 3)),
-                     ("2016-01/2016-01-staffordshire-street.csv", street("2016-01", 9))])
-    feb = zip_bytes([("2016-02/2016-02-west-midlands-street.csv", street("2016-02", 4))])
+                     ("2016-01/2016-01-staffordshire-street.csv", street("2016-01", 9, start=200))])
+    feb = zip_bytes([("2016-02/2016-02-west-midlands-street.csv", street("2016-02", 4, start=100))])
     outer = tmp_path / "police-uk-2016.zip"
     outer.write_bytes(zip_bytes([("2016-01.zip", jan), ("2016-02.zip", feb)]))
     res = read_police_uk(outer, force="West Midlands")
@@ -142,7 +142,7 @@ def test_symlinked_month_folder_inside_source_is_followed(tmp_path):
     (src / "2016-01" / "2016-01-west-midlands-street.csv").write_bytes(street("2016-01", 2))
     hidden = src / ".downloads" / "2016-02"
     hidden.mkdir(parents=True)
-    (hidden / "2016-02-west-midlands-street.csv").write_bytes(street("2016-02", 6))
+    (hidden / "2016-02-west-midlands-street.csv").write_bytes(street("2016-02", 6, start=100))
     os.symlink(Path(".downloads") / "2016-02", src / "2016-02")  # relative link, stays inside
     res = read_police_uk(src, force="West Midlands")
     assert len(res.tables["street"]) == 8

@@ -192,18 +192,23 @@ def _period(raw: dict, key: str, path: Path, lines: dict) -> Period:
 
 def _read_yaml(text: str, cfg_path: Path) -> tuple[Any, dict[tuple, int]]:
     """The YAML document and the line of every key path; ConfigError for bad YAML."""
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # the reader checks the characters here already
         node = loader.get_single_node()
         raw = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        row = None if mark is None else mark.line + 1
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow (NUL, ...)
+            row = text[: exc.position].count("\n") + 1
         raise ConfigError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            path=cfg_path, row=None if mark is None else mark.line + 1,
+            f"invalid YAML: {shorten(str(getattr(exc, 'problem', None) or exc))}",
+            path=cfg_path, row=row,
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     _refuse_duplicate_keys(node, cfg_path)
     return raw, schema.key_lines(node)
 

@@ -244,13 +244,12 @@ def _field(loc: tuple) -> tuple[type[BaseModel] | None, Any]:
     return model, info
 
 
-def _expected(err: dict, loc: tuple) -> str | None:
-    _, info = _field(tuple(p for p in loc if not isinstance(p, int)) if loc and isinstance(loc[-1], int) else loc)
+def _expected(loc: tuple) -> str | None:
+    """What the key at *loc* expects: its field's description (a list item: a name)."""
     if loc and isinstance(loc[-1], int):
         return "a name (text)"
-    if info is not None and info.description:
-        return info.description
-    return None
+    _, info = _field(loc)
+    return info.description if info is not None else None
 
 
 def _message(err: dict, loc: tuple) -> tuple[str, str | None]:
@@ -264,11 +263,11 @@ def _message(err: dict, loc: tuple) -> tuple[str, str | None]:
         return (f"unknown key {shorten(str(loc[-1]))}{hint}",
                 "one of the keys " + ", ".join(valid) if valid else None)
     if kind == "missing":
-        return f"required key {where!r} missing", _expected(err, loc)
+        return f"required key {where!r} missing", _expected(loc)
     value = err.get("input")
     text = err.get("msg", "invalid value")
     text = re.sub(r"^Value error, ", "", text)
-    return f"{where} = {shorten(value)}: {text}", _expected(err, loc)
+    return f"{where} = {shorten(value)}: {text}", _expected(loc)
 
 
 def raise_validation(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> None:
@@ -338,9 +337,19 @@ def check_assessment(plan: str, baseline, target, path: Path, lines: dict[tuple,
 
 # ------------------------------------------------------------------------ paths
 
+def path_exists(p: Path, path: Path, lines: dict[tuple, int], loc: tuple) -> bool:
+    """``p.exists()``, but a path the system cannot even look up (a NUL byte, a name too
+    long) is a ConfigError naming the key, not an OSError/ValueError."""
+    try:
+        return p.exists()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{key_path(loc)} = {shorten(str(p))} is not a usable path ({exc})", path=path,
+                          row=line_of(lines, loc), field=key_path(loc), expected="a file or folder path") from None
+
+
 def check_source_shape(key: str, p: Path, path: Path, lines: dict[tuple, int]) -> None:
     """A source path that exists must be of the kind :data:`SOURCE_SHAPES` names."""
-    if not p.exists():
+    if not path_exists(p, path, lines, ("sources", key)):
         return
     shape = SOURCE_SHAPES.get(key, "file")
     loc = ("sources", key)
@@ -361,8 +370,8 @@ def check_source_shape(key: str, p: Path, path: Path, lines: dict[tuple, int]) -
 
 def check_folder_option(key: str, p: Path, path: Path, lines: dict[tuple, int]) -> None:
     """``processed_dir``, ``reports_dir``, ``sample.dir``: a file there is an error."""
-    if p.exists() and not p.is_dir():
-        loc = tuple(key.split("."))
+    loc = tuple(key.split("."))
+    if path_exists(p, path, lines, loc) and not p.is_dir():
         raise ConfigError(f"{shorten(str(p))} is a file, not a folder", path=path, row=line_of(lines, loc),
                           field=key, expected="a folder (or a path that does not exist yet)")
 
@@ -380,7 +389,7 @@ def preflight_sources(cfg) -> None:
         if p is None:
             continue
         loc = ("sources", key)
-        if not p.exists():
+        if not path_exists(p, cfg.path, cfg.lines, loc):
             if generate:
                 continue
             raise ConfigError(f"{shorten(str(p))} does not exist", path=cfg.path, row=line_of(cfg.lines, loc),
