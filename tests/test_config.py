@@ -317,3 +317,22 @@ def test_config_errors_exit_2_before_anything_runs(tmp_path, capsys):
     p.write_text(p.read_text() + "comparator: [Merseyside]\n")
     assert main(["ingest", "--config", str(p)]) == 2
     assert "did you mean 'comparators'" in capsys.readouterr().err
+
+
+def test_preflight_reads_forces_from_the_wide_ons_table_without_regions(tmp_path):
+    # the ONS layout of today: title rows, then one row per area (countries, regions and forces
+    # in one column, forces coded E23/W15), one column per offence group
+    (tmp_path / "wide.csv").write_text(
+        "Table P1: Police recorded crime by police force area\n"
+        "This worksheet contains one table.\n"
+        "Year ending September,Area Code,Area Name,Total recorded crime (excluding fraud) [note 2],Robbery\n"
+        "2024,E92000001,England,5000000,70000\n"
+        "2024,E12000005,West Midlands Region,500000,9000\n"
+        "2024,E23000014,West Midlands,300000,6000\n"
+        "2024,E23000005,Greater Manchester,350000,7000\n")
+    p = _project(tmp_path, comparators="[Greater Manchester]", sources="  ons_pfa: wide.csv\n")
+    load_config(p, preflight=True)
+    p = _project(tmp_path, comparators="[West Midlands Region]", sources="  ons_pfa: wide.csv\n")
+    with pytest.raises(ConfigError) as ei:
+        load_config(p, preflight=True)
+    assert ei.value.field == "comparators[0]" and "did you mean 'West Midlands'" in str(ei.value)

@@ -397,17 +397,22 @@ def preflight_sources(cfg) -> None:
         check_source_shape(key, p, cfg.path, cfg.lines)
 
 
-#: Column headers (compared after normalise_name) that hold force names in an ONS file:
-#: ``PFA`` in the rolling-year CSV, ``Area name`` in the wide force table.
+#: Column headers (compared after normalise_name, notes like ``[note 2]`` removed) that hold force
+#: names in an ONS file: ``PFA`` in the rolling-year CSV, ``Area Name`` in the wide force table
+#: (whose header may follow a few title rows, and whose ``Area Code`` marks forces E23/W15).
 _ONS_FORCE_COLUMNS = ("pfa", "area name", "police force area", "force name")
+_ONS_CODE_COLUMNS = ("area code",)
+_PFA_CODE = re.compile(r"^(E23|W15)\d{6}$")
 
 
-def ons_force_names(path: Path, limit_bytes: int = 64 * 1024**2) -> set[str] | None:
+def ons_force_names(path: Path, limit_bytes: int = 64 * 1024**2, header_rows: int = 30) -> set[str] | None:
     """Distinct names in the force column of an ONS file, or None when they cannot be read.
 
-    Reads only that column with the csv module (no counts are parsed). Any problem
-    (not UTF-8, no known force column, a file above *limit_bytes*) gives None: the
-    ONS reader then reports it, with the line, when the ingest runs.
+    Reads only that column with the csv module (no counts are parsed); with an area
+    code column, only rows coded as police force areas (E23/W15) count. Any problem
+    (not UTF-8, no known force column in the first *header_rows* rows, a file above
+    *limit_bytes*) gives None: the ONS reader then reports it, with the line, when the
+    ingest runs.
     """
     import csv
     import gzip
@@ -415,15 +420,28 @@ def ons_force_names(path: Path, limit_bytes: int = 64 * 1024**2) -> set[str] | N
 
     from .names import normalise_name
 
+    def clean(cell: str) -> str:
+        try:
+            return normalise_name(re.sub(r"\[[^\]]*\]", " ", cell))
+        except ValueError:
+            return ""
+
     try:
         if path.stat().st_size > limit_bytes:
             return None
         data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
         reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
-        header = next(reader)
-        idx = next(i for i, h in enumerate(header) if normalise_name(h) in _ONS_FORCE_COLUMNS)
-        names = {row[idx].strip() for row in reader if len(row) > idx and row[idx].strip()}
-    except (OSError, ValueError, StopIteration, csv.Error, EOFError):
+        for _, header in zip(range(header_rows), reader):
+            cells = [clean(h) for h in header]
+            idx = next((i for i, h in enumerate(cells) if h in _ONS_FORCE_COLUMNS), None)
+            if idx is not None:
+                break
+        else:
+            return None
+        code = next((i for i, h in enumerate(cells) if h in _ONS_CODE_COLUMNS), None)
+        names = {row[idx].strip() for row in reader if len(row) > idx and row[idx].strip()
+                 and (code is None or (len(row) > code and _PFA_CODE.match(row[code].strip())))}
+    except (OSError, ValueError, csv.Error, EOFError):
         return None
     return names or None
 
