@@ -9,7 +9,8 @@ import pytest
 
 from wmp_analysis.errors import ValueFormatError
 from wmp_analysis.ingest.census import read_population
-from wmp_analysis.ingest.csp import COLUMNS as CSP_COLUMNS, read_csp
+from wmp_analysis.ingest.csp import COLUMNS as CSP_COLUMNS
+from wmp_analysis.ingest.csp import read_csp
 from wmp_analysis.ingest.textio import parse_count, parse_int_column
 
 GOOD = [("0", 0), ("7", 7), ("1234", 1234), ("1,234", 1234), ("1,234,567", 1_234_567), ("12,000", 12_000),

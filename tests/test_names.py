@@ -6,7 +6,12 @@ would pick.
 """
 import pytest
 
-from wmp_analysis.errors import InputError, UnknownCategoryError, UnknownForceError, ValueFormatError
+from wmp_analysis.errors import (
+    InputError,
+    UnknownCategoryError,
+    UnknownForceError,
+    ValueFormatError,
+)
 from wmp_analysis.names import match_name, normalise_name
 
 FORCES = ["West Midlands", "West Mercia", "West Yorkshire", "Staffordshire", "Greater Manchester"]

@@ -310,7 +310,7 @@ def test_both_layouts_duplicate_period(tmp_path, layout):
         p = _write_layout(tmp_path, layout, spec)
     else:  # a force row written twice for one year
         text = _wide_text(SPEC)
-        row = [ln for ln in text.splitlines() if ln.startswith("E23000014") and "March 2013" in ln][0]
+        row = next(ln for ln in text.splitlines() if ln.startswith("E23000014") and "March 2013" in ln)
         p = _write(tmp_path, text + row + "\n", name="wide.csv")
     with pytest.raises(DuplicatePeriodError) as ei:
         read_ons_pfa(p)

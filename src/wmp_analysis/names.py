@@ -23,10 +23,23 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 
-from .errors import InputError, UnknownCategoryError, UnknownForceError, ValueFormatError, shorten
+from .errors import (
+    InputError,
+    UnknownCategoryError,
+    UnknownForceError,
+    ValueFormatError,
+    shorten,
+)
 
-__all__ = ["normalise_name", "match_name", "name_index", "suggestions",
-           "reference_areas", "force_index", "FORCES_TABLE"]
+__all__ = [
+    "FORCES_TABLE",
+    "force_index",
+    "match_name",
+    "name_index",
+    "normalise_name",
+    "reference_areas",
+    "suggestions",
+]
 
 _SPACE_RUN = re.compile(r"\s+")
 

@@ -63,10 +63,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DuplicatePeriodError, InputError, SchemaError, UnknownForceError, ValueFormatError, shorten
-from ..names import force_index, match_name, normalise_name, reference_areas, suggestions
+from ..errors import (
+    DuplicatePeriodError,
+    InputError,
+    SchemaError,
+    UnknownForceError,
+    ValueFormatError,
+    shorten,
+)
+from ..names import (
+    force_index,
+    match_name,
+    normalise_name,
+    reference_areas,
+    suggestions,
+)
 from .textio import (
-    check_field_lengths, decode_utf8, normalise_newlines, parse_int_column, read_bytes, read_csv_strict, read_records,
+    check_field_lengths,
+    decode_utf8,
+    normalise_newlines,
+    parse_int_column,
+    read_bytes,
+    read_csv_strict,
+    read_records,
 )
 
 COLUMNS = ["12 months ending", "PFA", "Region", "Offence", "Rolling year total number of offences"]
@@ -504,7 +523,7 @@ def _check_structure(offence_cols: dict[int, dict], header: list[str], path, lin
     present = {spec["wide_column"]: spec for spec in offence_cols.values()}
     groups = {w: s["offence_group"] for w, s in present.items() if s["kind"] == "group"}
     if len(set(groups.values())) != len(groups):
-        dup = [g for g in set(groups.values()) if list(groups.values()).count(g) > 1][0]
+        dup = next(g for g in set(groups.values()) if list(groups.values()).count(g) > 1)
         cols = [w for w, g in groups.items() if g == dup]
         raise SchemaError(f"columns {cols} are the same offence group {dup!r}", path=path, row=line,
                           expected="each offence group once")
@@ -595,5 +614,14 @@ def describe_quirks(df: pd.DataFrame) -> dict:
     }
 
 
-__all__ = ["COLUMNS", "OUTPUT_COLUMNS", "KNOWN_OFFENCES", "read_ons_pfa", "describe_quirks", "detect_layout",
-           "clean_header", "offence_table", "known_offences"]
+__all__ = [
+    "COLUMNS",
+    "KNOWN_OFFENCES",
+    "OUTPUT_COLUMNS",
+    "clean_header",
+    "describe_quirks",
+    "detect_layout",
+    "known_offences",
+    "offence_table",
+    "read_ons_pfa",
+]
