@@ -56,7 +56,7 @@ def test_overdispersion_is_said_when_it_changes_the_verdict():
     r = row(baseline_value=190818, actual_value=168770, pct_change=-11.554466, target_value=-5.0,
             status="met", p_value=4e-296, p_adjusted=2e-295, p_value_overdispersed=0.08)
     out = target_reading(r, "Total recorded crime (excluding fraud)")
-    assert out.startswith("Total recorded crime fell 11.6% against a target of 5%: met; a fall this large is very "
+    assert out.startswith("Total recorded crime (excluding fraud) fell 11.6% against a target of 5%: met; a fall this large is very "
                           "unlikely to be chance (p < 0.001), but allowing for")
     assert out.endswith("could be chance (p = 0.08).")
 
@@ -85,7 +85,7 @@ def test_survey_level_in_percent():
     r = row(measure_id="crime_satisfaction", target_kind="level", direction="up", target_value=88.0,
             baseline_value=86.0, actual_value=87.25, pct_change=1.45, status="not met", source="survey extract")
     assert target_reading(r, "Victim satisfaction with the overall service (crime)") == (
-        "Victim satisfaction with the overall service rose from 86.0% to 87.2% against a target of 88%: not met.")
+        "Victim satisfaction with the overall service (crime) rose from 86.0% to 87.2% against a target of 88%: not met.")
 
 
 def test_insufficient_data():
@@ -108,3 +108,12 @@ def test_format_p(p, want):
 
 def test_measure_label_from_id():
     assert measure_label({"measure_id": "burglary_dwelling"}) == "Burglary dwelling"
+
+
+def test_measure_label_keeps_a_qualifying_parenthesis():
+    assert measure_label({}, "Burglary of homes (domestic burglary)") == "Burglary of homes"  # restates
+    assert measure_label({}, "Burglary (all burglary)") == "Burglary"
+    assert measure_label({}, "Business crime (PROXY)") == "Business crime"
+    asb = "Satisfaction with the overall service (anti-social behaviour)"
+    assert measure_label({}, asb) == asb  # qualifies: kept
+    assert measure_label({}, "Total recorded crime (excluding fraud)") == "Total recorded crime (excluding fraud)"

@@ -84,11 +84,22 @@ def _target_pct(x: float) -> str:
 def measure_label(row: Mapping[str, Any], name: str | None = None) -> str:
     """The measure's name for a sentence: *name*, else the ``measure_id`` in words.
 
-    A trailing parenthesis (``"Burglary of homes (domestic burglary)"``, ``"(PROXY)"``) is
-    dropped; proxies are said in words by :func:`target_reading`.
+    A trailing ``(PROXY)`` is dropped (proxies are said in words by :func:`target_reading`),
+    and so is a trailing parenthesis that only restates the name - one sharing a word of four
+    or more letters with it (``"Burglary of homes (domestic burglary)"`` -> ``"Burglary of
+    homes"``). A parenthesis that qualifies the name is kept (``"Satisfaction with the
+    overall service (anti-social behaviour)"``, ``"Total recorded crime (excluding fraud)"``).
     """
     label = _text(name) or _text(row.get("measure_name")) or _text(row.get("measure_id")).replace("_", " ")
-    label = re.sub(r"\s*\([^()]*\)\s*$", "", label).strip() or "This measure"
+    label = re.sub(r"\s*\(\s*proxy\s*\)\s*$", "", label, flags=re.IGNORECASE).strip()
+    m = re.match(r"^(?P<main>.*?)\s*\((?P<paren>[^()]*)\)\s*$", label)
+    if m:
+        def words(t: str) -> set[str]:
+            return {w for w in re.findall(r"[a-z]+", t.lower()) if len(w) >= 4}
+
+        if words(m.group("main")) & words(m.group("paren")):
+            label = m.group("main").strip()
+    label = label or "This measure"
     return label[0].upper() + label[1:]
 
 

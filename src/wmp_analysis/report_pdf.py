@@ -238,9 +238,12 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
     Removes the creation and modification dates Chromium writes, sets Title / Producer,
     and sets the document id (``/ID``) to a hash of the page content.
     """
+    import logging
+
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's trailer /Size is often short: harmless
     reader = PdfReader(str(path))
     writer = PdfWriter(clone_from=reader)
     content = hashlib.sha256()
@@ -259,8 +262,11 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
 
 def _part_pages(pdf: Path, n_parts: int) -> list[int | None]:
     """1-based page on which "Part k of n" first appears, for k = 1..n."""
+    import logging
+
     from pypdf import PdfReader
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     texts = [p.extract_text() or "" for p in PdfReader(str(pdf)).pages]
     found: list[int | None] = []
     for k in range(1, n_parts + 1):

@@ -90,11 +90,11 @@ _BADGE_BASE = "display:inline-block;padding:0 .35em;border-radius:3px;font-weigh
 _TABLE_STYLES = [
     {"selector": "", "props": "border-collapse:collapse;font-size:0.85em"},
     {"selector": "th", "props": "text-align:left;vertical-align:bottom;background:#f1f3f6;"
-                                "border:1px solid #ccc;padding:0.2em 0.45em"},
+                                "border:1px solid #ccc;padding:0.2em 0.45em;min-width:4.5em;overflow-wrap:normal"},
     {"selector": "td", "props": "text-align:left;vertical-align:top;border:1px solid #ccc;"
-                                "padding:0.2em 0.45em;overflow-wrap:anywhere"},
+                                "padding:0.2em 0.45em;min-width:4.5em;max-width:30em;overflow-wrap:break-word"},
     {"selector": "td.num", "props": "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums;"
-                                    "overflow-wrap:normal"},
+                                    "overflow-wrap:normal;min-width:0"},
 ]
 
 
