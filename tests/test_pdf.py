@@ -22,11 +22,13 @@ from wmp_analysis import report_pdf
 
 def test_print_document_relinks_pages_and_drops_file_links():
     pages = [
-        ("index.html", "Briefing", '<html><head><style>p{}</style></head><body><nav class="pack-nav"><a href="x">'
-         'n</a></nav><h1>Idx</h1><a href="03_target_comparison.html">Targets</a> <a href="03_target_comparison/'
-         'tables/t.csv">t.csv</a> <a href="https://www.ons.gov.uk/">ONS</a><footer>f</footer></body></html>'),
-        ("03_target_comparison.html", "Targets", "<html><head><style>p{}</style></head><body><h1>T</h1>"
-         '<details class="unjudged"><summary>s</summary>x</details></body></html>'),
+        ("index.html", "Briefing", ('<html><head><style>p{}</style></head><body><nav class="pack-nav"><a href="x">'
+                                    'n</a></nav><h1>Idx</h1><a href="03_target_comparison.html">Targets</a> '
+                                    '<a href="03_target_comparison/tables/t.csv">t.csv</a> '
+                                    '<a href="https://www.ons.gov.uk/">ONS</a><footer>f</footer></body></html>')),
+        ("03_target_comparison.html", "Targets", ("<html><head><style>p{}</style></head><body><h1>T</h1>"
+                                                  '<details class="unjudged"><summary>s</summary>x</details>'
+                                                  "</body></html>")),
     ]
     doc = report_pdf.print_document(pages, title="A <b>title</b>", subtitle="s", statement="All real.",
                                     synthetic=False, page_numbers=[3, 5])
@@ -42,15 +44,16 @@ def test_print_document_relinks_pages_and_drops_file_links():
 
 
 def test_source_statement_names_real_and_synthetic_inputs(tmp_path):
-    class Cfg:
-        sources = {"ons_pfa": tmp_path / "rec-crime-pfa.csv", "survey": tmp_path / "synthetic-survey.csv",
-                   "csp": None, "registry": tmp_path / "registry.csv"}
-    text, synth = report_pdf.source_statement(Cfg())
+    from types import SimpleNamespace
+
+    cfg = SimpleNamespace(sources={"ons_pfa": tmp_path / "rec-crime-pfa.csv", "csp": None,
+                                   "survey": tmp_path / "synthetic-survey.csv", "registry": tmp_path / "registry.csv"})
+    text, synth = report_pdf.source_statement(cfg)
     assert synth is True
     assert text.startswith("Real public data: ons_pfa.") and "synthetic sample" in text and "survey" in text
     assert "Not supplied: csp." in text and "registry" not in text
-    Cfg.sources = {"ons_pfa": tmp_path / "rec-crime-pfa.csv"}
-    text, synth = report_pdf.source_statement(Cfg())
+    cfg.sources = {"ons_pfa": tmp_path / "rec-crime-pfa.csv"}
+    text, synth = report_pdf.source_statement(cfg)
     assert synth is False and "nothing in it is synthetic" in text
 
 

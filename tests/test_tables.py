@@ -11,7 +11,13 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 
-from wmp_analysis.report_tables import DASH, DASH_NOTE, badge_html, header_text, table_html
+from wmp_analysis.report_tables import (
+    DASH,
+    DASH_NOTE,
+    badge_html,
+    header_text,
+    table_html,
+)
 
 
 class Cells(HTMLParser):
