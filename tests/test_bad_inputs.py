@@ -189,6 +189,53 @@ BUILDERS = {f.__name__: f for f in (ons_huge_field, ons_gzip_bomb, zip_traversal
                                     zip_bomb_declared, zip_bomb_real, zip_bomb_lying, street_huge_field)}
 
 
+# Archive layouts as people hold them (cases.d/archive-config.yaml; more in tests/test_archive_layouts.py)
+_APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40  # Finder's ._ header
+
+
+def zip_finder(tmp: Path, monkeypatch) -> Path:
+    return _zip(tmp / "src" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row(0) + _st_row(1)).encode()),
+                                               ("2012-05/.DS_Store", b"Bud1"),
+                                               ("__MACOSX/2012-05/._2012-05-west-midlands-street.csv", _APPLEDOUBLE)])
+
+
+def zip_upper_case(tmp: Path, monkeypatch) -> Path:
+    body = (_ST_H + _st_row(0) + _st_row(1) + _st_row(2)).encode()
+    return _zip(tmp / "src" / "2012-05.zip", [("2012-05/2012-05-west-midlands-street.CSV", body)])
+
+
+def zip_in_zip(tmp: Path, monkeypatch) -> Path:
+    inner = _zip(tmp / "inner" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row(0) + _st_row(1)).encode())])
+    return _zip(tmp / "src" / "2012.zip", [("2012-05.zip", inner.read_bytes())])
+
+
+def zip_in_zip_in_zip(tmp: Path, monkeypatch) -> Path:
+    inner = _zip(tmp / "inner" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row(0)).encode())])
+    middle = _zip(tmp / "inner" / "months.zip", [("2012-05.zip", inner.read_bytes())])
+    return _zip(tmp / "src" / "2012.zip", [("months.zip", middle.read_bytes())])
+
+
+def symlink_outside(tmp: Path, monkeypatch) -> Path:
+    target = tmp / "elsewhere" / "2012-05"
+    target.mkdir(parents=True)
+    (target / "2012-05-west-midlands-street.csv").write_text(_ST_H + _st_row(0), encoding="utf-8")
+    (tmp / "src").mkdir()
+    os.symlink(target, tmp / "src" / "2012-05")
+    return tmp / "src"
+
+
+def symlink_inside(tmp: Path, monkeypatch) -> Path:
+    target = tmp / "src" / ".downloads" / "2012-05"
+    target.mkdir(parents=True)
+    (target / "2012-05-west-midlands-street.csv").write_text(_ST_H + _st_row(0) + _st_row(1), encoding="utf-8")
+    os.symlink(Path(".downloads") / "2012-05", tmp / "src" / "2012-05")
+    return tmp / "src"
+
+
+BUILDERS.update({f.__name__: f for f in (zip_finder, zip_upper_case, zip_in_zip, zip_in_zip_in_zip,
+                                         symlink_outside, symlink_inside)})
+
+
 # ----------------------------------------------------------------------------- helpers
 
 def _norm_field(name: Any) -> str:
@@ -413,6 +460,7 @@ WHOLE_INGEST_CASES = [
     ("street-duplicate-month", "police_uk"),
     ("zip-path-traversal", "police_uk"),
     ("zip-bomb-declared", "police_uk"),
+    ("zip-nested-two-levels", "police_uk"),
     ("stop-search-impossible-date", "police_uk"),
     ("street-unknown-over-threshold", "police_uk"),
     ("census-la-sum-mismatch", "census_ethnicity_la"),

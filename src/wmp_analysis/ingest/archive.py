@@ -303,7 +303,7 @@ def _walk(root: Path, skipped: list[dict]) -> list[Path]:
         subdirs = []
         for entry in entries:
             p = Path(entry.path)
-            if entry.name == "__MACOSX":
+            if entry.name.lower() == "__macosx":
                 _skip(skipped, p, None, SKIP_MACOS)
                 continue
             if entry.name.startswith("."):
