@@ -366,6 +366,9 @@ def test_wide_p1_title_period_notes_totals_region_beside_force(tmp_path):
     assert df.attrs["areas_not_forces"] == [
         {"line": 4, "code": "E12000005", "name": "West Midlands Region", "kind": "region"}]
     assert (df.line == 5).all()  # the quoted line break in the header makes the header lines 2-3
+    q = describe_quirks(df)  # what goes into the ingest manifest
+    assert q["layout"] == "wide" and q["areas_not_forces"] == df.attrs["areas_not_forces"]
+    assert q["non_quarter_end_dates"] == [] and q["negative_counts"] == []
 
 
 def test_wide_total_that_disagrees_with_its_parts(tmp_path):

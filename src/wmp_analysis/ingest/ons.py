@@ -592,8 +592,10 @@ def describe_quirks(df: pd.DataFrame) -> dict:
 
     Returns a dict with ``negative_counts`` (rows with count < 0),
     ``non_quarter_end_dates`` (published dates that are not the last day of a
-    quarter, or that were snapped to a month end) and ``offence_coverage`` (first
-    and last period of each offence group).
+    quarter, or that were snapped to a month end), ``offence_coverage`` (first
+    and last period of each offence group), ``layout`` (``rolling`` or ``wide``) and
+    ``areas_not_forces`` (wide tables: the country and region rows left out, with
+    their lines, codes and names; nothing is left out unlisted).
     """
     neg = df[df["count"] < 0]
     published = pd.to_datetime(df["date_as_published"], format="%d-%m-%Y", errors="coerce")
@@ -611,6 +613,11 @@ def describe_quirks(df: pd.DataFrame) -> dict:
         "offence_coverage": {
             r.offence: {"first": f"{r.min:%Y-%m-%d}", "last": f"{r.max:%Y-%m-%d}"} for r in cov.itertuples()
         },
+        "layout": df.attrs.get("layout", "rolling"),
+        "areas_not_forces": [
+            {"line": int(a["line"]), "code": str(a["code"]), "name": str(a["name"]), "kind": str(a["kind"])}
+            for a in df.attrs.get("areas_not_forces", [])
+        ],
     }
 
 
