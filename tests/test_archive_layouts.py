@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 from wmp_analysis.errors import ArchiveError
-from wmp_analysis.ingest.archive import SKIP_HIDDEN, SKIP_MACOS, SKIP_SAME_FILE, discover
+from wmp_analysis.ingest.archive import (
+    SKIP_HIDDEN,
+    SKIP_MACOS,
+    SKIP_SAME_FILE,
+    discover,
+)
 from wmp_analysis.ingest.police_uk import read_police_uk
 
 # data.police.uk street CSV header, as documented at https://data.police.uk/about/#columns
