@@ -366,3 +366,40 @@ def test_table_agrees_with_the_other_project_lists():
     assert {o for o, _, _, _ in synth.LAST_OUTCOMES} <= t[("street", "Last outcome category")].values
     # the 2011 Census groups are the ones the denominators use
     assert set(sde.values()) == {"White", "Mixed", "Asian", "Black", "Other", "Not stated"}
+
+
+# --------------------------------------------------------------------- the whole ingest
+
+def test_ingest_reports_header_only_file_as_missing_month_in_manifest_and_console(tmp_path, capsys):
+    import json
+
+    from test_bad_inputs import _ingest, _write_project
+
+    cfg = _write_project(tmp_path)  # police_uk_months 2012-05 .. 2015-05; one street file, 2012-05
+    write(tmp_path / "raw" / "police_uk" / "2012-05" / "2012-05-west-midlands-stop-and-search.csv",
+          csv_text(STOP_SEARCH_COLUMNS, []))
+    rc, output = _ingest(cfg, capsys)
+    assert rc == 0, output
+    m = json.loads((tmp_path / "data" / "processed" / "tiny" / "ingest_manifest.json").read_text())
+    pol = m["missing_periods"]["police_uk"]
+    assert [(e["kind"], e["month"]) for e in pol["empty_files"]] == [("stop-and-search", "2012-05")]
+    assert pol["empty_files"][0]["path"].endswith("2012-05-west-midlands-stop-and-search.csv")
+    assert "2012-05" in pol["by_kind"]["stop-and-search"] and "2012-05" not in pol["by_kind"]["street"]
+    assert len(pol["by_kind"]["stop-and-search"]) == 37  # May 2012 .. May 2015, none with data
+    assert "stop-and-search 2012-05: header and no rows -> missing month" in output
+    assert "stop-and-search: 2012-05, 2012-06" in output
+    assert "not_recorded" in m["sources"]["police_uk"] and "location_rejections" in m["sources"]["police_uk"]
+
+
+def test_ingest_console_separates_location_rejections(tmp_path, capsys):
+    from test_bad_inputs import _ingest, _write_project
+
+    cfg = _write_project(tmp_path)
+    street = tmp_path / "raw" / "police_uk" / "2012-05" / "2012-05-west-midlands-street.csv"
+    rows = [[f"{i:064x}", "2012-05", WM, WM, lon, lat, "On or near X", "E01009308", "Birmingham 138A", "Burglary",
+             "Under investigation", ""] for i, (lon, lat) in enumerate([("-1.89", "52.48"), ("52.48", "-1.89")])]
+    write(street, csv_text(STREET_COLUMNS, rows))
+    rc, output = _ingest(cfg, capsys)
+    assert rc == 0, output
+    assert "rejected rows: 1" in output
+    assert "of which police.uk locations only (coordinates nulled, records kept): 1" in output

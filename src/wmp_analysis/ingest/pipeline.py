@@ -799,6 +799,9 @@ class IngestResult:
             lines += [f"  {k}: {line}" for line in describe_skipped(v.get("skipped") or [])]
         rej = m.get("rejections", {}).get("total", 0)
         lines.append(f"  rejected rows: {rej}")
+        loc = sum((m.get("sources", {}).get("police_uk", {}).get("location_rejections") or {}).values())
+        if loc:
+            lines.append(f"    of which police.uk locations only (coordinates nulled, records kept): {loc}")
         for table, entry in m.get("district_assignment", {}).items():
             lines.append(f"  {table}: {entry['unassigned']:,} of {entry['records']:,} records without a district")
         return "\n".join(lines)
