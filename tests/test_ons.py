@@ -3,9 +3,16 @@ import gzip
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wmp_analysis.errors import (
-    ArchiveError, DuplicatePeriodError, EncodingError, SchemaError, UnknownCategoryError, UnknownForceError,
+    ArchiveError,
+    DuplicatePeriodError,
+    EncodingError,
+    SchemaError,
+    UnknownCategoryError,
+    UnknownForceError,
     ValueFormatError,
 )
 from wmp_analysis.ingest.ons import COLUMNS, describe_quirks, read_ons_pfa
@@ -471,3 +478,44 @@ def test_wide_workbook_is_refused_with_advice(tmp_path):
     p = _write(tmp_path, b"PK\x03\x04 not really a workbook", name="policeforceareatablesyearendingseptember2024.xlsx")
     with pytest.raises(SchemaError, match="save the table of counts"):
         read_ons_pfa(p)
+
+
+# ----------------------------------------------------------------------------- property: wide round trip
+
+_LEAF_COLUMNS = ["Homicide", "Robbery", "Domestic burglary", "Shoplifting", "Drug offences", "Bicycle theft"]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_wide_round_trip_property(tmp_path, data):
+    """Any wide table of known forces, groups and counts reads back cell for cell.
+
+    The expectation is the drawn table itself: each force row x offence column is one
+    tidy row with that count, period and line; country and region rows never appear.
+    """
+    forces = data.draw(st.lists(st.sampled_from(sorted(CODES)), min_size=1, max_size=3, unique=True))
+    cols = data.draw(st.lists(st.sampled_from(_LEAF_COLUMNS), min_size=1, max_size=4, unique=True))
+    month, year = data.draw(st.sampled_from(["March", "June", "September", "December"])), data.draw(
+        st.integers(2003, 2030))
+    with_codes = data.draw(st.booleans())
+    thousands = data.draw(st.booleans())
+    lines = [f'"Table P1: Police recorded crime, year ending {month} {year}"',
+             ",".join((["Area Code"] if with_codes else []) + ["Area Name"] + cols)]
+    want = {}
+    areas = [("K04000001", "England and Wales")] + [(CODES[f], f) for f in forces] + [("E12000005", "West Midlands Region")]
+    for code, name in areas:
+        counts = [data.draw(st.integers(0, 10**9)) for _ in cols]
+        cells = [f'"{c:,}"' if thousands else str(c) for c in counts]
+        lines.append(",".join(([code] if with_codes else []) + [name] + cells))
+        if name in CODES:
+            for col, c in zip(cols, counts):
+                want[(name, col)] = (c, len(lines))
+    p = tmp_path / "wide.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    df = read_ons_pfa(p)
+    got = {(r.force, r.offence): (int(r.count), int(r.line)) for r in df.itertuples()}
+    assert got == want
+    end = pd.Timestamp(year=year, month=["March", "June", "September", "December"].index(month) * 3 + 3, day=1)
+    assert (df.period_end == end + pd.offsets.MonthEnd(0)).all()
+    assert [a["name"] for a in df.attrs["areas_not_forces"]] == ["England and Wales", "West Midlands Region"]

@@ -44,7 +44,8 @@ __all__ = [
 _SPACE_RUN = re.compile(r"\s+")
 
 #: ``what`` values whose failures are :class:`UnknownForceError`.
-_FORCE_WORDS = frozenset({"force", "forces", "pfa", "police force", "police force area", "comparator"})
+_FORCE_WORDS = frozenset({"force", "forces", "pfa", "police force", "police force area", "comparator",
+                          "comparators"})
 
 
 def _control_chars(text: str) -> list[str]:

@@ -67,6 +67,7 @@ from ..errors import (
     DuplicatePeriodError,
     InputError,
     SchemaError,
+    UnknownCategoryError,
     UnknownForceError,
     ValueFormatError,
     shorten,
@@ -293,7 +294,13 @@ def _read_rolling(path, text: str) -> tuple[pd.DataFrame, dict]:
         )
     counts = parse_int_column(df, "Rolling year total number of offences", path, allow_negative=True)
     force = _canonical(df["PFA"], df["_line"], force_index(), what="force", path=path, field="PFA")
-    offence = _canonical(df["Offence"], df["_line"], KNOWN_OFFENCES, what="offence", path=path, field="Offence")
+    try:
+        offence = _canonical(df["Offence"], df["_line"], KNOWN_OFFENCES, what="offence", path=path, field="Offence")
+    except UnknownCategoryError as exc:  # say where a genuinely new ONS group would be added
+        raise UnknownCategoryError(
+            exc.message, path=exc.path, row=exc.row, field=exc.field,
+            expected=f"{exc.expected}; a new ONS offence group is added to data/raw/reference/ons_offence_columns.csv",
+        ) from None
     for value in pd.unique(df["Region"]):  # the region is kept as published; a control character is an error
         i = int((df["Region"] == value).to_numpy().argmax())
         normalise_name(value, path=path, row=int(df["_line"].iloc[i]), field="Region")
