@@ -95,6 +95,7 @@ _TABLE_STYLES = [
                                 "padding:0.2em 0.45em;min-width:4.5em;max-width:30em;overflow-wrap:break-word"},
     {"selector": "td.num", "props": "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums;"
                                     "overflow-wrap:normal;min-width:0"},
+    {"selector": "td.wide", "props": "min-width:16em"},  # long text: a readable column, the wrapper scrolls
 ]
 
 
@@ -316,8 +317,9 @@ def table_html(
         styler.hide(axis="index")
         numeric = [_kind(c, shown[c]) not in ("text", "status", "bool") for c in shown.columns]
         styler.set_table_attributes('class="dataframe wmp"')
-        styler.set_td_classes(pd.DataFrame([["num" if k else "" for k in numeric]] * len(shown),
-                                           index=shown.index, columns=shown.columns))
+        wide = [_kind(c, shown[c]) == "text" and shown[c].astype(str).str.len().max() > 40 for c in shown.columns]
+        classes = ["num" if k else "wide" if w else "" for k, w in zip(numeric, wide)]
+        styler.set_td_classes(pd.DataFrame([classes] * len(shown), index=shown.index, columns=shown.columns))
         styler.set_table_styles(_TABLE_STYLES)
         parts.append(styler.to_html(exclude_styles=False, sparse_index=False, sparse_columns=False,
                                     doctype_html=False))
