@@ -70,10 +70,29 @@ def _write(tmp_path, text, name="ons.csv", encoding="utf-8"):
     return p
 
 
-def test_small_file_and_bom(tmp_path):
-    p = _write(tmp_path, "\ufeff" + HEADER + "31-03-2012,West Midlands,West Midlands,Robbery,\"7,260\"\n")
+#: One-row files in each layout: header, then rows (force, offence, count) for 12 months
+#: ending 31 March 2012. The wide table has the year ending in its own column.
+WIDE_HEADER = "Area Code,Area Name,Year ending,"
+CODE = {"West Midlands": "E23000014", "Staffordshire": "E23000015"}
+
+
+def _small(layout, rows):
+    if layout == "rolling":
+        return HEADER + "".join(f'31-03-2012,{f},West Midlands,{o},"{c}"\n' for f, o, c in rows)
+    offences = list(dict.fromkeys(o for _, o, _ in rows))
+    text = WIDE_HEADER + ",".join(offences) + "\n"
+    for force in dict.fromkeys(f for f, _, _ in rows):
+        cells = {o: c for f, o, c in rows if f == force}
+        text += f"{CODE.get(force, '')},{force},March 2012," + ",".join(f'"{cells[o]}"' for o in offences) + "\n"
+    return text
+
+
+@pytest.mark.parametrize("layout", ["rolling", "wide"])
+def test_small_file_and_bom(tmp_path, layout):
+    p = _write(tmp_path, "\ufeff" + _small(layout, [("West Midlands", "Robbery", "7,260")]))
     df = read_ons_pfa(p)
     assert df["count"].tolist() == [7260] and df["line"].tolist() == [2]
+    assert df.period_end.tolist() == [pd.Timestamp("2012-03-31")]
 
 
 @pytest.mark.parametrize(
@@ -116,16 +135,19 @@ def test_reordered_header_is_named(tmp_path):
         read_ons_pfa(p)
 
 
-def test_non_utf8_names_line(tmp_path):
-    raw = (HEADER + "31-03-2012,West Midlands,West Midlands,Robbery,5\n31-03-2012,G\xf6ttingen,X,Robbery,5\n").encode("latin-1")
+@pytest.mark.parametrize("layout", ["rolling", "wide"])
+def test_non_utf8_names_line(tmp_path, layout):
+    text = _small(layout, [("West Midlands", "Robbery", "5"), ("Staffordshire", "Robbery", "5")])
+    raw = text.replace("Staffordshire", "G\xf6ttingen").encode("latin-1")
     p = _write(tmp_path, raw)
     with pytest.raises(EncodingError) as ei:
         read_ons_pfa(p)
     assert ei.value.row == 3
 
 
-def test_gzip_input_and_truncated_gzip(tmp_path):
-    data = (HEADER + "31-03-2012,West Midlands,West Midlands,Robbery,5\n" * 1).encode()
+@pytest.mark.parametrize("layout", ["rolling", "wide"])
+def test_gzip_input_and_truncated_gzip(tmp_path, layout):
+    data = _small(layout, [("West Midlands", "Robbery", "5")]).encode()
     good = tmp_path / "ons.csv.gz"
     good.write_bytes(gzip.compress(data))
     assert read_ons_pfa(good)["count"].tolist() == [5]
@@ -137,6 +159,15 @@ def test_gzip_input_and_truncated_gzip(tmp_path):
     notgz.write_bytes(data)
     with pytest.raises(ArchiveError, match="gzip"):
         read_ons_pfa(notgz)
+
+
+@pytest.mark.parametrize("layout", ["rolling", "wide"])
+def test_raw_input_not_modified_wide_and_rolling(tmp_path, layout):
+    p = _write(tmp_path, "\ufeff" + _small(layout, [("West Midlands", "Robbery", "1,203")]).replace("\n", "\r\n"))
+    before = p.read_bytes()
+    df = read_ons_pfa(p)
+    assert p.read_bytes() == before
+    assert df["count"].tolist() == [1203]
 
 
 def test_raw_input_not_modified(tmp_path):
