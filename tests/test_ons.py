@@ -485,7 +485,9 @@ def test_wide_without_period_is_refused(tmp_path):
 
 @pytest.mark.parametrize("text,row,field", [
     ("Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,Spring 2013,30\n", 2, "Year ending"),
-    ("Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,Sept 2024,30\n", 2,
+    ("Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,24,30\n", 2,
+     "Year ending September"),
+    ("Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,March 2024,30\n", 2,
      "Year ending September"),
     ("Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,March 2013,-3\n", 2, "Robbery"),
     ("Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,March 2013,[x]\n", 2, "Robbery"),
@@ -550,3 +552,11 @@ def test_wide_round_trip_property(tmp_path, data):
     end = pd.Timestamp(year=year, month=["March", "June", "September", "December"].index(month) * 3 + 3, day=1)
     assert (df.period_end == end + pd.offsets.MonthEnd(0)).all()
     assert [a["name"] for a in df.attrs["areas_not_forces"]] == ["England and Wales", "West Midlands Region"]
+
+
+@pytest.mark.parametrize("value", ["2024", "September 2024", "Sep 2024", "Sept 2024", "Year ending September 2024"])
+def test_wide_year_ending_month_column(tmp_path, value):
+    p = _write(tmp_path, f"Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,{value},30\n")
+    df = read_ons_pfa(p)
+    assert df.period_end.tolist() == [pd.Timestamp("2024-09-30")]
+    assert df.date_as_published.tolist() == ["Year ending September 2024"]

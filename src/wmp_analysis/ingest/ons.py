@@ -471,11 +471,15 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
         if period_col is not None:
             raw = rec[period_col].strip()
             if period_month is not None:
-                if not re.fullmatch(r"\d{4}", raw):
-                    raise ValueFormatError(f"{shorten(raw)} is not a year", path=path, row=line,
-                                           field=header[period_col], expected="a year such as 2024")
-                month, year = period_month, raw
-                published = f"Year ending {period_month.capitalize()} {raw}"
+                m = _PERIOD_VALUE.fullmatch(raw)
+                same_month = m is not None and m.group(1)[:3].lower() == period_month[:3].lower()
+                if not (re.fullmatch(r"[0-9]{4}", raw) or same_month):
+                    raise ValueFormatError(
+                        f"{shorten(raw)} is not a year ending {period_month.capitalize()}", path=path, row=line,
+                        field=header[period_col], expected=f"a year such as 2024 (or '{period_month.capitalize()} 2024')",
+                    )
+                month, year = period_month, (m.group(2) if same_month else raw)
+                published = f"Year ending {period_month.capitalize()} {year}"
             else:
                 m = _PERIOD_VALUE.fullmatch(raw)
                 if not m:
