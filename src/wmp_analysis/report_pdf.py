@@ -5,7 +5,8 @@
 with page numbers, the index, then each section page - and prints it with headless
 Chromium (``--print-to-pdf``; page numbers come from CSS ``@page`` margin boxes, so Chromium's
 own header and footer, which carry a date and the file URL, are switched off). Figures are
-the pages' own PNGs, embedded unchanged.
+printed from each figure's saved SVG (vector, sharp at any zoom) where the page shows
+its saved PNG.
 
 Deterministic: the print document holds nothing run-specific (no paths, run ids or dates),
 and :func:`normalise_pdf` rewrites the PDF with fixed metadata (no creation or modification
@@ -146,6 +147,42 @@ def source_statement(cfg) -> tuple[str, bool]:
     return text, bool(synth)
 
 
+_PNG_SRC = re.compile(r'src="data:image/png;base64,(?P<data>[A-Za-z0-9+/=\s]+)"')
+
+
+def vector_figures(run_dir: Path) -> dict[str, bytes]:
+    """``sha256 of a saved figure's PNG -> its SVG`` for every ``*/figures/<name>.png|svg`` pair.
+
+    The pages show each figure's saved PNG; the print document swaps it for the same
+    figure's SVG so that figures stay sharp at any zoom of the PDF.
+    """
+    out = {}
+    for png in sorted(Path(run_dir).glob("*/figures/*.png")):
+        svg = png.with_suffix(".svg")
+        if svg.is_file():
+            out[hashlib.sha256(png.read_bytes()).hexdigest()] = svg.read_bytes()
+    return out
+
+
+def _sharpen(body: str, vectors: dict[str, bytes]) -> str:
+    """Replace embedded PNGs that are saved figures by their SVG (see :func:`vector_figures`)."""
+    import base64
+
+    if not vectors:
+        return body
+
+    def sub(m: re.Match) -> str:
+        try:
+            png = base64.b64decode("".join(m.group("data").split()), validate=True)
+        except ValueError:
+            return m.group(0)
+        svg = vectors.get(hashlib.sha256(png).hexdigest())
+        if svg is None:
+            return m.group(0)
+        return 'src="data:image/svg+xml;base64,' + base64.b64encode(svg).decode("ascii") + '"'
+    return _PNG_SRC.sub(sub, body)
+
+
 def print_document(
     pages: Sequence[tuple[str, str, str]],
     *,
@@ -154,6 +191,7 @@ def print_document(
     statement: str,
     synthetic: bool,
     page_numbers: Sequence[int | None] | None = None,
+    vectors: dict[str, bytes] | None = None,
 ) -> str:
     """The HTML that is printed: cover, contents, then one part per page.
 
@@ -166,6 +204,8 @@ def print_document(
     page_numbers : sequence, optional
         The PDF page on which each part starts (1-based), for the contents; ``None``
         prints ``..`` placeholders (first pass).
+    vectors : dict, optional
+        :func:`vector_figures` of the run: figures printed as SVG instead of PNG.
     """
     anchors = {name: f"pdf-part-{i + 1}" for i, (name, _, _) in enumerate(pages)}
     css = ""
@@ -173,7 +213,8 @@ def print_document(
     for i, (name, label, page_html) in enumerate(pages):
         page_css, body = _page_parts(page_html)
         css = css or page_css
-        body = _relink(body, anchors).replace('<details class="unjudged">', '<details class="unjudged" open>')
+        body = _relink(_sharpen(body, vectors or {}), anchors)
+        body = body.replace('<details class="unjudged">', '<details class="unjudged" open>')
         parts.append(f'<section class="pdf-part" id="{anchors[name]}">'
                      f'<p class="pdf-part-label">Part {i + 1} of {len(pages)}: {htmllib.escape(label)}</p>\n'
                      f"{body}\n</section>")
@@ -261,17 +302,22 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
 
 
 def _part_pages(pdf: Path, n_parts: int) -> list[int | None]:
-    """1-based page on which "Part k of n" first appears, for k = 1..n."""
+    """1-based page on which part k starts, k = 1..n, from the PDF's named destinations.
+
+    Chromium turns each ``id`` an in-document link points at into a named destination;
+    the parts are ``#pdf-part-<k>`` (see :func:`print_document`).
+    """
     import logging
 
     from pypdf import PdfReader
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    texts = [p.extract_text() or "" for p in PdfReader(str(pdf)).pages]
+    reader = PdfReader(str(pdf))
+    dests = reader.named_destinations
     found: list[int | None] = []
     for k in range(1, n_parts + 1):
-        marker = f"Part {k} of {n_parts}:"
-        found.append(next((i + 1 for i, t in enumerate(texts) if marker in t), None))
+        d = dests.get(f"/pdf-part-{k}")
+        found.append(None if d is None else reader.get_destination_page_number(d) + 1)
     return found
 
 
@@ -309,7 +355,8 @@ def write_briefing_pdf(
     if not pages:
         raise PdfError(f"briefing.pdf: no pages in {run_dir.name} to print")
     out = run_dir / PDF_NAME
-    kw: dict[str, Any] = {"title": title, "subtitle": subtitle, "statement": statement, "synthetic": synthetic}
+    kw: dict[str, Any] = {"title": title, "subtitle": subtitle, "statement": statement, "synthetic": synthetic,
+                          "vectors": vector_figures(run_dir)}
     chromium_print(print_document(pages, **kw), out, chromium=chromium)
     numbers = _part_pages(out, len(pages))
     chromium_print(print_document(pages, page_numbers=numbers, **kw), out, chromium=chromium)
