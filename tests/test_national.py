@@ -237,7 +237,7 @@ def test_ranking_and_rates_on_three_hand_made_forces(reference):
     side = national.beside_comparators(v.reset_index(), "A", ["B"]).set_index("force")
     pooled = side.loc["Comparators (pooled)"]
     assert pooled["baseline_count"] == 10000 and pooled["target_rate_per_1000"] == pytest.approx(19.0)
-    allf = side.loc["England and Wales (3 forces, pooled)"]
+    allf = side.loc["All 3 territorial forces (pooled)"]
     assert allf["target_count"] == 8000 + 9500 + 20
     assert allf["target_rate_per_1000"] == pytest.approx((8000 + 9500 + 20) / 1_510_000 * 1000)
 

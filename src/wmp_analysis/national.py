@@ -302,7 +302,7 @@ def beside_comparators(view: pd.DataFrame, force: str, comparators: Sequence[str
     -------
     DataFrame
         Per milestone: one row per force of {force} + comparators (in that order),
-        then ``"Comparators (pooled)"`` and ``"England and Wales (43 forces, pooled)"``
+        then ``"Comparators (pooled)"`` and ``"All 43 territorial forces (pooled)"``
         with summed counts and populations (rates of the pooled area). Columns
         ``target_id, measure_id, force, role, baseline_count, target_count, pct_change,
         rate_ratio, rr_ci_low, rr_ci_high, baseline_rate_per_1000,
@@ -317,7 +317,7 @@ def beside_comparators(view: pd.DataFrame, force: str, comparators: Sequence[str
         sel = d[d["force"].isin(order)].set_index("force").reindex([f for f in order if f in set(d["force"])])
         parts = [sel.reset_index()[cols]]
         for label, sub in (("Comparators (pooled)", d[d["force"].isin(order[1:])]),
-                           (f"England and Wales ({len(d)} forces, pooled)", d)):
+                           (f"All {len(d)} territorial forces (pooled)", d)):
             if sub.empty:
                 continue
             parts.append(pd.DataFrame([_pooled(sub, label)])[cols])
