@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -268,7 +269,11 @@ def test_stop_search_rates_by_financial_year_hand_worked_and_empty():
 
 
 def test_not_supplied_note_names_the_source_and_what_it_gives():
-    from wmp_analysis.availability import SOURCE_USES, missing_sources, not_supplied_note
+    from wmp_analysis.availability import (
+        SOURCE_USES,
+        missing_sources,
+        not_supplied_note,
+    )
 
     text = not_supplied_note("survey")
     assert text.startswith("Not supplied: sources.survey (") and "would show" in text and "gaps" in text
@@ -280,6 +285,6 @@ def test_not_supplied_note_names_the_source_and_what_it_gives():
     assert set(SOURCE_USES) == set(SOURCE_KEYS) - {"registry"}  # every data source has its wording
 
     class Cfg:
-        sources = {"survey": None, "ons_pfa": "x.csv"}
+        sources: ClassVar[dict] = {"survey": None, "ons_pfa": "x.csv"}
 
     assert missing_sources(Cfg, ["ons_pfa", "survey", "csp"]) == ["survey", "csp"]

@@ -14,7 +14,6 @@ import re
 from os import PathLike
 from typing import Any
 
-
 #: The most characters of an input value that any message quotes.
 VALUE_LIMIT = 200
 
@@ -44,7 +43,7 @@ def shorten(value: Any, limit: int = VALUE_LIMIT) -> str:
 MESSAGE_LIMIT = 2000
 
 
-_LONG_QUOTED = re.compile("'([^'\\n]{%d,})'|\"([^\"\\n]{%d,})\"" % (VALUE_LIMIT + 1, VALUE_LIMIT + 1))
+_LONG_QUOTED = re.compile(f"'([^'\\n]{{{VALUE_LIMIT + 1},}})'|\"([^\"\\n]{{{VALUE_LIMIT + 1},}})\"")
 
 
 def bounded(text: Any, limit: int = MESSAGE_LIMIT) -> str:
