@@ -374,6 +374,7 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
         assert force in index, force
         assert (run / "06_national_view.html").is_file() and 'href="06_national_view.html"' in index
         view = pd.read_csv(run / "06_national_view" / "tables" / "national_view.csv")
+        assert view.groupby("target_id")["force"].nunique().eq(43).all()  # ingest kept every force
         assert view.loc[view["role"] == "force", "force"].unique().tolist() == [force]
         assert set(view.loc[view["role"] == "comparator", "force"]) == set(comps)
     print("pack seconds:", {k: round(v, 1) for k, v in timings.items()})

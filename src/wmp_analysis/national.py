@@ -107,7 +107,8 @@ def plan_milestones(registry: pd.DataFrame, measures: pd.DataFrame,
     plan_years : mapping plan -> financial-year label, optional
         Which milestone year of each plan (default :data:`PLAN_YEARS`).
     measure_ids : sequence of str
-        Measures to keep; only those with ONS offence groups can be measured.
+        Measures to keep; only force-wide count measures with ONS offence groups
+        can be measured.
 
     Returns
     -------
@@ -118,8 +119,10 @@ def plan_milestones(registry: pd.DataFrame, measures: pd.DataFrame,
     years = dict(PLAN_YEARS if plan_years is None else plan_years)
     r = registry[(registry["target_kind"] == "pct_change") & registry["measure_id"].isin(list(measure_ids))]
     r = r[[years.get(p) == tp for p, tp in zip(r["plan"], r["target_period"])]]
+    r = r[r["geography"].astype("str").str.strip().str.lower().isin({"", "force", "force area", "force-wide", "pfa"})]
     mea = measures.set_index("measure_id")
-    r = r[[bool(M.split_list(mea.at[m, "ons_offences"])) if m in mea.index else False for m in r["measure_id"]]]
+    r = r[[m in mea.index and str(mea.at[m, "kind"]) == "count" and bool(M.split_list(mea.at[m, "ons_offences"]))
+           for m in r["measure_id"]]]
     out = r.copy()
     out["measure_name"] = [str(mea.at[m, "name"]) for m in out["measure_id"]]
     out["proxy"] = [bool(p) or M._truthy(mea.at[m, "proxy"]) for p, m in zip(out["proxy"], out["measure_id"])]
