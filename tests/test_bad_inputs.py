@@ -538,7 +538,7 @@ def test_ingest_continues_past_rejected_rows_and_reports_them(ingested_project, 
     assert ex["line"] == 5 and ex["value"] == "Jaywalking" and "2012-05-west-midlands-street.csv" in ex["path"]
     import pandas as pd
 
-    street = pd.read_parquet(root / "data" / "processed" / "tiny" / "street.parquet")
+    street = pd.read_parquet(root / "data" / "processed" / "tiny" / "police_uk" / "street")  # hive dataset
     assert len(street) == 3  # the three good rows kept, the bad one not silently dropped but listed
 
 

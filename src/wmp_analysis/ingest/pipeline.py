@@ -130,6 +130,13 @@ class HashCache:
         self.dirty = True
         return digest
 
+    def remember(self, path: Path, digest: str) -> None:
+        """Record *digest* as the sha256 of *path* as it is now (computed while reading it)."""
+        p = Path(path).resolve()
+        st = p.stat()
+        self.entries[str(p)] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+        self.dirty = True
+
     def save(self) -> None:
         if self.dirty:
             live = {k: v for k, v in self.entries.items() if Path(k).exists()}
@@ -203,8 +210,10 @@ def _is_current(cfg: RunConfig, fingerprint: str) -> dict | None:
     man = _read_manifest(link)
     if not man or man.get("fingerprint") != fingerprint:
         return None
-    if not all((link / o["file"]).is_file() for o in man.get("outputs", {}).values()):
-        return None
+    for o in man.get("outputs", {}).values():
+        files = [p["file"] for p in o["partitions"]] if "partitions" in o else [o["file"]]
+        if not all((link / f).is_file() for f in files):
+            return None
     return man
 
 
@@ -374,6 +383,27 @@ def _district_summary(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     return out
 
 
+def _district_columns(got: "_Collected", folder: Path) -> dict[str, pa.Table | pd.DataFrame]:
+    """The columns :func:`_district_summary` counts, of every police.uk table (from the partitions)."""
+    out: dict[str, pa.Table | pd.DataFrame] = {}
+    for name in ("street", "outcomes", "stop_search"):
+        if name in got.datasets:
+            want = [c for c in ("district", "district_method", "source_format")]
+            parts = []
+            for p in got.datasets[name]:
+                schema = pq.read_schema(folder / p["file"])
+                parts.append(pq.read_table(folder / p["file"], columns=[c for c in want if c in schema.names]))
+            if parts:
+                out[name] = pa.concat_tables(parts, promote_options="permissive")
+            else:
+                from .dataset import schema_relpath
+
+                out[name] = pq.read_table(folder / schema_relpath(name))
+        elif got.table(name) is not None:
+            out[name] = got.table(name)
+    return out
+
+
 def _rejection_summary(rejections: list[tuple[str, pd.DataFrame]], root: Path, examples: int = 50) -> dict[str, Any]:
     frames = []
     for source, df in rejections:
@@ -410,6 +440,9 @@ class _Collected:
     rejections: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     ons_quirks: dict | None = None
     notes: list[str] = field(default_factory=list)
+    #: police.uk tables written as partitions: table -> partition entries (manifest order)
+    datasets: dict[str, list[dict]] = field(default_factory=dict)
+    police_uk_dataset: dict = field(default_factory=dict)
 
     def add(self, name: str, df: pd.DataFrame, synthetic: bool) -> None:
         self.tables.setdefault(name, []).append(_with_synthetic(df, synthetic))
@@ -433,7 +466,7 @@ def _input_record(cfg: RunConfig, key: str, path: Path, cache: HashCache, rows: 
             "sha256": dig["sha256"], "files": dig["files"], "rows_read": rows, "synthetic": is_synthetic(path)}
 
 
-def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
+def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> _Collected:
     from .census import (
         read_census_ethnicity_force, read_census_ethnicity_la, read_lad_lookup, read_lsoa_lookup,
         read_population,
@@ -495,27 +528,40 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
         simple("population", "population", read_population, lambda p, d: _count_rows(p))
     if "police_uk" in src:
         from .archive import collect_skipped
-        from .police_uk import read_police_uk
+        from .dataset import DATASET_DIR, ensure_schemas, ingest_police_uk
+        from .police_uk import force_slug
 
         path = src["police_uk"]
+        if staging is None:
+            raise ValueError("the police.uk dataset needs the staging folder to write into")
+        prev_folder = cfg.processed_dir if cfg.processed_dir.is_dir() else None
+        prev_man = (_read_manifest(prev_folder) or {}) if prev_folder is not None else {}
+        slug = force_slug(cfg.force)
+        previous = ((prev_man.get("police_uk_dataset") or {}).get("forces") or {}).get(slug)
         with collect_skipped() as skipped:  # entries not read (__MACOSX/, dot-files, other forces...)
-            res = read_police_uk(path, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa, as_arrow=True,
-                                 max_unknown_share=cfg.option("ingest.max_unknown_share", 0.005))
+            res = ingest_police_uk(path, staging, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa,
+                                   max_unknown_share=cfg.option("ingest.max_unknown_share", 0.005),
+                                   previous=previous, previous_folder=prev_folder, sha256_of=cache.sha256,
+                                   rel=lambda q: _rel(q, cfg.root), on_key=cache.remember)
+        ensure_schemas(staging)
         syn = is_synthetic(path)
         rows = {}
-        for kind, df in res.tables.items():
-            name = {"stop-and-search": "stop_search", "stop_and_search": "stop_search"}.get(kind, kind)
-            got.add(name, df, syn)
-            rows[name] = int(len(df))
-        files = [{**_jsonable(f), "path": _rel(f.get("path", ""), cfg.root)} for f in res.files]
+        for name in ("street", "outcomes", "stop_search"):
+            got.datasets[name] = res.partitions(name)
+            got.table_synthetic[name] = syn
+            rows[name] = res.rows(name)
+        got.police_uk_dataset = {"root": DATASET_DIR, "layout": "<table>/force=<slug>/month=YYYY-MM/part-0.parquet",
+                                 "forces": {slug: res.manifest_entry()},
+                                 "last_ingest": {slug: {"read_months": res.read_months,
+                                                        "reused_months": res.reused_months}}}
+        files = [_jsonable(f) for f in res.files]
         rec = _input_record(cfg, "police_uk", path, cache, int(sum(f.get("rows_read") or 0 for f in res.files)))
         rec["file_list"] = files
         got.inputs.append(rec)
         got.rejections.append(("police_uk", res.rejections))
         got.missing["police_uk"] = {"unit": "month", "by_kind": _jsonable(res.missing_months),
                                     "out_of_range_files": _jsonable(res.out_of_range),
-                                    "empty_files": [{**_jsonable(e), "path": _rel(e["path"], cfg.root)}
-                                                    for e in res.empty_files]}
+                                    "empty_files": _jsonable(res.empty_files)}
         got.sources["police_uk"] = {"status": "read", "path": _rel(path, cfg.root), "tables": rows,
                                     "files": len(res.files), "synthetic": syn,
                                     "not_recorded": _jsonable(res.not_recorded),
@@ -537,8 +583,18 @@ def _read_all(cfg: RunConfig, cache: HashCache) -> _Collected:
 
 
 def _write_tables(got: _Collected, folder: Path, cfg: RunConfig) -> dict[str, dict]:
+    from .dataset import outputs_entry
+
     outputs = {}
     for name in TABLES:
+        if name in got.datasets:  # police.uk: already written as partitions while reading
+            parts = got.datasets[name]
+            entry = outputs_entry(folder, name, parts, _rel(cfg.processed_dir, cfg.root))
+            months = sorted(p["month"] for p in parts)
+            entry["synthetic"] = bool(got.table_synthetic.get(name, False))
+            entry["period"] = {"unit": "month", "first": months[0], "last": months[-1]} if months else None
+            outputs[name] = entry
+            continue
         df = got.table(name)
         if df is None:
             continue
@@ -648,7 +704,7 @@ def run_ingest(cfg: RunConfig, *, force: bool = False, lock_timeout: float | Non
         started = _now()
         staging = _new_store_dir(cfg, fingerprint)
         try:
-            got = _read_all(cfg, cache)
+            got = _read_all(cfg, cache, staging)
             outputs = _write_tables(got, staging, cfg)
             synthetic = any(i["synthetic"] for i in got.inputs)
             manifest = {
@@ -672,8 +728,8 @@ def run_ingest(cfg: RunConfig, *, force: bool = False, lock_timeout: float | Non
                 "missing_periods": got.missing,
                 "rejections": _rejection_summary(got.rejections, cfg.root),
                 "ons_quirks": got.ons_quirks,
-                "district_assignment": _district_summary({k: got.table(k) for k in ("street", "outcomes", "stop_search")
-                                                          if got.table(k) is not None}),
+                "district_assignment": _district_summary(_district_columns(got, staging)),
+                "police_uk_dataset": got.police_uk_dataset or None,
                 "notes": got.notes,
                 "timings": {"started_at": started, "finished_at": _now()},
             }
@@ -841,8 +897,23 @@ class ProcessedData:
                 f"configure its source and run ingest: wmp-analysis ingest --config <config of {self.config_name!r}>"
             )
         if name not in self._cache:
-            self._cache[name] = pd.read_parquet(self.folder / self.manifest["outputs"][name]["file"])
+            entry = self.manifest["outputs"][name]
+            if "partitions" in entry:  # police.uk: the partitioned dataset, rebuilt in manifest order
+                from .dataset import read_table
+
+                self._cache[name] = read_table(self.folder, name, entry["partitions"]).to_pandas()
+            else:
+                self._cache[name] = pd.read_parquet(self.folder / entry["file"])
         return self._cache[name]
+
+    def dataset_files(self, name: str) -> list[Path]:
+        """The partition files of police.uk table *name* (``[]`` when it has none)."""
+        if not self.has(name):
+            return []
+        entry = self.manifest["outputs"][name]
+        if "partitions" not in entry:
+            return [self.folder / entry["file"]]
+        return [self.folder / p["file"] for p in entry["partitions"]]
 
     def sources_summary(self) -> pd.DataFrame:
         """source, path, period covered, synthetic, rows: the pack's "data sources" list."""

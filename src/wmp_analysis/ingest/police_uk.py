@@ -1015,6 +1015,138 @@ def _empty_arrow(columns: list[str]) -> pa.Table:
     return pa.Table.from_pandas(_empty_table(columns), preserve_index=False)
 
 
+def _iter_files(to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_uncompressed_bytes: int):
+    """Parse, check and build each file of *to_read* in order; yields ``(file, table, record)``.
+
+    While one file is parsed, the next is read and hashed on a second thread.
+    """
+    budgets: dict[Path, ByteBudget] = {}
+    zip_hashes: dict = {}
+
+    def submit(pool, f):
+        budget = None
+        if f.member is not None:
+            budget = budgets.setdefault(f.path, ByteBudget(max_uncompressed_bytes))
+        return pool.submit(_load, f, budget, zip_hashes)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = submit(pool, to_read[0]) if to_read else None
+        for k, f in enumerate(to_read):
+            data, hashes = pending.result()
+            pending = submit(pool, to_read[k + 1]) if k + 1 < len(to_read) else None
+            synthetic = bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+            fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind], _DICT_COLUMNS[f.kind])
+            del data
+            part = _BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic, ctx)
+            record = {"path": str(f.path), "member": f.member, "kind": f.kind, "format": fmt,
+                      "month": f.month, "rows_read": int(table.num_rows), "synthetic": synthetic, **hashes}
+            del table
+            yield f, part, record
+
+
+def _finish(parts: dict[str, list[pa.Table]], kinds: Sequence[str], force: str, as_arrow: bool,
+            ctx_rejections: list[pd.DataFrame]) -> tuple[dict, pd.DataFrame]:
+    """Concatenate each kind's file tables (stop-and-search: dates, groups, booleans) and sort the
+    rejections by file and line; returns ``(tables, rejections)``."""
+    tables: dict[str, pd.DataFrame | pa.Table] = {}
+    rejections = [empty_rejections(), *ctx_rejections]
+    for kind in kinds:
+        out_cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop-and-search": STOP_SEARCH_OUT}[kind]
+        name = TABLE_NAMES[kind]
+        if not parts.get(kind):
+            tables[name] = _empty_arrow(out_cols) if as_arrow else _empty_table(out_cols)
+            continue
+        t = pa.concat_tables(parts[kind], promote_options="permissive")
+        parts[kind] = []
+        if kind == "stop-and-search":
+            df, rej = _finish_stop_search(_to_pandas(t), force)
+            rejections.append(rej)
+            df = df[out_cols].reset_index(drop=True)
+            tables[name] = _pandas_to_arrow(df) if as_arrow else df
+        else:
+            t = tidy_dictionaries(t.select(out_cols))
+            tables[name] = t if as_arrow else _to_pandas(t)
+        del t
+    rej_all = pd.concat([r for r in rejections if len(r)] or [empty_rejections()], ignore_index=True)
+    rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
+    return tables, rej_all
+
+
+@dataclass
+class MonthResult:
+    """One month of one force, as :func:`iter_police_uk_months` yields it.
+
+    Attributes
+    ----------
+    month : str
+        ``YYYY-MM``.
+    tables : dict of str -> pyarrow.Table
+        ``street``, ``outcomes``, ``stop_search`` of the kinds with a file this month
+        (as :func:`read_police_uk` with ``as_arrow=True`` builds them).
+    rejections : DataFrame
+        This month's rejections (``path, line, field, value, reason``), sorted by file and line.
+    files : list of dict
+        This month's file records (as :attr:`PoliceUkResult.files`).
+    not_recorded, location_rejections : dict
+        This month's counts (as in :class:`PoliceUkResult`).
+    """
+
+    month: str
+    tables: dict
+    rejections: pd.DataFrame
+    files: list
+    not_recorded: dict
+    location_rejections: dict
+
+
+def iter_police_uk_months(
+    files: Sequence[PoliceUkFile],
+    *,
+    force: str,
+    lsoa_lookup: pd.DataFrame | None = None,
+    max_uncompressed_bytes: int = MAX_ARCHIVE_BYTES,
+    max_unknown_share: float = DEFAULT_MAX_UNKNOWN_SHARE,
+):
+    """Read *files* (found by :func:`~wmp_analysis.ingest.archive.discover`) one month at a time.
+
+    Every check of :func:`read_police_uk` applies unchanged (they are all per file);
+    the difference is that each month's tables are yielded as soon as its files are
+    read, so memory holds one month, and the caller (the partitioned dataset,
+    :mod:`wmp_analysis.ingest.dataset`) writes it and lets it go. Months come in
+    order; missing months and out-of-range files are the caller's (it knows which
+    months it skipped).
+
+    Yields
+    ------
+    MonthResult
+    """
+    slug = force_slug(force)
+    ordered = sorted(files, key=lambda f: (f.month, KINDS.index(f.kind) if f.kind in KINDS else 9))
+    check_declared_sizes(ordered, max_uncompressed_bytes)
+    ctx = _Context(districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share))
+    current: str | None = None
+    parts: dict[str, list[pa.Table]] = {}
+    records: list[dict] = []
+
+    def flush():
+        kinds = [k for k in KINDS if k in parts]
+        tables, rej = _finish(parts, kinds, force, True, ctx.rejections)
+        out = MonthResult(month=current, tables=tables, rejections=rej, files=list(records),
+                          not_recorded=ctx.not_recorded, location_rejections=ctx.location_rejections)
+        ctx.rejections, ctx.not_recorded, ctx.location_rejections = [], {}, {}
+        return out
+
+    for f, part, record in _iter_files(ordered, slug, ctx, max_uncompressed_bytes):
+        if current is not None and f.month != current:
+            yield flush()
+            parts, records = {}, []
+        current = f.month
+        parts.setdefault(f.kind, []).append(part)
+        records.append(record)
+    if current is not None:
+        yield flush()
+
+
 def read_police_uk(
     source: str | Path | Sequence[str | Path],
     *,
@@ -1095,52 +1227,13 @@ def read_police_uk(
         else:
             to_read.append(f)
     check_declared_sizes(to_read, max_uncompressed_bytes)
-    budgets: dict[Path, ByteBudget] = {}
     parts: dict[str, list[pa.Table]] = {k: [] for k in kinds}
     records: list[dict] = []
-    zip_hashes: dict = {}
     ctx = _Context(districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share))
-
-    def submit(pool, f):
-        budget = None
-        if f.member is not None:
-            budget = budgets.setdefault(f.path, ByteBudget(max_uncompressed_bytes))
-        return pool.submit(_load, f, budget, zip_hashes)
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = submit(pool, to_read[0]) if to_read else None
-        for k, f in enumerate(to_read):
-            data, hashes = pending.result()
-            pending = submit(pool, to_read[k + 1]) if k + 1 < len(to_read) else None
-            synthetic = bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
-            fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind], _DICT_COLUMNS[f.kind])
-            del data
-            parts[f.kind].append(_BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic, ctx))
-            records.append({"path": str(f.path), "member": f.member, "kind": f.kind, "format": fmt,
-                            "month": f.month, "rows_read": int(table.num_rows), "synthetic": synthetic,
-                            **hashes})
-            del table
-    tables: dict[str, pd.DataFrame | pa.Table] = {}
-    rejections = [empty_rejections(), *ctx.rejections]
-    for kind in kinds:
-        out_cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop-and-search": STOP_SEARCH_OUT}[kind]
-        name = TABLE_NAMES[kind]
-        if not parts[kind]:
-            tables[name] = _empty_arrow(out_cols) if as_arrow else _empty_table(out_cols)
-            continue
-        t = pa.concat_tables(parts[kind], promote_options="permissive")
-        parts[kind] = []
-        if kind == "stop-and-search":
-            df, rej = _finish_stop_search(_to_pandas(t), force)
-            rejections.append(rej)
-            df = df[out_cols].reset_index(drop=True)
-            tables[name] = _pandas_to_arrow(df) if as_arrow else df
-        else:
-            t = tidy_dictionaries(t.select(out_cols))
-            tables[name] = t if as_arrow else _to_pandas(t)
-        del t
-    rej_all = pd.concat([r for r in rejections if len(r)] or [empty_rejections()], ignore_index=True)
-    rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
+    for f, part, record in _iter_files(to_read, slug, ctx, max_uncompressed_bytes):
+        parts[f.kind].append(part)
+        records.append(record)
+    tables, rej_all = _finish(parts, kinds, force, as_arrow, ctx.rejections)
     missing, empty = missing_months_of(records, kinds, months)
     return PoliceUkResult(tables=tables, rejections=rej_all, files=records,
                           missing_months=missing, out_of_range=out_of_range, empty_files=empty,
