@@ -174,3 +174,29 @@ def test_briefing_pdf_pages_contents_and_scorecard(pack):
 
     assert not [p for p in pngs if hashlib.sha256(base64.b64decode(p)).hexdigest() in vectors]
     assert "rp-run-one" not in whole and ".staging" not in whole  # nothing run-specific printed
+
+
+@pytest.mark.browser
+def test_two_prints_of_the_same_document_are_byte_identical(tmp_path):
+    """Chromium stamps the print time and DOM node numbers; normalise_pdf removes both."""
+    if report_pdf.find_chromium() is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("headless chromium not found - required in CI")
+        pytest.skip("headless chromium not found")
+    from pypdf import PdfReader
+
+    doc = ("<html><head><style>section{break-before:page}</style></head><body><h1>Pack</h1>"
+           + "".join(f'<section id="pdf-part-{k}"><table><tr><th>h</th></tr><tr><td>{k}</td></tr></table></section>'
+                     for k in range(1, 4))
+           + "</body></html>")
+    got = []
+    for name in ("a", "b"):
+        out = tmp_path / name / "briefing.pdf"
+        report_pdf.chromium_print(doc, out)
+        report_pdf.normalise_pdf(out, title="Pack")
+        got.append(out.read_bytes())
+    assert got[0] == got[1]
+    meta = PdfReader(str(tmp_path / "a" / "briefing.pdf")).metadata
+    assert "/CreationDate" not in meta and "/ModDate" not in meta and meta["/Title"] == "Pack"

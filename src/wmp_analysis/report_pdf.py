@@ -291,6 +291,7 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
     for page in reader.pages:
         data = page.get_contents()
         content.update(data.get_data() if data is not None else b"")
+    _renumber_structure_ids(writer)
     # replaces Chromium's info dictionary (its /CreationDate and /ModDate are the print time)
     writer.metadata = {"/Title": title, "/Producer": "wmp-analysis (Chromium print)", "/Creator": "wmp-analysis"}
     ident = ByteStringObject(content.digest()[:16])
@@ -299,6 +300,66 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
     writer.write(buf)
     path.write_bytes(buf.getvalue())
     return path
+
+
+_NODE_ID = re.compile(r"^node(\d+)$")
+
+
+def _renumber_structure_ids(writer) -> None:
+    """Number the structure elements' ids ``node00000001``, ``node00000002``... by rank.
+
+    Chromium tags the PDF (headings, tables, reading order) and names each structure
+    element after its DOM node number, which shifts between prints of the same page. The
+    ids are replaced by their rank among all ids - the same for the same pages, and in the
+    same order, so the ``/IDTree`` stays sorted and table cells' ``/Headers`` still match.
+    """
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        TextStringObject,
+    )
+
+    found: set[int] = set()
+
+    def visit(obj, fn, seen):
+        if isinstance(obj, IndirectObject):
+            return
+        if isinstance(obj, DictionaryObject):
+            for k in list(obj.keys()):
+                v = obj.raw_get(k)  # no resolving of indirect references: each object is visited once
+                if isinstance(v, str):
+                    obj[k] = fn(v)
+                else:
+                    visit(v, fn, seen)
+        elif isinstance(obj, ArrayObject):
+            for i, v in enumerate(list.__iter__(obj)):
+                if isinstance(v, str):
+                    list.__setitem__(obj, i, fn(v))
+                else:
+                    visit(v, fn, seen)
+
+    def collect(v):
+        m = _NODE_ID.match(str(v))
+        if m:
+            found.add(int(m.group(1)))
+        return v
+
+    objects = [o for o in writer._objects if isinstance(o, (DictionaryObject, ArrayObject))]
+    for o in objects:
+        visit(o, collect, None)
+    if not found:
+        return
+    rank = {n: i + 1 for i, n in enumerate(sorted(found))}
+
+    def renumber(v):
+        m = _NODE_ID.match(str(v))
+        if not m:
+            return v
+        return TextStringObject(f"node{rank[int(m.group(1))]:08d}")
+
+    for o in objects:
+        visit(o, renumber, None)
 
 
 def _part_pages(pdf: Path, n_parts: int) -> list[int | None]:
