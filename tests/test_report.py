@@ -197,3 +197,32 @@ def test_index_without_tables_and_real_sources(tmp_path):
     assert 'id="synthetic-banner"' not in html
     assert "Section not produced: no target comparison table" in html
     assert "ons_pfa" in html and "data/rec-crime-pfa.csv" in html
+
+
+def test_index_reads_each_measured_target_in_one_sentence(tmp_path):
+    """The published West Midlands figures (ONS, 2012-13 against 2011-12) as a reader sees them."""
+    cfg = write_cfg(tmp_path, title="Real run")
+    cfg.sources["ons_pfa"] = tmp_path / "data" / "rec-crime-pfa.csv"
+    run = tmp_path / "run"
+    (run / "03_target_comparison" / "tables").mkdir(parents=True)
+    pd.DataFrame({
+        "plan": ["spp-2012-15"] * 2, "target_id": ["spp-total-crime", "spp-burglary-dwelling"],
+        "measure_id": ["total_crime", "burglary_dwelling"], "geography": ["West Midlands"] * 2,
+        "baseline_value": [190818.0, 15898.0], "actual_value": [168770.0, 13571.0],
+        "pct_change": [-11.554466, -14.637061], "target_value": [-5.0, -8.0], "target_kind": ["pct_change"] * 2,
+        "direction": ["down"] * 2, "status": ["met", "met"], "p_value": [4.2e-296, 7.2e-42],
+        "p_adjusted": [2.1e-295, 2.2e-41], "rate_ratio": [0.8845, 0.8536], "rr_ci_low": [0.8787, 0.835],
+        "rr_ci_high": [0.8903, 0.873], "proxy": [False, False], "source": ["ONS PFA"] * 2,
+    }).to_csv(run / "03_target_comparison" / "tables" / "target_comparison.csv", index=False)
+    html = report.build_index(cfg, run).read_text(encoding="utf-8")
+    # names from measures.csv: "Burglary of homes (domestic burglary)" restates itself -> "Burglary of homes"
+    assert ("Burglary of homes fell 14.6% against a target of 8%: met; a fall this large is very unlikely "
+            "to be chance (p &lt; 0.001).") in html
+    assert "Total recorded crime (excluding fraud) fell 11.6% against a target of 5%: met" in html
+    assert "190,818" in html and "168,770" in html and "-11.6%" in html and "-14.6%" in html
+    assert "&lt; 0.001 (&lt; 0.001)" in html  # p-values for reading, not 4.22e-296
+    assert 'class="badge badge-good status-met"' in html
+    assert '<a href="briefing.pdf">briefing.pdf</a>' in html
+    cfg.options.setdefault("runner", {})["pdf"] = False
+    html = report.build_index(cfg, run).read_text(encoding="utf-8")
+    assert "No PDF in this run" in html and 'href="briefing.pdf"' not in html
