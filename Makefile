@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: briefing test venv kernel sample ingest lab lock bench clean-reports browser
 
-briefing: $(STAMP)  ## run the whole suite on the bundled synthetic sample
+briefing: $(STAMP) browser  ## run the whole suite on the bundled synthetic sample (and print briefing.pdf)
 	$(BIN)/wmp-analysis run --config $(CONFIG)
 
 test: $(STAMP) browser  ## run the test suite
@@ -30,12 +30,12 @@ $(STAMP): requirements.lock pyproject.toml
 kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (wmp-analysis)"
 
-# Headless Chromium for the briefing-pack browser test (Debian package; needs root or sudo).
+# Headless Chromium: prints briefing.pdf and runs the browser test (Debian package; needs root or sudo).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium not installed and no root: the browser test will be skipped"; fi; }
+	  else echo "chromium not installed and no root: install it (apt-get install chromium) for briefing.pdf and the browser test, or set runner: {pdf: false} in the config"; fi; }
 
 sample: $(STAMP)  ## (re)generate the synthetic sample
 	$(BIN)/wmp-analysis sample --config $(CONFIG)

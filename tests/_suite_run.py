@@ -28,6 +28,12 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
     raw.setdefault("sample", {})["scale"] = scale
     raw["processed_dir"] = "processed/sample"
     raw["reports_dir"] = "reports"
+    import os
+
+    from wmp_analysis.report_pdf import find_chromium
+
+    if find_chromium() is None and not os.environ.get("CI"):  # no browser outside CI: a pack without
+        raw.setdefault("runner", {})["pdf"] = False             # briefing.pdf (test_pdf skips, saying why)
     path = folder / "sample-small.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path

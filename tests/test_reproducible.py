@@ -31,7 +31,11 @@ def pack(tmp_path_factory):
 def test_rerun_is_byte_identical(pack):
     a, b = hashes(pack["first"]), hashes(pack["second"])
     assert any(k.endswith(".png") for k in a) and any(k.endswith(".csv") for k in a)
-    assert {"index.html", "01_ingest.html", "05_briefing_summary.html", "briefing.pdf"} <= set(a)
+    assert {"index.html", "01_ingest.html", "05_briefing_summary.html"} <= set(a)
+    from wmp_analysis.report_pdf import find_chromium
+
+    if find_chromium() is not None:  # without a browser the small pack is run with runner.pdf false
+        assert "briefing.pdf" in a
     assert set(a) == set(b)
     differ = sorted(k for k in a if a[k] != b[k])
     assert differ == [], f"outputs that differ between two runs of the same inputs: {differ}"
