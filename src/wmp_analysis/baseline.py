@@ -11,6 +11,7 @@ discrete quarters come only from CSP or police.uk.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,6 +93,24 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def street_counts(processed) -> pd.DataFrame | None:
+    """Street records per month, district and category (:func:`wmp_analysis.measures.street_month_counts`).
+
+    From processed data with the partitioned police.uk dataset, the counts come from
+    DuckDB over the partitions (:func:`wmp_analysis.queries.street_month_counts`: the
+    street table is never loaded); from a mapping of DataFrames, by pandas. None when
+    there is no street table.
+    """
+    if processed is not None and not isinstance(processed, Mapping) and hasattr(processed, "dataset_files"):
+        if not processed.has("street"):
+            return None
+        from .queries import street_month_counts
+
+        return street_month_counts(processed)
+    street = _table(processed, "street")
+    return None if street is None else M.street_month_counts(street)
+
+
 def build_baseline(
     measures: pd.DataFrame,
     processed,
@@ -120,7 +139,7 @@ def build_baseline(
     notes: list[str] = []
     ons = _table(processed, "ons_pfa")
     csp = _table(processed, "csp")
-    street = _table(processed, "street")
+    street = street_counts(processed)
     frames = []
     for m in count_measures(measures).to_dict("records"):
         if ons is not None:
@@ -129,7 +148,7 @@ def build_baseline(
             if csp is not None and not csp.empty:
                 frames.append(M.csp_quarterly(csp, m, districts))
             elif street is not None and not street.empty:
-                frames.append(M.police_uk_monthly(street, m, districts, months=police_uk_months))
+                frames.append(M.police_uk_monthly_from_counts(street, m, districts, months=police_uk_months))
     if ons is None:
         notes.append(not_supplied_note("ons_pfa"))
     if districts and csp is None and street is None:

@@ -283,6 +283,39 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
 # --------------------------------------------------------------------------- police.uk
 
 
+def empty_street_counts() -> pd.DataFrame:
+    """The empty table of :func:`street_month_counts`."""
+    return pd.DataFrame({"month_code": pd.Series([], dtype="int64"), "district": pd.Series([], dtype="str"),
+                         "category_stable": pd.Series([], dtype="str"), "category": pd.Series([], dtype="str"),
+                         "n": pd.Series([], dtype="int64")})
+
+
+def street_month_counts(street_df: pd.DataFrame) -> pd.DataFrame:
+    """Street records per month, district and category (pandas).
+
+    Returns
+    -------
+    DataFrame
+        ``month_code`` (int64, year * 12 + month - 1), ``district``, ``category_stable``,
+        ``category`` (text; null stays null), ``n`` (int64 records); sorted by all
+        columns (nulls last). :func:`wmp_analysis.queries.street_month_counts` computes
+        the same table by DuckDB over the partitioned dataset.
+    """
+    if street_df is None or street_df.empty:
+        return empty_street_counts()
+    mdt = pd.to_datetime(street_df["month"])
+    code = (mdt.dt.year.to_numpy() * 12 + mdt.dt.month.to_numpy() - 1).astype("int64")
+    cols = {"month_code": code}
+    for c in ("district", "category_stable", "category"):
+        cols[c] = street_df[c].astype("str").to_numpy() if c in street_df else np.full(len(street_df), np.nan)
+    df = pd.DataFrame(cols).astype({"district": "str", "category_stable": "str", "category": "str"})
+    out = df.groupby(["month_code", "district", "category_stable", "category"], dropna=False, sort=False).size()
+    out = out.rename("n").reset_index()
+    out = out.sort_values(["month_code", "district", "category_stable", "category"], na_position="last",
+                          kind="mergesort").reset_index(drop=True)
+    return out.astype({"month_code": "int64", "n": "int64"})
+
+
 def police_uk_monthly(
     street_df: pd.DataFrame,
     measure: Mapping[str, Any],
@@ -308,6 +341,10 @@ def police_uk_monthly(
     Months in *months* (default: the range of months present in *street_df*) with
     no rows at all are gaps (NaN, noted); a month with rows but none in the
     measure's categories is 0.
+
+    The counting is :func:`street_month_counts` then :func:`police_uk_monthly_from_counts`;
+    the pipeline's partitioned data take the same second step on counts computed by
+    DuckDB (:func:`wmp_analysis.queries.street_month_counts`).
     """
     if scheme not in ("stable", "harmonised"):
         raise ValueError(f"scheme must be 'stable' or 'harmonised', not {scheme!r}")
@@ -315,18 +352,48 @@ def police_uk_monthly(
     cats = split_list(measure.get("police_uk_stable" if stable else "police_uk_categories"))
     if not cats or street_df is None or street_df.empty:
         return _empty()
+    _require(street_df, ["month", "category_stable" if stable else "category", "district"], "street")
+    return police_uk_monthly_from_counts(street_month_counts(street_df), measure, districts, months=months,
+                                         scheme=scheme, force_label=force_label)
+
+
+def police_uk_monthly_from_counts(
+    counts: pd.DataFrame,
+    measure: Mapping[str, Any],
+    districts: list[str] | None,
+    *,
+    months: Period | None = None,
+    scheme: str = "stable",
+    force_label: str = "force",
+) -> pd.DataFrame:
+    """:func:`police_uk_monthly` from records per month, district and category.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``month_code`` (year * 12 + month - 1), ``district``, ``category_stable``,
+        ``category``, ``n`` (records), as :func:`street_month_counts` or
+        :func:`wmp_analysis.queries.street_month_counts` return it. A month is
+        present when it has any row.
+    measure, districts, months, scheme, force_label
+        As :func:`police_uk_monthly`.
+    """
+    if scheme not in ("stable", "harmonised"):
+        raise ValueError(f"scheme must be 'stable' or 'harmonised', not {scheme!r}")
+    stable = scheme == "stable"
+    cats = split_list(measure.get("police_uk_stable" if stable else "police_uk_categories"))
+    if not cats or counts is None or counts.empty:
+        return _empty()
     col = "category_stable" if stable else "category"
-    _require(street_df, ["month", col, "district"], "street")
-    # integer month codes (year * 12 + month - 1): fast on millions of rows
-    mdt = pd.to_datetime(street_df["month"])
-    code = (mdt.dt.year.to_numpy() * 12 + mdt.dt.month.to_numpy() - 1).astype("int64")
+    code = counts["month_code"].to_numpy(dtype="int64")
+    n = counts["n"].to_numpy(dtype="int64")
     present = set(np.unique(code).tolist())
     if months is not None:
         expected = [m.year * 12 + m.month - 1 for m in months.months]
     else:
         expected = list(range(int(code.min()), int(code.max()) + 1))
-    hit = street_df[col].astype("str").isin(cats).to_numpy()
-    dist = street_df["district"].astype("str").to_numpy()
+    hit = counts[col].astype("str").isin(cats).to_numpy()
+    dist = counts["district"].astype("str").to_numpy()
     note_bits = [f"police.uk proxy ({scheme} categories: {', '.join(cats)}), not Home Office offence groups"]
     for extra in (_text(measure.get("police_uk_note")), _text(measure.get("proxy_note"))):
         if extra:
@@ -334,8 +401,8 @@ def police_uk_monthly(
     frames = []
     targets = [(d, dist == d) for d in districts] if districts is not None else [(force_label, np.ones(len(dist), bool))]
     for district, in_d in targets:
-        codes, counts = np.unique(code[hit & in_d], return_counts=True)
-        cmap = dict(zip(codes.tolist(), counts.tolist()))
+        sel = hit & in_d
+        cmap = pd.Series(n[sel]).groupby(code[sel]).sum().to_dict() if sel.any() else {}
         rows = []
         for c in expected:
             start = pd.Timestamp(c // 12, c % 12 + 1, 1)

@@ -92,7 +92,15 @@ def search_counts(stop_search: pd.DataFrame) -> pd.DataFrame:
         ``age_range``), ``category`` (missing values counted under
         ``"Not stated"`` / ``"Not recorded"``), ``searches`` (int64), ``share_pct``
         (percent of all searches in that dimension, missing included).
+
+    *stop_search* may also be processed data with the partitioned police.uk dataset
+    (:class:`~wmp_analysis.ingest.pipeline.ProcessedData`): then DuckDB counts over the
+    partitions (:func:`wmp_analysis.queries.search_counts`) and the table is not loaded.
     """
+    if hasattr(stop_search, "dataset_files"):
+        from .queries import search_counts as _sql_search_counts
+
+        return _sql_search_counts(stop_search)
     frames = []
     for dim, missing in (("self_defined_group", MISSING), ("officer_defined_ethnicity", "Not recorded"),
                          ("age_range", "Not recorded")):

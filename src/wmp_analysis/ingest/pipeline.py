@@ -59,7 +59,7 @@ TABLES = (
     "lsoa_lookup", "lad_lookup", "survey",
 )
 #: Bumped when the ingest's output changes for the same inputs (invalidates caches).
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: police.uk tables as a hive-partitioned dataset
 #: Store folders kept per config name.
 KEEP_STORE_FOLDERS = 2
 #: ONS quarter-ends checked for gaps (the file is quarterly from 2007 to 2018).
