@@ -156,6 +156,7 @@ def test_rate_per_1000_from_the_population_file(real, raw_pop, raw_ons):
     crow = _row(real["view"], "spp-robbery", "Cheshire")
     assert crow["baseline_population"] == float(ches["Mid-2011"].sum())
     assert "Chesire" in crow["note"]
+    assert "not comparable" in _row(real["view"], "spp-robbery", "City of London")["note"]
 
 
 @pytest.mark.realdata

@@ -60,6 +60,13 @@ EXCLUDED_REASON = {
     "Fraud": "a national fraud reporting body (Action Fraud, CIFAS, UK Finance), not a force area",
 }
 
+#: Forces whose rates per resident mislead, and why (added to their rows' note).
+RATE_CAVEATS: dict[str, str] = {
+    "City of London": "rates per resident are not comparable: the City has under 10,000 residents but a "
+                      "working-day population of several hundred thousand, so crime per resident is "
+                      "inflated many times over",
+}
+
 VIEW_COLUMNS = [
     "plan", "target_id", "measure_id", "measure_name", "force", "region", "role", "baseline_period",
     "target_period", "baseline_count", "target_count", "abs_change", "pct_change", "target_value",
@@ -273,6 +280,8 @@ def national_view(
                     notes.append(f"no {lbl}-year population: {pn}")
                 elif pn:
                     notes.append(f"population: {pn}")
+            if f in RATE_CAVEATS:
+                notes.append(RATE_CAVEATS[f])
             row["note"] = M.join_notes(*notes)
             rows.append(row)
         d = pd.DataFrame(rows)
