@@ -46,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..provenance import is_synthetic, sha256_file, sha256_json
+from ..provenance import sha256_file, sha256_json
 
 #: Folder of the dataset inside a processed folder.
 DATASET_DIR = "police_uk"
@@ -60,7 +60,12 @@ REJECTIONS = "rejections"
 #: Bumped when the partition files change for the same inputs (forces a full rewrite).
 DATASET_VERSION = 1
 #: Options of every Parquet write (fixed, so that files are byte-identical on re-run).
-PARQUET_OPTIONS: dict[str, Any] = {"compression": "snappy", "write_statistics": True, "use_dictionary": True}
+#: No compression and no dictionary for the 64-hex-character Crime IDs (neither pays: the IDs
+#: do not repeat or compress; measured in benchmarks/RESULTS.md), dictionaries for the other
+#: columns; readable by every Parquet reader (no codec needed).
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "none", "write_statistics": True}
+#: Columns written without a dictionary page.
+PLAIN_COLUMNS = frozenset({"crime_id"})
 
 
 # ----------------------------------------------------------------------------- paths
@@ -110,7 +115,8 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     """Write *table* to *path* with :data:`PARQUET_OPTIONS` (deterministic), via a temp file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, **PARQUET_OPTIONS)
+    pq.write_table(table, tmp, use_dictionary=[c for c in table.column_names if c not in PLAIN_COLUMNS],
+                   **PARQUET_OPTIONS)
     os.replace(tmp, path)
 
 
@@ -242,7 +248,9 @@ def file_key(f, sha256_of: Callable[[Path], str]) -> str:
 
 
 def _synthetic(f) -> bool:
-    return bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+    from .police_uk import _is_synthetic_file
+
+    return bool(_is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
 
 
 def month_key(files: Sequence, keys: Sequence[str]) -> str:

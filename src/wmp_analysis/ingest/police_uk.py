@@ -68,6 +68,7 @@ import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -608,9 +609,12 @@ def _duplicate_rows(table: pa.Table, names: Sequence[str]) -> np.ndarray:
     n = table.num_rows
     if not n or "crime_id" not in table.column_names:
         return np.zeros(n, dtype=bool)
-    blank_id = np.asarray(pc.is_null(table.column("crime_id")).to_numpy(zero_copy_only=False), dtype=bool)
-    if blank_id.all():
+    ids = table.column("crime_id")
+    if ids.null_count == n:
         return np.zeros(n, dtype=bool)
+    if len(names) == 1 and pc.count_distinct(ids).as_py() == n - ids.null_count:
+        return np.zeros(n, dtype=bool)  # every Crime ID distinct (the usual case): nothing to mark
+    blank_id = np.asarray(pc.is_null(ids).to_numpy(zero_copy_only=False), dtype=bool)
     key = np.zeros(n, dtype=np.int64)
     for name in names:
         enc = pc.dictionary_encode(table.column(name).cast(pa.large_string())).combine_chunks()
@@ -1015,6 +1019,21 @@ def _empty_arrow(columns: list[str]) -> pa.Table:
     return pa.Table.from_pandas(_empty_table(columns), preserve_index=False)
 
 
+@lru_cache(maxsize=4096)
+def _marker_above(folder: str) -> bool:
+    """:func:`~wmp_analysis.provenance.is_synthetic`'s marker test for the files of *folder*."""
+    return is_synthetic(Path(folder) / "_")
+
+
+def _is_synthetic_file(path: Path) -> bool:
+    """:func:`~wmp_analysis.provenance.is_synthetic` with the marker search cached per folder
+    (thousands of monthly files share a few folders); a linked file is checked in full."""
+    p = Path(path)
+    if "synthetic" in p.name.lower() or p.is_symlink():
+        return is_synthetic(p)
+    return _marker_above(str(p.parent.resolve()))
+
+
 def _iter_files(to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_uncompressed_bytes: int):
     """Parse, check and build each file of *to_read* in order; yields ``(file, table, record)``.
 
@@ -1034,7 +1053,7 @@ def _iter_files(to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_u
         for k, f in enumerate(to_read):
             data, hashes = pending.result()
             pending = submit(pool, to_read[k + 1]) if k + 1 < len(to_read) else None
-            synthetic = bool(is_synthetic(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+            synthetic = bool(_is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
             fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind], _DICT_COLUMNS[f.kind])
             del data
             part = _BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic, ctx)
