@@ -174,6 +174,10 @@ def test_briefing_pdf_pages_contents_and_scorecard(pack):
 
     assert not [p for p in pngs if hashlib.sha256(base64.b64decode(p)).hexdigest() in vectors]
     assert "rp-run-one" not in whole and ".staging" not in whole  # nothing run-specific printed
+    # the run keeps screenshots of the index and a section page at desktop and phone width
+    for shot in ("index-1366px", "index-390px", "03_target_comparison-1366px", "03_target_comparison-390px"):
+        png = run_dir / "screenshots" / f"{shot}.png"
+        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot
 
 
 @pytest.mark.browser

@@ -424,6 +424,42 @@ def write_briefing_pdf(
     return normalise_pdf(out, title=title)
 
 
+#: Pages and window widths (CSS px) of the screenshots kept in ``screenshots/`` of a run.
+SCREENSHOTS = (("index", 1366), ("index", 390), ("03_target_comparison", 1366), ("03_target_comparison", 390))
+
+
+def write_screenshots(run_dir: Path, *, chromium: str | None = None, shots=SCREENSHOTS,
+                      height: int = 2400) -> list[Path]:
+    """``screenshots/<page>-<width>px.png`` of the index and a section page, desktop and phone.
+
+    The top *height* pixels of each page in a window of that width (Chromium
+    ``--screenshot``). Not part of the pack's checksums (the manifest and the
+    reproducibility test leave ``screenshots/`` out). Returns the files written.
+    """
+    exe = chromium or find_chromium()
+    if not exe:
+        raise PdfError(f"screenshots: headless Chromium was not found on PATH - {INSTALL_HINT}")
+    written = []
+    for page, width in shots:
+        src = Path(run_dir) / f"{page}.html"
+        if not src.is_file():
+            continue
+        out = Path(run_dir) / "screenshots" / f"{page}-{width}px.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="wmp-shot-") as tmp:
+            cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   "--no-first-run", "--disable-extensions", "--disable-dev-shm-usage",
+                   "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={Path(tmp) / 'profile'}",
+                   f"--window-size={width},{height}", f"--screenshot={out}", src.resolve().as_uri()]
+            got = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
+                                 start_new_session=True)
+        if got.returncode != 0 or not out.is_file():
+            raise PdfError(f"screenshots: Chromium failed on {src.name} at {width} px (exit {got.returncode})")
+        written.append(out)
+    return written
+
+
 def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> Any:
     """The runner's publish step: write the PDF into the staging folder before it is published.
 
@@ -451,5 +487,10 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> A
                              else f"briefing.pdf: {type(exc).__name__}: {exc}")
         results.append(res)
         return res
-    print(f"briefing.pdf written in {time.monotonic() - t0:.1f} s", flush=True)
+    try:  # diagnostics for the reader's eye, not part of the pack: a failure is only reported
+        shots = write_screenshots(run_dir)
+    except (PdfError, OSError, subprocess.SubprocessError) as exc:
+        print(f"note: screenshots not written: {exc}", flush=True)
+        shots = []
+    print(f"briefing.pdf written, {len(shots)} screenshots, in {time.monotonic() - t0:.1f} s", flush=True)
     return None
