@@ -152,3 +152,8 @@ def test_display_hook_formats_frames_in_a_kernel(tmp_path, monkeypatch):
     assert (tmp_path / "03_target_comparison" / "tables" / "shown_02.csv").is_file()
     assert "shown_02.csv" in data["text/html"]
     shell.display_formatter.formatters["text/html"].pop(pd.DataFrame)
+
+
+def test_dates_read_as_dates():
+    df = pd.DataFrame({"period_end": pd.to_datetime(["2012-03-31", "2013-03-31"]), "year": [2011, 2012]})
+    assert parse(table_html(df)).rows == [["2012-03-31", "2011"], ["2013-03-31", "2012"]]  # no "2,011"

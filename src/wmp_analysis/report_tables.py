@@ -153,6 +153,8 @@ def _kind(col: str, s: pd.Series) -> str:
         return "status"
     if pd.api.types.is_bool_dtype(s):
         return "bool"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "date"
     if s.dtype == object and len(s.dropna()) and s.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all():
         return "bool"
     if not pd.api.types.is_numeric_dtype(s):
@@ -199,6 +201,9 @@ def _formatter(kind: str):
             return badge_html(v)
         if kind == "bool":
             return "yes" if bool(v) else "no"
+        if kind == "date":
+            ts = pd.Timestamp(v)
+            return ts.strftime("%Y-%m-%d" if ts == ts.normalize() else "%Y-%m-%d %H:%M")
         if kind == "text":
             return html.escape(str(v))
         return html.escape(_number(kind, float(v)))
@@ -315,7 +320,7 @@ def table_html(
         styler.format(formats, escape=None)
         styler.format_index(lambda c: html.escape(header_text(c)), axis=1)
         styler.hide(axis="index")
-        numeric = [_kind(c, shown[c]) not in ("text", "status", "bool") for c in shown.columns]
+        numeric = [_kind(c, shown[c]) not in ("text", "status", "bool", "date") for c in shown.columns]
         styler.set_table_attributes('class="dataframe wmp"')
         wide = [_kind(c, shown[c]) == "text" and shown[c].astype(str).str.len().max() > 40 for c in shown.columns]
         classes = ["num" if k else "wide" if w else "" for k, w in zip(numeric, wide)]
