@@ -111,13 +111,21 @@ def _strip_path_columns(table: pa.Table, name: str) -> pa.Table:
     return table.drop_columns(drop) if drop else table
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write *table* to *path* with :data:`PARQUET_OPTIONS` (deterministic), via a temp file."""
+def write_parquet(table: pa.Table, path: Path) -> str:
+    """Write *table* to *path* with :data:`PARQUET_OPTIONS` (deterministic), via a temp file.
+
+    Returns the file's sha256 (computed from the bytes written, not by reading the file back).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, use_dictionary=[c for c in table.column_names if c not in PLAIN_COLUMNS],
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, use_dictionary=[c for c in table.column_names if c not in PLAIN_COLUMNS],
                    **PARQUET_OPTIONS)
+    buf = sink.getvalue()
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(buf)
     os.replace(tmp, path)
+    return hashlib.sha256(buf).hexdigest()
 
 
 def partition_entry(folder: Path, rel: str, rows: int, **extra: Any) -> dict:
@@ -128,14 +136,13 @@ def partition_entry(folder: Path, rel: str, rows: int, **extra: Any) -> dict:
 def write_partition(folder: Path, name: str, slug: str, month: str, table: pa.Table) -> dict:
     """Write one month of one force of table *name*; returns its manifest entry.
 
-    The dictionary columns are tidied first (one sorted dictionary of the values that
-    occur), so that a partition's bytes depend only on its rows.
+    *table* comes from :func:`~wmp_analysis.ingest.police_uk.iter_police_uk_months`, whose
+    dictionary columns are already tidy (one sorted dictionary of the values that occur),
+    so that a partition's bytes depend only on its rows.
     """
-    from .police_uk import tidy_dictionaries
-
     rel = partition_relpath(name, slug, month)
-    write_parquet(tidy_dictionaries(_strip_path_columns(table, name)), folder / rel)
-    return partition_entry(folder, rel, table.num_rows, force=slug, month=month)
+    digest = write_parquet(_strip_path_columns(table, name), folder / rel)
+    return {"file": rel, "rows": int(table.num_rows), "sha256": digest, "force": slug, "month": month}
 
 
 def write_schema(folder: Path, name: str, table: pa.Table) -> None:
@@ -429,8 +436,9 @@ def ingest_police_uk(
                     entry["partitions"][name]["label"] = str(force)
         if len(mr.rejections):
             rel_rej = partition_relpath(REJECTIONS, slug, mr.month)
-            write_parquet(pa.Table.from_pandas(mr.rejections, preserve_index=False), out / rel_rej)
-            entry["rejections"] = partition_entry(out, rel_rej, len(mr.rejections), force=slug, month=mr.month)
+            digest = write_parquet(pa.Table.from_pandas(mr.rejections, preserve_index=False), out / rel_rej)
+            entry["rejections"] = {"file": rel_rej, "rows": int(len(mr.rejections)), "sha256": digest,
+                                   "force": slug, "month": mr.month}
         keys = []
         for f in files_of[mr.month]:
             rec = next((r for r in mr.files if r["path"] == str(f.path) and r["member"] == f.member), None)
