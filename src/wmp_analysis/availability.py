@@ -70,6 +70,10 @@ SOURCE_USES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Said beside a CSP "not supplied" note when police.uk data stand in for the districts.
+POLICE_UK_INSTEAD = "The districts use police.uk monthly counts instead (a labelled proxy)."
+
+
 def missing_sources(cfg, keys: Iterable[str]) -> list[str]:
     """The keys among *keys* that the config *cfg* does not supply (in the given order).
 
@@ -103,3 +107,20 @@ def not_supplied_note(*keys: str, brief: bool = False) -> str:
     if gives and not brief:
         text += f" With {verb} this section would show {'; and '.join(gives)}."
     return text
+
+
+def district_sources_note(tables: dict) -> list[str]:
+    """Why there is no district series, given the ``csp`` and ``police_uk`` tables (None = not supplied).
+
+    Returns one :func:`not_supplied_note` for the sources not supplied and one sentence for
+    those supplied that hold no district rows, e.g. police.uk records that no LSOA lookup
+    placed in a district.
+    """
+    absent = [k for k in ("csp", "police_uk") if tables.get(k) is None]
+    empty = [k for k in ("csp", "police_uk") if tables.get(k) is not None]
+    out = [not_supplied_note(*absent)] if absent else []
+    if empty:
+        names = " and ".join({"csp": "CSP", "police_uk": "police.uk"}[k] for k in empty)
+        out.append(f"The {names} data supplied hold no rows for the districts (the ingest section shows "
+                   "the district assignment): no district series.")
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import measures as M
-from .availability import not_supplied_note
+from .availability import POLICE_UK_INSTEAD, district_sources_note, not_supplied_note
 from .compare import _table
 from .periods import Period, financial_month, financial_quarter, financial_year_start, fy_label
 from .spc import c_chart, xmr_chart
@@ -151,10 +151,10 @@ def build_baseline(
                 frames.append(M.police_uk_monthly_from_counts(street, m, districts, months=police_uk_months))
     if ons is None:
         notes.append(not_supplied_note("ons_pfa"))
-    if districts and csp is None and street is None:
-        notes.append(not_supplied_note("csp", "police_uk"))
-    elif districts and (csp is None or csp.empty) and (street is None or street.empty):
-        notes.append("The CSP and police.uk data supplied hold no rows: no district series.")
+    if districts and (csp is None or csp.empty) and (street is None or street.empty):
+        notes += district_sources_note({"csp": csp, "police_uk": street})
+    elif districts and csp is None:
+        notes.append(not_supplied_note("csp") + " " + POLICE_UK_INSTEAD)
     frames = [f for f in frames if not f.empty]
     series = pd.concat(frames, ignore_index=True) if frames else M._empty()
     rows = []
