@@ -11,16 +11,17 @@ and measures, each in a fresh subprocess whose peak memory is its own
 ``ru_maxrss`` (from ``os.wait4``) and whose CPU time is user + system:
 
 * ``ingest``   - CSV -> validated Parquet, the ingest pipeline's path:
-  :func:`wmp_analysis.ingest.police_uk.read_police_uk` (``as_arrow=True``: parse,
-  validate, harmonise categories, assign districts from an LSOA lookup) then
-  ``pyarrow.parquet.write_table``, one force at a time;
+  :func:`wmp_analysis.ingest.dataset.ingest_police_uk` (parse, validate, harmonise
+  categories, assign districts from an LSOA lookup, one Parquet partition per force
+  and month), one force at a time;
 * ``naive``    - ``pd.concat(pd.read_csv(f) for f in files)`` (no validation, no
   output): the baseline the goal names;
 * ``naive+pq`` - the naive read plus ``DataFrame.to_parquet`` (the like-for-like
   "CSV to Parquet" baseline, still without any validation);
-* ``aggregate`` - the measures/baseline aggregation on the processed Parquet:
-  monthly counts by force, district and ``category_stable``, then the baseline
-  mean and standard deviation of each series (pandas, as the notebooks do);
+* ``aggregate`` - the measures/baseline aggregation on the processed dataset:
+  monthly counts by force, district and ``category_stable`` (DuckDB,
+  :func:`wmp_analysis.queries.monthly_counts`), then the baseline mean and standard
+  deviation of each series (pandas);
 
 then, once, ``benchmarks/bench_suite.py`` (the whole suite on the sample, cold
 and cached). Prints a table; with ``--write`` also writes ``benchmarks/RESULTS.md``
@@ -173,24 +174,21 @@ def forces_in(folder: Path) -> list[str]:
 def child(which: str, folder: Path, out: Path) -> dict:
     """One measurement, run in a fresh process; returns what the parent prints."""
     import pandas as pd
-    import pyarrow.parquet as pq
-
-    from wmp_analysis.ingest.police_uk import read_police_uk
 
     files = sorted(folder.rglob("*-street.csv"))
     lookup = lsoa_table()
     t0 = time.perf_counter()  # imports are not timed (for any method)
     extra: dict = {}
-    if which == "ingest":
+    if which == "ingest":  # the pipeline's path: the partitioned dataset (one file per force and month)
+        from wmp_analysis.ingest.dataset import ingest_police_uk
+
         out.mkdir(parents=True, exist_ok=True)
         n = rejected = 0
         for slug in forces_in(folder):
-            res = read_police_uk(folder, force=slug, lsoa_lookup=lookup, kinds=("street",), as_arrow=True)
-            table = res.tables["street"]
-            pq.write_table(table, out / f"street-{slug}.parquet")
-            n += table.num_rows
+            res = ingest_police_uk(folder, out, force=slug, lsoa_lookup=lookup, kinds=("street",))
+            n += res.rows("street")
             rejected += len(res.rejections)
-            del res, table
+            del res
         extra["rejected"] = rejected
     elif which in ("naive", "naive+pq"):
         df = pd.concat(pd.read_csv(f) for f in files)
@@ -201,14 +199,10 @@ def child(which: str, folder: Path, out: Path) -> dict:
     elif which == "aggregate":
         import numpy as np
 
-        parts = sorted(out.glob("street-*.parquet"))
-        frames = []
-        for p in parts:
-            df = pd.read_parquet(p, columns=["month", "falls_within", "district", "category_stable"])
-            frames.append(df.groupby(["falls_within", "month", "district", "category_stable"], observed=True)
-                          .size().rename("count").reset_index())
-        n = sum(pd.read_parquet(p, columns=["synthetic"]).shape[0] for p in parts)
-        monthly = pd.concat(frames, ignore_index=True)
+        from wmp_analysis.queries import monthly_counts
+
+        monthly = monthly_counts(out, by=("falls_within", "district", "category_stable")).rename(columns={"n": "count"})
+        n = int(monthly["count"].sum())
         base = (monthly.groupby(["falls_within", "district", "category_stable"], observed=True)["count"]
                 .agg(["mean", "std", "size"]))
         extra["series"] = int(len(base))

@@ -37,6 +37,7 @@ import json
 import os
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -426,34 +427,48 @@ def ingest_police_uk(
             if stale.exists():
                 stale.unlink()
     files_of = {m: fs for m, fs in by_month.items()}
-    for mr in iter_police_uk_months(to_read, force=force, lsoa_lookup=lsoa_lookup, max_unknown_share=float(share)):
-        entry: dict[str, Any] = {"partitions": {}, "rejections": None}
-        for name, table in mr.tables.items():
-            write_schema(out, name, table)
-            if table.num_rows:
-                entry["partitions"][name] = write_partition(out, name, slug, mr.month, table)
-                if name == "stop_search":  # the label of its force column (the path holds the slug)
-                    entry["partitions"][name]["label"] = str(force)
-        if len(mr.rejections):
-            rel_rej = partition_relpath(REJECTIONS, slug, mr.month)
-            digest = write_parquet(pa.Table.from_pandas(mr.rejections, preserve_index=False), out / rel_rej)
-            entry["rejections"] = {"file": rel_rej, "rows": int(len(mr.rejections)), "sha256": digest,
-                                   "force": slug, "month": mr.month}
-        keys = []
-        for f in files_of[mr.month]:
-            rec = next((r for r in mr.files if r["path"] == str(f.path) and r["member"] == f.member), None)
-            if f.member is None and rec is not None:
-                keys.append(rec["sha256"])
-                if on_key is not None:
-                    on_key(f.path, rec["sha256"])
-            else:
-                keys.append(file_key(f, sha256_of))
-        entry["source_sha256"] = month_key(files_of[mr.month], keys)
-        entry["files"] = [_jsonable_record(r, rel) for r in mr.files]
-        entry["not_recorded"] = mr.not_recorded
-        entry["location_rejections"] = mr.location_rejections
-        res.months[mr.month] = entry
-        res.read_months.append(mr.month)
+    # a month's partitions are written on a second thread while the next month is read
+    # (Parquet encoding releases the GIL); at most two months are held at once
+    pending: list = []
+
+    def settle(keep: int) -> None:
+        while len(pending) > keep:
+            fut, entry, name = pending.pop(0)
+            entry["partitions"][name] = fut.result()
+            if name == "stop_search":  # the label of its force column (the path holds the slug)
+                entry["partitions"][name]["label"] = str(force)
+
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        for mr in iter_police_uk_months(to_read, force=force, lsoa_lookup=lsoa_lookup,
+                                        max_unknown_share=float(share)):
+            entry: dict[str, Any] = {"partitions": {}, "rejections": None}
+            settle(keep=0)  # the previous month written (it was written while this one was read)
+            for name, table in mr.tables.items():
+                write_schema(out, name, table)
+                if table.num_rows:
+                    pending.append((writer.submit(write_partition, out, name, slug, mr.month, table), entry, name))
+            if len(mr.rejections):
+                rel_rej = partition_relpath(REJECTIONS, slug, mr.month)
+                digest = write_parquet(pa.Table.from_pandas(mr.rejections, preserve_index=False), out / rel_rej)
+                entry["rejections"] = {"file": rel_rej, "rows": int(len(mr.rejections)), "sha256": digest,
+                                       "force": slug, "month": mr.month}
+            keys = []
+            for f in files_of[mr.month]:
+                rec = next((r for r in mr.files if r["path"] == str(f.path) and r["member"] == f.member), None)
+                if f.member is None and rec is not None:
+                    keys.append(rec["sha256"])
+                    if on_key is not None:
+                        on_key(f.path, rec["sha256"])
+                else:
+                    keys.append(file_key(f, sha256_of))
+            entry["source_sha256"] = month_key(files_of[mr.month], keys)
+            entry["files"] = [_jsonable_record(r, rel) for r in mr.files]
+            entry["not_recorded"] = mr.not_recorded
+            entry["location_rejections"] = mr.location_rejections
+            res.months[mr.month] = entry
+            res.read_months.append(mr.month)
+            del mr
+        settle(keep=0)
     # the whole force, from every month's record
     rej_entries = []
     for month, entry in sorted(res.months.items()):

@@ -1073,7 +1073,7 @@ def _finish(parts: dict[str, list[pa.Table]], kinds: Sequence[str], force: str, 
     """Concatenate each kind's file tables (stop-and-search: dates, groups, booleans) and sort the
     rejections by file and line; returns ``(tables, rejections)``."""
     tables: dict[str, pd.DataFrame | pa.Table] = {}
-    rejections = [empty_rejections(), *ctx_rejections]
+    rejections = list(ctx_rejections)
     for kind in kinds:
         out_cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop-and-search": STOP_SEARCH_OUT}[kind]
         name = TABLE_NAMES[kind]
@@ -1091,7 +1091,10 @@ def _finish(parts: dict[str, list[pa.Table]], kinds: Sequence[str], force: str, 
             t = tidy_dictionaries(t.select(out_cols))
             tables[name] = t if as_arrow else _to_pandas(t)
         del t
-    rej_all = pd.concat([r for r in rejections if len(r)] or [empty_rejections()], ignore_index=True)
+    rejections = [r for r in rejections if len(r)]
+    if not rejections:  # the usual case: no frame to concatenate or sort
+        return tables, empty_rejections()
+    rej_all = pd.concat(rejections, ignore_index=True)
     rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
     return tables, rej_all
 
