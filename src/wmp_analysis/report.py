@@ -68,9 +68,9 @@ def _env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-
     env.filters["badge"] = lambda status: markupsafe.Markup(badge_html(status))  # escapes its text
     return env
+
 
 def _version() -> str:
     from . import __version__
@@ -309,7 +309,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _status_class(status: str) -> str:
 def _p_text(value: Any) -> str:
     """A p-value for reading (``< 0.001``, ``0.004``, ``0.41``) or ``-``."""
     from .readings import _num
@@ -319,6 +318,7 @@ def _p_text(value: Any) -> str:
     return "-" if x is None else format_p_cell(x)
 
 
+def _status_class(status: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", status.strip().lower()).strip("-") or "unknown"
 
 
@@ -331,8 +331,8 @@ def target_status_rows(
     *,
     plan: str | None = None,
     force: str | None = None,
-) -> list[dict[str, Any]] | None:
     names: dict[str, str] | None = None,
+) -> list[dict[str, Any]] | None:
     """Rows of the headline target status table.
 
     Parameters
@@ -350,10 +350,10 @@ def target_status_rows(
     force : str, optional
         When rows exist for this geography, keep only those (district rows stay in
         the section page).
-
     names : dict, optional
         ``measure_id -> name`` (``measures.csv``) for the one-line reading of each row
         (:func:`wmp_analysis.readings.target_reading`).
+
     Returns
     -------
     list of dict or None
@@ -534,7 +534,6 @@ def _registry(cfg) -> pd.DataFrame | None:
     return load_registry(src) if src is not None else load_registry()
 
 
-def sources_rows(cfg) -> tuple[list[str], list[list[str]]]:
 def _measure_names() -> dict[str, str]:
     """``measure_id -> name`` from the project's ``measures.csv`` (empty if unreadable)."""
     try:
@@ -546,6 +545,7 @@ def _measure_names() -> dict[str, str]:
     return {str(k): str(v) for k, v in zip(m["measure_id"], m["name"])}
 
 
+def sources_rows(cfg) -> tuple[list[str], list[list[str]]]:
     """(columns, rows) describing the data sources and their periods.
 
     Uses ``load_processed(cfg).sources_summary()`` when ingest has run; otherwise
@@ -611,8 +611,8 @@ def render_index(
     sources: Sequence[Sequence[str]],
     target_note: str = "",
     gaps_note: str = "",
-) -> str:
     pdf: bool = True,
+) -> str:
     """Render ``index.html`` from display-ready values (all text is escaped)."""
     tpl = _env().get_template("index.html.j2")
     return tpl.render(
@@ -624,8 +624,8 @@ def render_index(
         counts=status_counts(targets) if targets else [], sections=list(sections),
         source_columns=list(source_columns), sources=[list(r) for r in sources],
         target_note=target_note, gaps_note=gaps_note, css=resource_text("pack.css"), version=_version(),
-    )
         pdf=bool(pdf),
+    )
 
 
 def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = None, n_gaps: int = 5) -> Path:
@@ -673,8 +673,8 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
         target_period=f"{cfg.target_period.start:%Y-%m-%d} to {cfg.target_period.end:%Y-%m-%d}",
         synthetic=pack_is_synthetic(cfg), targets=rows, gaps=gaps, sections=sec,
         source_columns=cols, sources=srows, target_note=note, gaps_note=gaps_note,
-    )
         pdf=pdf_enabled(cfg),
+    )
     out = run_dir / "index.html"
     out.write_text(html, encoding="utf-8", newline="\n")
     return out
