@@ -33,7 +33,7 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
     from wmp_analysis.report_pdf import find_chromium
 
     if find_chromium() is None and not os.environ.get("CI"):  # no browser outside CI: a pack without
-        raw.setdefault("runner", {})["pdf"] = False             # briefing.pdf (test_pdf skips, saying why)
+        os.environ["WMP_PDF"] = "0"                             # briefing.pdf (test_pdf skips, saying why)
     path = folder / "sample-small.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path

@@ -64,6 +64,7 @@ def test_missing_chromium_is_a_clear_error(tmp_path, monkeypatch):
         report_pdf.chromium_print("<p>x</p>", tmp_path / "x.pdf")
     msg = str(exc.value)
     assert "Chromium was not found" in msg and "apt-get install chromium" in msg and "pdf: false" in msg
+    assert "WMP_PDF=0" in msg
     assert not (tmp_path / "x.pdf").exists()
 
 

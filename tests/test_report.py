@@ -226,3 +226,13 @@ def test_index_reads_each_measured_target_in_one_sentence(tmp_path):
     cfg.options.setdefault("runner", {})["pdf"] = False
     html = report.build_index(cfg, run).read_text(encoding="utf-8")
     assert "No PDF in this run" in html and 'href="briefing.pdf"' not in html
+
+
+def test_pdf_switch_from_the_environment(tmp_path, monkeypatch):
+    from wmp_analysis.report_pdf import pdf_enabled
+
+    cfg = write_cfg(tmp_path, title="Real run")
+    assert pdf_enabled(cfg) is True
+    monkeypatch.setenv("WMP_PDF", "0")
+    assert pdf_enabled(cfg) is False
+    assert "No PDF in this run" in report.build_index(cfg, tmp_path / "run").read_text(encoding="utf-8")

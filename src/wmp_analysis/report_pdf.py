@@ -14,7 +14,8 @@ date, a document id derived from the content), so the same pack gives the same b
 
 Chromium missing: the runner fails the run with :class:`PdfError` naming what to install
 (a scheduled run must not publish a pack without the PDF the office circulates) unless the
-config says ``runner: {pdf: false}``, in which case no PDF is written and the index says so.
+config says ``runner: {pdf: false}`` (or the environment ``WMP_PDF=0``), in which case no PDF is
+written and the index says so.
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ PRINT_TIMEOUT = 300
 #: Executable names tried, in order, on PATH (or the ``WMP_CHROMIUM`` environment variable).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = ("install headless Chromium (Debian/Ubuntu: `sudo apt-get install chromium`, or `make browser`), "
-                "or set `runner: {pdf: false}` in the config to publish the pack without briefing.pdf")
+                "or set `runner: {pdf: false}` in the config (or WMP_PDF=0 in the environment) to publish "
+                "the pack without briefing.pdf")
 
 #: Extra print CSS for the joined document: margins, page numbers, one page break per part.
 PRINT_CSS = """
@@ -79,10 +81,19 @@ def find_chromium() -> str | None:
     return None
 
 
+#: Environment variable that switches the PDF off for one run (``WMP_PDF=0``), like
+#: ``runner: {pdf: false}`` in the config.
+PDF_ENV = "WMP_PDF"
+_OFF = ("false", "no", "0", "off")
+
+
 def pdf_enabled(cfg) -> bool:
-    """``runner.pdf`` from the config (default True)."""
+    """Whether the run prints ``briefing.pdf``: ``runner.pdf`` in the config (default True),
+    unless the environment says ``WMP_PDF=0``."""
+    if os.environ.get(PDF_ENV, "").strip().lower() in _OFF:
+        return False
     opt = cfg.option("runner.pdf", True) if hasattr(cfg, "option") else True
-    return bool(opt) and str(opt).strip().lower() not in ("false", "no", "0", "off")
+    return bool(opt) and str(opt).strip().lower() not in _OFF
 
 
 # --------------------------------------------------------------------------- the print document
