@@ -375,9 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"suite: {suite['note']}")
     if args.write:
+        old = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else {}
+        keep = {k: old[k] for k in ("bench_national",) if k in old}  # bench_national.py's run stays
         (HERE / "results.json").write_text(json.dumps(
             {"machine": info, "load_start": load_start, "load_end": load_end, "data": data,
-             "results": results, "suite": {k: v for k, v in suite.items() if k != "output"}}, indent=1))
+             "results": results, "suite": {k: v for k, v in suite.items() if k != "output"}, **keep}, indent=1))
         plot(results, HERE / "scaling.png")
         print(f"wrote {HERE / 'results.json'} and {HERE / 'scaling.png'}")
     return 0

@@ -27,7 +27,7 @@ force and month, generated once into ``benchmarks/_data/national-archive`` (git-
 Usage::
 
     .venv/bin/python benchmarks/bench_national.py              # both parts, print
-    .venv/bin/python benchmarks/bench_national.py --write      # ... and results.json
+    .venv/bin/python benchmarks/bench_national.py --write      # ... and results.json ("bench_national"), scaling_national.png
     .venv/bin/python benchmarks/bench_national.py --part four  # only part 1
 """
 from __future__ import annotations
@@ -287,18 +287,58 @@ def run_child(which: str, folder: Path, out: Path) -> dict:
     return r
 
 
+def plot(result: dict, path: Path) -> None:
+    """Wall seconds and peak memory against rows: the four methods at 1.5M rows and the
+    validated ingest at 1.5M and ~31M rows (national), on one figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=80)
+    four = result.get("four_way", {})
+    nat = result.get("national", {})
+    for which, style in (("naive", "s"), ("polars", "^"), ("duckdb", "v")):
+        if which in four:
+            r = four[which]
+            a.plot([r["rows"] / 1e6], [r["seconds"]], style, label=which)
+            b.plot([r["rows"] / 1e6], [r["peak_mib"] / 1024], style, label=which)
+    pts = [four["ingest"]] if "ingest" in four else []
+    if "seconds" in nat.get("national-ingest", {}):
+        pts.append(nat["national-ingest"])
+    if pts:
+        a.plot([r["rows"] / 1e6 for r in pts], [r["seconds"] for r in pts], "o-", label="ingest (validated)")
+        b.plot([r["rows"] / 1e6 for r in pts], [r["peak_mib"] / 1024 for r in pts], "o-", label="ingest (validated)")
+    a.axhline(600, color="grey", lw=0.8, ls=":")
+    b.axhline(2 * 1000**3 / 2**30, color="grey", lw=0.8, ls=":")
+    a.set(xlabel="rows (millions)", ylabel="wall seconds", title="time vs rows (goal: 600 s national)")
+    b.set(xlabel="rows (millions)", ylabel="peak RSS (GiB)", title="peak memory (goal: 2 GB)")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+    a.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--part", choices=["four", "national", "both"], default="both")
     ap.add_argument("--data-dir", type=Path, default=HERE / "_data")
     ap.add_argument("--repeat", type=int, default=1, help="four-way: runs per method (fastest kept)")
-    ap.add_argument("--write", action="store_true", help="write benchmarks/results_national.json")
+    ap.add_argument("--write", action="store_true", help="write benchmarks/results.json (key bench_national)")
+    ap.add_argument("--plot-only", action="store_true", help="redraw scaling_national.png from results.json")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.folder, args.out)))
+        return 0
+    if args.plot_only:
+        plot(json.loads((HERE / "results.json").read_text())["bench_national"], HERE / "scaling_national.png")
         return 0
     info = BI.machine()
     result: dict = {"machine": info, "load_start": BI.load()}
@@ -339,8 +379,12 @@ def main(argv: list[str] | None = None) -> int:
         result["national"] = nat
     result["load_end"] = BI.load()
     if args.write:
-        (HERE / "results_national.json").write_text(json.dumps(result, indent=1))
-        print(f"wrote {HERE / 'results_national.json'}")
+        path = HERE / "results.json"  # shared with bench_ingest.py: this run is its "bench_national" key
+        allres = json.loads(path.read_text()) if path.exists() else {}
+        allres["bench_national"] = result
+        path.write_text(json.dumps(allres, indent=1))
+        plot(result, HERE / "scaling_national.png")
+        print(f"wrote {path} (key bench_national) and {HERE / 'scaling_national.png'}")
     return 0
 
 

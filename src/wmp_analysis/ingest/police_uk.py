@@ -872,9 +872,9 @@ def _pandas_to_arrow(df: pd.DataFrame) -> pa.Table:
 def _parse_bool(df: pd.DataFrame, name: str, rej: list) -> pd.Series:
     s = df[name]
     lowered = s.str.strip().str.lower()
-    out = pd.Series(pd.array([pd.NA] * len(s), dtype="boolean"), index=s.index)
-    out[lowered == "true"] = True
-    out[lowered == "false"] = False
+    is_true = (lowered == "true").fillna(False).to_numpy(dtype=bool)
+    is_false = (lowered == "false").fillna(False).to_numpy(dtype=bool)
+    out = pd.Series(pd.arrays.BooleanArray(is_true, ~(is_true | is_false)), index=s.index)
     bad = s.notna() & ~lowered.isin(["true", "false"])
     if bad.any():
         i = bad.idxmax()
@@ -924,7 +924,7 @@ def _finish_stop_search(df: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.
         removal_of_more_than_outer_clothing=_parse_bool(df, "removal_of_more_than_outer_clothing", rej),
         force=pd.Series(force, index=df.index, dtype=_STR),
     )
-    return out, (pd.concat(rej, ignore_index=True) if rej else empty_rejections())
+    return out, (pd.concat(rej, ignore_index=True) if rej else _no_rejections())
 
 
 def _rej(df: pd.DataFrame, mask: np.ndarray, col: str, field_name: str, reason: str) -> pd.DataFrame:
@@ -1027,7 +1027,7 @@ def _empty_arrow(columns: list[str]) -> pa.Table:
 @lru_cache(maxsize=4096)
 def _marker_above(folder: str) -> bool:
     """:func:`~wmp_analysis.provenance.is_synthetic`'s marker test for the files of *folder*."""
-    return is_synthetic(Path(folder) / "_")
+    return is_synthetic(Path(folder).resolve() / "_")
 
 
 def _is_synthetic_file(path: Path) -> bool:
@@ -1036,7 +1036,19 @@ def _is_synthetic_file(path: Path) -> bool:
     p = Path(path)
     if "synthetic" in p.name.lower() or p.is_symlink():
         return is_synthetic(p)
-    return _marker_above(str(p.parent.resolve()))
+    return _marker_above(str(p.parent))
+
+
+_EMPTY_REJECTIONS: pd.DataFrame | None = None
+
+
+def _no_rejections() -> pd.DataFrame:
+    """:func:`~wmp_analysis.harmonise.empty_rejections`, built once and copied (it is asked
+    for once per month and file)."""
+    global _EMPTY_REJECTIONS
+    if _EMPTY_REJECTIONS is None:
+        _EMPTY_REJECTIONS = empty_rejections()
+    return _EMPTY_REJECTIONS.copy()
 
 
 def _iter_files(to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_uncompressed_bytes: int):
@@ -1093,7 +1105,7 @@ def _finish(parts: dict[str, list[pa.Table]], kinds: Sequence[str], force: str, 
         del t
     rejections = [r for r in rejections if len(r)]
     if not rejections:  # the usual case: no frame to concatenate or sort
-        return tables, empty_rejections()
+        return tables, _no_rejections()
     rej_all = pd.concat(rejections, ignore_index=True)
     rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
     return tables, rej_all
