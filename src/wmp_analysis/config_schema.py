@@ -119,6 +119,7 @@ class RunnerOptions(_Section):
     cell_timeout: int | None = Field(None, gt=0, description="a whole number of seconds > 0")
     lock_wait: float = Field(0, ge=0, description="seconds >= 0 to wait for another run (0 = refuse at once)")
     parallel: int = Field(1, ge=1, description="a whole number of notebooks >= 1 to run side by side")
+    pdf: bool = Field(True, description="true or false (write briefing.pdf at publish)")
 
 
 class SampleOptions(_Section):
