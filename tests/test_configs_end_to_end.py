@@ -1,0 +1,365 @@
+"""Every configuration in ``configs/`` runs end to end, and so does every drop-one-source variant.
+
+* ``configs/sample.yaml`` is the session's small sample pack (``_suite_run.sample_pack``, shared
+  with the reproducibility and browser tests, so it costs nothing extra in a full run).
+* Every other config is copied to a temporary project with its own ``processed/`` and
+  ``reports/`` folders and its relative paths resolved as the real config resolves them
+  (against the project root, so ``../shared/data`` is the real public data). In CI (``CI`` set)
+  a missing ``../shared/data`` file is a failure, elsewhere a skip that names the file.
+  ``configs/real-downloads.yaml`` points at a user's downloads (``data/raw/downloads/...``):
+  those paths are filled from ``../shared/data`` copies where a real file exists (the one real
+  police.uk month) and left out otherwise (no real CSP export exists), as a user would.
+* Leave-out variants: ``configs/sample.yaml`` at a tiny scale, sharing one generated sample,
+  each without a group of its sources (:data:`LEAVE_OUT`), so that every source of the sample
+  is left out of exactly one run. A run costs about a minute of CPU, so the nine sources are
+  left out in three runs rather than nine; the groups are chosen so that what each missing
+  source changes is still seen (the LA census left out while searches and the force census
+  remain, CSP left out while police.uk stands in for the districts, and so on). With the real
+  configs (no CSP, police.uk or survey) and the sample itself, each source is also absent
+  together with others and present with every other.
+
+All runs go through the real command, ``wmp-analysis run --config ...``, two at a time, in one
+module-scoped fixture. Each run must exit 0 and publish a complete pack, and every source it
+lacks must be named as "not supplied" (with what it would give) in the sections that need it,
+in the briefing's source list, and never stand in as zeros in the tables.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import PROJECT_ROOT, SHARED_DATA, require_shared
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _suite_run import require_suite, sample_pack
+
+from wmp_analysis.availability import SOURCE_USES, not_supplied_note
+
+pytestmark = pytest.mark.slow
+
+CONFIGS = sorted(p.name for p in (PROJECT_ROOT / "configs").glob("*.yaml"))
+EXE = Path(sys.executable).with_name("wmp-analysis")
+#: Sample scale of the drop-one variants (the smallest that still gives every table rows).
+DROP_SCALE = 0.005
+#: Sources of configs/sample.yaml; each is left out of one run.
+SAMPLE_SOURCES = sorted(yaml.safe_load((PROJECT_ROOT / "configs" / "sample.yaml").read_text())["sources"])
+#: The leave-out runs: name -> the sample's sources left out. Each group keeps what lets the
+#: effect of each missing source show: the survey, CSP and force census go together (police.uk
+#: then stands in for the districts, the LA census for the searches); police.uk, population and
+#: the LAD lookup (CSP gives the districts, no searches); the ONS table, the LA census and the
+#: LSOA lookup (searches use the force census; police.uk records are not placed in districts).
+LEAVE_OUT = {
+    "survey-csp-census_force": ("survey", "csp", "census_ethnicity_force"),
+    "police_uk-population-lad_lookup": ("police_uk", "population", "lad_lookup"),
+    "ons_pfa-census_la-lsoa_lookup": ("ons_pfa", "census_ethnicity_la", "lsoa_lookup"),
+}
+#: Real files standing in for a user's downloads in configs/real-downloads.yaml, by source key:
+#: (file under ../shared/data, where it goes below the configured path). A key not listed here
+#: has no real file and is left out of the config.
+DOWNLOAD_FILLS = {
+    "police_uk": ("police_uk/street/2011-02-west-midlands-street.csv.gz",
+                  "2011-02/2011-02-west-midlands-street.csv.gz"),
+}
+
+
+@dataclass
+class Run:
+    name: str
+    folder: Path
+    config: Path | None = None
+    missing_shared: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    rc: int | None = None
+    out: str = ""
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+    @property
+    def sources(self) -> dict:
+        return yaml.safe_load(self.config.read_text())["sources"]
+
+    @property
+    def pack(self) -> Path:
+        return (self.folder / "reports" / "latest").resolve()
+
+    def page(self, name: str) -> str:
+        return html.unescape((self.pack / f"{name}.html").read_text(encoding="utf-8"))
+
+    def table(self, section: str, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.pack / section / "tables" / f"{name}.csv")
+
+
+def _resolve(value: str, key: str, run: Run, *, fill_downloads: bool) -> str | None:
+    """The absolute path the real config means by *value*; None to leave the source out."""
+    p = Path(value)
+    p = p if p.is_absolute() else (PROJECT_ROOT / p).resolve()
+    if p.is_relative_to(SHARED_DATA):
+        if not p.exists():
+            run.missing_shared.append(str(p.relative_to(SHARED_DATA)))
+        return str(p)
+    if p.exists():
+        return str(p)
+    if fill_downloads and key in DOWNLOAD_FILLS:
+        shared, below = DOWNLOAD_FILLS[key]
+        src = SHARED_DATA / shared
+        if not src.exists():
+            run.missing_shared.append(shared)
+            return None
+        dst = run.folder / "downloads" / key / below
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+        return str(run.folder / "downloads" / key)
+    run.dropped.append(key)
+    return None
+
+
+def _real_run(name: str, base: Path) -> Run:
+    run = Run(name=name.removesuffix(".yaml"), folder=base / name.removesuffix(".yaml"))
+    run.folder.mkdir(parents=True)
+    raw = yaml.safe_load((PROJECT_ROOT / "configs" / name).read_text(encoding="utf-8"))
+    sources = {}
+    for key, value in (raw.get("sources") or {}).items():
+        got = _resolve(str(value), key, run, fill_downloads="downloads" in str(value))
+        if got is not None:
+            sources[key] = got
+    raw["sources"] = sources
+    raw["processed_dir"] = "processed"
+    raw["reports_dir"] = "reports"
+    run.config = run.folder / name
+    run.config.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return run
+
+
+def _drop_runs(base: Path) -> list[Run]:
+    """configs/sample.yaml at DROP_SCALE, one generated sample, one run per :data:`LEAVE_OUT` group."""
+    from wmp_analysis.config import load_config
+    from wmp_analysis.synth import ensure_sample
+
+    raw = yaml.safe_load((PROJECT_ROOT / "configs" / "sample.yaml").read_text(encoding="utf-8"))
+    sample_dir = raw["sample"]["dir"]  # the sources live below it
+    raw["sample"] = {**raw["sample"], "scale": DROP_SCALE, "dir": str(base / "sample")}
+    raw["sources"] = {k: str(base / "sample" / Path(v).relative_to(sample_dir)) for k, v in raw["sources"].items()}
+    raw["processed_dir"], raw["reports_dir"] = "processed", "reports"
+    gen = base / "generate.yaml"
+    gen.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    ensure_sample(load_config(gen))  # once, shared read-only by every variant
+    runs = []
+    for group, keys in LEAVE_OUT.items():
+        run = Run(name=f"sample-without-{group}", folder=base / f"without-{group}", dropped=list(keys))
+        run.folder.mkdir(parents=True)
+        variant = {**raw, "sources": {k: v for k, v in raw["sources"].items() if k not in keys},
+                   "sample": {**raw["sample"], "generate": False}}
+        run.config = run.folder / "sample-drop.yaml"
+        run.config.write_text(yaml.safe_dump(variant, sort_keys=False), encoding="utf-8")
+        runs.append(run)
+    return runs
+
+
+def _execute(run: Run) -> Run:
+    """Run the config through the CLI; records exit code, output, wall and CPU seconds (the run's
+    whole process tree: ``wait4`` counts every descendant it reaped, kernels included)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    log = run.folder / "run.log"
+    t0 = time.monotonic()
+    with log.open("w", encoding="utf-8") as out:
+        p = subprocess.Popen([str(EXE), "run", "--config", str(run.config)], cwd=run.folder, env=env,
+                             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        guard = threading.Timer(1200, p.kill)  # a hung run fails the test instead of hanging it
+        guard.start()
+        try:
+            _, status, usage = os.wait4(p.pid, 0)
+        finally:
+            guard.cancel()
+        p.returncode = os.waitstatus_to_exitcode(status)
+    run.rc, run.seconds = p.returncode, time.monotonic() - t0
+    run.cpu = usage.ru_utime + usage.ru_stime
+    run.out = log.read_text(encoding="utf-8", errors="replace")
+    return run
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Run]:
+    require_suite()
+    base = tmp_path_factory.mktemp("configs-e2e")
+    todo = [_real_run(n, base) for n in CONFIGS if n != "sample.yaml"] + _drop_runs(base)
+    ready = [r for r in todo if not r.missing_shared]
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two runs at a time on a 2-core machine
+        list(pool.map(_execute, ready))
+    timings = {r.name: {"wall": round(r.seconds, 1), "cpu": round(r.cpu, 1)} for r in ready}
+    wall = round(time.monotonic() - t0, 1)
+    (base / "timings.json").write_text(json.dumps({"wall": wall, "runs": timings}, indent=1))
+    print(f"\nconfig runs (seconds): {timings}; all runs wall {wall}")
+    return {r.name: r for r in todo}
+
+
+def _ready(run: Run) -> Run:
+    for rel in run.missing_shared:
+        require_shared(rel)  # fails in CI, skips (naming the file) elsewhere
+    return run
+
+
+def _assert_complete(run: Run) -> None:
+    assert run.rc == 0, f"{run.name}: exit {run.rc}\n{run.out[-4000:]}"
+    assert "Traceback" not in run.out
+    man = json.loads((run.pack / "manifest.json").read_text())
+    assert man["status"] == "complete" and run.pack.name == man["run_id"]
+    for name, sec in man["sections"].items():
+        assert sec["status"] == "ran", (name, sec)
+        assert (run.pack / f"{name}.html").is_file(), name
+        nb = json.loads((run.pack / "notebooks" / f"{name}.ipynb").read_text())
+        errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, (name, errors[:1])
+    assert (run.pack / "index.html").is_file()
+
+
+def _source_row(index: str, key: str) -> bool:
+    """The briefing's data-sources table lists *key* as not supplied."""
+    tail = index[index.find('id="sources"'):]
+    return any(key in row and "not supplied" in row for row in re.split(r"<tr\b", tail))
+
+
+def _assert_not_supplied(run: Run, absent: set[str]) -> None:
+    """Every absent source is named, with what it would give, where it is needed; no zeros instead."""
+    index_raw = (run.pack / "index.html").read_text(encoding="utf-8")
+    for key in sorted(absent & set(SOURCE_USES)):
+        assert _source_row(index_raw, key), f"{run.name}: index does not list {key} as not supplied"
+    ingest = re.sub(r"<[^>]+>", " ", run.page("01_ingest"))  # the sources table's cells as text
+    for key in sorted(absent & set(SOURCE_USES) - {"census_age_ethnicity_2021"}):
+        assert re.search(rf"{key}\s+\W*\s*not supplied", ingest), f"{run.name}: ingest page, {key}"
+    eq_page = run.page("04_equality_breakdowns")
+    if "survey" in absent:
+        note = not_supplied_note("survey")
+        assert note in eq_page and note in run.page("index") and note in run.page("05_briefing_summary")
+        for section, name in (("04_equality_breakdowns", "equality_gaps"),
+                              ("04_equality_breakdowns", "survey_estimates")):
+            assert len(run.table(section, name)) == 0, f"{name}: rows without a survey"  # blank, not 0%
+        assert not (run.pack / "04_equality_breakdowns" / "tables" / "survey_target_estimates.csv").exists()
+        comp = run.table("03_target_comparison", "target_comparison")
+        survey_rows = comp[comp["source"].astype(str).str.startswith("survey")]
+        assert (survey_rows["status"] == "not measurable").all()
+        assert survey_rows["actual_value"].isna().all()
+    else:
+        assert "Not supplied: sources.survey" not in eq_page
+    if "police_uk" in absent:
+        assert not_supplied_note("police_uk") in eq_page
+        assert len(run.table("04_equality_breakdowns", "stop_search_rates")) == 0
+        assert not (run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv").exists()
+    for key in ("census_ethnicity_la", "census_ethnicity_force"):
+        if key in absent:
+            assert not_supplied_note(key) in eq_page
+    if {"csp", "police_uk"} <= absent:
+        both = not_supplied_note("csp", "police_uk")
+        assert both in run.page("02_baseline") and both in run.page("03_target_comparison")
+    elif "csp" in absent:  # police.uk stands in for the districts (or holds none), and the pages say so
+        assert not_supplied_note("csp") in run.page("02_baseline")
+        assert not_supplied_note("csp") in run.page("03_target_comparison")
+    if "ons_pfa" in absent:
+        assert not_supplied_note("ons_pfa") in run.page("02_baseline")
+        assert not_supplied_note("ons_pfa") in run.page("03_target_comparison")
+    if "census_age_ethnicity_2021" in absent and "police_uk" not in absent and \
+            len(run.table("04_equality_breakdowns", "stop_search_rates")):
+        assert not_supplied_note("census_age_ethnicity_2021") in eq_page
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_config_runs_end_to_end(name, runs, tmp_path_factory):
+    if name == "sample.yaml":
+        pack = sample_pack(tmp_path_factory)
+        assert pack["rc"] == (0, 0), pack["log"][-4000:]
+        run = Run(name="sample", folder=pack["reports"].parent, config=pack["config"])
+        _assert_complete(Run(**{**run.__dict__, "rc": 0}))
+        absent = set(SOURCE_USES) - set(run.sources)
+        assert absent == {"census_age_ethnicity_2021"}
+        _assert_not_supplied(run, absent)
+        return
+    run = _ready(runs[name.removesuffix(".yaml")])
+    _assert_complete(run)
+    _assert_not_supplied(run, set(SOURCE_USES) - set(run.sources))
+
+
+def test_real_downloads_filled_from_shared_data(runs):
+    """configs/real-downloads.yaml with the user's download paths filled where a real file exists."""
+    run = _ready(runs["real-downloads"])
+    assert run.dropped == ["csp"]  # no real CSP export in ../shared/data: left out, so "not supplied"
+    assert "police_uk" in run.sources
+    _assert_complete(run)
+    man = json.loads((run.folder / "processed" / "ingest_manifest.json").read_text())
+    # the only real police.uk month (2011-02) lies outside the config's months: listed, not read as zero
+    out_of_range = man["missing_periods"]["police_uk"]["out_of_range_files"]
+    assert [f["month"] for f in out_of_range] == ["2011-02"]
+    assert len(man["missing_periods"]["police_uk"]["by_kind"]["stop-and-search"]) == 12
+    eq_page = run.page("04_equality_breakdowns")
+    assert "no stop-and-search records for the months configured" in eq_page
+    assert len(run.table("04_equality_breakdowns", "stop_search_rates")) == 0
+    assert not (run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv").exists()
+
+
+def test_every_sample_source_is_left_out_of_one_run():
+    left_out = [k for keys in LEAVE_OUT.values() for k in keys]
+    assert sorted(left_out) == SAMPLE_SOURCES  # each exactly once
+    assert not {"census_ethnicity_la", "census_ethnicity_force"} <= set(next(
+        keys for keys in LEAVE_OUT.values() if "census_ethnicity_la" in keys))  # one census table always left
+
+
+@pytest.mark.parametrize("group", list(LEAVE_OUT))
+def test_a_run_without_each_source_completes_and_says_not_supplied(group, runs):
+    run = runs[f"sample-without-{group}"]
+    _assert_complete(run)
+    assert not set(LEAVE_OUT[group]) & set(run.sources)
+    _assert_not_supplied(run, set(SOURCE_USES) - set(run.sources))
+    if "csp" in LEAVE_OUT[group]:  # police.uk districts stand in: ranked, and labelled a proxy
+        ranked = run.table("03_target_comparison", "district_ranking")
+        assert len(ranked) and "police.uk monthly counts instead" in run.page("03_target_comparison")
+    if "census_ethnicity_force" in LEAVE_OUT[group] or "census_ethnicity_la" in LEAVE_OUT[group]:
+        rates = run.table("04_equality_breakdowns", "stop_search_rates")  # the other table is the denominator
+        assert len(rates) and rates["population"].gt(0).any()
+
+
+def test_a_50_mb_header_gives_a_bounded_message_through_the_cli(tmp_path):
+    """``wmp-analysis ingest`` on an ONS file whose header is 50 MB: exit 2, a short message."""
+    big = tmp_path / "rec-crime-pfa.csv"
+    with big.open("w", encoding="utf-8") as f:
+        f.write("x" * 50_000_000 + "\n")
+        f.write("2012-03-31,West Midlands,West Midlands,Robbery,100\n")
+    cfg = tmp_path / "big.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "name": "big-header", "force": "West Midlands", "plan": "spp-2012-15",
+        "baseline": {"start": "2011-04-01", "end": "2012-03-31"},
+        "target_period": {"start": "2012-04-01", "end": "2013-03-31"},
+        "sources": {"ons_pfa": str(big)}, "processed_dir": "processed",
+    }), encoding="utf-8")
+    p = subprocess.run([str(EXE), "ingest", "--config", str(cfg)], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=300, check=False)
+    assert p.returncode == 2, p.stderr[:2000]
+    assert "Traceback" not in p.stderr
+    assert len(p.stdout) + len(p.stderr) < 3000, len(p.stderr)  # not 50 million characters
+    assert "rec-crime-pfa.csv" in p.stderr  # still names the file
+    runs_of_x = [len(m) for m in re.findall(r"x+", p.stderr)]
+    assert runs_of_x and max(runs_of_x) <= 200  # at most 200 characters of the value are quoted
+
+
+def test_bounded_cuts_each_quoted_value_and_the_whole_message():
+    from wmp_analysis.errors import VALUE_LIMIT, bounded
+
+    short = "file a.csv, line 3, field 'count': 'n/a' is not a count"
+    assert bounded(short) == short  # nothing to cut
+    text = "file a.csv, line 1: unexpected ['" + "y" * 5000 + "'] (expected 'PFA')"
+    out = bounded(text)
+    assert "'" + "y" * VALUE_LIMIT + "'... (+4800 characters)" in out  # 5000 - 200 left out, and said so
+    assert out.startswith("file a.csv, line 1: unexpected [") and out.endswith("(expected 'PFA')")
+    long_unquoted = "z" * 10_000
+    assert len(bounded(long_unquoted, limit=100)) < 160 and "9900 more characters" in bounded(long_unquoted, limit=100)
