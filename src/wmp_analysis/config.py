@@ -47,8 +47,33 @@ _StrictLoader.yaml_implicit_resolvers = {
 
 _REQUIRED = ("name", "force", "plan", "baseline", "target_period", "sources")
 
+#: The keys of one assessment: at the top level, or in each item of ``assessments:``.
+_ASSESSMENT_KEYS = ("plan", "baseline", "target_period")
+
 #: Top-level keys that are RunConfig attributes; every other key is kept in ``options``.
-_ATTRIBUTES = set(_REQUIRED) | {"title", "comparators", "districts", "police_uk_months"}
+_ATTRIBUTES = set(_REQUIRED) | {"title", "comparators", "districts", "police_uk_months", "assessments"}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One plan measured over one baseline and one target period.
+
+    Attributes
+    ----------
+    plan : str
+        ``"spp-2012-15"`` or ``"pcp-2014-15"``.
+    baseline, target_period : Period
+        Inclusive date ranges; the baseline ends before the target period starts.
+    """
+
+    plan: str
+    baseline: Period
+    target_period: Period
+
+    @property
+    def label(self) -> str:
+        """``"spp-2012-15: 2012-13 against 2011-12"``."""
+        return f"{self.plan}: {self.target_period.label} against {self.baseline.label}"
 
 
 def find_project_root(start: Path | None = None) -> Path | None:
@@ -125,6 +150,24 @@ class RunConfig:
     root: Path
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     lines: dict[tuple, int] = field(repr=False, default_factory=dict, compare=False)
+    assessment_list: tuple[Assessment, ...] = field(default=(), repr=False)
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        """Every assessment of the run, the default one (``plan``/``baseline``/``target_period``) first.
+
+        A config with the top-level keys has one; a config with ``assessments:`` has its items.
+        """
+        first = Assessment(self.plan, self.baseline, self.target_period)
+        rest = [a for a in self.assessment_list if a != first]
+        return [first, *rest]
+
+    def for_assessment(self, assessment: Assessment) -> "RunConfig":
+        """This config with *assessment* as its plan and periods (everything else the same)."""
+        from dataclasses import replace
+
+        return replace(self, plan=assessment.plan, baseline=assessment.baseline,
+                       target_period=assessment.target_period)
 
     @property
     def processed_dir(self) -> Path:
@@ -179,15 +222,37 @@ class RunConfig:
         }
 
 
-def _period(raw: dict, key: str, path: Path, lines: dict) -> Period:
+def _period(raw: dict, key: str, path: Path, lines: dict, prefix: tuple = ()) -> Period:
     node = raw[key]
-    start = schema.parse_date(node["start"], key, path, lines, (key, "start"))
-    end = schema.parse_date(node["end"], key, path, lines, (key, "end"))
+    name = schema.key_path(prefix + (key,))
+    start = schema.parse_date(node["start"], name, path, lines, prefix + (key, "start"))
+    end = schema.parse_date(node["end"], name, path, lines, prefix + (key, "end"))
     if end < start:
-        raise ConfigError(f"{key}: end {end} is before start {start}", path=path,
-                          row=schema.line_of(lines, (key, "end")), field=key,
+        raise ConfigError(f"{name}: end {end} is before start {start}", path=path,
+                          row=schema.line_of(lines, prefix + (key, "end")), field=name,
                           expected="{start: YYYY-MM-DD, end: YYYY-MM-DD} with start <= end")
-    return Period.from_strings(str(start), str(end), field=key)
+    return Period.from_strings(str(start), str(end), field=name)
+
+
+def _assessments(raw: dict, path: Path, lines: dict) -> list[Assessment]:
+    """The config's assessments: the top-level keys (one), or each item of ``assessments:``.
+
+    Every assessment is checked alike: real dates, periods that run forwards, a baseline
+    that ends before the target period starts (the plan is checked by the schema).
+    """
+    items = [((), raw)] if raw.get("assessments") is None else \
+        [(("assessments", i), item) for i, item in enumerate(raw["assessments"])]
+    out = []
+    for prefix, node in items:
+        baseline = _period(node, "baseline", path, lines, prefix)
+        target = _period(node, "target_period", path, lines, prefix)
+        schema.check_assessment(str(node["plan"]), baseline, target, path, lines, prefix)
+        a = Assessment(str(node["plan"]), baseline, target)
+        if a in out:
+            raise ConfigError(f"assessment {a.label} listed twice", path=path, row=schema.line_of(lines, prefix),
+                              field=schema.key_path(prefix), expected="each assessment once")
+        out.append(a)
+    return out
 
 
 def _read_yaml(text: str, cfg_path: Path) -> tuple[Any, dict[tuple, int]]:
@@ -262,9 +327,18 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
     raw, lines = _read_yaml(text, cfg_path)
     if not isinstance(raw, dict):
         raise ConfigError("config must be a YAML mapping", path=cfg_path, expected="key: value pairs")
+    listed = raw.get("assessments") is not None
     for key in _REQUIRED:  # first, so that a config without one says so before anything else
-        if key not in raw:
-            raise ConfigError("required key missing", path=cfg_path, field=key)
+        if key not in raw and not (listed and key in _ASSESSMENT_KEYS):
+            raise ConfigError("required key missing", path=cfg_path, field=key,
+                              expected=f"{key}, or an assessments: list" if key in _ASSESSMENT_KEYS else None)
+    both = [k for k in _ASSESSMENT_KEYS if listed and k in raw]
+    if both:
+        raise ConfigError(
+            f"{both[0]} given at the top level and an assessments: list as well", path=cfg_path,
+            row=schema.line_of(lines, (both[0],)), field=both[0],
+            expected="either plan/baseline/target_period at the top level (one assessment) or an "
+                     "assessments: list of {plan, baseline, target_period}, not both")
     model = schema.validate(raw, cfg_path, lines)
     root = find_project_root(cfg_path.parent) or cfg_path.parent
     sources: dict[str, Path | None] = {}
@@ -275,9 +349,8 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         p = Path(str(value))
         sources[key] = p if p.is_absolute() else (root / p)
         schema.check_source_shape(key, sources[key], cfg_path, lines)
-    baseline = _period(raw, "baseline", cfg_path, lines)
-    target = _period(raw, "target_period", cfg_path, lines)
-    schema.check_assessment(model.plan, baseline, target, cfg_path, lines)
+    assessments = _assessments(raw, cfg_path, lines)
+    first = assessments[0]
     months = _period(raw, "police_uk_months", cfg_path, lines) if raw.get("police_uk_months") is not None else None
     for key, value in (("processed_dir", model.processed_dir), ("reports_dir", model.reports_dir),
                        ("sample.dir", model.sample.dir if model.sample else None)):
@@ -287,11 +360,11 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
     options = {k: v for k, v in raw.items() if k not in _ATTRIBUTES}
     cfg = RunConfig(
         name=model.name,
-        title=str(model.title or f"{model.force} against its plan ({model.plan})"),
+        title=str(model.title or f"{model.force} against its plan ({first.plan})"),
         force=model.force,
-        plan=model.plan,
-        baseline=baseline,
-        target_period=target,
+        plan=first.plan,
+        baseline=first.baseline,
+        target_period=first.target_period,
         comparators=list(model.comparators),
         districts=list(model.districts),
         sources=sources,
@@ -301,6 +374,7 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         root=root,
         raw=raw,
         lines=lines,
+        assessment_list=tuple(assessments),
     )
     if preflight:
         run_preflight(cfg)

@@ -24,18 +24,18 @@ the value (cut by :func:`~wmp_analysis.errors.shorten`) and what was expected.
 Several assessments (issue 12)
 ------------------------------
 ``plan``, ``baseline`` and ``target_period`` are the fields of :class:`AssessmentFields`
-and are checked by :func:`check_assessment`. A later optional list
-``assessments: [{plan, baseline, target_period}, ...]`` can be added as
-``assessments: list[Assessment] | None`` with ``class Assessment(AssessmentFields)``,
-each item checked by the same function; the top-level fields stay the first (default)
-assessment, so every existing config keeps loading unchanged.
+and are checked by :func:`check_assessment`. A config gives them either at the top level
+(one assessment, as every older config does) or as a list
+``assessments: [{plan, baseline, target_period}, ...]`` (:class:`Assessment`), each item
+checked by the same function (its errors name ``assessments[k].<key>`` and its line); the
+first item is then the run's default assessment (``cfg.plan``, ``cfg.baseline``, ...).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -145,8 +145,25 @@ class AssessmentFields(_Section):
     target_period: PeriodSpec = Field(description="{start: YYYY-MM-DD, end: YYYY-MM-DD}, after the baseline")
 
 
+class Assessment(AssessmentFields):
+    """One item of ``assessments:`` (the same three keys, checked the same way)."""
+
+
 class ConfigSchema(AssessmentFields):
-    """Every key a run config may hold."""
+    """Every key a run config may hold.
+
+    ``plan``, ``baseline`` and ``target_period`` are required unless ``assessments`` lists
+    the run's assessments instead (:func:`wmp_analysis.config.load_config` checks that
+    exactly one of the two forms is used).
+    """
+
+    plan: Literal[PLANS] | None = Field(None, description=" or ".join(PLANS))
+    baseline: PeriodSpec | None = Field(None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}")
+    target_period: PeriodSpec | None = Field(
+        None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}, after the baseline")
+    assessments: list[Assessment] | None = Field(
+        None, min_length=1,
+        description="a list of {plan, baseline: {start, end}, target_period: {start, end}} (at least one)")
 
     name: Text = Field(description="a short id of letters, digits, - or _ (used as a folder name)")
     title: Text | None = Field(None, description="a single line of text")
@@ -240,8 +257,7 @@ def _field(loc: tuple) -> tuple[type[BaseModel] | None, Any]:
         if info is None:
             return (model if i == len(loc) - 1 else None), None
         if i < len(loc) - 1:
-            ann = info.annotation
-            model = None if get_origin(ann) is list else _model_of(ann)
+            model = _model_of(info.annotation)  # a list of mappings (assessments): its item model
     return model, info
 
 
