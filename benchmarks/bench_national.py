@@ -22,7 +22,8 @@ force and month, generated once into ``benchmarks/_data/national-archive`` (git-
 * ``national-incremental`` - the same with the 61st month added (only it is read);
 * ``national-aggregate``   - street records per force, month and stable category by DuckDB;
 * ``national-view``        - :func:`wmp_analysis.national.national_view` on the real ONS
-  force table (``data/processed/real-ons``, when that ingest exists).
+  force table and mid-year population (``configs/real-ons.yaml``'s sources in
+  ``../shared/data``; reading them is timed apart as ``read_seconds``).
 
 Usage::
 
@@ -256,12 +257,16 @@ def child(which: str, folder: Path, out: Path) -> dict:
     elif which == "national-view":
         from wmp_analysis import national
         from wmp_analysis.config import load_config
-        from wmp_analysis.ingest.pipeline import load_processed
         from wmp_analysis.targets import load_measures, load_registry
 
-        cfg = load_config(ROOT / "configs" / "real-ons.yaml")
-        data = load_processed(cfg)
-        ons, pop = data.table("ons_pfa"), data.table("population") if data.has("population") else None
+        from wmp_analysis.ingest.census import read_population
+        from wmp_analysis.ingest.ons import read_ons_pfa
+
+        cfg = load_config(ROOT / "configs" / "real-ons.yaml")  # the real ONS force table in ../shared/data
+        t_read = time.perf_counter()
+        ons = read_ons_pfa(cfg.sources["ons_pfa"])  # every force of the file
+        pop = read_population(cfg.sources["population"]) if cfg.sources.get("population") else None
+        extra["read_seconds"] = time.perf_counter() - t_read
         measures = load_measures()
         milestones = national.plan_milestones(load_registry(measures=measures), measures)
         t0 = time.perf_counter()
