@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+import pytest
 
 from wmp_analysis.config import load_config
 from wmp_analysis.ingest import police_uk
@@ -213,3 +214,32 @@ def test_two_forces_in_one_dataset(tmp_path):
     counts = ds.to_table(columns=["force"]).to_pandas()["force"].value_counts().to_dict()
     assert counts == {"west-midlands": 2, "greater-manchester": 1}
 
+
+
+def test_unchanged_inputs_skip_and_a_lost_partition_is_read_again(tmp_path, monkeypatch):
+    cfg, _ = make_project(tmp_path)
+    first = run_ingest(cfg)
+    assert run_ingest(cfg).skipped  # nothing changed: the current folder is kept as it is
+    lost = cfg.processed_dir / first.manifest["outputs"]["street"]["partitions"][1]["file"]
+    lost.unlink()  # the folder no longer matches its manifest: not current, and that month is re-read
+    seen = parsed_files(monkeypatch)
+    again = run_ingest(cfg)
+    assert not again.skipped and seen == ["2015-02-west-midlands-street.csv"]
+    assert [p["sha256"] for p in again.manifest["outputs"]["street"]["partitions"]] == \
+        [p["sha256"] for p in first.manifest["outputs"]["street"]["partitions"]]
+
+
+def test_a_bad_new_month_leaves_the_previous_dataset_intact(tmp_path):
+    from wmp_analysis.errors import InputError
+
+    cfg, pu = make_project(tmp_path)
+    run_ingest(cfg)
+    before = partition_state(cfg.processed_dir)
+    (pu / "2015-03").mkdir()
+    (pu / "2015-03" / "2015-03-west-midlands-street.csv").write_text(
+        STREET_HEADER + "\nabc,2015-04,West Midlands Police,West Midlands Police,-1.9,52.48,On or near X,"
+        "E01009000,Birmingham 001A,Burglary,,\n")  # a record of another month in the 2015-03 file
+    with pytest.raises(InputError) as exc:
+        run_ingest(cfg)
+    assert exc.value.row == 2 and "2015-03-west-midlands-street.csv" in str(exc.value)
+    assert partition_state(cfg.processed_dir) == before
