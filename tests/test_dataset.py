@@ -243,3 +243,23 @@ def test_a_bad_new_month_leaves_the_previous_dataset_intact(tmp_path):
         run_ingest(cfg)
     assert exc.value.row == 2 and "2015-03-west-midlands-street.csv" in str(exc.value)
     assert partition_state(cfg.processed_dir) == before
+
+
+def test_incremental_over_a_zip_archive_keys_entries_without_reading_them(tmp_path, monkeypatch):
+    import zipfile
+
+    src = tmp_path / "archive.zip"
+
+    def write_zip(months):
+        with zipfile.ZipFile(src, "w") as zf:
+            for month, types in months.items():
+                zf.writestr(f"{month}/{month}-west-midlands-street.csv", street_text(month, types))
+
+    write_zip(STREET)
+    out = tmp_path / "out"
+    first = ingest_police_uk(src, out, force="West Midlands")
+    write_zip({**STREET, "2015-03": ["Robbery"]})  # a new archive: the old entries unchanged
+    seen = parsed_files(monkeypatch)
+    again = ingest_police_uk(src, out, force="West Midlands", previous=first.manifest_entry())
+    assert seen == ["2015-03-west-midlands-street.csv"]
+    assert again.reused_months == ["2015-01", "2015-02"] and again.rows("street") == 6

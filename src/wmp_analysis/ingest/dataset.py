@@ -19,7 +19,7 @@ stop-and-search ``force`` label as configured).
 Files are written deterministically (the same rows give byte-identical files:
 :data:`PARQUET_OPTIONS`, no timestamps), a month with no rows of a table has no
 partition (a missing month, never a month of zero), and every partition is listed
-with its row count and sha256 (:func:`partition_entry`), in the ingest manifest.
+with its row count and sha256 (:func:`write_partition`), in the ingest manifest.
 
 Incremental ingest (:func:`ingest_police_uk`): each month's source files are keyed by
 their content (sha256 of a plain or ``.gz`` file; for a zip entry the CRC-32 and size
@@ -33,7 +33,6 @@ Only new or changed months are read, checked and written.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import zipfile
@@ -534,6 +533,3 @@ def outputs_entry(folder: Path, name: str, partitions: list[dict], rel_folder: s
         "columns": [f.name for f in pq.read_schema(folder / schema_relpath(name))],
     }
 
-
-def _dump(obj) -> str:  # pragma: no cover - debugging aid
-    return json.dumps(obj, indent=1, default=str)
