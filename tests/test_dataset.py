@@ -263,3 +263,11 @@ def test_incremental_over_a_zip_archive_keys_entries_without_reading_them(tmp_pa
     again = ingest_police_uk(src, out, force="West Midlands", previous=first.manifest_entry())
     assert seen == ["2015-03-west-midlands-street.csv"]
     assert again.reused_months == ["2015-01", "2015-02"] and again.rows("street") == 6
+
+
+def test_console_summary_names_months_read_and_kept(tmp_path):
+    cfg, pu = make_project(tmp_path)
+    run_ingest(cfg)
+    write_month(pu, "2015-03", ["Burglary"])
+    summary = run_ingest(cfg).summary()
+    assert "police.uk dataset police_uk/ (west-midlands): 4 partitions; months read 1, unchanged and kept 2" in summary

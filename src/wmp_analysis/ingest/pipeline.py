@@ -831,6 +831,13 @@ class IngestResult:
             per = o.get("period") or {}
             span = f" {per.get('first')} .. {per.get('last')}" if per else ""
             lines.append(f"  {name:<17} {o['rows']:>10,} rows{span}")
+        ds = m.get("police_uk_dataset") or {}
+        for slug, last in (ds.get("last_ingest") or {}).items():
+            parts = sum(len((m.get("outputs", {}).get(t) or {}).get("partitions") or [])
+                        for t in ("street", "outcomes", "stop_search"))
+            lines.append(f"  police.uk dataset {ds.get('root', 'police_uk')}/ ({slug}): {parts} partitions; "
+                         f"months read {len(last.get('read_months') or [])}, "
+                         f"unchanged and kept {len(last.get('reused_months') or [])}")
         not_supplied = sorted(k for k, v in m.get("sources", {}).items() if v.get("status") == "not supplied")
         if not_supplied:
             lines.append("  not supplied: " + ", ".join(not_supplied))
