@@ -75,8 +75,11 @@ def test_estimates_and_suppression():
     assert est.loc["White", "estimate"] == pytest.approx(90.0)
     assert est.loc["White", "n_eff"] == pytest.approx(100)
     assert not est.loc["White", "suppressed"]
-    assert est.loc["Black", "suppressed"] and est.loc["Black", "n"] == 40
-    assert math.isnan(est.loc["Black", "estimate"])
+    # suppressed: the base, positives and weights go too (issue 12: n 23 and n_positive 15 beside a
+    # blank estimate let a reader divide), and the reason is given
+    assert est.loc["Black", "suppressed"]
+    assert est.loc[["Black"], ["n", "n_positive", "sum_weight", "n_eff", "estimate", "ci_low", "ci_high"]].isna().all(axis=None)
+    assert est.loc["Black", "suppression"] == "fewer than 50 respondents"
     est30 = eq.survey_estimates(df, ["ethnic_group"], min_base=30).set_index("ethnic_group")
     assert est30.loc["Black", "estimate"] == pytest.approx(75.0)
     # a blank answer (NA) is not in the base
@@ -189,7 +192,9 @@ def test_plots_show_intervals_not_bare_bars():
         ep.plot_group_estimates(pd.concat([est, est]), "group")
     # a suppressed group is labelled, not drawn
     fig = ep.plot_group_estimates(est[est.group_type == "ethnic_group"], "group")
-    assert any("suppressed (n=10)" in t.get_text() for t in fig.axes[0].texts)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("suppressed") for t in texts)
+    assert not any("10" in t for t in texts)  # the hidden base is not printed on the figure
     plt.close(fig)
 
 
@@ -224,8 +229,8 @@ def test_empty_survey_has_the_reader_types_and_every_function_returns_typed_empt
     est = eq.estimates_by_groups(s, ["ethnic_group", "age_band"])
     assert len(est) == 0
     assert list(est.columns) == ["group_type", "group", "measure", "period", "n", "n_positive", "sum_weight",
-                                 "n_eff", "estimate", "ci_low", "ci_high", "suppressed"]
-    assert str(est["n"].dtype) == "int64" and str(est["estimate"].dtype) == "float64"
+                                 "n_eff", "estimate", "ci_low", "ci_high", "suppressed", "suppression"]
+    assert str(est["n"].dtype) == "Int64" and str(est["estimate"].dtype) == "float64"
     assert str(est["suppressed"].dtype) == "bool"
     gaps = eq.equality_gaps(s)
     assert len(gaps) == 0 and list(gaps.columns[:12]) == eq.EQUALITY_GAP_COLUMNS

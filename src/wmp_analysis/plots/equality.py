@@ -46,7 +46,7 @@ def plot_group_estimates(est: pd.DataFrame, group_col: str, *, title: str = "",
     ----------
     est : DataFrame
         From :func:`wmp_analysis.equality.survey_estimates` with ``group_col`` in
-        its grouping. Suppressed rows are listed as "suppressed (n=..)".
+        its grouping. Suppressed rows are listed as "suppressed" (no base shown).
     target : float, optional
         Draws a dashed reference line (e.g. a plan target, percent).
     """
@@ -65,7 +65,7 @@ def plot_group_estimates(est: pd.DataFrame, group_col: str, *, title: str = "",
                 continue
             r = sub.loc[g]
             if bool(r["suppressed"]):
-                ax.text(0.02, y, f"suppressed (n={int(r['n'])})", va="center", transform=ax.get_yaxis_transform(),
+                ax.text(0.02, y, "suppressed (too few respondents to publish)", va="center", transform=ax.get_yaxis_transform(),
                         fontsize=8, color=_REF)
                 continue
             ax.errorbar(r["estimate"], y, xerr=_err(r["estimate"], r["ci_low"], r["ci_high"]),

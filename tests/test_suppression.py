@@ -1,0 +1,263 @@
+"""Small-base suppression: nothing a reader may not see (issue 12).
+
+The attack used here is written independently of the package: every published row
+is turned into the set of respondents it covers (from what the row says - measure,
+period, district, group), and a suppressed figure counts as recovered when its set
+of respondents is a linear combination of published sets (then its base, positives
+and weighted sums are the same combination of published numbers: subtraction in
+general). Division is checked by the blank columns of every suppressed row.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wmp_analysis import equality as eq
+from wmp_analysis import suppression as sp
+from wmp_analysis.periods import Period
+
+MIN_BASE = 30
+BME = {"Mixed", "Asian", "Black", "Other"}
+STATED_AGES = ["16-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+
+
+# --------------------------------------------------------------------------- the rule, hand-worked
+def test_primary_then_next_smallest_in_the_same_total():
+    # All = a + b + c; a (10) is below 30, so the next-smallest part b (40) goes too
+    n = {"All": 100, "a": 10, "b": 40, "c": 50}
+    out = sp.suppress(n, [["All", "a", "b", "c"]], 30)
+    assert out == {"a": "primary", "b": "secondary"}
+
+
+def test_no_suppression_when_every_base_is_large_and_zero_is_not_hidden():
+    assert sp.suppress({"T": 300, "a": 100, "b": 200}, [["T", "a", "b"]], 30) == {}
+    # a part with no respondents discloses nothing: a (5) still needs a partner, and the zero cell is not it
+    out = sp.suppress({"T": 105, "a": 5, "z": 0, "b": 100}, [["T", "a", "z", "b"]], 30)
+    assert out == {"a": "primary", "b": "secondary"}
+
+
+def test_secondary_cells_propagate_to_a_fixed_point():
+    # two totals share part b: suppressing b in the first makes it the only hidden cell of the second
+    n = {"T1": 100, "a": 10, "b": 40, "c": 50, "T2": 140, "d": 100}
+    out = sp.suppress(n, [["T1", "a", "b", "c"], ["T2", "b", "d"]], 30)
+    assert out["a"] == "primary" and out["b"] == "secondary"
+    assert sum(1 for k in ("T2", "b", "d") if k in out) >= 2
+
+
+def test_recoverable_finds_a_cell_isolated_by_two_nested_totals():
+    # A = x + y and B = x + y + z: each relation has two hidden cells, yet z = B - A
+    assert sp.recoverable([["A", "x", "y"], ["B", "x", "y", "z"]], {"x", "y", "z"}) == {"z"}
+    # a 2 x 2 block hidden inside a table with margins is not determined
+    rels = [["R1", "a", "b"], ["R2", "c", "d"], ["C1", "a", "c"], ["C2", "b", "d"]]
+    assert sp.recoverable(rels, {"a", "b", "c", "d"}) == set()
+
+
+def test_suppress_closes_the_nested_total_leak():
+    n = {"A": 60, "x": 10, "y": 50, "B": 100, "z": 40}
+    out = sp.suppress(n, [["A", "x", "y"], ["B", "x", "y", "z"]], 30)
+    hidden = set(out)
+    assert {"x", "y"} <= hidden
+    assert not (sp.recoverable([["A", "x", "y"], ["B", "x", "y", "z"]], hidden) & {"x"})
+
+
+# --------------------------------------------------------------------------- a small respondent extract
+def _extract(seed: int = 7) -> pd.DataFrame:
+    """Respondents with deliberately small groups (Mixed, Other, one district, one age band)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    spec = {"White": 0.62, "Asian": 0.2, "Black": 0.1, "Mixed": 0.03, "Other": 0.02, "Not stated": 0.03}
+    ages = {"16-24": 0.05, "25-34": 0.18, "35-44": 0.2, "45-54": 0.2, "55-64": 0.17, "65+": 0.17, "Not stated": 0.03}
+    districts = {"Alpha": 0.5, "Beta": 0.4, "Gamma": 0.1}
+    rid = 0
+    for fy_start, size in ((2011, 700), (2012, 650)):
+        for _ in range(size):
+            rid += 1
+            month = pd.Timestamp(year=fy_start + (1 if rng.random() < 0.25 else 0), month=1, day=1)
+            month = month if month.year > fy_start else pd.Timestamp(year=fy_start, month=int(rng.integers(4, 13)), day=1)
+            rows.append({
+                "respondent_id": f"RSP{rid:05d}X", "fieldwork_month": month, "measure": "confidence",
+                "ethnic_group": rng.choice(list(spec), p=list(spec.values())),
+                "age_band": rng.choice(list(ages), p=list(ages.values())),
+                "district": rng.choice(list(districts), p=list(districts.values())),
+                "positive": bool(rng.random() < 0.8), "weight": float(rng.uniform(0.5, 2.0)),
+            })
+    df = pd.DataFrame(rows)
+    df["positive"] = df["positive"].astype("boolean")
+    df["financial_year"] = df["fieldwork_month"].map(lambda m: f"{m.year - (m.month < 4)}-{(m.year - (m.month < 4) + 1) % 100:02d}")
+    return df
+
+
+def _mask(df, group_type, group):
+    if group_type == "all":
+        return pd.Series(True, index=df.index)
+    col = df[group_type].astype(str)
+    if group == "BME":
+        return col.isin(BME)
+    if group == "All other ages":
+        return col.isin([a for a in STATED_AGES if a != "16-24"])
+    return col == str(group)
+
+
+def _period_mask(df, period, whole):
+    return pd.Series(True, index=df.index) if period == whole else df["financial_year"] == period
+
+
+def _published_cells(df, tables, whole):
+    """(mask, n published or None, suppressed flag, label) for every published row side."""
+    out = []
+    est, gaps_t, dist, targ = tables
+    for r in est.itertuples(index=False):
+        m = (df["measure"] == r.measure) & _period_mask(df, r.period, whole) & _mask(df, r.group_type, r.group)
+        out.append((m, None if pd.isna(r.n) else int(r.n), bool(r.suppressed), f"estimates {r.group}/{r.period}"))
+    for r in gaps_t.itertuples(index=False):
+        base = (df["measure"] == r.measure) & _period_mask(df, r.period, whole)
+        out.append((base & _mask(df, r.group_type, r.group), None if pd.isna(r.base_n) else int(r.base_n),
+                    pd.isna(r.base_n), f"gaps {r.group}/{r.period}"))
+        out.append((base & _mask(df, r.group_type, r.reference),
+                    None if pd.isna(r.reference_base_n) else int(r.reference_base_n), pd.isna(r.reference_base_n),
+                    f"gaps ref {r.reference}/{r.period}"))
+    for r in dist.itertuples(index=False):
+        base = (df["measure"] == r.measure) & (df["financial_year"] == r.financial_year) & (df["district"] == r.district)
+        out.append((base & _mask(df, "ethnic_group", r.group), None if pd.isna(r.base_n) else int(r.base_n),
+                    pd.isna(r.base_n), f"district {r.district} {r.group}/{r.financial_year}"))
+        out.append((base & _mask(df, "ethnic_group", r.reference),
+                    None if pd.isna(r.reference_base_n) else int(r.reference_base_n), pd.isna(r.reference_base_n),
+                    f"district {r.district} {r.reference}/{r.financial_year}"))
+    for r in targ.itertuples(index=False):
+        p = Period(r.period_start, r.period_end)
+        m = (df["measure"] == r.measure_id) & (df["financial_year"] == p.label)
+        out.append((m, None if pd.isna(r.n) else int(r.n), bool(r.suppressed), f"target {p.label}"))
+    return out
+
+
+def _attack(df, cells):
+    """Labels of hidden cells whose respondents are a linear combination of published cells."""
+    atoms_key = df[["measure", "financial_year", "district", "ethnic_group", "age_band"]].astype(str).agg("|".join, axis=1)
+    atoms = sorted(atoms_key.unique())
+    idx = {a: i for i, a in enumerate(atoms)}
+
+    def vec(mask):
+        v = np.zeros(len(atoms))
+        for a in atoms_key[mask].unique():
+            v[idx[a]] = 1.0
+        return v
+
+    published = np.array([vec(m) for m, n, hid, _ in cells if n is not None] or [np.zeros(len(atoms))])
+    # orthonormal basis of the published rows' span (numpy's SVD); a hidden cell is recovered
+    # when its vector has no component outside that span
+    _, s, vt = np.linalg.svd(published, full_matrices=False)
+    basis = vt[: int((s > 1e-9 * s.max()).sum())] if s.size and s.max() > 0 else vt[:0]
+    found = []
+    for m, n, hid, label in cells:
+        if n is None and int(m.sum()) > 0:
+            v = vec(m)
+            if np.linalg.norm(v - basis.T @ (basis @ v)) < 1e-7:
+                found.append((label, int(m.sum())))
+    return found
+
+
+def _tables(df, min_base=MIN_BASE):
+    plan = eq.suppression_plan(df, ["ethnic_group", "age_band"], min_base=min_base)
+    est = eq.estimates_by_groups(df, ["ethnic_group", "age_band"], min_base=min_base, plan=plan)
+    gaps_t = eq.equality_gaps(df, min_base=min_base, plan=plan)
+    bme = [c for c in eq.default_comparisons(["ethnic_group"]) if c.group == "BME"]
+    dist = eq.gaps(df, bme, by=["financial_year", "district"], min_base=min_base, plan=plan)
+    targ = pd.concat([eq.survey_estimates_for_targets(df, ["confidence"], Period.financial_year(fy),
+                                                      min_base=min_base, plan=plan) for fy in ("2011-12", "2012-13")])
+    return plan, (est, gaps_t, dist, targ)
+
+
+def test_published_numbers_are_true_and_small_bases_are_hidden():
+    df = _extract()
+    plan, tables = _tables(df)
+    cells = _published_cells(df, tables, plan.whole_label)
+    small = [(label, int(m.sum())) for m, n, hid, label in cells if 0 < int(m.sum()) < MIN_BASE]
+    assert small, "the extract must have small groups for this test to mean anything"
+    for m, n, hid, label in cells:
+        true_n = int(m.sum())
+        if n is not None:
+            assert n == true_n, label  # what is published is right
+            assert not 0 < n < MIN_BASE, label  # and never a small base
+    # secondary suppression happened (some cells above the base are withheld)
+    assert any(hid and int(m.sum()) >= MIN_BASE for m, n, hid, label in cells)
+
+
+def test_no_suppressed_figure_is_recovered_by_subtraction():
+    df = _extract()
+    plan, tables = _tables(df)
+    cells = _published_cells(df, tables, plan.whole_label)
+    assert _attack(df, cells) == []
+
+
+def test_without_secondary_suppression_the_attack_would_succeed():
+    # the attack is not toothless: primary suppression alone leaks (Mixed = All - White - Black)
+    df = _extract()
+    df["ethnic_group"] = np.where(np.arange(len(df)) < 12, "Mixed", np.where(np.arange(len(df)) % 3 == 0, "Black", "White"))
+    raw = eq.survey_estimates(df.assign(_w="w"), ["_w", "ethnic_group"], min_base=MIN_BASE)
+    allrow = eq.survey_estimates(df.assign(_w="w"), ["_w"], min_base=MIN_BASE)
+    cells = [((df["ethnic_group"] == r.ethnic_group), None if pd.isna(r.n) else int(r.n), r.suppressed, r.ethnic_group)
+             for r in raw.itertuples()]
+    cells.append((pd.Series(True, index=df.index), int(allrow["n"].iloc[0]), False, "All"))
+    assert _attack(df, cells) == [("Mixed", 12)]
+    # with the plan, Mixed and the next-smallest group are both withheld, and the attack fails
+    est = eq.estimates_by_groups(df, ["ethnic_group"], by_financial_year=False, min_base=MIN_BASE)
+    est = est[est["group_type"] == "ethnic_group"].set_index("group")
+    assert est.loc["Mixed", "suppressed"] and est.loc["Black", "suppressed"] and not est.loc["White", "suppressed"]
+
+
+def test_suppressed_rows_show_nothing_that_divides_back():
+    df = _extract()
+    plan, (est, gaps_t, dist, targ) = _tables(df)
+    sup = est[est["suppressed"]]
+    assert len(sup)
+    assert sup[eq.CELL_COLUMNS].isna().all(axis=None)
+    assert (sup["suppression"] != "").all()
+    assert set(sup["suppression"]) <= {f"fewer than {MIN_BASE} respondents",
+                                       "withheld so that a suppressed figure cannot be worked out by subtraction"}
+    for t in (gaps_t, dist):
+        g_hidden = t["base_n"].isna()
+        r_hidden = t["reference_base_n"].isna()
+        gcols = [c for c in ("estimate", "ci_low", "ci_high", "n_eff") if c in t.columns]
+        rcols = [c for c in ("reference_estimate", "reference_ci_low", "reference_ci_high", "reference_n_eff")
+                 if c in t.columns]
+        assert len(gcols) >= 1 and len(rcols) >= 1
+        assert g_hidden.any() and t.loc[g_hidden, gcols].isna().all(axis=None)
+        assert t.loc[r_hidden, rcols].isna().all(axis=None)
+        # a gap beside a published side would give the hidden one back
+        assert t.loc[g_hidden | r_hidden, ["gap", "gap_ci_low", "gap_ci_high"]].isna().all(axis=None)
+        assert t.loc[g_hidden | r_hidden, "suppressed"].all()
+    # the same cell is withheld in every table that shows it (estimates vs gaps)
+    e = est.set_index(["group_type", "group", "period"])
+    for r in gaps_t.itertuples():
+        key = (r.group_type, r.group, r.period)
+        if key in e.index:
+            assert bool(e.loc[key, "suppressed"]) == pd.isna(r.base_n), key
+
+
+def test_aggregated_extract_gets_secondary_suppression():
+    agg = pd.DataFrame({
+        "group_type": ["all", "ethnic_group", "ethnic_group", "ethnic_group"],
+        "group": ["All", "White", "Black", "Mixed"], "measure": ["confidence"] * 4,
+        "period_start": pd.Timestamp("2012-04-01"), "period_end": pd.Timestamp("2013-03-31"),
+        "base_n": [400, 300, 80, 20], "n_positive": [320, 240, 60, 15], "weighted_proportion": np.nan})
+    out = eq.aggregated_estimates(agg, min_base=50).set_index("group")
+    # Mixed (20) is primary; Black (80, the next smallest part) is withheld with it: 400 - 300 = 100 = both
+    assert out.loc["Mixed", "suppressed"] and out.loc["Black", "suppressed"]
+    assert not out.loc["White", "suppressed"] and not out.loc["All", "suppressed"]
+    assert out.loc[["Mixed", "Black"], ["base_n", "n_positive", "estimate", "ci_low", "ci_high"]].isna().all(axis=None)
+
+
+def test_no_respondent_level_row_reaches_a_table():
+    df = _extract()
+    _, tables = _tables(df)
+    text = "\n".join(t.to_csv(index=False) for t in tables)
+    assert "RSP0" not in text and "respondent_id" not in text
+    assert len(max(tables, key=len)) < len(df) / 3  # aggregates, not rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_attack_fails_on_other_extracts(seed):
+    df = _extract(seed)
+    plan, tables = _tables(df)
+    assert _attack(df, _published_cells(df, tables, plan.whole_label)) == []
