@@ -86,7 +86,10 @@ class InputError(ValueError):
         field: str | None = None,
         expected: str | None = None,
     ) -> None:
-        self.message = message
+        # Bounded at the source: a message that quotes a runaway value (a 50 MB header)
+        # is cut here, so no caller, manifest or log ever holds the whole of it.
+        self.message = bounded(message)
+        expected = None if expected is None else bounded(expected)
         self.path = None if path is None else str(path)
         self.row = row
         self.field = field
