@@ -26,6 +26,9 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
     raw = yaml.safe_load((PROJECT_ROOT / "configs" / "sample.yaml").read_text(encoding="utf-8"))
     raw["title"] = title
     raw.setdefault("sample", {})["scale"] = scale
+    for key, value in (raw.get("sources") or {}).items():  # the project's real public files stay where they are
+        if isinstance(value, str) and value.startswith("data/raw/public/"):
+            raw["sources"][key] = str(PROJECT_ROOT / value)
     raw["processed_dir"] = "processed/sample"
     raw["reports_dir"] = "reports"
     import os

@@ -165,6 +165,9 @@ def write_cfg(tmp_path, title=HOSTILE):
         reports_dir: reports
         processed_dir: processed
         """), encoding="utf-8")
+    (tmp_path / "data").mkdir(exist_ok=True)  # the sources exist: a pack's labels come from real files
+    for name in ("synthetic-ons.csv", "rec-crime-pfa.csv"):
+        (tmp_path / "data" / name).write_text("x\n", encoding="utf-8")
     return load_config(p)
 
 

@@ -401,14 +401,20 @@ def test_ensure_sample_refuses_foreign_folder_and_disabled_generation(tmp_path):
 
 
 def test_sample_config_points_at_generated_files(sample):
-    """Every source path in configs/sample.yaml is a file the generator writes."""
+    """Every synthetic source path in configs/sample.yaml (under sample.dir) is a file the generator
+    writes; the others are the project's real public files, which exist."""
     import yaml
 
     root = Path(__file__).resolve().parents[1]
     cfg = yaml.safe_load((root / "configs/sample.yaml").read_text(encoding="utf-8"))
     base = cfg["sample"]["dir"].rstrip("/") + "/"
     written = {r["path"] for r in sample[1]["files"]}
+    synthetic = {k: p for k, p in cfg["sources"].items() if p.startswith(base)}
+    assert set(synthetic) == {"csp", "police_uk", "survey"}
     for key, path in cfg["sources"].items():
+        if key not in synthetic:
+            assert path.startswith("data/raw/public/") and (root / path).is_file(), key
+            continue
         rel = path.removeprefix(base)
         assert rel in written or any(w.startswith(rel + "/") for w in written), key
 

@@ -15,7 +15,8 @@ quarters when supplied, else police.uk months (a labelled proxy).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,6 +216,7 @@ def compare_targets(
     use_config_periods: bool = False,
     include_districts: bool = True,
     alpha: float | None = None,
+    series_cache: dict | None = None,
 ) -> pd.DataFrame:
     """Compare every target of ``cfg.plan`` with the data.
 
@@ -235,6 +237,10 @@ def compare_targets(
         Add one row per district for count targets when district data exist.
     alpha : float, optional
         Family-wise error rate (default ``cfg.option("alpha", 0.05)``).
+    series_cache : dict, optional
+        Series already built for these tables, force and months, keyed by (kind,
+        measure_id, geography); filled here. Lets several plans over the same data
+        build each measure's series once (:func:`compare_assessments`).
 
     Returns
     -------
@@ -302,13 +308,14 @@ def compare_targets(
             rows.append(base)
             continue
         base["recorded_crime_caveat"] = recorded_crime_caveat(bp, tp)
-        series = series_for(mrow, cfg.force, processed, cfg, force_level=True)
+        cache = {} if series_cache is None else series_cache
+        series = _cached(cache, ("force", mid, cfg.force), series_for, mrow, cfg.force, processed, cfg, force_level=True)
         monthly = None
         if street is not None and not street.empty:
-            monthly = _force_monthly(street, mrow, cfg)
+            monthly = _cached(cache, ("monthly", mid, cfg.force), _force_monthly, street, mrow, cfg)
         rows.append(_count_row(base, series, bp, tp, t, monthly))
         for d in districts:
-            ds = series_for(mrow, d, processed, cfg, force_level=False)
+            ds = _cached(cache, ("district", mid, d), series_for, mrow, d, processed, cfg, force_level=False)
             if ds.empty:
                 continue
             drow = dict(base, geography=d, note="district: the force-wide target applied for context")
@@ -321,6 +328,117 @@ def compare_targets(
     for c in ("proxy", "significant"):
         out[c] = out[c].astype(bool)
     return out
+
+
+#: A comparison row's ``source`` (what :func:`compare_targets` writes) -> the config's source key.
+_SOURCE_KEYS = (("ons", "ons_pfa"), ("home office csp", "csp"), ("csp", "csp"), ("police.uk", "police_uk"),
+                ("survey", "survey"))
+
+
+def source_key(source) -> str | None:
+    """The config source key behind a comparison row's ``source`` text (None: no data read)."""
+    text = "" if _is_na(source) else str(source).strip().lower()
+    return next((key for prefix, key in _SOURCE_KEYS if text.startswith(prefix)), None)
+
+
+def mark_origin(comparison: pd.DataFrame, origins: Mapping[str, str]) -> pd.DataFrame:
+    """Add ``data``: ``"real"`` or ``"synthetic"`` per row, from the source the row was measured from.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_targets` output (its ``source`` and ``status`` columns).
+    origins : mapping
+        :func:`wmp_analysis.provenance.source_origins` of the run's config.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``data`` after ``source``: the origin of the row's input, or ``""`` for a
+        target that read no data ("not measurable").
+
+    Raises
+    ------
+    ValueError
+        A measured row whose source is not one of the config's supplied sources (its
+        origin cannot be told, so it is not guessed).
+    """
+    out = comparison.copy()
+    marks = []
+    for src, status in zip(out["source"], out["status"]):
+        key = source_key(src)
+        if status == "not measurable" or key is None:
+            marks.append("")
+            continue
+        if key not in origins:
+            raise ValueError(f"a row measured from {src!r} ({key}), a source the config does not supply")
+        marks.append(origins[key])
+    out.insert(list(out.columns).index("source") + 1, "data", marks)
+    return out
+
+
+def compare_assessments(registry: pd.DataFrame, measures: pd.DataFrame, processed, cfg, *,
+                        survey: pd.DataFrame | None = None, use_config_periods: bool = False) -> pd.DataFrame:
+    """:func:`compare_targets` for every assessment of *cfg* (``cfg.assessments``), stacked.
+
+    Each assessment is one plan's family of tests (Holm within the plan); rows keep their
+    ``plan``. Periods come from the registry unless *use_config_periods* (then each
+    assessment's own baseline and target period).
+    """
+    cache: dict = {}  # each measure's series built once for all the plans (same tables, force, months)
+    parts = [compare_targets(registry, measures, processed, cfg.for_assessment(a), survey=survey,
+                             use_config_periods=use_config_periods, series_cache=cache) for a in cfg.assessments]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+#: Financial years of the measure series shown with the scorecards (issue 12).
+SERIES_YEARS = ("2010-11", "2011-12", "2012-13", "2013-14", "2014-15", "2015-16")
+
+
+def measure_series(ons_df: pd.DataFrame, measures: pd.DataFrame, measure_ids, force: str,
+                   years=SERIES_YEARS) -> pd.DataFrame:
+    """Each measure's force-wide total per financial year (ONS 12 months to March).
+
+    Parameters
+    ----------
+    ons_df : DataFrame
+        The processed ``ons_pfa`` table.
+    measures : DataFrame
+        The measures table (``ons_offences`` defines each measure's offence groups).
+    measure_ids : iterable of str
+        Count measures to show, in order.
+    force : str
+    years : sequence of str
+        Financial year labels (``"2012-13"`` = April 2012 to March 2013).
+
+    Returns
+    -------
+    DataFrame
+        ``measure_id, year, value, note``: ``value`` is the count of recorded offences in
+        the year (NaN when the ONS file has no complete year ending that March; never zero
+        for a gap); ``note`` says why.
+    """
+    from .periods import Period
+
+    rows = []
+    for mid in measure_ids:
+        hit = measures[measures["measure_id"] == mid]
+        if hit.empty:
+            continue
+        series = M.ons_rolling_year(ons_df, hit.iloc[0].to_dict(), force)
+        for fy in years:
+            start = int(fy[:4])
+            v = M.measure_value(series, Period.from_strings(f"{start}-04-01", f"{start + 1}-03-31", field=fy))
+            rows.append({"measure_id": mid, "year": fy, "value": v["value"],
+                         "note": "" if v["complete"] else (v["note"] or "no complete year in the ONS file")})
+    return pd.DataFrame(rows, columns=["measure_id", "year", "value", "note"])
+
+
+def _cached(cache: dict, key: tuple, build, *args, **kwargs):
+    """``cache[key]``, built by ``build(*args, **kwargs)`` the first time."""
+    if key not in cache:
+        cache[key] = build(*args, **kwargs)
+    return cache[key]
 
 
 def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
@@ -595,4 +713,6 @@ def apply_overrides(cfg, *, force=None, plan=None, baseline_start=None, baseline
         overridden = True
     if districts is not None:
         changes["districts"] = list(districts)
+    if "plan" in changes or overridden:  # one assessment asked for: the config's others are not run
+        changes["assessment_list"] = ()
     return dataclasses.replace(cfg, **changes), overridden

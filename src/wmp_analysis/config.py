@@ -162,7 +162,7 @@ class RunConfig:
         rest = [a for a in self.assessment_list if a != first]
         return [first, *rest]
 
-    def for_assessment(self, assessment: Assessment) -> "RunConfig":
+    def for_assessment(self, assessment: Assessment) -> RunConfig:
         """This config with *assessment* as its plan and periods (everything else the same)."""
         from dataclasses import replace
 

@@ -6,7 +6,10 @@ Every notebook writes through a :class:`RunContext` so that
 * figures are PNG and SVG with no timestamps or software-version metadata and a
   fixed SVG hash salt, so a re-run with the same inputs is byte-identical;
 * anything built from synthetic data says so visibly: tables get a ``synthetic``
-  column and a ``data_note`` column, figures get a banner across the top.
+  column and a ``data_note`` column, figures get a banner across the top. A table with
+  a ``data`` column (``"real"``/``"synthetic"`` per row, e.g. the target comparison of a
+  mixed pack) is labelled row by row; a table or figure made only from real inputs of a
+  section that also has synthetic ones is saved with ``synthetic=False``.
 """
 from __future__ import annotations
 
@@ -140,12 +143,25 @@ class RunContext:
         if _in_kernel():
             install_table_display(self)
 
-    def save_table(self, df: pd.DataFrame, name: str) -> Path:
-        """Write ``tables/<name>.csv``; adds ``synthetic``/``data_note`` columns."""
+    def save_table(self, df: pd.DataFrame, name: str, *, synthetic: bool | None = None) -> Path:
+        """Write ``tables/<name>.csv``; adds ``synthetic``/``data_note`` columns.
+
+        *synthetic* (default: the context's) says whether the table's inputs are synthetic.
+        When *df* has a ``data`` column (``"real"``/``"synthetic"``/``""`` per row), each row
+        is labelled from it instead: ``synthetic`` is true and ``data_note`` set on the
+        synthetic rows only.
+        """
         out = df.copy()
-        out["synthetic"] = bool(self.synthetic)
-        if self.synthetic:
-            out["data_note"] = SYNTHETIC_NOTE
+        if "data" in out.columns:
+            per_row = out["data"].astype(str).eq("synthetic")
+            out["synthetic"] = per_row.to_numpy(dtype=bool)
+            if per_row.any():
+                out["data_note"] = per_row.map({True: SYNTHETIC_NOTE, False: ""})
+        else:
+            syn = self.synthetic if synthetic is None else synthetic
+            out["synthetic"] = bool(syn)
+            if syn:
+                out["data_note"] = SYNTHETIC_NOTE
         path = write_table_csv(out, self.output_dir / "tables" / f"{name}.csv")
         self.written.append({"kind": "table", "name": name, "path": str(path.name), "section": self.section})
         self._saved[id(df)] = (df, name)  # so that showing this frame links its CSV
@@ -172,7 +188,8 @@ class RunContext:
         return table_html(df, csv_href=href, csv_name=f"{name}.csv" if name else None,
                           table_id=f"{self.section or 'table'}-{self._shown}")
 
-    def save_figure(self, fig: plt.Figure, name: str, *, close: bool = True, show: bool | None = None) -> list[Path]:
+    def save_figure(self, fig: plt.Figure, name: str, *, close: bool = True, show: bool | None = None,
+                    synthetic: bool | None = None) -> list[Path]:
         """Write ``figures/<name>.png`` and ``.svg``; banners synthetic figures.
 
         Parameters
@@ -186,8 +203,11 @@ class RunContext:
             Display the figure in the notebook's output before closing it. Default:
             True when running inside a Jupyter kernel, so a notebook shows each figure
             exactly once, where it is saved, and its HTML page carries it.
+        synthetic : bool, optional
+            Whether the figure's inputs are synthetic (default: the context's); a synthetic
+            figure gets the banner, a real one none.
         """
-        if self.synthetic:
+        if self.synthetic if synthetic is None else synthetic:
             mark_figure_synthetic(fig)
         paths = write_figure(fig, self.output_dir / "figures" / name)
         self.written.append({"kind": "figure", "name": name, "section": self.section})

@@ -15,9 +15,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 #: Packages whose versions are recorded in every manifest.
 TRACKED_PACKAGES = (
@@ -149,3 +150,100 @@ def is_synthetic(path: str | Path) -> bool:
     if "synthetic" in p.name.lower():
         return True
     return any((parent / SYNTHETIC_MARKER).is_file() for parent in p.parents)
+
+
+# ----------------------------------------------------------------- real or synthetic, per source
+
+#: The origin words: every input, table row, figure and page is one of these.
+REAL, SYNTHETIC, MIXED = "real", "synthetic", "mixed"
+
+#: The sources each section reads (its notebook's inputs), for the section's badge and banner.
+SECTION_SOURCES: dict[str, tuple[str, ...]] = {
+    "01_ingest": ("ons_pfa", "csp", "police_uk", "census_ethnicity_la", "census_ethnicity_force",
+                  "census_age_ethnicity_2021", "population", "lsoa_lookup", "lad_lookup", "survey"),
+    "02_baseline": ("ons_pfa", "csp", "police_uk", "lsoa_lookup"),
+    "03_target_comparison": ("ons_pfa", "csp", "police_uk", "lsoa_lookup", "survey"),
+    "04_equality_breakdowns": ("survey", "police_uk", "lsoa_lookup", "census_ethnicity_la",
+                               "census_ethnicity_force", "census_age_ethnicity_2021"),
+    "06_national_view": ("ons_pfa", "population"),
+    "05_briefing_summary": ("ons_pfa", "csp", "police_uk", "lsoa_lookup", "survey", "census_ethnicity_la",
+                            "census_ethnicity_force", "census_age_ethnicity_2021", "population"),
+}
+
+
+def source_origins(cfg) -> dict[str, str]:
+    """``{source key: "real" | "synthetic"}`` for every source the config supplies.
+
+    A source is synthetic when :func:`is_synthetic` says so for its path (a ``synthetic``
+    file name or the sample's :data:`SYNTHETIC_MARKER`), else real. Sources the config
+    does not name are left out. Nothing is caught: a path that cannot be looked at
+    raises, so a label is never dropped silently.
+
+    Raises
+    ------
+    ConfigError
+        A supplied source path that does not exist (the sample has not been generated,
+        a file was moved): its origin cannot be told.
+    """
+    from .errors import ConfigError
+
+    out: dict[str, str] = {}
+    for key, p in sorted(cfg.sources.items()):
+        if p is None or key == "registry":
+            continue
+        if not Path(p).exists():
+            raise ConfigError(f"{p} does not exist, so whether it is real or synthetic cannot be told",
+                              path=cfg.path, field=f"sources.{key}",
+                              expected="an existing path (for the sample: generate it first, `wmp-analysis sample`)")
+        out[key] = SYNTHETIC if is_synthetic(p) else REAL
+    return out
+
+
+def origin_of(origins: dict[str, str], keys: Iterable[str] | None = None) -> str | None:
+    """``"real"``, ``"synthetic"`` or ``"mixed"`` for the supplied sources among *keys*
+    (all of *origins* when None); None when none of them is supplied."""
+    vals = {v for k, v in origins.items() if keys is None or k in set(keys)}
+    if not vals:
+        return None
+    return vals.pop() if len(vals) == 1 else MIXED
+
+
+def section_origin(cfg, section: str, origins: dict[str, str] | None = None) -> dict[str, Any]:
+    """What a section page is made of: ``{origin, real: [keys], synthetic: [keys]}``.
+
+    *origin* is ``"real"``, ``"synthetic"`` or ``"mixed"`` over the sources of
+    :data:`SECTION_SOURCES` that the config supplies (an unknown section: every
+    supplied source); None when it uses none.
+    """
+    origins = source_origins(cfg) if origins is None else origins
+    keys = SECTION_SOURCES.get(section)
+    used = {k: v for k, v in origins.items() if keys is None or k in keys}
+    return {"origin": origin_of(used), "real": sorted(k for k, v in used.items() if v == REAL),
+            "synthetic": sorted(k for k, v in used.items() if v == SYNTHETIC)}
+
+
+def _source_names(keys: Iterable[str]) -> str:
+    from .availability import SOURCE_USES
+
+    names = [SOURCE_USES.get(k, (k, ""))[0] for k in keys]
+    if len(names) <= 1:
+        return "".join(names)
+    return "; ".join(names[:-1]) + "; and " + names[-1]
+
+
+def origin_sentence(origins: dict[str, str]) -> str:
+    """One sentence saying which inputs of a pack are real and which synthetic.
+
+    >>> origin_sentence({"ons_pfa": "real", "survey": "synthetic"})  # doctest: +ELLIPSIS
+    'Real public data: ONS recorded crime ... Synthetic sample (invented, not police figures): the force...'
+    """
+    real = [k for k, v in sorted(origins.items()) if v == REAL]
+    syn = [k for k, v in sorted(origins.items()) if v == SYNTHETIC]
+    if real and syn:
+        return (f"Real public data: {_source_names(real)}. Synthetic sample (invented, not police figures): "
+                f"{_source_names(syn)}, used only in the parts marked SYNTHETIC.")
+    if real:
+        return f"Every input is real public data: {_source_names(real)}."
+    if syn:
+        return f"Every input is the synthetic sample (invented, not police figures): {_source_names(syn)}."
+    return "No data sources were supplied."

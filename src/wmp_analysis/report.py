@@ -23,9 +23,10 @@ import base64
 import copy
 import math
 import re
+from collections.abc import Iterable, Sequence
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -152,6 +153,36 @@ def _nbconvert_body(nb: nbformat.NotebookNode) -> str:
     return body
 
 
+def origin_badge(origin: dict[str, Any] | None) -> dict[str, str] | None:
+    """The badge of a page made of *origin* (:func:`wmp_analysis.provenance.section_origin`).
+
+    Returns ``{"label": "REAL DATA" | "SYNTHETIC" | "MIXED", "class": ..., "text": sources}``,
+    or None when the page uses no source.
+    """
+    from .provenance import MIXED, REAL, _source_names
+
+    if origin is None or origin.get("origin") is None:
+        return None
+    kind = origin["origin"]
+    label = {REAL: "REAL DATA", MIXED: "MIXED"}.get(kind, "SYNTHETIC")
+    parts = []
+    if origin.get("real"):
+        parts.append(f"real: {_source_names(origin['real'])}")
+    if origin.get("synthetic"):
+        parts.append(f"synthetic: {_source_names(origin['synthetic'])}")
+    return {"label": label, "class": f"data-{kind}", "text": "; ".join(parts)}
+
+
+def synthetic_banner_text(origin: dict[str, Any] | None) -> str:
+    """The red banner's words for a page with synthetic inputs (the sources named when mixed)."""
+    from .provenance import _source_names
+
+    if origin is None or not origin.get("real"):
+        return SYNTHETIC_NOTE
+    return (f"{SYNTHETIC_NOTE}, in the parts of this page marked synthetic (from "
+            f"{_source_names(origin['synthetic'])}); the rest is real public data")
+
+
 def render_page(
     body_html: str,
     *,
@@ -160,16 +191,22 @@ def render_page(
     synthetic: bool,
     nav: Sequence[dict[str, Any]] = (),
     figures: Sequence[dict[str, str]] = (),
+    origin: dict[str, Any] | None = None,
 ) -> str:
-    """Wrap an HTML fragment in the pack's page template (inline CSS, banner, nav).
+    """Wrap an HTML fragment in the pack's page template (inline CSS, badge, banner, nav).
 
     *figures* (``{"name", "data"}`` with base64 PNG data) are appended as a gallery.
+    *origin* (:func:`wmp_analysis.provenance.section_origin`) gives the page's REAL DATA /
+    SYNTHETIC / MIXED badge; with it, the red banner is shown exactly when the page has
+    a synthetic input (*synthetic* is then ignored).
     """
+    if origin is not None:
+        synthetic = bool(origin.get("synthetic"))
     tpl = _env().get_template("page.html.j2")
     return tpl.render(
         body=body_html, title=title, page_title=page_title, synthetic=bool(synthetic),
-        synthetic_note=SYNTHETIC_NOTE, nav=list(nav), css=resource_text("pack.css"), version=_version(),
-        figures=list(figures),
+        synthetic_note=synthetic_banner_text(origin) if synthetic else SYNTHETIC_NOTE, nav=list(nav),
+        css=resource_text("pack.css"), version=_version(), figures=list(figures), badge=origin_badge(origin),
     )
 
 
@@ -196,6 +233,7 @@ def export_notebook_html(
     sections: Sequence[str] = (),
     replace: Iterable[str] = (),
     figures: Sequence[str | Path] = (),
+    origin: dict[str, Any] | None = None,
 ) -> str:
     """One self-contained HTML page for an executed notebook, without code cells.
 
@@ -216,6 +254,9 @@ def export_notebook_html(
     figures : sequence of path
         PNG files the notebook saved; when the notebook displayed no image itself
         they are embedded in a "Figures" gallery at the end (in the given order).
+    origin : dict, optional
+        :func:`wmp_analysis.provenance.section_origin` of the section: its badge, and the
+        banner only when it has a synthetic input.
 
     Returns
     -------
@@ -232,7 +273,7 @@ def export_notebook_html(
                    for f in figures]
     return render_page(
         body, title=title, page_title=section_label(name), synthetic=synthetic,
-        nav=section_nav(sections, current=name), figures=gallery,
+        nav=section_nav(sections, current=name), figures=gallery, origin=origin,
     )
 
 
@@ -422,6 +463,10 @@ def target_status_rows(
             "proxy": _truthy(r.get("proxy")),
             "proxy_note": _text(r.get("proxy_note")),
             "reason": reasons.get(tid) or _text(r.get("note")),
+            "kind": kind,
+            "data": _text(r.get("data")),
+            "periods": (f"{_text(r.get('target_period'))} against {_text(r.get('baseline_period'))}"
+                        if _text(r.get("baseline_period")) else ""),
         })
     rank = {"met": 0, "not met": 1, "not measurable": 3, "no result": 4}
     rows.sort(key=lambda r: rank.get(r["status"].strip().lower(), 2))  # stable: target order kept within
@@ -433,9 +478,87 @@ def target_status_rows(
                 "target": label, "target_id": tid, "measure": "", "geography": "", "baseline": "-",
                 "actual": "-", "change": "-", "target_value": "-", "interval": "-", "p": "-",
                 "p_adjusted": "-", "reading": "", "status": "no result", "status_class": "no-result", "proxy": False,
-                "proxy_note": "", "reason": reasons.get(tid, ""),
+                "proxy_note": "", "reason": reasons.get(tid, ""), "kind": "", "data": "", "periods": "",
             })
     return rows
+
+
+#: The plans' names as a reader knows them.
+PLAN_TITLES = {"spp-2012-15": "Strategic Policing Plan 2012-15", "pcp-2014-15": "Police and Crime Plan 2014-15"}
+
+#: Measure kinds (measures.csv ``kind``) whose numbers are the plan's own context figures
+#: (budgets, staffing, savings), not crime or service targets.
+PLAN_FIGURE_KINDS = ("workforce", "finance")
+
+
+def _registry_facts(registry: pd.DataFrame | None, measures: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+    """``target_id -> {kind, measure_kind, measure_id, value, unit, period, would}`` from the registry."""
+    mkind = {} if measures is None else {str(k): str(v) for k, v in zip(measures["measure_id"], measures["kind"])}
+    out: dict[str, dict[str, str]] = {}
+    if registry is None:
+        return out
+    for r in registry.to_dict("records"):
+        mid = _text(r.get("measure_id"))
+        value = _fmt(r.get("target_value"), "{:,.10g}")
+        unit = _text(r.get("target_unit"))
+        out[str(r["target_id"])] = {
+            "kind": _text(r.get("target_kind")), "measure_id": mid, "measure_kind": mkind.get(mid, ""),
+            "value": value if value == "-" or not unit else (f"{value}%" if unit == "percent" else f"{value} ({unit})"),
+            "numeric": value != "-", "period": _text(r.get("target_period")), "would": _text(r.get("would_measure_with")),
+        }
+    return out
+
+
+def scorecard_part(row: dict[str, Any], facts: dict[str, Any]) -> str:
+    """Where a target row goes on its plan's scorecard.
+
+    * ``"figure"``: a figure the plan quotes for context (``target_kind`` reported_figure, a
+      plan context figure, or a budget / staffing / savings number: measure kind workforce or
+      finance) - shown as a plan figure, never counted as a target;
+    * ``"measured"``: judged from the data (a status other than not measurable / no result);
+    * ``"commitment"``: no number to measure (``qualitative``, or a direction on a
+      commitment with no measure);
+    * ``"needs_data"``: a numeric or directional target no public source measures (the
+      force holds the data).
+    """
+    kind, mkind, mid = facts.get("kind") or row.get("kind", ""), facts.get("measure_kind", ""), facts.get("measure_id", "")
+    if kind == "reported_figure" or mid == "plan_context_figure" or (mkind in PLAN_FIGURE_KINDS and kind != "qualitative"):
+        return "figure"
+    if row["status"] not in _UNJUDGED:
+        return "measured"
+    if kind == "qualitative" or mid in ("", "other_plan_commitment") or (kind == "level" and not facts.get("numeric")):
+        return "commitment"
+    return "needs_data"
+
+
+def scorecards(cfg, comparison: pd.DataFrame | None, registry: pd.DataFrame | None,
+               measures: pd.DataFrame | None = None, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One scorecard per assessment of *cfg* (the index opens with them).
+
+    Returns
+    -------
+    list of dict
+        ``{plan, title, periods, measured, needs_data, commitments, figures, counts}``: the rows
+        of :func:`target_status_rows` for the plan (force-wide), split by
+        :func:`scorecard_part`; ``counts`` counts the statuses of the measured targets only.
+    """
+    facts = _registry_facts(registry, measures)
+    out = []
+    for a in cfg.assessments:
+        rows = target_status_rows(comparison, registry, plan=a.plan, force=cfg.force, names=names) or []
+        parts: dict[str, list] = {"measured": [], "needs_data": [], "commitment": [], "figure": []}
+        for r in rows:
+            f = facts.get(r["target_id"], {})
+            r = dict(r, value=f.get("value", "-"), would=f.get("would", ""), period=f.get("period", ""))
+            parts[scorecard_part(r, f)].append(r)
+        out.append({
+            "plan": a.plan, "title": PLAN_TITLES.get(a.plan, a.plan),
+            "periods": f"{a.target_period.label} against {a.baseline.label}",
+            "measured": parts["measured"], "needs_data": parts["needs_data"],
+            "commitments": parts["commitment"], "figures": parts["figure"],
+            "counts": status_counts(parts["measured"]),
+        })
+    return out
 
 
 def status_counts(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -512,17 +635,14 @@ def read_table(run_dir: str | Path, name: str) -> pd.DataFrame | None:
 
 
 def pack_is_synthetic(cfg) -> bool:
-    """True when any configured input (or the processed data) is synthetic."""
-    from .provenance import is_synthetic
+    """True when any supplied input is synthetic (:func:`wmp_analysis.provenance.source_origins`).
 
-    if any(p is not None and is_synthetic(p) for p in cfg.sources.values()):
-        return True
-    try:
-        from .ingest.pipeline import load_processed
+    Nothing is caught (issue 13): a source whose origin cannot be told raises, so the
+    banner is never dropped by an error that was swallowed.
+    """
+    from .provenance import SYNTHETIC, source_origins
 
-        return bool(load_processed(cfg).synthetic)
-    except Exception:  # processed data absent or pipeline unavailable: sources decide
-        return False
+    return SYNTHETIC in source_origins(cfg).values()
 
 
 def _registry(cfg) -> pd.DataFrame | None:
@@ -612,10 +732,27 @@ def render_index(
     target_note: str = "",
     gaps_note: str = "",
     pdf: bool = True,
+    scorecards: Sequence[dict[str, Any]] | None = None,
+    origin_sentence: str = "",
+    gaps_synthetic: bool = False,
 ) -> str:
-    """Render ``index.html`` from display-ready values (all text is escaped)."""
+    """Render ``index.html`` from display-ready values (all text is escaped).
+
+    *scorecards* (:func:`scorecards`) are the plans' scorecards; without them the *targets*
+    rows make one card for *plan*. *synthetic* shows the red banner over the whole page
+    (every input synthetic); *gaps_synthetic* shows it over the equality headline only.
+    """
+    if scorecards is None:
+        parts: dict[str, list] = {"measured": [], "needs_data": [], "commitment": [], "figure": []}
+        for r in targets or []:
+            parts[scorecard_part(dict(r, value="-"), {})].append(dict(r, value="-", would="", period=""))
+        scorecards = [{"plan": plan, "title": PLAN_TITLES.get(plan, plan), "periods": f"{target_period} against {baseline}",
+                       "measured": parts["measured"], "needs_data": parts["needs_data"],
+                       "commitments": parts["commitment"], "figures": parts["figure"],
+                       "counts": status_counts(parts["measured"])}]
     tpl = _env().get_template("index.html.j2")
     return tpl.render(
+        scorecards=list(scorecards), origin_sentence=origin_sentence, gaps_synthetic=bool(gaps_synthetic),
         title=title, force=force, plan=plan, baseline=baseline, target_period=target_period,
         synthetic=bool(synthetic), synthetic_note=SYNTHETIC_NOTE, targets=targets, gaps=gaps,
         judged=[t for t in targets or [] if t["status"] not in _UNJUDGED],
@@ -651,9 +788,18 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     names = list(sections) if sections is not None else list(SECTIONS)
+    from .provenance import SYNTHETIC, origin_of, origin_sentence, source_origins
+
+    origins = source_origins(cfg)  # raises when an input's origin cannot be told (never guessed)
     comparison = read_table(run_dir, "target_comparison")
-    rows = target_status_rows(comparison, _registry(cfg) if comparison is not None else None,
-                              plan=cfg.plan, force=cfg.force, names=_measure_names())
+    registry = _registry(cfg) if comparison is not None else None
+    mnames = _measure_names()
+    rows = target_status_rows(comparison, registry, plan=cfg.plan, force=cfg.force, names=mnames)
+    cards = None
+    if comparison is not None:
+        from .targets import load_measures
+
+        cards = scorecards(cfg, comparison, registry, load_measures(), mnames)
     note = ""
     if comparison is not None and "geography" in comparison.columns and (comparison["geography"].astype(str) == cfg.force).any():
         note = f"Force-wide results for {cfg.force}; district results are in the Targets section."
@@ -671,10 +817,37 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
         title=cfg.title, force=cfg.force, plan=cfg.plan,
         baseline=f"{cfg.baseline.start:%Y-%m-%d} to {cfg.baseline.end:%Y-%m-%d}",
         target_period=f"{cfg.target_period.start:%Y-%m-%d} to {cfg.target_period.end:%Y-%m-%d}",
-        synthetic=pack_is_synthetic(cfg), targets=rows, gaps=gaps, sections=sec,
+        synthetic=origin_of(origins) == SYNTHETIC, targets=rows, gaps=gaps, sections=sec,
         source_columns=cols, sources=srows, target_note=note, gaps_note=gaps_note,
-        pdf=pdf_enabled(cfg),
+        pdf=pdf_enabled(cfg), scorecards=cards, origin_sentence=origin_sentence(origins),
+        gaps_synthetic=origins.get("survey") == SYNTHETIC and bool(gaps),
     )
     out = run_dir / "index.html"
     out.write_text(html, encoding="utf-8", newline="\n")
     return out
+
+
+#: Reader's names of the scorecard parts (:func:`scorecard_part`).
+SCORECARD_PARTS = {"measured": "measured", "needs_data": "needs data the force holds",
+                   "commitments": "commitment with no number", "figures": "plan figure (not a target)"}
+
+
+def scorecard_frame(cards: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """The scorecards (:func:`scorecards`) as one table: one row per target or plan figure.
+
+    Columns: plan, part (:data:`SCORECARD_PARTS`), target, data (real / synthetic / empty:
+    no data read), baseline, actual, change, target_value, interval, p_adjusted, status,
+    reading, would_measure_with - display strings, as on the index.
+    """
+    cols = ["plan", "part", "target", "data", "baseline", "actual", "change", "target_value", "interval",
+            "p_adjusted", "status", "reading", "would_measure_with"]
+    rows = []
+    for c in cards:
+        for key, label in SCORECARD_PARTS.items():
+            for r in c[key]:
+                rows.append({"plan": c["title"], "part": label, "target": r["target"], "data": r["data"],
+                             "baseline": r["baseline"], "actual": r["actual"], "change": r["change"],
+                             "target_value": r["value"] if key in ("figures", "needs_data") else r["target_value"],
+                             "interval": r["interval"], "p_adjusted": r["p_adjusted"], "status": r["status"],
+                             "reading": r["reading"], "would_measure_with": r["would"]})
+    return pd.DataFrame(rows, columns=cols)

@@ -646,11 +646,14 @@ def _ingest_stub(cfg, fingerprint: str | None) -> nbformat.NotebookNode:
 
 def _export_page(cfg, run_dir: Path, name: str, executed: Path, sections: Sequence[str], synthetic: bool,
                  replace: Sequence[str]) -> Path:
+    from .provenance import section_origin
     from .report import export_notebook_html, external_references
 
     figures = sorted((run_dir / name / "figures").glob("*.png"))
+    # the badge and the banner follow the section's own sources (real, synthetic or both)
     html = export_notebook_html(executed, title=cfg.title, name=name, synthetic=synthetic,
-                                sections=sections, replace=replace, figures=figures)
+                                sections=sections, replace=replace, figures=figures,
+                                origin=section_origin(cfg, name))
     bad = external_references(html)
     if bad:
         raise RuntimeError(f"page {name}.html would load resources from other hosts: {', '.join(bad[:5])}")
@@ -957,10 +960,10 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
 
     _say(f"wmp-analysis run {run_id}: config {_rel(cfg.path, cfg.root)}, kernel {kernel}, "
          f"{len(to_run)} of {len(names)} notebooks to execute")
-    if synthetic:
-        from .outputs import SYNTHETIC_NOTE
+    if synthetic:  # which inputs are real and which synthetic, in one sentence (as on the index)
+        from .provenance import origin_sentence, source_origins
 
-        _say(f"note: {SYNTHETIC_NOTE}")
+        _say(f"note: {origin_sentence(source_origins(cfg))}")
 
     # Sections not executed: copy from latest (or a cached-ingest stub) before running,
     # so that the briefing summary sees a complete pack.
