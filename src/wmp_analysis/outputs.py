@@ -68,14 +68,21 @@ def write_table_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_figure(fig: plt.Figure, stem: str | Path, formats=("png", "svg")) -> list[Path]:
-    """Save *fig* as ``stem.png`` and ``stem.svg`` with no varying metadata."""
+    """Save *fig* as ``stem.png`` and ``stem.svg`` with no varying metadata.
+
+    A figure finished with :func:`wmp_analysis.plots.style.finish` carries its title and
+    alt text into both files (PNG text chunks and SVG ``<title>``/``<desc>``).
+    """
     apply_deterministic_style()
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    alt, title = getattr(fig, "_wmp_alt", None), getattr(fig, "_wmp_title", None)  # plots.style.finish
     for fmt in formats:
         out = stem.with_suffix(f".{fmt}")
-        meta = _PNG_META if fmt == "png" else _SVG_META if fmt == "svg" else None
+        meta = dict(_PNG_META) if fmt == "png" else dict(_SVG_META) if fmt == "svg" else None
+        if meta is not None and alt:  # fixed text: the bytes stay the same on a re-run
+            meta.update({"Title": title or "", "Description": alt})
         fig.savefig(out, format=fmt, metadata=meta, bbox_inches="tight")
         written.append(out)
     return written
@@ -216,7 +223,10 @@ class RunContext:
         if show:  # show the saved PNG itself: no second rendering, the same bytes as the file
             from IPython.display import Image, display
 
-            display(Image(data=paths[0].read_bytes(), format="png"))
+            from .plots.style import describe  # the figure's alt text becomes the page's <img alt>
+
+            alt = getattr(fig, "_wmp_alt", None) or describe(fig)
+            display(Image(data=paths[0].read_bytes(), format="png", metadata={"alt": alt}))
         if close or show:
             plt.close(fig)
         return paths

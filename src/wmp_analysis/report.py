@@ -269,12 +269,23 @@ def export_notebook_html(
     body = _nbconvert_body(clean)
     gallery = []
     if not _has_images(clean):
-        gallery = [{"name": Path(f).stem, "data": base64.b64encode(Path(f).read_bytes()).decode("ascii")}
-                   for f in figures]
+        gallery = [{"name": Path(f).stem, "data": base64.b64encode(Path(f).read_bytes()).decode("ascii"),
+                    "alt": _png_description(f)} for f in figures]
     return render_page(
         body, title=title, page_title=section_label(name), synthetic=synthetic,
         nav=section_nav(sections, current=name), figures=gallery, origin=origin,
     )
+
+
+def _png_description(path) -> str | None:
+    """The alt text a figure was saved with (PNG ``Description`` chunk; plots.style.finish)."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return im.text.get("Description") if hasattr(im, "text") else None
+    except (OSError, ValueError):
+        return None
 
 
 _TAG_ATTR = re.compile(

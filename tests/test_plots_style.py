@@ -1,0 +1,134 @@
+"""House style of the figures (issue 12): structure, target lines, captions, alt text, palette.
+
+Expectations are worked by hand from the inputs (the target level of an 8% fall from
+15,898 is 15,898 x 0.92 = 14,626.16), and the palette is the published Okabe-Ito hex list.
+"""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from wmp_analysis.plots import style  # noqa: E402
+from wmp_analysis.plots import targets as tp  # noqa: E402
+
+# Okabe & Ito (2008), "Color Universal Design", the eight colours
+OKABE_ITO_HEX = {"#000000", "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
+
+ROW = {"baseline_period": "2011-12", "target_period": "2012-13", "baseline_value": 15898.0,
+       "actual_value": 13571.0, "rr_ci_low": 0.834299, "rr_ci_high": 0.873408, "target_kind": "pct_change",
+       "target_value": -8.0, "status": "met"}
+SERIES = pd.DataFrame({"year": ["2010-11", "2011-12", "2012-13", "2013-14"], "value": [17000, 15898, 13571, 13000]})
+
+
+def _by_gid(fig, gid):
+    return [a for ax in fig.axes for a in ax.get_children() if getattr(a, "get_gid", lambda: None)() == gid]
+
+
+def test_palette_is_okabe_ito():
+    assert {c.lower() for c in style.PALETTE} == OKABE_ITO_HEX
+    assert {c.lower() for c in style.OKABE_ITO.values()} == OKABE_ITO_HEX
+    # statuses differ by marker too (grey-scale), and each status colour is distinct
+    markers = [s["marker"] for s in style.STATUS_STYLE.values()]
+    assert len(set(markers)) == len(markers)
+
+
+def test_target_chart_structure_and_target_line():
+    fig = tp.target_chart(ROW, SERIES, name="Burglary of homes", source="ONS, Crime in England and Wales")
+    assert len(fig.axes) == 2
+    line = _by_gid(fig, "target-line")
+    assert len(line) == 1
+    assert line[0].get_ydata()[0] == pytest.approx(15898 * 0.92)  # 14,626.16
+    traj = _by_gid(fig, "target-trajectory")[0]
+    # from the baseline (2011-12 is the 2nd year) to the target level (2012-13, the 3rd)
+    assert list(traj.get_xdata()) == [1, 2]
+    assert list(traj.get_ydata()) == pytest.approx([15898, 15898 * 0.92])
+    # the actual's interval: 15,898 x 0.834299 = 13,263.6 to 15,898 x 0.873408 = 13,885.5
+    seg = [c for c in fig.axes[0].collections if len(getattr(c, "get_segments", lambda: [])())]
+    ys = np.concatenate([np.asarray(s)[:, 1] for c in seg for s in c.get_segments()])
+    assert ys.min() == pytest.approx(13263.6, abs=0.5) and ys.max() == pytest.approx(13885.5, abs=0.5)
+    # title says what the figure shows; caption has source and definition; alt text has the numbers
+    assert "fell 14.6%" in style.title_text(fig) and "met" in style.title_text(fig)
+    assert style.caption_text(fig).startswith("Source: ONS") and "95% interval" in style.caption_text(fig)
+    alt = style.alt_text(fig)
+    assert "15,898" in alt and "13,571" in alt and "14,626" in alt
+    assert any(t.get_gid() == "caption" for t in fig.texts)
+    # palette colours: actual in Okabe-Ito blue, target in vermillion
+    assert to_hex(line[0].get_color()) == "#d55e00"
+    assert to_hex(fig.axes[1].lines[0].get_color()) == "#0072b2"
+    plt.close(fig)
+
+
+def test_target_chart_without_series_has_one_panel():
+    fig = tp.target_chart({**ROW, "target_kind": "level", "target_value": 14000.0}, None, name="X", source="S")
+    assert len(fig.axes) == 1
+    assert _by_gid(fig, "target-line")[0].get_ydata()[0] == 14000.0
+    plt.close(fig)
+
+
+def test_district_small_multiples_share_one_scale():
+    rows = pd.DataFrame({
+        "geography": ["Birmingham", "Coventry", "Dudley", "Solihull", "Walsall"],
+        "baseline_value": [6000.0, 1800.0, 1500.0, 900.0, 1400.0],
+        "actual_value": [5000.0, 1700.0, 1550.0, 700.0, 1300.0],
+        "rr_ci_low": [0.80, 0.88, 0.96, 0.70, 0.86], "rr_ci_high": [0.87, 1.01, 1.10, 0.86, 1.00],
+        "target_kind": "pct_change", "target_value": -8.0, "status": "met"})
+    fig = tp.district_small_multiples(rows, name="Burglary", source="CSP", ncols=3)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == 5 and len(fig.axes) == 6  # 2 x 3 grid, the last one empty
+    lims = {ax.get_ylim() for ax in panels}
+    assert len(lims) == 1  # one shared y scale
+    lo, hi = lims.pop()
+    assert lo <= 700 and hi >= 6000 * 0.87
+    lines = sorted(line.get_ydata()[0] for line in _by_gid(fig, "target-line"))
+    assert lines == pytest.approx(sorted(b * 0.92 for b in rows["baseline_value"]))
+    assert "Birmingham" in style.alt_text(fig) and "one scale" in style.title_text(fig)
+    plt.close(fig)
+
+
+def test_comparator_chart_highlights_the_force():
+    peers = pd.DataFrame({"force": ["West Midlands", "Greater Manchester", "Merseyside"],
+                          "rate_ratio": [0.85, 0.90, 0.95], "rr_ci_low": [0.83, 0.88, 0.92],
+                          "rr_ci_high": [0.87, 0.92, 0.98], "pct_change": [-15.0, -10.0, -5.0]})
+    fig = tp.comparator_chart(peers, name="Burglary", force="West Midlands", source="ONS", target_value=-8)
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1
+    assert _by_gid(fig, "target-line")[0].get_xdata()[0] == -8
+    colours = [to_hex(c.lines[0].get_color()) for c in ax.containers]
+    assert colours.count("#e69f00") == 1  # the force, in Okabe-Ito orange; comparators grey
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "West Midlands (this force)" in labels
+    assert "-15.0%" in style.alt_text(fig)
+    plt.close(fig)
+
+
+def test_alt_text_reaches_the_saved_files_and_re_saves_are_identical(tmp_path):
+    from PIL import Image
+
+    from wmp_analysis.outputs import write_figure
+
+    fig = tp.target_chart(ROW, SERIES, name="Burglary of homes", source="ONS")
+    a = write_figure(fig, tmp_path / "a")
+    b = write_figure(fig, tmp_path / "b")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    assert Image.open(a[0]).text["Description"] == style.alt_text(fig)
+    svg = a[1].read_text(encoding="utf-8")
+    assert "<title>Burglary of homes fell 14.6%" in svg and "Date" not in svg.split("</metadata>")[0].split("<metadata>")[-1]
+    plt.close(fig)
+
+
+def test_plotting_functions_read_no_files(monkeypatch):
+    import builtins
+
+    def refuse(*a, **k):
+        raise AssertionError("a plotting function opened a file")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    fig = tp.target_chart(ROW, SERIES, name="B", source="S")
+    plt.close(fig)
