@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -139,8 +140,12 @@ def _annual_march_totals(series: pd.DataFrame, upto: Period, n: int = 5) -> list
     return vals
 
 
-def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target: Mapping, monthly: pd.DataFrame | None) -> dict:
-    """Fill a comparison row for a count measure from a tidy series."""
+def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target: Mapping, monthly) -> dict:
+    """Fill a comparison row for a count measure from a tidy series.
+
+    *monthly* is a monthly series for a year-end projection, None, or a callable that
+    builds it (called only when the target year is incomplete).
+    """
     b = M.measure_value(series, bp)
     a = M.measure_value(series, tp)
     row = dict(base)
@@ -153,6 +158,8 @@ def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target:
     complete = bool(a["complete"])
     projection = None
     if not complete and not pd.isna(bv):
+        if callable(monthly):  # built only when a projection is needed (an incomplete target year)
+            monthly = monthly()
         projection = _projection(monthly, bp, tp)
         if projection is not None:
             # judge the projection against the baseline of the SAME source (never mix sources)
@@ -311,8 +318,8 @@ def compare_targets(
         cache = {} if series_cache is None else series_cache
         series = _cached(cache, ("force", mid, cfg.force), series_for, mrow, cfg.force, processed, cfg, force_level=True)
         monthly = None
-        if street is not None and not street.empty:
-            monthly = _cached(cache, ("monthly", mid, cfg.force), _force_monthly, street, mrow, cfg)
+        if street is not None and not street.empty:  # lazily: only an incomplete target year needs it
+            monthly = partial(_cached, cache, ("monthly", mid, cfg.force), _force_monthly, street, mrow, cfg)
         rows.append(_count_row(base, series, bp, tp, t, monthly))
         for d in districts:
             ds = _cached(cache, ("district", mid, d), series_for, mrow, d, processed, cfg, force_level=False)
@@ -453,7 +460,9 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
         reason = M._text(t.get("not_measurable_reason")) or "not supplied: sources.survey (survey measures are not in public data)"
         row.update(status="not measurable", note=reason)
         return row
-    from . import equality  # helper module owned elsewhere; imported only when a survey is supplied
+    from . import (
+        equality,  # helper module owned elsewhere; imported only when a survey is supplied
+    )
 
     mid = str(mrow.get("survey_measure") or mrow["measure_id"])
     est_t = equality.survey_estimates_for_targets(survey, [mid], tp)
