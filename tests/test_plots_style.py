@@ -132,3 +132,18 @@ def test_plotting_functions_read_no_files(monkeypatch):
     monkeypatch.setattr(builtins, "open", refuse)
     fig = tp.target_chart(ROW, SERIES, name="B", source="S")
     plt.close(fig)
+
+
+def test_the_older_figures_use_the_house_palette():
+    from wmp_analysis.plots import equality as ep
+    from wmp_analysis.plots import national as npl
+    from wmp_analysis.plots import spc as sp
+
+    def ok(c):
+        h = to_hex(c)
+        r, g, b = h[1:3], h[3:5], h[5:7]
+        return h in OKABE_ITO_HEX or r == g == b  # Okabe-Ito or a grey
+
+    colours = [ep._POINT, ep._SIG, ep._REF, npl._FORCE, npl._COMPARATOR, npl._OTHER,
+               *[v[1] for v in sp._RULE_STYLE.values()], *tp._STATUS_COLOUR.values()]
+    assert all(ok(c) for c in colours), [c for c in colours if not ok(c)]

@@ -261,3 +261,96 @@ def test_attack_fails_on_other_extracts(seed):
     df = _extract(seed)
     plan, tables = _tables(df)
     assert _attack(df, _published_cells(df, tables, plan.whole_label)) == []
+
+
+# --------------------------------------------------------------------------- the whole pack (slow)
+_NUMBER = __import__("re").compile(r"^[+-]?[\d,]+(\.\d+)?\s*(%|pts)?$")
+
+
+@pytest.fixture(scope="module")
+def small_pack(tmp_path_factory):
+    from _suite_run import require_suite, write_small_config
+
+    from wmp_analysis.config import load_config
+    from wmp_analysis.runner import run_suite
+
+    require_suite()
+    folder = tmp_path_factory.mktemp("suppression-pack")
+    cfg = load_config(write_small_config(folder, title="Suppression pack", scale=0.02))
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        rc = run_suite(cfg, run_id="sup-run")
+    assert rc == 0
+    return cfg, folder / "reports" / "sup-run"
+
+
+@pytest.mark.slow
+def test_pack_csvs_and_pages_leak_no_suppressed_figure(small_pack):
+    from wmp_analysis.survey import read_survey
+
+    cfg, run = small_pack
+    survey = read_survey(cfg.source("survey"))
+    df = survey[survey["positive"].notna()].reset_index(drop=True)
+    tdir = run / "04_equality_breakdowns" / "tables"
+
+    def read(name):
+        p = tdir / f"{name}.csv"
+        return pd.read_csv(p, keep_default_na=True) if p.is_file() else pd.DataFrame()
+
+    est = read("survey_estimates")
+    gaps_t, dist, targ = read("equality_gaps"), read("equality_gaps_by_district"), read("survey_target_estimates")
+    assert len(est) and len(gaps_t)
+    for t in (est, gaps_t, dist):
+        if "group" in t.columns:
+            t["group"] = t["group"].astype(str)
+    if len(dist):
+        dist["financial_year"] = dist["financial_year"].astype(str)
+    if len(targ):
+        targ["period_start"] = pd.to_datetime(targ["period_start"])
+        targ["period_end"] = pd.to_datetime(targ["period_end"])
+    whole = next(p for p in est["period"].astype(str) if " to " in p)
+    cells = _published_cells(df, (est, gaps_t, dist, targ), whole)
+    min_base = int(cfg.option("survey.min_base", 50))
+    for m, n, hid, label in cells:
+        if n is not None:
+            assert n == int(m.sum()) and not 0 < n < min_base, label
+    assert _attack(df, cells) == []
+    # the page: a suppressed row shows no number at all (dashes and words only)
+    page = (run / "04_equality_breakdowns.html").read_text(encoding="utf-8")
+    tables = pd.read_html(__import__("io").StringIO(page))
+    checked = 0
+    for t in tables:
+        if "Suppressed" not in t.columns:
+            continue
+        for _, r in t[t["Suppressed"].astype(str).str.lower() == "yes"].iterrows():
+            checked += 1
+            nums = [f"{c}={v}" for c, v in r.items() if isinstance(v, str) and _NUMBER.match(v.strip())
+                    or isinstance(v, (int, float)) and not pd.isna(v)]
+            assert nums == [], nums
+    assert checked > 0
+
+
+@pytest.mark.slow
+def test_no_respondent_row_in_any_file_of_the_run(small_pack):
+    cfg, run = small_pack
+    raw = pd.read_csv(cfg.source("survey"), dtype=str, keep_default_na=False)
+    ids = set(raw["respondent_id"])
+    lines = [",".join(r) for r in raw.head(200).itertuples(index=False)]
+    import re
+
+    token = re.compile(r"[A-Za-z0-9_\-]{4,}")
+    header = ",".join(raw.columns)
+    seen = 0
+    for p in run.rglob("*"):
+        if not p.is_file() or p.suffix in (".png", ".pdf", ".parquet"):
+            continue
+        text = p.read_bytes().decode("utf-8", errors="replace")
+        seen += 1
+        leaked = set(token.findall(text)) & ids
+        assert not leaked, (p, sorted(leaked)[:5])
+        assert header not in text, p
+        for line in lines:
+            assert line not in text, p
+    assert seen > 10

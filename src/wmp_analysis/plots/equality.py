@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-_POINT = "#1f4e79"
-_REF = "#7f7f7f"
-_SIG = "#b00020"
+from .style import ACTUAL as _POINT  # noqa: E402  (house style: Okabe-Ito)
+from .style import CONTEXT as _REF  # noqa: E402
+from .style import TARGET as _SIG  # noqa: E402
 
 
 def _err(est, lo, hi):

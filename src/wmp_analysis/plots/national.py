@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-_FORCE, _COMPARATOR, _OTHER = "#b00020", "#e08214", "0.45"
+_FORCE, _COMPARATOR, _OTHER = "#D55E00", "#0072B2", "0.55"  # house style: Okabe-Ito vermillion, blue; grey
 
 
 def national_figure(view: pd.DataFrame, force: str = "", comparators: Sequence[str] = (), *,

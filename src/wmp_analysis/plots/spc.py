@@ -5,10 +5,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 _RULE_STYLE = {
-    "rule_beyond_limits": ("o", "#b00020", "beyond limits", 150),
-    "rule_run": ("s", "#e08000", "run on one side", 90),
-    "rule_trend": ("^", "#6a3d9a", "trend", 55),
-    "rule_two_of_three": ("D", "#1f78b4", "2 of 3 beyond 2 sigma", 25),
+    "rule_beyond_limits": ("o", "#D55E00", "beyond limits", 150),
+    "rule_run": ("s", "#E69F00", "run on one side", 90),
+    "rule_trend": ("^", "#CC79A7", "trend", 55),
+    "rule_two_of_three": ("D", "#0072B2", "2 of 3 beyond 2 sigma", 25),
 }
 
 

@@ -58,7 +58,7 @@ def caterpillar_figure(ranked: pd.DataFrame, *, title: str = "") -> plt.Figure:
                 fmt="o", color="k", capsize=3)
     ax.set_yticks(y, [f"{g}{' (proxy)' if p else ''}" for g, p in zip(d["geography"], d["proxy"])], fontsize=8)
     if d["force_rate_ratio"].notna().any():
-        ax.axvline(float(d["force_rate_ratio"].iloc[0]), color="#b00020", ls="--", lw=1, label="force-wide RR")
+        ax.axvline(float(d["force_rate_ratio"].iloc[0]), color=STATUS_STYLE["not met"]["color"], ls="--", lw=1, label="force-wide RR")
     ax.axvline(1.0, color="0.5", lw=0.8)
     ax.set_xlabel("rate ratio, target year / baseline (95% CI)")
     ax.set_title(title or "Districts: rate ratio with 95% CI (overlapping intervals: not distinguishable)")
@@ -76,7 +76,7 @@ def peer_figure(peers: pd.DataFrame, *, title: str = "", highlight: str | None =
         ax.set_axis_off()
         return fig
     y = np.arange(len(d))[::-1]
-    colours = ["#b00020" if f == highlight else "k" for f in d["force"]]
+    colours = ["#E69F00" if f == highlight else "k" for f in d["force"]]
     for yi, r, c in zip(y, d.itertuples(), colours):
         ax.errorbar(r.rate_ratio, yi, xerr=[[r.rate_ratio - r.rr_ci_low], [r.rr_ci_high - r.rate_ratio]],
                     fmt="o", color=c, capsize=3)
