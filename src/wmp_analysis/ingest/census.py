@@ -176,9 +176,9 @@ def _norm_or_none(name) -> str | None:
 
 def _check_names(df: pd.DataFrame, col: str, path) -> None:
     """A control character (e.g. NUL) in a name is an error naming the line, not removed."""
-    for value in pd.unique(df[col]):
-        i = int((df[col] == value).to_numpy().argmax())
-        normalise_name(value, path=path, row=int(df["_line"].iloc[i]), field=col)
+    first = df.drop_duplicates(col)  # the first line of each name (one pass, not one scan per name)
+    for value, line in zip(first[col], first["_line"]):
+        normalise_name(value, path=path, row=int(line), field=col)
 
 
 def read_census_ethnicity_force(path: str | Path, *, pfa_codes: dict[str, str] | None = None) -> pd.DataFrame:
