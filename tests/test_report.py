@@ -239,3 +239,56 @@ def test_pdf_switch_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("WMP_PDF", "0")
     assert pdf_enabled(cfg) is False
     assert "No PDF in this run" in report.build_index(cfg, tmp_path / "run").read_text(encoding="utf-8")
+
+
+def test_scorecards_split_each_plan_into_its_four_parts(tmp_path):
+    """Measured targets; targets needing force data; commitments with no number; plan figures
+    (budgets, staffing, reported figures) that are never counted as targets."""
+    cfg_path = tmp_path / "two.yaml"
+    cfg_path.write_text(textwrap.dedent("""\
+        name: t
+        force: West Midlands
+        assessments:
+          - {plan: spp-2012-15, baseline: {start: 2011-04-01, end: 2012-03-31}, target_period: {start: 2012-04-01, end: 2013-03-31}}
+          - {plan: pcp-2014-15, baseline: {start: 2013-04-01, end: 2014-03-31}, target_period: {start: 2014-04-01, end: 2015-03-31}}
+        sources: {}
+        """), encoding="utf-8")
+    cfg = load_config(cfg_path)
+    registry = pd.DataFrame({
+        "target_id": ["s-crime", "s-detect", "s-olympics", "s-budget", "s-reported", "p-robbery", "p-boards"],
+        "plan": ["spp-2012-15"] * 5 + ["pcp-2014-15"] * 2,
+        "wording": ["Cut crime 5%", "Detect 15%", "Deliver the Olympics", "Budget 401m", "Savings 40m",
+                    "Cut robbery 5%", "Local boards"],
+        "target_kind": ["pct_change", "level", "qualitative", "level", "reported_figure", "pct_change", "qualitative"],
+        "measure_id": ["total_crime", "detection_rate_burglary", "other_plan_commitment", "budget_police_officers",
+                       "cashable_savings", "robbery", "other_plan_commitment"],
+        "target_value": [-5, 15, None, 401, 40, -5, None],
+        "target_unit": ["percent_change", "percent", None, "GBP million", "GBP million", "percent_change", None],
+        "would_measure_with": ["", "Home Office detections", "", "", "", "", ""],
+    })
+    comparison = pd.DataFrame({
+        "plan": ["spp-2012-15"] * 5 + ["pcp-2014-15"] * 2, "target_id": registry["target_id"],
+        "measure_id": registry["measure_id"], "geography": ["West Midlands"] * 7,
+        "baseline_value": [100.0, None, None, None, None, 50.0, None],
+        "actual_value": [90.0, None, None, None, None, 45.0, None],
+        "pct_change": [-10.0, None, None, None, None, -10.0, None],
+        "target_value": [-5.0, 15, None, 401, 40, -5.0, None], "target_kind": registry["target_kind"],
+        "status": ["met", "not measurable", "not measurable", "not measurable", "not measurable", "met",
+                   "not measurable"],
+        "source": ["ONS PFA", "none", "none", "none", "none", "ONS PFA", "none"],
+        "data": ["real", "", "", "", "", "real", ""],
+    })
+    measures = pd.DataFrame({"measure_id": ["total_crime", "detection_rate_burglary", "other_plan_commitment",
+                                            "budget_police_officers", "cashable_savings", "robbery"],
+                             "kind": ["count", "detection_rate", "other", "finance", "finance", "count"]})
+    spp, pcp = report.scorecards(cfg, comparison, registry, measures)
+    ids = {k: [r["target_id"] for r in spp[k]] for k in ("measured", "needs_data", "commitments", "figures")}
+    assert ids == {"measured": ["s-crime"], "needs_data": ["s-detect"], "commitments": ["s-olympics"],
+                   "figures": ["s-budget", "s-reported"]}
+    assert spp["counts"] == [{"status": "met", "n": 1}]  # plan figures are not counted as targets
+    assert spp["needs_data"][0]["would"] == "Home Office detections" and spp["needs_data"][0]["value"] == "15%"
+    assert (pcp["title"], pcp["periods"]) == ("Police and Crime Plan 2014-15", "2014-15 against 2013-14")
+    assert [r["target_id"] for r in pcp["measured"]] == ["p-robbery"] and pcp["measured"][0]["data"] == "real"
+    assert [r["target_id"] for r in pcp["commitments"]] == ["p-boards"]
+    frame = report.scorecard_frame([spp, pcp])
+    assert list(frame["part"]).count("plan figure (not a target)") == 2 and len(frame) == 7

@@ -514,7 +514,7 @@ def _registry_facts(registry: pd.DataFrame | None, measures: pd.DataFrame | None
         unit = _text(r.get("target_unit"))
         out[str(r["target_id"])] = {
             "kind": _text(r.get("target_kind")), "measure_id": mid, "measure_kind": mkind.get(mid, ""),
-            "value": value if value == "-" or not unit else (f"{value}%" if unit == "percent" else f"{value} ({unit})"),
+            "value": value if value == "-" or not unit else (f"{value}%" if unit in ("percent", "percent_change") else f"{value} ({unit})"),
             "numeric": value != "-", "period": _text(r.get("target_period")), "would": _text(r.get("would_measure_with")),
         }
     return out
