@@ -222,10 +222,23 @@ def section_origin(cfg, section: str, origins: dict[str, str] | None = None) -> 
             "synthetic": sorted(k for k, v in used.items() if v == SYNTHETIC)}
 
 
-def _source_names(keys: Iterable[str]) -> str:
-    from .availability import SOURCE_USES
+#: Short reader's names of the sources, for the badges and the index sentence.
+SOURCE_NAMES = {
+    "ons_pfa": "ONS recorded crime by police force area",
+    "census_ethnicity_la": "2011 Census ethnic group by local authority",
+    "census_ethnicity_force": "2011 Census ethnic group by force area",
+    "census_age_ethnicity_2021": "2021 Census ethnic group by age",
+    "population": "ONS mid-year population",
+    "lsoa_lookup": "ONS LSOA 2011 to ward and district lookup",
+    "lad_lookup": "ONS district to CSP to force area lookup",
+    "csp": "Home Office recorded crime by Community Safety Partnership",
+    "police_uk": "data.police.uk monthly street and stop-and-search files",
+    "survey": "the force's survey extract",
+}
 
-    names = [SOURCE_USES.get(k, (k, ""))[0] for k in keys]
+
+def _source_names(keys: Iterable[str]) -> str:
+    names = [SOURCE_NAMES.get(k, k) for k in keys]
     if len(names) <= 1:
         return "".join(names)
     return "; ".join(names[:-1]) + "; and " + names[-1]
