@@ -247,8 +247,8 @@ def _source_names(keys: Iterable[str]) -> str:
 def origin_sentence(origins: dict[str, str]) -> str:
     """One sentence saying which inputs of a pack are real and which synthetic.
 
-    >>> origin_sentence({"ons_pfa": "real", "survey": "synthetic"})  # doctest: +ELLIPSIS
-    'Real public data: ONS recorded crime ... Synthetic sample (invented, not police figures): the force...'
+    >>> print(origin_sentence({"ons_pfa": "real", "survey": "synthetic"}))  # doctest: +ELLIPSIS
+    Real public data: ONS recorded crime ... Synthetic sample (invented, not police figures): the force...
     """
     real = [k for k, v in sorted(origins.items()) if v == REAL]
     syn = [k for k, v in sorted(origins.items()) if v == SYNTHETIC]
