@@ -40,8 +40,18 @@ _SVG_META = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
 def apply_deterministic_style() -> None:
-    """Apply :data:`DETERMINISTIC_RC` to matplotlib's global rcParams."""
+    """Apply :data:`DETERMINISTIC_RC` and the house colour cycle to matplotlib's global rcParams.
+
+    The colour cycle is the house style's Okabe-Ito palette
+    (:data:`wmp_analysis.plots.style.PALETTE`), so every figure's default colours are
+    colour-blind safe.
+    """
+    from cycler import cycler
+
+    from .plots.style import PALETTE
+
     matplotlib.rcParams.update(DETERMINISTIC_RC)
+    matplotlib.rcParams["axes.prop_cycle"] = cycler(color=PALETTE)
 
 
 def mark_figure_synthetic(fig: plt.Figure) -> plt.Figure:
