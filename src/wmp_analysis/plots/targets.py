@@ -268,6 +268,9 @@ def comparator_chart(peers: pd.DataFrame, *, name: str, force: str, source: str,
     d = peers[peers["rate_ratio"].notna()].sort_values("pct_change").reset_index(drop=True)
     with style.house_style():
         fig, ax = plt.subplots(figsize=(7, 0.45 * max(3, len(d)) + 1.4))
+        if d.empty:
+            ax.text(0.5, 0.5, "No force has a measured change for this measure", ha="center", va="center")
+            ax.set_axis_off()
         y = np.arange(len(d))
         for yi, r in zip(y, d.to_dict("records")):
             pc = 100 * (r["rate_ratio"] - 1)
