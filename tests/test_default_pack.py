@@ -44,10 +44,12 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("style", "script"):
             self._skip += 1
-        elif tag in ("tr", "p", "li", "h1", "h2", "h3", "summary", "div", "br"):
+        elif tag in ("tr", "p", "li", "h1", "h2", "h3", "h4", "summary", "div", "section", "table"):
             self.parts.append("\n")
         elif tag in ("td", "th"):
             self.parts.append(" | ")
+        elif tag == "br":
+            self.parts.append(" ")
 
     def handle_endtag(self, tag):
         if tag in ("style", "script"):
@@ -55,7 +57,7 @@ class _Text(HTMLParser):
 
     def handle_data(self, data):
         if not self._skip:
-            self.parts.append(data)
+            self.parts.append(data.replace("\n", " "))  # source line breaks are not breaks a reader sees
 
 
 def visible_text(page: str) -> str:
