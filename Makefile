@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: briefing test venv kernel sample ingest lab lock bench clean-reports browser
 
-briefing: $(STAMP) browser  ## run the whole suite on the bundled synthetic sample (and print briefing.pdf)
+briefing: $(STAMP) browser  ## run the whole suite: real public files + the synthetic sample where none is public (and print briefing.pdf)
 	$(BIN)/wmp-analysis run --config $(CONFIG)
 
 test: $(STAMP) browser  ## run the test suite
