@@ -147,3 +147,16 @@ def test_the_older_figures_use_the_house_palette():
     colours = [ep._POINT, ep._SIG, ep._REF, npl._FORCE, npl._COMPARATOR, npl._OTHER,
                *[v[1] for v in sp._RULE_STYLE.values()], *tp._STATUS_COLOUR.values()]
     assert all(ok(c) for c in colours), [c for c in colours if not ok(c)]
+
+
+def test_equality_figures_carry_caption_and_alt_text():
+    from wmp_analysis.plots import equality as ep
+
+    est = pd.DataFrame({"measure": ["confidence"] * 2, "group": ["White", "Black"], "estimate": [80.0, np.nan],
+                        "ci_low": [78.0, np.nan], "ci_high": [82.0, np.nan], "n": [500, pd.NA],
+                        "suppressed": [False, True]})
+    fig = ep.plot_group_estimates(est, "group", title="Confidence by ethnic group, 2011-12")
+    assert style.caption_text(fig).startswith("Source: the force's survey extract")
+    assert "Confidence by ethnic group" in style.alt_text(fig)
+    assert any(t.get_gid() == "caption" for t in fig.texts)
+    plt.close(fig)

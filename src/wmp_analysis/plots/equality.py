@@ -20,13 +20,35 @@ def _err(est, lo, hi):
     return [[max(0.0, float(est) - float(lo))], [max(0.0, float(hi) - float(est))]]
 
 
-def _finish(fig: plt.Figure, suptitle: str | None = None) -> plt.Figure:
+#: Captions (definition and source) of the house style, by kind of figure.
+SURVEY_CAPTION = ("Source: the force's survey extract. Weighted proportion positive with a 95% Wilson interval on "
+                  "the Kish effective sample size; a group with too few respondents, or withheld so that one "
+                  "cannot be worked out by subtraction, is not shown (docs/equality.md).")
+GAP_CAPTION = ("Source: the force's survey extract. Gap = group minus reference, percentage points, with a "
+               "Newcombe 95% interval on effective counts; suppressed gaps are not drawn.")
+SEARCH_CAPTION = ("Source: police.uk stop and search records; residents from the 2011 Census (QS201EW). Rates "
+                  "use the residential population, not the population available to be stopped: an indicator "
+                  "for scrutiny, not a measure of bias. Exact Poisson / score intervals, 95%.")
+
+
+def _finish(fig: plt.Figure, suptitle: str | None = None, caption: str | None = None) -> plt.Figure:
     """Tight layout leaving ~0.4 inch free at the top (room for a synthetic-data banner),
-    with an optional figure title placed below that strip."""
+    with an optional figure title placed below that strip, and the house caption and
+    alt text (:mod:`wmp_analysis.plots.style`)."""
+    from .style import CAPTION_SIZE, describe
+
     h = fig.get_size_inches()[1]
     if suptitle:
         fig.suptitle(suptitle, y=1 - 0.42 / h, va="top")
     fig.tight_layout(rect=(0, 0, 1, max(0.5, 1 - (0.75 if suptitle else 0.4) / h)))
+    if caption:
+        import textwrap
+
+        fig.text(0.01, 0.0, "\n".join(textwrap.wrap(caption, max(40, int(fig.get_size_inches()[0] * 15)))),
+                 ha="left", va="top", fontsize=CAPTION_SIZE, color="#333333", gid="caption")
+        fig._wmp_caption = caption  # type: ignore[attr-defined]
+    fig._wmp_alt = describe(fig) + (f". {caption}" if caption else "")  # type: ignore[attr-defined]
+    fig._wmp_title = suptitle or (fig.axes[0].get_title() if fig.axes else "")  # type: ignore[attr-defined]
     return fig
 
 
@@ -78,7 +100,7 @@ def plot_group_estimates(est: pd.DataFrame, group_col: str, *, title: str = "",
         ax.set_xlabel("% positive (95% CI, Kish n_eff + Wilson)")
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].invert_yaxis()
-    return _finish(fig, title or None)
+    return _finish(fig, title or None, SURVEY_CAPTION)
 
 
 def plot_gaps(gaps: pd.DataFrame, *, title: str = "Gap against reference group (percentage points)") -> plt.Figure:
@@ -102,7 +124,7 @@ def plot_gaps(gaps: pd.DataFrame, *, title: str = "Gap against reference group (
     ax.set_xlabel("gap, percentage points (95% CI, Newcombe); red = interval excludes 0")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _finish(fig)
+    return _finish(fig, caption=GAP_CAPTION)
 
 
 def plot_gaps_over_time(gaps: pd.DataFrame, *, period_col: str = "period",
@@ -127,7 +149,7 @@ def plot_gaps_over_time(gaps: pd.DataFrame, *, period_col: str = "period",
     ax.set_title(title)
     ax.legend(fontsize=7, loc="best")
     ax.grid(axis="y", alpha=0.3)
-    return _finish(fig)
+    return _finish(fig, caption=GAP_CAPTION)
 
 
 def plot_relative_rates(rates: pd.DataFrame, *, title: str = "Stop and search: relative rate against White") -> plt.Figure:
@@ -149,7 +171,7 @@ def plot_relative_rates(rates: pd.DataFrame, *, title: str = "Stop and search: r
     ax.set_xlabel("searches per 1,000 residents, relative to White (log scale)")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
-    return _finish(fig)
+    return _finish(fig, caption=SEARCH_CAPTION)
 
 
 def plot_rates(rates: pd.DataFrame, category_col: str = "group", *,
@@ -167,7 +189,7 @@ def plot_rates(rates: pd.DataFrame, category_col: str = "group", *,
     ax.set_xlabel("searches per 1,000 residents")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _finish(fig)
+    return _finish(fig, caption=SEARCH_CAPTION)
 
 
 def plot_outcome_rates(out: pd.DataFrame, *, title: str = "Outcome test: arrest and find rates (95% Wilson CI)") -> plt.Figure:
@@ -187,4 +209,4 @@ def plot_outcome_rates(out: pd.DataFrame, *, title: str = "Outcome test: arrest 
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(o)), o["group"].astype(str))
     axes[0].invert_yaxis()
-    return _finish(fig, title)
+    return _finish(fig, title, SEARCH_CAPTION)
