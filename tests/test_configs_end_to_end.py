@@ -9,17 +9,15 @@
   ``configs/real-downloads.yaml`` points at a user's downloads (``data/raw/downloads/...``):
   those paths are filled from ``../shared/data`` copies where a real file exists (the one real
   police.uk month) and left out otherwise (no real CSP export exists), as a user would.
-* Leave-out variants: ``configs/sample.yaml`` at a tiny scale, sharing one generated sample,
-  each without a group of its sources (:data:`LEAVE_OUT`), so that every source of the sample
-  is left out of exactly one run. A run costs about a minute of CPU, so the nine sources are
-  left out in three runs rather than nine; the groups are chosen so that what each missing
-  source changes is still seen (the LA census left out while searches and the force census
-  remain, CSP left out while police.uk stands in for the districts, and so on). With the real
-  configs (no CSP, police.uk or survey) and the sample itself, each source is also absent
-  together with others and present with every other.
+* Drop-one variants: the default config (``configs/sample.yaml``) once per source it lists,
+  without that source (the list is read from the config, so the variants follow it). Its
+  synthetic sources point at one sample generated at a tiny scale (:data:`DROP_SCALE`) and
+  shared by every variant; its real public files stay where they are. No PDF or screenshots
+  (``runner.pdf: false``), ``runner.parallel: 2``, written to a temporary project.
 
-All runs go through the real command, ``wmp-analysis run --config ...``, two at a time, in one
-module-scoped fixture. Each run must exit 0 and publish a complete pack, and every source it
+All runs go through the real command, ``wmp-analysis run --config ...``, two at a time, in two
+module-scoped fixtures (the configs, the drop-one variants; each prints its runs' wall and CPU
+seconds and the load average). Each run must exit 0 and publish a complete pack, and every source it
 lacks must be named as "not supplied" (with what it would give) in the sections that need it,
 in the briefing's source list, and never stand in as zeros in the tables.
 """
@@ -54,17 +52,20 @@ CONFIGS = sorted(p.name for p in (PROJECT_ROOT / "configs").glob("*.yaml"))
 EXE = Path(sys.executable).with_name("wmp-analysis")
 #: Sample scale of the drop-one variants (the smallest that still gives every table rows).
 DROP_SCALE = 0.005
-#: Sources of configs/sample.yaml; each is left out of one run.
-SAMPLE_SOURCES = sorted(yaml.safe_load((PROJECT_ROOT / "configs" / "sample.yaml").read_text())["sources"])
-#: The leave-out runs: name -> the sample's sources left out. Each group keeps what lets the
-#: effect of each missing source show: the survey, CSP and force census go together (police.uk
-#: then stands in for the districts, the LA census for the searches); police.uk, population and
-#: the LAD lookup (CSP gives the districts, no searches); the ONS table, the LA census and the
-#: LSOA lookup (searches use the force census; police.uk records are not placed in districts).
-LEAVE_OUT = {
-    "survey-csp-census_force": ("survey", "csp", "census_ethnicity_force"),
-    "police_uk-population-lad_lookup": ("police_uk", "population", "lad_lookup"),
-    "ons_pfa-census_la-lsoa_lookup": ("ons_pfa", "census_ethnicity_la", "lsoa_lookup"),
+#: The default config; its ``sources:`` decide the drop-one variants (read when the tests are
+#: collected, so the variants follow whatever sources the default lists).
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "sample.yaml"
+DEFAULT_SOURCES = sorted(yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))["sources"])
+#: Which sources each section's figures can depend on, read from the notebooks by hand (the
+#: sources each one loads from the processed data, and the lookups that place records in
+#: districts or forces). A section whose set does not hold the dropped source must keep
+#: exactly the figures of the full pack.
+FIGURE_SOURCES = {
+    "02_baseline": {"ons_pfa", "csp", "police_uk", "lsoa_lookup", "lad_lookup"},
+    "03_target_comparison": {"ons_pfa", "csp", "police_uk", "lsoa_lookup", "lad_lookup", "survey"},
+    "04_equality_breakdowns": {"survey", "police_uk", "census_ethnicity_la", "census_ethnicity_force",
+                               "census_age_ethnicity_2021", "lsoa_lookup", "lad_lookup", "population"},
+    "06_national_view": {"ons_pfa", "population"},
 }
 #: Real files standing in for a user's downloads in configs/real-downloads.yaml, by source key:
 #: (file under ../shared/data, where it goes below the configured path). A key not listed here
@@ -144,28 +145,45 @@ def _real_run(name: str, base: Path) -> Run:
 
 
 def _drop_runs(base: Path) -> list[Run]:
-    """configs/sample.yaml at DROP_SCALE, one generated sample, one run per :data:`LEAVE_OUT` group."""
+    """The default config with each of its sources left out in turn (one run per source).
+
+    Sources below the default's ``sample.dir`` point at one sample generated here at
+    :data:`DROP_SCALE` and shared read-only by every variant (``sample.generate: false``);
+    the others (the real public files) are resolved against the project root, as the
+    default config resolves them. Every variant is written below *base*, never into configs/.
+    """
     from wmp_analysis.config import load_config
     from wmp_analysis.synth import ensure_sample
 
-    raw = yaml.safe_load((PROJECT_ROOT / "configs" / "sample.yaml").read_text(encoding="utf-8"))
-    sample_dir = raw["sample"]["dir"]  # the sources live below it
-    raw["sample"] = {**raw["sample"], "scale": DROP_SCALE, "dir": str(base / "sample")}
-    raw["sources"] = {k: str(base / "sample" / Path(v).relative_to(sample_dir)) for k, v in raw["sources"].items()}
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    sample_dir = Path(raw.get("sample", {}).get("dir", "data/raw/sample"))
+    sources, synthetic = {}, False
+    for key, value in raw["sources"].items():
+        p = Path(str(value))
+        if not p.is_absolute() and p.is_relative_to(sample_dir):
+            sources[key], synthetic = str(base / "sample" / p.relative_to(sample_dir)), True
+        else:
+            sources[key] = str(p if p.is_absolute() else (PROJECT_ROOT / p).resolve())
+    raw["sources"] = sources
+    raw["sample"] = {**raw.get("sample", {}), "scale": DROP_SCALE, "dir": str(base / "sample")}
     raw["processed_dir"], raw["reports_dir"] = "processed", "reports"
-    gen = base / "generate.yaml"
-    gen.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    ensure_sample(load_config(gen))  # once, shared read-only by every variant
+    if not synthetic:  # nothing of the default is generated: no sample to point at
+        raw.pop("sample", None)
+    else:
+        gen = base / "generate.yaml"
+        gen.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        ensure_sample(load_config(gen))  # once, shared read-only by every variant
     runs = []
-    for group, keys in LEAVE_OUT.items():
-        run = Run(name=f"sample-without-{group}", folder=base / f"without-{group}", dropped=list(keys))
+    for key in DEFAULT_SOURCES:
+        run = Run(name=f"default-without-{key}", folder=base / f"without-{key}", dropped=[key])
         run.folder.mkdir(parents=True)
-        variant = {**raw, "sources": {k: v for k, v in raw["sources"].items() if k not in keys},
-                   "sample": {**raw["sample"], "generate": False},
-                   # the PDF does not depend on which sources are given (and is checked by the
-                   # reproducibility test): leaving it out saves ~10 CPU seconds per run
-                   "runner": {**raw.get("runner", {}), "pdf": False}}
-        run.config = run.folder / "sample-drop.yaml"
+        variant = {**raw, "sources": {k: v for k, v in sources.items() if k != key},
+                   **({"sample": {**raw["sample"], "generate": False}} if synthetic else {}),
+                   # the PDF and its screenshots do not depend on which sources are given (and
+                   # are checked by the reproducibility test): off, ~10 CPU seconds per run.
+                   # parallel 2: notebooks 02-04 and 06 two at a time, as the default does.
+                   "runner": {**raw.get("runner", {}), "pdf": False, "parallel": 2}}
+        run.config = run.folder / "default-drop.yaml"
         run.config.write_text(yaml.safe_dump(variant, sort_keys=False), encoding="utf-8")
         runs.append(run)
     return runs
@@ -193,20 +211,35 @@ def _execute(run: Run) -> Run:
     return run
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Run]:
-    require_suite()
-    base = tmp_path_factory.mktemp("configs-e2e")
-    todo = [_real_run(n, base) for n in CONFIGS if n != "sample.yaml"] + _drop_runs(base)
+def _execute_all(todo: list[Run], base: Path, what: str) -> dict[str, Run]:
+    """Run *todo* two at a time (a 2-core machine); write and print each run's wall and CPU seconds."""
     ready = [r for r in todo if not r.missing_shared]
     t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two runs at a time on a 2-core machine
+    with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(_execute, ready))
     timings = {r.name: {"wall": round(r.seconds, 1), "cpu": round(r.cpu, 1)} for r in ready}
     wall = round(time.monotonic() - t0, 1)
-    (base / "timings.json").write_text(json.dumps({"wall": wall, "runs": timings}, indent=1))
-    print(f"\nconfig runs (seconds): {timings}; all runs wall {wall}")
+    load = [round(x, 2) for x in os.getloadavg()]
+    (base / f"timings-{what}.json").write_text(json.dumps({"wall": wall, "load": load, "runs": timings}, indent=1))
+    print(f"\n{what} runs (seconds): {timings}; all wall {wall}, "
+          f"cpu {round(sum(r.cpu for r in ready), 1)}, load average after {load}")
     return {r.name: r for r in todo}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Run]:
+    """Every config of configs/ except the default (the session's sample pack), run end to end."""
+    require_suite()
+    base = tmp_path_factory.mktemp("configs-e2e")
+    return _execute_all([_real_run(n, base) for n in CONFIGS if n != "sample.yaml"], base, "config")
+
+
+@pytest.fixture(scope="module")
+def drop_runs(tmp_path_factory) -> dict[str, Run]:
+    """The default config without each of its sources in turn (:func:`_drop_runs`), run end to end."""
+    require_suite()
+    base = tmp_path_factory.mktemp("drop-one")
+    return _execute_all(_drop_runs(base), base, "drop-one")
 
 
 def _ready(run: Run) -> Run:
@@ -311,25 +344,69 @@ def test_real_downloads_filled_from_shared_data(runs):
     assert not (run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv").exists()
 
 
-def test_every_sample_source_is_left_out_of_one_run():
-    left_out = [k for keys in LEAVE_OUT.values() for k in keys]
-    assert sorted(left_out) == SAMPLE_SOURCES  # each exactly once
-    assert not {"census_ethnicity_la", "census_ethnicity_force"} <= set(next(
-        keys for keys in LEAVE_OUT.values() if "census_ethnicity_la" in keys))  # one census table always left
+def _rows(run: Run, section: str, name: str) -> int:
+    """Rows of a pack table; 0 when the section did not write it."""
+    path = run.pack / section / "tables" / f"{name}.csv"
+    return len(pd.read_csv(path)) if path.is_file() and path.stat().st_size else 0
 
 
-@pytest.mark.parametrize("group", list(LEAVE_OUT))
-def test_a_run_without_each_source_completes_and_says_not_supplied(group, runs):
-    run = runs[f"sample-without-{group}"]
+def _figures(pack: Path, section: str) -> set[str]:
+    return {p.name for p in (pack / section / "figures").glob("*.png")}
+
+
+def test_every_default_source_is_left_out_of_one_run(drop_runs):
+    runs = drop_runs
+    drops = sorted(r.dropped[0] for r in runs.values())
+    assert drops == DEFAULT_SOURCES and len(DEFAULT_SOURCES) >= 1  # each source of the default, once
+    for run in runs.values():
+        assert not run.config.is_relative_to(PROJECT_ROOT / "configs")  # a temporary project, never configs/
+        assert sorted(run.sources) == sorted(set(DEFAULT_SOURCES) - set(run.dropped))
+
+
+@pytest.mark.parametrize("key", DEFAULT_SOURCES)
+def test_a_run_without_each_source_completes_and_says_not_supplied(key, drop_runs, tmp_path_factory):
+    """The default config without *key*: a complete pack, *key* named "not supplied" on the index,
+    the ingest page and the sections that need it, its tables empty rather than zero, and every
+    section that cannot depend on it keeping exactly the figures of the full pack."""
+    run = drop_runs[f"default-without-{key}"]
     _assert_complete(run)
-    assert not set(LEAVE_OUT[group]) & set(run.sources)
+    assert key not in run.sources
     _assert_not_supplied(run, set(SOURCE_USES) - set(run.sources))
-    if "csp" in LEAVE_OUT[group]:  # police.uk districts stand in: ranked, and labelled a proxy
+    # the full pack (configs/sample.yaml with every source, the session's sample pack) as reference
+    full = sample_pack(tmp_path_factory)
+    assert full["rc"] == (0, 0), full["log"][-2000:]
+    ref = (full["reports"] / "latest").resolve()
+    for section, uses in FIGURE_SOURCES.items():
+        got, want = _figures(run.pack, section), _figures(ref, section)
+        if key not in uses:
+            assert got == want, f"{run.name}: {section} figures changed: lost {sorted(want - got)}"
+    for section in ("02_baseline", "03_target_comparison", "04_equality_breakdowns"):  # another source remains
+        assert _figures(run.pack, section), f"{run.name}: no figures in {section}"
+    assert bool(_figures(run.pack, "06_national_view")) == ("ons_pfa" in run.sources)
+    comp = run.table("03_target_comparison", "target_comparison")
+    assert not comp["actual_value"].eq(0).any(), f"{run.name}: a target measured as 0"
+    if key == "ons_pfa":  # no force-level ONS series: nothing measured from it, no table of zeros
+        assert not comp["source"].eq("ONS PFA").any()
+        for section, name in (("03_target_comparison", "measure_series"), ("03_target_comparison", "peer_comparison"),
+                              ("03_target_comparison", "claims_check"), ("06_national_view", "national_view")):
+            assert _rows(run, section, name) == 0, f"{run.name}: {name} has rows without ons_pfa"
+    if key == "csp":  # police.uk districts stand in: ranked, and labelled a proxy
         ranked = run.table("03_target_comparison", "district_ranking")
         assert len(ranked) and "police.uk monthly counts instead" in run.page("03_target_comparison")
-    if "census_ethnicity_force" in LEAVE_OUT[group] or "census_ethnicity_la" in LEAVE_OUT[group]:
-        rates = run.table("04_equality_breakdowns", "stop_search_rates")  # the other table is the denominator
-        assert len(rates) and rates["population"].gt(0).any()
+    if key == "population":  # the national view keeps its counts; no force has a rate (never a rate of 0)
+        view = run.table("06_national_view", "national_view")
+        assert len(view) and view["target_count"].gt(0).any()
+        for col in ("baseline_population", "target_population", "baseline_rate_per_1000", "target_rate_per_1000"):
+            assert view[col].isna().all(), f"{run.name}: national_view.{col} without population"
+    if key == "lsoa_lookup":  # dependency: police.uk records cannot be placed in districts - said so
+        ingest = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", run.page("01_ingest")))
+        got = re.search(r"street: ([\d,]+) of ([\d,]+) records without a district", ingest)
+        assert got and got.group(1) == got.group(2) and got.group(1) != "0", f"{run.name}: {got and got.group(0)}"
+        assert "police.uk monthly counts instead" not in run.page("03_target_comparison")  # CSP gives the districts
+    if key in ("census_ethnicity_force", "census_ethnicity_la"):  # the other table is the denominator
+        rates = run.table("04_equality_breakdowns", "stop_search_rates")
+        assert len(rates) and rates["population"].gt(0).all()
+        assert not rates["population"].eq(0).any()
 
 
 def test_a_50_mb_header_gives_a_bounded_message_through_the_cli(tmp_path):
