@@ -9,14 +9,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
 
-from wmp_analysis.plots import style  # noqa: E402
-from wmp_analysis.plots import targets as tp  # noqa: E402
+from wmp_analysis.plots import style
+from wmp_analysis.plots import targets as tp
 
 # Okabe & Ito (2008), "Color Universal Design", the eight colours
 OKABE_ITO_HEX = {"#000000", "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
@@ -50,7 +50,7 @@ def test_target_chart_structure_and_target_line():
     assert list(traj.get_xdata()) == [1, 2]
     assert list(traj.get_ydata()) == pytest.approx([15898, 15898 * 0.92])
     # the actual's interval: 15,898 x 0.834299 = 13,263.6 to 15,898 x 0.873408 = 13,885.5
-    seg = [c for c in fig.axes[0].collections if len(getattr(c, "get_segments", lambda: [])())]
+    seg = [c for c in fig.axes[0].collections if len(getattr(c, "get_segments", list)())]
     ys = np.concatenate([np.asarray(s)[:, 1] for c in seg for s in c.get_segments()])
     assert ys.min() == pytest.approx(13263.6, abs=0.5) and ys.max() == pytest.approx(13885.5, abs=0.5)
     # title says what the figure shows; caption has source and definition; alt text has the numbers

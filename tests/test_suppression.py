@@ -208,7 +208,7 @@ def test_without_secondary_suppression_the_attack_would_succeed():
 
 def test_suppressed_rows_show_nothing_that_divides_back():
     df = _extract()
-    plan, (est, gaps_t, dist, targ) = _tables(df)
+    _, (est, gaps_t, dist, _targ) = _tables(df)
     sup = est[est["suppressed"]]
     assert len(sup)
     assert sup[eq.CELL_COLUMNS].isna().all(axis=None)

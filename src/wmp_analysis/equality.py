@@ -467,7 +467,6 @@ def suppression_plan(
     values = {c: sorted(df[c].astype(str).unique()) for c in cols}
     status: dict = {}
     for m, dm in df.groupby("measure", sort=True, observed=True):
-        counts = {}
         keys = ["financial_year", *([geo_col] if geo_col else []), *cols]
         base = dm.groupby(keys, observed=True).size()
         base = base.reset_index(name="n")
@@ -478,7 +477,7 @@ def suppression_plan(
             base[geo_col] = base[geo_col].astype(str)
         n: dict = {}
 
-        def add(key, v):
+        def add(key, v, n=n):
             n[key] = n.get(key, 0) + int(v)
 
         for r in base.itertuples(index=False):

@@ -233,9 +233,9 @@ class RunContext:
         if show:  # show the saved PNG itself: no second rendering, the same bytes as the file
             from IPython.display import Image, display
 
-            from .plots.style import describe  # the figure's alt text becomes the page's <img alt>
+            from .plots.style import describe
 
-            alt = getattr(fig, "_wmp_alt", None) or describe(fig)
+            alt = getattr(fig, "_wmp_alt", None) or describe(fig)  # becomes the page's <img alt>
             display(Image(data=paths[0].read_bytes(), format="png", metadata={"alt": alt}))
         if close or show:
             plt.close(fig)

@@ -6,13 +6,13 @@ or interval range; never bare bars). Nothing is read or written here.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from .style import ACTUAL as _POINT  # noqa: E402  (house style: Okabe-Ito)
-from .style import CONTEXT as _REF  # noqa: E402
-from .style import TARGET as _SIG  # noqa: E402
+from .style import ACTUAL as _POINT
+from .style import CONTEXT as _REF
+from .style import TARGET as _SIG
 
 
 def _err(est, lo, hi):

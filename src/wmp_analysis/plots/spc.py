@@ -1,8 +1,8 @@
 """Control chart figure. Returns a Figure; never touches files."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 _RULE_STYLE = {
     "rule_beyond_limits": ("o", "#D55E00", "beyond limits", 150),

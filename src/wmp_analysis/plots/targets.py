@@ -1,11 +1,11 @@
 """Target comparison, district caterpillar and peer-force figures. Return Figures only."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from .style import STATUS_STYLE  # noqa: E402
+from .style import STATUS_STYLE
 
 #: Status colours of the house style (Okabe-Ito; plots.style.STATUS_STYLE).
 _STATUS_COLOUR = {k: v["color"] for k, v in STATUS_STYLE.items()}
