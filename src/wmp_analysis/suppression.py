@@ -123,18 +123,41 @@ def suppress(
     def candidates(rel):
         return [c for c in rel if c not in out and c in published and c not in zero and int(n.get(c, 0)) > 0]
 
+    def deficient():
+        """Relations whose one hidden cell is a suppressed one (it would be a subtraction away)."""
+        out_rels = []
+        for rel in rels:
+            hid = [c for c in rel if c in out or (c not in published and c not in zero)]
+            if len(hid) == 1 and hid[0] in out:
+                out_rels.append(rel)
+        return out_rels
+
+    def pick(cands, open_rels):
+        # cheapest first ("All" last), then the cell closing the most open relations at once
+        # (e.g. Mixed closes both "All = groups" and "BME = its parts" for a suppressed Other,
+        # where "Not stated" would close only the first and leave All - White - BME = Not stated),
+        # and, of those, the one opening the fewest new relations (relations with no hidden cell
+        # yet, which would then need a cell of their own)
+        hidden = hidden_set()
+        cover = {c: sum(1 for r in open_rels if c in r) for c in cands}
+        opens = {c: sum(1 for r in rels if c in r and not any(x in hidden for x in r)) for c in cands}
+        return min(cands, key=lambda c: (cost.get(c, 1), -cover[c], opens[c], int(n.get(c, 0)), repr(c)))
+
     for _ in range(100_000):
-        changed = True
-        while changed:
-            changed = False
-            for rel in rels:
-                hid = [c for c in rel if c in out or (c not in published and c not in zero)]
-                if len(hid) != 1 or hid[0] not in out:
-                    continue
+        while True:
+            open_rels = deficient()
+            if not open_rels:
+                break
+            added = False
+            for rel in open_rels:
+                if sum(1 for c in rel if c in out) > 1:
+                    continue  # closed by a cell added in this pass
                 cand = candidates(rel)
                 if cand:
-                    out[min(cand, key=lambda c: _order(c, n, cost))] = SECONDARY
-                    changed = True
+                    out[pick(cand, open_rels)] = SECONDARY
+                    added = True
+            if not added:
+                break
         still = sorted(recoverable(rels, hidden_set()) & set(out), key=repr)
         if not still:
             return out
@@ -143,10 +166,10 @@ def suppress(
         for target in still:  # one more cell per recovered cell, in one of its relations
             if any(c in out and out[c] == SECONDARY and c not in before for rel in rels if target in rel for c in rel):
                 continue  # a cell added this round already shares a relation with it: check again first
-            cand = sorted({c for rel in rels if target in rel for c in candidates(rel)},
-                          key=lambda c: _order(c, n, cost))
+            mine = [rel for rel in rels if target in rel]
+            cand = sorted({c for rel in mine for c in candidates(rel)}, key=repr)
             if cand:
-                out[cand[0]] = SECONDARY
+                out[pick(cand, mine)] = SECONDARY
                 added = True
         if not added:  # every linked cell is already hidden: nothing more can be withheld
             return out
