@@ -87,7 +87,9 @@ def plot_group_estimates(est: pd.DataFrame, group_col: str, *, title: str = "",
                 continue
             r = sub.loc[g]
             if bool(r["suppressed"]):
-                ax.text(0.02, y, "suppressed (too few respondents to publish)", va="center", transform=ax.get_yaxis_transform(),
+                why = r.get("suppression")
+                why = why if isinstance(why, str) and why else "too few respondents to publish"
+                ax.text(0.02, y, f"suppressed ({why})", va="center", transform=ax.get_yaxis_transform(),
                         fontsize=8, color=_REF)
                 continue
             ax.errorbar(r["estimate"], y, xerr=_err(r["estimate"], r["ci_low"], r["ci_high"]),
