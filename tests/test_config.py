@@ -12,7 +12,11 @@ def test_sample_config_loads_and_resolves_paths():
     assert cfg.name == "sample" and cfg.force == "West Midlands" and cfg.plan == "spp-2012-15"
     assert cfg.baseline.label == "2011-12" and cfg.target_period.label == "2012-13"
     assert cfg.root == PROJECT_ROOT
-    assert cfg.source("ons_pfa") == PROJECT_ROOT / "data/raw/sample/ons/synthetic-rec-crime-pfa.csv"
+    # the default pack: the real public ONS file, the synthetic sample for the survey (issue 12)
+    assert cfg.source("ons_pfa") == PROJECT_ROOT / "data/raw/public/rec-crime-pfa.csv"
+    assert cfg.source("survey") == PROJECT_ROOT / "data/raw/sample/survey/synthetic-survey-respondents.csv"
+    assert [(a.plan, a.baseline.label, a.target_period.label) for a in cfg.assessments] == [
+        ("spp-2012-15", "2011-12", "2012-13"), ("pcp-2014-15", "2013-14", "2014-15")]
     assert cfg.option("survey.min_base") == 50
     assert len(cfg.districts) == 7
     params = cfg.as_parameters()
