@@ -265,9 +265,15 @@ def test_incremental_over_a_zip_archive_keys_entries_without_reading_them(tmp_pa
     assert again.reused_months == ["2015-01", "2015-02"] and again.rows("street") == 6
 
 
-def test_console_summary_names_months_read_and_kept(tmp_path):
+def test_summary_is_run_independent_and_manifest_names_months_read_and_kept(tmp_path):
+    # The summary is shown on the ingest page, which must be identical on a re-run, so it says
+    # what the dataset holds; which months this run read or kept (cache state) is in the manifest.
     cfg, pu = make_project(tmp_path)
     run_ingest(cfg)
     write_month(pu, "2015-03", ["Burglary"])
-    summary = run_ingest(cfg).summary()
-    assert "police.uk dataset police_uk/ (west-midlands): 4 partitions; months read 1, unchanged and kept 2" in summary
+    result = run_ingest(cfg)
+    summary = result.summary()
+    assert "police.uk dataset police_uk/ (west-midlands): 4 partitions, 3 months" in summary
+    last = result.manifest["police_uk_dataset"]["last_ingest"]["west-midlands"]
+    assert sorted(last["read_months"]) == ["2015-03"]
+    assert sorted(last["reused_months"]) == ["2015-01", "2015-02"]

@@ -835,9 +835,12 @@ class IngestResult:
         for slug, last in (ds.get("last_ingest") or {}).items():
             parts = sum(len((m.get("outputs", {}).get(t) or {}).get("partitions") or [])
                         for t in ("street", "outcomes", "stop_search"))
-            lines.append(f"  police.uk dataset {ds.get('root', 'police_uk')}/ ({slug}): {parts} partitions; "
-                         f"months read {len(last.get('read_months') or [])}, "
-                         f"unchanged and kept {len(last.get('reused_months') or [])}")
+            # Only what the dataset holds: how many months this run read and how many it kept
+            # unchanged depends on the run before (cache state), so it lives in the manifest
+            # (police_uk_dataset.last_ingest), not on the page, which must be identical on a re-run.
+            months = len(set(last.get("read_months") or []) | set(last.get("reused_months") or []))
+            lines.append(f"  police.uk dataset {ds.get('root', 'police_uk')}/ ({slug}): {parts} partitions, "
+                         f"{months} months (months read and kept: ingest_manifest.json)")
         not_supplied = sorted(k for k, v in m.get("sources", {}).items() if v.get("status") == "not supplied")
         if not_supplied:
             lines.append("  not supplied: " + ", ".join(not_supplied))
