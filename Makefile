@@ -9,13 +9,16 @@ KERNEL := wmp-analysis
 CONFIG ?= configs/sample.yaml
 STAMP  := $(VENV)/.installed
 
-.PHONY: briefing test venv kernel sample ingest lab lock bench clean-reports browser
+.PHONY: briefing test lint venv kernel sample ingest lab lock bench clean-reports browser
 
 briefing: $(STAMP) browser  ## run the whole suite: real public files + the synthetic sample where none is public (and print briefing.pdf)
 	$(BIN)/wmp-analysis run --config $(CONFIG)
 
-test: $(STAMP) browser  ## run the test suite
+test: $(STAMP) browser lint  ## run the test suite (after the lint hooks)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## the pre-commit hooks (ruff check, ruff format, nbstripout) over every file
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 venv: $(STAMP)
 

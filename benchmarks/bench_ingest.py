@@ -36,6 +36,7 @@ Usage::
 Timings depend on the machine and its load (recorded with the results); nothing in
 the test suite depends on them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,32 +53,88 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 COLUMNS = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 ]
 TYPES = [
-    ("Anti-social behaviour", 0.30), ("Violence and sexual offences", 0.22), ("Other theft", 0.07),
-    ("Criminal damage and arson", 0.08), ("Burglary", 0.07), ("Vehicle crime", 0.08), ("Shoplifting", 0.06),
-    ("Public order", 0.04), ("Drugs", 0.02), ("Other crime", 0.01), ("Robbery", 0.02), ("Bicycle theft", 0.01),
-    ("Theft from the person", 0.01), ("Possession of weapons", 0.01),
+    ("Anti-social behaviour", 0.30),
+    ("Violence and sexual offences", 0.22),
+    ("Other theft", 0.07),
+    ("Criminal damage and arson", 0.08),
+    ("Burglary", 0.07),
+    ("Vehicle crime", 0.08),
+    ("Shoplifting", 0.06),
+    ("Public order", 0.04),
+    ("Drugs", 0.02),
+    ("Other crime", 0.01),
+    ("Robbery", 0.02),
+    ("Bicycle theft", 0.01),
+    ("Theft from the person", 0.01),
+    ("Possession of weapons", 0.01),
 ]
 OUTCOMES = [
-    "Investigation complete; no suspect identified", "Unable to prosecute suspect", "Under investigation",
-    "Offender given a caution", "Local resolution", "Awaiting court outcome",
+    "Investigation complete; no suspect identified",
+    "Unable to prosecute suspect",
+    "Under investigation",
+    "Offender given a caution",
+    "Local resolution",
+    "Awaiting court outcome",
 ]
 DISTRICTS = ["Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall", "Wolverhampton"]
 #: The 43 territorial forces of England and Wales as police.uk's "Falls within" names them.
 FORCES = [
-    "West Midlands Police", "Greater Manchester Police", "West Yorkshire Police", "Merseyside Police",
-    "Thames Valley Police", "Avon and Somerset Constabulary", "Bedfordshire Police", "Cambridgeshire Constabulary",
-    "Cheshire Constabulary", "Cleveland Police", "Cumbria Constabulary", "Derbyshire Constabulary",
-    "Devon & Cornwall Police", "Dorset Police", "Durham Constabulary", "Dyfed-Powys Police", "Essex Police",
-    "Gloucestershire Constabulary", "Gwent Police", "Hampshire Constabulary", "Hertfordshire Constabulary",
-    "Humberside Police", "Kent Police", "Lancashire Constabulary", "Leicestershire Police",
-    "Lincolnshire Police", "Norfolk Constabulary", "North Wales Police", "North Yorkshire Police",
-    "Northamptonshire Police", "Northumbria Police", "Nottinghamshire Police", "South Wales Police",
-    "South Yorkshire Police", "Staffordshire Police", "Suffolk Constabulary", "Surrey Police", "Sussex Police",
-    "Warwickshire Police", "West Mercia Police", "Wiltshire Police", "Metropolitan Police Service",
+    "West Midlands Police",
+    "Greater Manchester Police",
+    "West Yorkshire Police",
+    "Merseyside Police",
+    "Thames Valley Police",
+    "Avon and Somerset Constabulary",
+    "Bedfordshire Police",
+    "Cambridgeshire Constabulary",
+    "Cheshire Constabulary",
+    "Cleveland Police",
+    "Cumbria Constabulary",
+    "Derbyshire Constabulary",
+    "Devon & Cornwall Police",
+    "Dorset Police",
+    "Durham Constabulary",
+    "Dyfed-Powys Police",
+    "Essex Police",
+    "Gloucestershire Constabulary",
+    "Gwent Police",
+    "Hampshire Constabulary",
+    "Hertfordshire Constabulary",
+    "Humberside Police",
+    "Kent Police",
+    "Lancashire Constabulary",
+    "Leicestershire Police",
+    "Lincolnshire Police",
+    "Norfolk Constabulary",
+    "North Wales Police",
+    "North Yorkshire Police",
+    "Northamptonshire Police",
+    "Northumbria Police",
+    "Nottinghamshire Police",
+    "South Wales Police",
+    "South Yorkshire Police",
+    "Staffordshire Police",
+    "Suffolk Constabulary",
+    "Surrey Police",
+    "Sussex Police",
+    "Warwickshire Police",
+    "West Mercia Police",
+    "Wiltshire Police",
+    "Metropolitan Police Service",
     "City of London Police",
 ]
 #: name -> (forces, total rows)
@@ -93,7 +150,14 @@ def lsoa_table(n_per: int = 240):
     for d in DISTRICTS:
         for i in range(n_per):
             k += 1
-            rows.append((f"E0100{k:04d}", f"{d} {i // 4 + 1:03d}{'ABCD'[i % 4]}", f"E0800{DISTRICTS.index(d):04d}", d))
+            rows.append(
+                (
+                    f"E0100{k:04d}",
+                    f"{d} {i // 4 + 1:03d}{'ABCD'[i % 4]}",
+                    f"E0800{DISTRICTS.index(d):04d}",
+                    d,
+                )
+            )
     return pd.DataFrame(rows, columns=["lsoa_code", "lsoa_name", "lad_code", "lad_name"])
 
 
@@ -117,15 +181,22 @@ def _write_force_month(path: Path, force: str, month: str, n: int, rng, lsoa, st
     lon = np.round(-1.9 + rng.normal(0, 0.1, n), 6).astype(str)
     lat = np.round(52.48 + rng.normal(0, 0.06, n), 6).astype(str)
     outcome = np.where(asb, "", np.array(OUTCOMES)[rng.integers(0, len(OUTCOMES), n)])
-    table = pa.table({
-        "Crime ID": crime_id, "Month": np.full(n, month), "Reported by": np.full(n, force),
-        "Falls within": np.full(n, force),
-        "Longitude": np.where(no_loc, "", lon), "Latitude": np.where(no_loc, "", lat),
-        "Location": np.where(no_loc, "No location", streets[rng.integers(0, len(streets), n)]),
-        "LSOA code": np.where(no_loc, "", lsoa["lsoa_code"].to_numpy()[li].astype(str)),
-        "LSOA name": np.where(no_loc, "", lsoa["lsoa_name"].to_numpy()[li].astype(str)),
-        "Crime type": ct, "Last outcome category": outcome, "Context": np.full(n, ""),
-    })
+    table = pa.table(
+        {
+            "Crime ID": crime_id,
+            "Month": np.full(n, month),
+            "Reported by": np.full(n, force),
+            "Falls within": np.full(n, force),
+            "Longitude": np.where(no_loc, "", lon),
+            "Latitude": np.where(no_loc, "", lat),
+            "Location": np.where(no_loc, "No location", streets[rng.integers(0, len(streets), n)]),
+            "LSOA code": np.where(no_loc, "", lsoa["lsoa_code"].to_numpy()[li].astype(str)),
+            "LSOA name": np.where(no_loc, "", lsoa["lsoa_name"].to_numpy()[li].astype(str)),
+            "Crime type": ct,
+            "Last outcome category": outcome,
+            "Context": np.full(n, ""),
+        }
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
 
@@ -144,9 +215,25 @@ def generate(folder: Path, forces: int, rows: int, seed: int = 20120401) -> list
         shutil.rmtree(folder)
     rng = np.random.default_rng(seed)
     lsoa = lsoa_table()
-    streets = np.array([f"On or near {w} {s}" for w in ("High", "Church", "Park", "Station", "Mill", "King",
-                                                         "Queen", "New", "Green", "Victoria") * 20
-                        for s in ("Street", "Road", "Lane", "Close", "Avenue")][:1000])
+    streets = np.array(
+        [
+            f"On or near {w} {s}"
+            for w in (
+                "High",
+                "Church",
+                "Park",
+                "Station",
+                "Mill",
+                "King",
+                "Queen",
+                "New",
+                "Green",
+                "Victoria",
+            )
+            * 20
+            for s in ("Street", "Road", "Lane", "Close", "Avenue")
+        ][:1000]
+    )
     cells = forces * MONTHS
     per = [rows // cells + (1 if i < rows % cells else 0) for i in range(cells)]
     out = []
@@ -179,7 +266,9 @@ def child(which: str, folder: Path, out: Path) -> dict:
     lookup = lsoa_table()
     t0 = time.perf_counter()  # imports are not timed (for any method)
     extra: dict = {}
-    if which == "ingest":  # the pipeline's path: the partitioned dataset (one file per force and month)
+    if (
+        which == "ingest"
+    ):  # the pipeline's path: the partitioned dataset (one file per force and month)
         from wmp_analysis.ingest.dataset import ingest_police_uk
 
         out.mkdir(parents=True, exist_ok=True)
@@ -201,10 +290,13 @@ def child(which: str, folder: Path, out: Path) -> dict:
 
         from wmp_analysis.queries import monthly_counts
 
-        monthly = monthly_counts(out, by=("falls_within", "district", "category_stable")).rename(columns={"n": "count"})
+        monthly = monthly_counts(out, by=("falls_within", "district", "category_stable")).rename(
+            columns={"n": "count"}
+        )
         n = int(monthly["count"].sum())
-        base = (monthly.groupby(["falls_within", "district", "category_stable"], observed=True)["count"]
-                .agg(["mean", "std", "size"]))
+        base = monthly.groupby(["falls_within", "district", "category_stable"], observed=True)[
+            "count"
+        ].agg(["mean", "std", "size"])
         extra["series"] = int(len(base))
         extra["monthly_rows"] = int(len(monthly))
         assert int(monthly["count"].sum()) == n and np.isfinite(base["mean"]).all()
@@ -228,7 +320,8 @@ def _run_with_rusage(cmd: list[str], cwd: Path | None = None) -> tuple[int, str,
 
 def run_child(which: str, folder: Path, out: Path) -> dict:
     rc, stdout, stderr, peak, cpu = _run_with_rusage(
-        [sys.executable, __file__, "--child", which, "--folder", str(folder), "--out", str(out)])
+        [sys.executable, __file__, "--child", which, "--folder", str(folder), "--out", str(out)]
+    )
     if rc != 0:
         raise RuntimeError(f"{which} on {folder.name} failed:\n{stderr[-3000:]}")
     r = json.loads(stdout.strip().splitlines()[-1])
@@ -245,9 +338,13 @@ def run_suite() -> dict:
         return {"note": f"bench_suite.py failed (exit {rc}): {stderr.strip()[-500:]}"}
     cold = re.search(r"cold.*?:\s*([\d.]+)\s*s", stdout)
     cached = re.search(r"cached.*?:\s*([\d.]+)\s*s", stdout)
-    return {"cold_seconds": float(cold.group(1)) if cold else None,
-            "cached_seconds": float(cached.group(1)) if cached else None,
-            "peak_mib": peak, "cpu_seconds": cpu, "output": stdout.strip()}
+    return {
+        "cold_seconds": float(cold.group(1)) if cold else None,
+        "cached_seconds": float(cached.group(1)) if cached else None,
+        "peak_mib": peak,
+        "cpu_seconds": cpu,
+        "output": stdout.strip(),
+    }
 
 
 # ----------------------------------------------------------------------------- report
@@ -256,7 +353,11 @@ def run_suite() -> dict:
 def machine() -> dict:
     import importlib.metadata as md
 
-    info = {"nproc": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    info = {
+        "nproc": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
     try:
         with open("/proc/meminfo") as fh:
             kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
@@ -265,7 +366,9 @@ def machine() -> dict:
         info["memory_gib"] = None
     try:
         with open("/proc/cpuinfo") as fh:
-            info["cpu"] = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "?")
+            info["cpu"] = next(
+                (line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "?"
+            )
     except OSError:
         info["cpu"] = platform.processor() or "?"
     info["packages"] = {p: md.version(p) for p in ("pandas", "pyarrow", "numpy", "matplotlib")}
@@ -284,8 +387,10 @@ def table_text(results: dict[str, dict[str, dict]]) -> str:
     lines = [head, "-" * len(head)]
     for size, by in results.items():
         for which, r in by.items():
-            lines.append(f"{size:<12} {which:<10} {r['rows']:>10,} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.1f} "
-                         f"{r['rows'] / r['seconds']:>11,.0f} {r['peak_mib']:>9.0f}")
+            lines.append(
+                f"{size:<12} {which:<10} {r['rows']:>10,} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.1f} "
+                f"{r['rows'] / r['seconds']:>11,.0f} {r['peak_mib']:>9.0f}"
+            )
     return "\n".join(lines)
 
 
@@ -296,8 +401,17 @@ def plot(results: dict[str, dict[str, dict]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=80)
-    for which, style in (("ingest", "o-"), ("naive", "s--"), ("naive+pq", "^--"), ("aggregate", "d-")):
-        pts = [(r[which]["rows"], r[which]["seconds"], r[which]["peak_mib"]) for r in results.values() if which in r]
+    for which, style in (
+        ("ingest", "o-"),
+        ("naive", "s--"),
+        ("naive+pq", "^--"),
+        ("aggregate", "d-"),
+    ):
+        pts = [
+            (r[which]["rows"], r[which]["seconds"], r[which]["peak_mib"])
+            for r in results.values()
+            if which in r
+        ]
         if not pts:
             continue
         xs = [p[0] / 1e6 for p in pts]
@@ -321,11 +435,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     ap.add_argument("--data-dir", type=Path, default=HERE / "_data")
     ap.add_argument("--no-suite", action="store_true", help="skip benchmarks/bench_suite.py")
-    ap.add_argument("--write", action="store_true", help="write benchmarks/results.json and scaling.png")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="run each ingest/naive measurement this many times, interleaved, and keep the "
-                         "fastest (less noise on a shared machine)")
-    ap.add_argument("--child", choices=["ingest", "naive", "naive+pq", "aggregate"], help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--write", action="store_true", help="write benchmarks/results.json and scaling.png"
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each ingest/naive measurement this many times, interleaved, and keep the "
+        "fastest (less noise on a shared machine)",
+    )
+    ap.add_argument(
+        "--child", choices=["ingest", "naive", "naive+pq", "aggregate"], help=argparse.SUPPRESS
+    )
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -352,8 +474,10 @@ def main(argv: list[str] | None = None) -> int:
                 if which == "aggregate" and rep:
                     continue
                 r = run_child(which, folder, out)
-                print(f"  {which:<10} {r['seconds']:7.2f} s  {r['cpu_seconds']:6.1f} CPU s  {r['peak_mib']:7.0f} MiB",
-                      flush=True)
+                print(
+                    f"  {which:<10} {r['seconds']:7.2f} s  {r['cpu_seconds']:6.1f} CPU s  {r['peak_mib']:7.0f} MiB",
+                    flush=True,
+                )
                 if which not in by or r["seconds"] < by[which]["seconds"]:
                     by[which] = r
         results[size] = by
@@ -362,24 +486,49 @@ def main(argv: list[str] | None = None) -> int:
     load_end = load()
     print()
     print(f"best of {max(1, args.repeat)} per method")
-    print(f"machine: {info['cpu']}, {info['nproc']} CPUs, {info['memory_gib']} GiB, Python {info['python']}, "
-          f"load average {load_start:.1f} at start, {load_end:.1f} at end")
+    print(
+        f"machine: {info['cpu']}, {info['nproc']} CPUs, {info['memory_gib']} GiB, Python {info['python']}, "
+        f"load average {load_start:.1f} at start, {load_end:.1f} at end"
+    )
     print(table_text(results))
     for size, by in results.items():
         if "ingest" in by and "naive" in by:
-            ratio = (by["ingest"]["rows"] / by["ingest"]["seconds"]) / (by["naive"]["rows"] / by["naive"]["seconds"])
-            ratio_pq = (by["ingest"]["rows"] / by["ingest"]["seconds"]) / (by["naive+pq"]["rows"] / by["naive+pq"]["seconds"])
-            print(f"{size}: ingest throughput = {ratio:.2f}x naive read, {ratio_pq:.2f}x naive read+Parquet")
+            ratio = (by["ingest"]["rows"] / by["ingest"]["seconds"]) / (
+                by["naive"]["rows"] / by["naive"]["seconds"]
+            )
+            ratio_pq = (by["ingest"]["rows"] / by["ingest"]["seconds"]) / (
+                by["naive+pq"]["rows"] / by["naive+pq"]["seconds"]
+            )
+            print(
+                f"{size}: ingest throughput = {ratio:.2f}x naive read, {ratio_pq:.2f}x naive read+Parquet"
+            )
     if "cold_seconds" in suite:
-        print(f"suite on the sample: cold {suite['cold_seconds']} s, cached {suite['cached_seconds']} s")
+        print(
+            f"suite on the sample: cold {suite['cold_seconds']} s, cached {suite['cached_seconds']} s"
+        )
     else:
         print(f"suite: {suite['note']}")
     if args.write:
-        old = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else {}
+        old = (
+            json.loads((HERE / "results.json").read_text())
+            if (HERE / "results.json").exists()
+            else {}
+        )
         keep = {k: old[k] for k in ("bench_national",) if k in old}  # bench_national.py's run stays
-        (HERE / "results.json").write_text(json.dumps(
-            {"machine": info, "load_start": load_start, "load_end": load_end, "data": data,
-             "results": results, "suite": {k: v for k, v in suite.items() if k != "output"}, **keep}, indent=1))
+        (HERE / "results.json").write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "load_start": load_start,
+                    "load_end": load_end,
+                    "data": data,
+                    "results": results,
+                    "suite": {k: v for k, v in suite.items() if k != "output"},
+                    **keep,
+                },
+                indent=1,
+            )
+        )
         plot(results, HERE / "scaling.png")
         print(f"wrote {HERE / 'results.json'} and {HERE / 'scaling.png'}")
     return 0

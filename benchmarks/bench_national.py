@@ -31,6 +31,7 @@ Usage::
     .venv/bin/python benchmarks/bench_national.py --write      # ... and results.json ("bench_national"), scaling_national.png
     .venv/bin/python benchmarks/bench_national.py --part four  # only part 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,8 @@ sys.path.insert(0, str(HERE))
 
 import bench_ingest as BI  # noqa: E402
 
-NATIONAL_MONTHS = 61          # 60 for the full ingest + 1 for the incremental one
-NATIONAL_ROWS = 30_000_000    # street rows in the first 60 months
+NATIONAL_MONTHS = 61  # 60 for the full ingest + 1 for the incremental one
+NATIONAL_ROWS = 30_000_000  # street rows in the first 60 months
 SEARCHES_PER_FILE = 300
 
 
@@ -84,13 +85,18 @@ def _pool(force: str, n: int, rng, lsoa, streets):
     lat = np.round(52.48 + rng.normal(0, 0.06, n), 6).astype(str)
     outcome = np.where(asb, "", np.array(BI.OUTCOMES)[rng.integers(0, len(BI.OUTCOMES), n)])
     return {
-        "Crime ID": pa.array(crime_id), "Reported by": pa.array(np.full(n, force)),
+        "Crime ID": pa.array(crime_id),
+        "Reported by": pa.array(np.full(n, force)),
         "Falls within": pa.array(np.full(n, force)),
-        "Longitude": pa.array(np.where(no_loc, "", lon)), "Latitude": pa.array(np.where(no_loc, "", lat)),
-        "Location": pa.array(np.where(no_loc, "No location", streets[rng.integers(0, len(streets), n)])),
+        "Longitude": pa.array(np.where(no_loc, "", lon)),
+        "Latitude": pa.array(np.where(no_loc, "", lat)),
+        "Location": pa.array(
+            np.where(no_loc, "No location", streets[rng.integers(0, len(streets), n)])
+        ),
         "LSOA code": pa.array(np.where(no_loc, "", lsoa["lsoa_code"].to_numpy()[li].astype(str))),
         "LSOA name": pa.array(np.where(no_loc, "", lsoa["lsoa_name"].to_numpy()[li].astype(str))),
-        "Crime type": pa.array(ct), "Last outcome category": pa.array(outcome),
+        "Crime type": pa.array(ct),
+        "Last outcome category": pa.array(outcome),
         "Context": pa.array(np.full(n, "")),
     }
 
@@ -99,25 +105,37 @@ def _searches(force: str, month: str, n: int, rng):
     import numpy as np
     import pyarrow as pa
 
-    eth = np.array(["White - English/Welsh/Scottish/Northern Irish/British", "Asian/Asian British - Pakistani",
-                    "Black/African/Caribbean/Black British - Caribbean", "Other ethnic group - Not stated", ""])
+    eth = np.array(
+        [
+            "White - English/Welsh/Scottish/Northern Irish/British",
+            "Asian/Asian British - Pakistani",
+            "Black/African/Caribbean/Black British - Caribbean",
+            "Other ethnic group - Not stated",
+            "",
+        ]
+    )
     days = rng.integers(1, 29, n)
-    return pa.table({
-        "Type": np.full(n, "Person search"),
-        "Date": np.array([f"{month}-{d:02d}T12:00:00+00:00" for d in days]),
-        "Part of a policing operation": np.full(n, "False"), "Policing operation": np.full(n, ""),
-        "Latitude": np.round(52.48 + rng.normal(0, 0.05, n), 6).astype(str),
-        "Longitude": np.round(-1.9 + rng.normal(0, 0.08, n), 6).astype(str),
-        "Gender": np.array(["Male", "Female"])[rng.integers(0, 2, n)],
-        "Age range": np.array(["10-17", "18-24", "25-34", "over 34"])[rng.integers(0, 4, n)],
-        "Self-defined ethnicity": eth[rng.integers(0, len(eth), n)],
-        "Officer-defined ethnicity": np.array(["White", "Asian", "Black", "Other"])[rng.integers(0, 4, n)],
-        "Legislation": np.full(n, "Misuse of Drugs Act 1971 (section 23)"),
-        "Object of search": np.full(n, "Controlled drugs"),
-        "Outcome": np.full(n, "Nothing found - no further action"),
-        "Outcome linked to object of search": np.full(n, "False"),
-        "Removal of more than just outer clothing": np.full(n, "False"),
-    })
+    return pa.table(
+        {
+            "Type": np.full(n, "Person search"),
+            "Date": np.array([f"{month}-{d:02d}T12:00:00+00:00" for d in days]),
+            "Part of a policing operation": np.full(n, "False"),
+            "Policing operation": np.full(n, ""),
+            "Latitude": np.round(52.48 + rng.normal(0, 0.05, n), 6).astype(str),
+            "Longitude": np.round(-1.9 + rng.normal(0, 0.08, n), 6).astype(str),
+            "Gender": np.array(["Male", "Female"])[rng.integers(0, 2, n)],
+            "Age range": np.array(["10-17", "18-24", "25-34", "over 34"])[rng.integers(0, 4, n)],
+            "Self-defined ethnicity": eth[rng.integers(0, len(eth), n)],
+            "Officer-defined ethnicity": np.array(["White", "Asian", "Black", "Other"])[
+                rng.integers(0, 4, n)
+            ],
+            "Legislation": np.full(n, "Misuse of Drugs Act 1971 (section 23)"),
+            "Object of search": np.full(n, "Controlled drugs"),
+            "Outcome": np.full(n, "Nothing found - no further action"),
+            "Outcome linked to object of search": np.full(n, "False"),
+            "Removal of more than just outer clothing": np.full(n, "False"),
+        }
+    )
 
 
 def generate_national(folder: Path, seed: int = 20150401) -> dict:
@@ -136,9 +154,25 @@ def generate_national(folder: Path, seed: int = 20150401) -> dict:
         shutil.rmtree(folder)
     rng = np.random.default_rng(seed)
     lsoa = BI.lsoa_table()
-    streets = np.array([f"On or near {w} {s}" for w in ("High", "Church", "Park", "Station", "Mill", "King",
-                                                         "Queen", "New", "Green", "Victoria") * 20
-                        for s in ("Street", "Road", "Lane", "Close", "Avenue")][:1000])
+    streets = np.array(
+        [
+            f"On or near {w} {s}"
+            for w in (
+                "High",
+                "Church",
+                "Park",
+                "Station",
+                "Mill",
+                "King",
+                "Queen",
+                "New",
+                "Green",
+                "Victoria",
+            )
+            * 20
+            for s in ("Street", "Road", "Lane", "Close", "Avenue")
+        ][:1000]
+    )
     per = NATIONAL_ROWS // (43 * (NATIONAL_MONTHS - 1))
     opts = pacsv.WriteOptions(quoting_style="needed")
     rows = {"street_60": 0, "street_extra": 0, "searches": 0}
@@ -151,24 +185,34 @@ def generate_national(folder: Path, seed: int = 20150401) -> dict:
             n = int(per * rng.uniform(0.9, 1.1))
             idx = pa.array(np.sort(rng.choice(npool, n, replace=False)))
             cols = {k: v.take(idx) for k, v in pool.items()}
-            table = pa.table({c: (pa.array(np.full(n, month)) if c == "Month" else cols[c]) for c in BI.COLUMNS})
+            table = pa.table(
+                {c: (pa.array(np.full(n, month)) if c == "Month" else cols[c]) for c in BI.COLUMNS}
+            )
             d = folder / month
             d.mkdir(parents=True, exist_ok=True)
             path = d / f"{month}-{slug}-street.csv"
             pacsv.write_csv(table, path, write_options=opts)
             spath = d / f"{month}-{slug}-stop-and-search.csv"
-            pacsv.write_csv(_searches(force, month, SEARCHES_PER_FILE, rng), spath, write_options=opts)
+            pacsv.write_csv(
+                _searches(force, month, SEARCHES_PER_FILE, rng), spath, write_options=opts
+            )
             size += path.stat().st_size + spath.stat().st_size
             rows["street_60" if mi < NATIONAL_MONTHS - 1 else "street_extra"] += n
             rows["searches"] += SEARCHES_PER_FILE
-    summary = {"forces": 43, "months": NATIONAL_MONTHS, "files": 43 * NATIONAL_MONTHS * 2, "rows": rows,
-               "csv_mib": round(size / 2**20)}
+    summary = {
+        "forces": 43,
+        "months": NATIONAL_MONTHS,
+        "files": 43 * NATIONAL_MONTHS * 2,
+        "rows": rows,
+        "csv_mib": round(size / 2**20),
+    }
     (folder / ".summary.json").write_text(json.dumps(summary))
     marker.write_text(key)
     return summary
 
 
 # ----------------------------------------------------------------------------- children
+
 
 def child(which: str, folder: Path, out: Path) -> dict:
     t_import = time.perf_counter()
@@ -201,8 +245,10 @@ def child(which: str, folder: Path, out: Path) -> dict:
         out.mkdir(parents=True, exist_ok=True)
         con = connect()
         listing = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-        con.execute(f"COPY (SELECT * FROM read_csv({listing}, header = true, all_varchar = false)) "
-                    f"TO '{out / 'duckdb.parquet'}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT * FROM read_csv({listing}, header = true, all_varchar = false)) "
+            f"TO '{out / 'duckdb.parquet'}' (FORMAT parquet)"
+        )
         n = con.execute(f"SELECT count(*) FROM '{out / 'duckdb.parquet'}'").fetchone()[0]
     elif which == "ingest":
         from wmp_analysis.ingest.dataset import ingest_police_uk
@@ -221,9 +267,16 @@ def child(which: str, folder: Path, out: Path) -> dict:
 
         lookup = BI.lsoa_table()
         months = MONTHS if which == "national-incremental" else MONTHS[:-1]
-        period = Period(pd.Timestamp(months[0] + "-01"), pd.Timestamp(months[-1] + "-01") + pd.offsets.MonthEnd(0))
+        period = Period(
+            pd.Timestamp(months[0] + "-01"),
+            pd.Timestamp(months[-1] + "-01") + pd.offsets.MonthEnd(0),
+        )
         state = out / "forces.json"
-        previous = json.loads(state.read_text()) if which == "national-incremental" and state.exists() else {}
+        previous = (
+            json.loads(state.read_text())
+            if which == "national-incremental" and state.exists()
+            else {}
+        )
         from wmp_analysis.ingest.archive import parse_file_name, walk_files
         from wmp_analysis.ingest.police_uk import force_slug
 
@@ -237,32 +290,51 @@ def child(which: str, folder: Path, out: Path) -> dict:
         read = reused = 0
         records = {}
         for force in BI.FORCES:
-            res = ingest_police_uk(by_force[force_slug(force)], out, force=force, months=period, lsoa_lookup=lookup,
-                                   previous=previous.get(force), sha256_of=cache.sha256, on_key=cache.remember)
+            res = ingest_police_uk(
+                by_force[force_slug(force)],
+                out,
+                force=force,
+                months=period,
+                lsoa_lookup=lookup,
+                previous=previous.get(force),
+                sha256_of=cache.sha256,
+                on_key=cache.remember,
+            )
             records[force] = res.manifest_entry()
             n += res.rows("street") + res.rows("stop_search")
-            rows_read += sum(f["rows_read"] for m in res.read_months for f in res.months[m]["files"])
+            rows_read += sum(
+                f["rows_read"] for m in res.read_months for f in res.months[m]["files"]
+            )
             read += len(res.read_months)
             reused += len(res.reused_months)
         cache.save()
         state.write_text(json.dumps(records))
-        extra.update(rows_read=rows_read, months_read=read, months_reused=reused,
-                     partitions=sum(1 for _ in (out / "police_uk").rglob("part-0.parquet")))
+        extra.update(
+            rows_read=rows_read,
+            months_read=read,
+            months_reused=reused,
+            partitions=sum(1 for _ in (out / "police_uk").rglob("part-0.parquet")),
+        )
     elif which == "national-aggregate":
         from wmp_analysis.queries import national_monthly
 
         agg = national_monthly(out)
         n = int(agg["n"].sum())
-        extra.update(series_rows=int(len(agg)), forces=int(agg["force"].nunique()), months=int(agg["month"].nunique()))
+        extra.update(
+            series_rows=int(len(agg)),
+            forces=int(agg["force"].nunique()),
+            months=int(agg["month"].nunique()),
+        )
     elif which == "national-view":
         from wmp_analysis import national
         from wmp_analysis.config import load_config
-        from wmp_analysis.targets import load_measures, load_registry
-
         from wmp_analysis.ingest.census import read_population
         from wmp_analysis.ingest.ons import read_ons_pfa
+        from wmp_analysis.targets import load_measures, load_registry
 
-        cfg = load_config(ROOT / "configs" / "real-ons.yaml")  # the real ONS force table in ../shared/data
+        cfg = load_config(
+            ROOT / "configs" / "real-ons.yaml"
+        )  # the real ONS force table in ../shared/data
         t_read = time.perf_counter()
         ons = read_ons_pfa(cfg.sources["ons_pfa"])  # every force of the file
         pop = read_population(cfg.sources["population"]) if cfg.sources.get("population") else None
@@ -270,25 +342,36 @@ def child(which: str, folder: Path, out: Path) -> dict:
         measures = load_measures()
         milestones = national.plan_milestones(load_registry(measures=measures), measures)
         t0 = time.perf_counter()
-        view = national.national_view(ons, pop, milestones, measures, force=cfg.force, comparators=cfg.comparators)
+        view = national.national_view(
+            ons, pop, milestones, measures, force=cfg.force, comparators=cfg.comparators
+        )
         n = len(ons)
         extra.update(view_rows=int(len(view)), forces=int(view["force"].nunique()))
     else:
         raise ValueError(which)
-    return {"which": which, "rows": int(n), "seconds": time.perf_counter() - t0,
-            "import_seconds": t0 - t_import, **extra}
+    return {
+        "which": which,
+        "rows": int(n),
+        "seconds": time.perf_counter() - t0,
+        "import_seconds": t0 - t_import,
+        **extra,
+    }
 
 
 def run_child(which: str, folder: Path, out: Path) -> dict:
     load_before = BI.load()
     rc, stdout, stderr, peak, cpu = BI._run_with_rusage(
-        [sys.executable, __file__, "--child", which, "--folder", str(folder), "--out", str(out)])
+        [sys.executable, __file__, "--child", which, "--folder", str(folder), "--out", str(out)]
+    )
     if rc != 0:
         raise RuntimeError(f"{which} failed:\n{stderr[-3000:]}")
     r = json.loads(stdout.strip().splitlines()[-1])
     r.update(peak_mib=peak, cpu_seconds=cpu, load_before=load_before, load_after=BI.load())
-    print(f"  {which:<21} {r['seconds']:8.2f} s {cpu:7.1f} CPU s {peak:7.0f} MiB  rows {r['rows']:>11,}  "
-          f"load {load_before:.1f}->{r['load_after']:.1f}", flush=True)
+    print(
+        f"  {which:<21} {r['seconds']:8.2f} s {cpu:7.1f} CPU s {peak:7.0f} MiB  rows {r['rows']:>11,}  "
+        f"load {load_before:.1f}->{r['load_after']:.1f}",
+        flush=True,
+    )
     return r
 
 
@@ -312,11 +395,23 @@ def plot(result: dict, path: Path) -> None:
     if "seconds" in nat.get("national-ingest", {}):
         pts.append(nat["national-ingest"])
     if pts:
-        a.plot([r["rows"] / 1e6 for r in pts], [r["seconds"] for r in pts], "o-", label="ingest (validated)")
-        b.plot([r["rows"] / 1e6 for r in pts], [r["peak_mib"] / 1024 for r in pts], "o-", label="ingest (validated)")
+        a.plot(
+            [r["rows"] / 1e6 for r in pts],
+            [r["seconds"] for r in pts],
+            "o-",
+            label="ingest (validated)",
+        )
+        b.plot(
+            [r["rows"] / 1e6 for r in pts],
+            [r["peak_mib"] / 1024 for r in pts],
+            "o-",
+            label="ingest (validated)",
+        )
     a.axhline(600, color="grey", lw=0.8, ls=":")
     b.axhline(2 * 1000**3 / 2**30, color="grey", lw=0.8, ls=":")
-    a.set(xlabel="rows (millions)", ylabel="wall seconds", title="time vs rows (goal: 600 s national)")
+    a.set(
+        xlabel="rows (millions)", ylabel="wall seconds", title="time vs rows (goal: 600 s national)"
+    )
     b.set(xlabel="rows (millions)", ylabel="peak RSS (GiB)", title="peak memory (goal: 2 GB)")
     for ax in (a, b):
         ax.grid(alpha=0.3)
@@ -332,9 +427,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--part", choices=["four", "national", "both"], default="both")
     ap.add_argument("--data-dir", type=Path, default=HERE / "_data")
-    ap.add_argument("--repeat", type=int, default=1, help="four-way: runs per method (fastest kept)")
-    ap.add_argument("--write", action="store_true", help="write benchmarks/results.json (key bench_national)")
-    ap.add_argument("--plot-only", action="store_true", help="redraw scaling_national.png from results.json")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="four-way: runs per method (fastest kept)"
+    )
+    ap.add_argument(
+        "--write", action="store_true", help="write benchmarks/results.json (key bench_national)"
+    )
+    ap.add_argument(
+        "--plot-only", action="store_true", help="redraw scaling_national.png from results.json"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -343,11 +444,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.folder, args.out)))
         return 0
     if args.plot_only:
-        plot(json.loads((HERE / "results.json").read_text())["bench_national"], HERE / "scaling_national.png")
+        plot(
+            json.loads((HERE / "results.json").read_text())["bench_national"],
+            HERE / "scaling_national.png",
+        )
         return 0
     info = BI.machine()
     result: dict = {"machine": info, "load_start": BI.load()}
-    print(f"machine: {info['cpu']}, {info['nproc']} CPUs, {info['memory_gib']} GiB, load {result['load_start']:.1f}")
+    print(
+        f"machine: {info['cpu']}, {info['nproc']} CPUs, {info['memory_gib']} GiB, load {result['load_start']:.1f}"
+    )
     if args.part in ("four", "both"):
         forces, rows = BI.SIZES["five-forces"]
         folder = args.data_dir / f"five-forces-{rows}"
@@ -364,18 +470,28 @@ def main(argv: list[str] | None = None) -> int:
                     four[which] = r
         ing = four["ingest"]["seconds"]
         result["four_way"] = four
-        result["ratios"] = {"ingest/naive": ing / four["naive"]["seconds"], "ingest/polars": ing / four["polars"]["seconds"],
-                            "ingest/duckdb": ing / four["duckdb"]["seconds"]}
+        result["ratios"] = {
+            "ingest/naive": ing / four["naive"]["seconds"],
+            "ingest/polars": ing / four["polars"]["seconds"],
+            "ingest/duckdb": ing / four["duckdb"]["seconds"],
+        }
         print("  ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in result["ratios"].items()))
     if args.part in ("national", "both"):
         folder = args.data_dir / "national-archive"
         t0 = time.perf_counter()
         summary = generate_national(folder)
-        print(f"national archive: {summary} (ready in {time.perf_counter() - t0:.0f} s)", flush=True)
+        print(
+            f"national archive: {summary} (ready in {time.perf_counter() - t0:.0f} s)", flush=True
+        )
         out = args.data_dir / "national-out"
         shutil.rmtree(out, ignore_errors=True)
         nat = {"data": summary}
-        for which in ("national-ingest", "national-incremental", "national-aggregate", "national-view"):
+        for which in (
+            "national-ingest",
+            "national-incremental",
+            "national-aggregate",
+            "national-view",
+        ):
             try:
                 nat[which] = run_child(which, folder, out)
             except RuntimeError as exc:
@@ -384,7 +500,9 @@ def main(argv: list[str] | None = None) -> int:
         result["national"] = nat
     result["load_end"] = BI.load()
     if args.write:
-        path = HERE / "results.json"  # shared with bench_ingest.py: this run is its "bench_national" key
+        path = (
+            HERE / "results.json"
+        )  # shared with bench_ingest.py: this run is its "bench_national" key
         allres = json.loads(path.read_text()) if path.exists() else {}
         allres["bench_national"] = result
         path.write_text(json.dumps(allres, indent=1))

@@ -12,6 +12,7 @@ Prints both wall-clock times and their ratio. Usage::
 The sample is generated (untimed) if missing. Processed data and reports go to a
 temporary folder that is removed afterwards (``--keep`` to keep it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,9 @@ def timed_run(cfg, run_id: str, quiet: bool) -> tuple[int, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=str(ROOT / "configs" / "sample.yaml"))
-    ap.add_argument("--scale", type=float, default=None, help="sample scale (default: the config's)")
+    ap.add_argument(
+        "--scale", type=float, default=None, help="sample scale (default: the config's)"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--verbose", action="store_true", help="show the runner's console output")
     args = ap.parse_args(argv)
@@ -86,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         if rc2 != 0:
             print(f"cached run failed (exit {rc2})", file=sys.stderr)
             return rc2
-        print(f"suite on {Path(args.config).name}"
-              + (f" (scale {args.scale:g})" if args.scale is not None else ""))
+        print(
+            f"suite on {Path(args.config).name}"
+            + (f" (scale {args.scale:g})" if args.scale is not None else "")
+        )
         print(f"  cold   (fresh processed + reports): {cold:8.1f} s")
         print(f"  cached (inputs unchanged)        : {cached:8.1f} s")
         print(f"  ratio cold / cached              : {cold / cached:8.2f}")

@@ -6,6 +6,7 @@ Shared by ``test_reproducible.py`` (two runs, compared byte for byte) and
 folders under a temporary directory, and a hostile title (script and onerror
 payloads) that must reach every page escaped.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +17,9 @@ import pytest
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-HOSTILE_TITLE = 'Sample pack <script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+HOSTILE_TITLE = (
+    'Sample pack <script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+)
 _CACHE: dict[str, dict] = {}
 FIRST, SECOND = "rp-run-one", "rp-run-two"  # distinctive: must not appear in any page
 
@@ -26,7 +29,9 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
     raw = yaml.safe_load((PROJECT_ROOT / "configs" / "sample.yaml").read_text(encoding="utf-8"))
     raw["title"] = title
     raw.setdefault("sample", {})["scale"] = scale
-    for key, value in (raw.get("sources") or {}).items():  # the project's real public files stay where they are
+    for key, value in (
+        raw.get("sources") or {}
+    ).items():  # the project's real public files stay where they are
         if isinstance(value, str) and value.startswith("data/raw/public/"):
             raw["sources"][key] = str(PROJECT_ROOT / value)
     raw["processed_dir"] = "processed/sample"
@@ -35,8 +40,10 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
 
     from wmp_analysis.report_pdf import find_chromium
 
-    if find_chromium() is None and not os.environ.get("CI"):  # no browser outside CI: a pack without
-        os.environ["WMP_PDF"] = "0"                             # briefing.pdf (test_pdf skips, saying why)
+    if find_chromium() is None and not os.environ.get(
+        "CI"
+    ):  # no browser outside CI: a pack without
+        os.environ["WMP_PDF"] = "0"  # briefing.pdf (test_pdf skips, saying why)
     path = folder / "sample-small.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
@@ -45,7 +52,9 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
 def require_suite() -> None:
     from wmp_analysis.runner import DEFAULT_NOTEBOOKS, kernel_available
 
-    missing = [n for n in DEFAULT_NOTEBOOKS if not (PROJECT_ROOT / "notebooks" / f"{n}.ipynb").is_file()]
+    missing = [
+        n for n in DEFAULT_NOTEBOOKS if not (PROJECT_ROOT / "notebooks" / f"{n}.ipynb").is_file()
+    ]
     if missing:
         pytest.fail(f"suite notebooks missing from notebooks/: {missing}")
     if not kernel_available("wmp-analysis"):
@@ -72,6 +81,12 @@ def sample_pack(tmp_path_factory) -> dict:
         rc1 = run_suite(cfg, run_id=FIRST)
         rc2 = run_suite(cfg, run_id=SECOND, force=True) if rc1 == 0 else None
     reports = folder / "reports"
-    _CACHE["pack"] = {"reports": reports, "rc": (rc1, rc2), "log": buf.getvalue(), "first": reports / FIRST,
-                      "second": reports / SECOND, "config": cfg_path}
+    _CACHE["pack"] = {
+        "reports": reports,
+        "rc": (rc1, rc2),
+        "log": buf.getvalue(),
+        "first": reports / FIRST,
+        "second": reports / SECOND,
+        "config": cfg_path,
+    }
     return _CACHE["pack"]

@@ -4,6 +4,7 @@
 In CI (``CI`` set) a missing file is a failure; elsewhere the test is skipped with
 a message saying which file is missing.
 """
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 The HTTP server is started by the test on 127.0.0.1 (port 0); no other network.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,10 @@ from wmp_analysis.ingest.download import download_archive
 from wmp_analysis.ingest.police_uk import STREET_COLUMNS, read_police_uk
 
 HEADER = ",".join(STREET_COLUMNS) + "\n"
-ROW = ("abc,2014-03,West Midlands Police,West Midlands Police,-1.89,52.48,On or near X,"
-       "E01008881,Birmingham 001A,Burglary,Under investigation,\n")
+ROW = (
+    "abc,2014-03,West Midlands Police,West Midlands Police,-1.89,52.48,On or near X,"
+    "E01008881,Birmingham 001A,Burglary,Under investigation,\n"
+)
 
 
 def make_zip(entries: dict[str, bytes | str], compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -43,13 +46,24 @@ GOOD_ZIP = make_zip({"2014-03/2014-03-west-midlands-street.csv": HEADER + rows(5
 
 
 def test_file_name_parsing():
-    assert parse_file_name("2014-03-west-midlands-stop-and-search.csv") == ("2014-03", "west-midlands", "stop-and-search")
+    assert parse_file_name("2014-03-west-midlands-stop-and-search.csv") == (
+        "2014-03",
+        "west-midlands",
+        "stop-and-search",
+    )
     assert parse_file_name("2014-03-btp-outcomes.csv.gz") == ("2014-03", "btp", "outcomes")
     assert parse_file_name("west-midlands.csv") is None
 
 
-@pytest.mark.parametrize("entry", ["../2014-03-west-midlands-street.csv", "/etc/2014-03-west-midlands-street.csv",
-                                   "2014-03/../../evil.csv", "C:/x/2014-03-west-midlands-street.csv"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "../2014-03-west-midlands-street.csv",
+        "/etc/2014-03-west-midlands-street.csv",
+        "2014-03/../../evil.csv",
+        "C:/x/2014-03-west-midlands-street.csv",
+    ],
+)
 def test_traversal_entries_refused(tmp_path, entry):
     z = tmp_path / "2014-03.zip"
     z.write_bytes(make_zip({"2014-03/2014-03-west-midlands-street.csv": HEADER + ROW, entry: "x"}))
@@ -71,13 +85,17 @@ def test_zip_bomb_by_declared_size(tmp_path):
 
 def test_zip_bomb_by_counted_bytes_when_header_lies(tmp_path):
     z = tmp_path / "2014-03.zip"
-    data = bytearray(make_zip({"2014-03/2014-03-west-midlands-street.csv": HEADER + ROW * 20_000},
-                              compression=zipfile.ZIP_STORED))
+    data = bytearray(
+        make_zip(
+            {"2014-03/2014-03-west-midlands-street.csv": HEADER + ROW * 20_000},
+            compression=zipfile.ZIP_STORED,
+        )
+    )
     # rewrite the declared uncompressed size (central directory) to a small number
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0]
     real = info.file_size
     cd = data.rfind(b"PK\x01\x02")
-    data[cd + 24:cd + 28] = (100).to_bytes(4, "little")
+    data[cd + 24 : cd + 28] = (100).to_bytes(4, "little")
     z.write_bytes(bytes(data))
     assert zipfile.ZipFile(z).infolist()[0].file_size == 100
     with pytest.raises(ArchiveError):
@@ -93,10 +111,14 @@ def test_truncated_zip(tmp_path):
 
 def test_corrupt_member_crc(tmp_path):
     z = tmp_path / "2014-03.zip"
-    data = bytearray(make_zip({"2014-03/2014-03-west-midlands-street.csv": HEADER + ROW * 50},
-                              compression=zipfile.ZIP_STORED))
+    data = bytearray(
+        make_zip(
+            {"2014-03/2014-03-west-midlands-street.csv": HEADER + ROW * 50},
+            compression=zipfile.ZIP_STORED,
+        )
+    )
     i = data.find(b"Burglary")
-    data[i:i + 8] = b"Burglarx"
+    data[i : i + 8] = b"Burglarx"
     z.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match="corrupt"):
         read_police_uk(z, force="West Midlands")
@@ -118,7 +140,7 @@ class Server:
             def log_message(self, *a):  # quiet
                 pass
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 outer.hits += 1
                 mode = outer.modes.pop(0) if len(outer.modes) > 1 else outer.modes[0]
                 body = outer.body
@@ -173,15 +195,24 @@ class Server:
 
 def _dl(server, tmp_path, **kw):
     kw.setdefault("retries", 2)
-    return download_archive("2014-03", tmp_path, base_url=server.url, timeout=(2, 0.5), backoff=0.01,
-                            progress=False, **kw)
+    return download_archive(
+        "2014-03",
+        tmp_path,
+        base_url=server.url,
+        timeout=(2, 0.5),
+        backoff=0.01,
+        progress=False,
+        **kw,
+    )
 
 
 def test_download_ok_then_readable(tmp_path):
     with Server(["ok"]) as s:
         rec = _dl(s, tmp_path)
     assert rec.path == tmp_path / "2014-03.zip" and rec.size == len(GOOD_ZIP)
-    assert rec.sha256 == hashlib.sha256(GOOD_ZIP).hexdigest() and rec.url.endswith("/archive/2014-03.zip")
+    assert rec.sha256 == hashlib.sha256(GOOD_ZIP).hexdigest() and rec.url.endswith(
+        "/archive/2014-03.zip"
+    )
     assert not list(tmp_path.glob("*.part"))
     res = read_police_uk(rec.path, force="West Midlands", kinds=("street",))
     assert len(res.tables["street"]) == 50
@@ -216,9 +247,8 @@ def test_download_404_not_retried(tmp_path):
 
 def test_download_keeps_previous_complete_file_on_failure(tmp_path):
     (tmp_path / "2014-03.zip").write_bytes(GOOD_ZIP)
-    with Server(["close"]) as s:
-        with pytest.raises(DownloadError):
-            _dl(s, tmp_path, retries=1)
+    with Server(["close"]) as s, pytest.raises(DownloadError):
+        _dl(s, tmp_path, retries=1)
     assert (tmp_path / "2014-03.zip").read_bytes() == GOOD_ZIP
 
 

@@ -5,6 +5,7 @@ archive layout (``YYYY-MM/YYYY-MM-<force>-street.csv``, the 12 documented street
 and what macOS Finder adds to a zip it makes (``__MACOSX/`` with AppleDouble ``._`` files,
 ``.DS_Store``). Row counts are the number of rows written by hand in each fixture.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,10 @@ from wmp_analysis.ingest.archive import (
 from wmp_analysis.ingest.police_uk import read_police_uk
 
 # data.police.uk street CSV header, as documented at https://data.police.uk/about/#columns
-HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-          "Crime type,Last outcome category,Context\n")
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context\n"
+)
 
 
 def rows(month: str, n: int, start: int = 0) -> str:
@@ -55,13 +58,21 @@ APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40
 
 def test_upper_case_csv_entries_are_read(tmp_path):
     z = tmp_path / "2016-01.zip"
-    z.write_bytes(zip_bytes([("2016-01/2016-01-west-midlands-street.CSV", street("2016-01", 4)),
-                             ("2016-02/2016-02-West-Midlands-Street.csv", street("2016-02", 2, start=100))]))
+    z.write_bytes(
+        zip_bytes(
+            [
+                ("2016-01/2016-01-west-midlands-street.CSV", street("2016-01", 4)),
+                ("2016-02/2016-02-West-Midlands-Street.csv", street("2016-02", 2, start=100)),
+            ]
+        )
+    )
     res = read_police_uk(z, force="West Midlands")
     assert len(res.tables["street"]) == 6
     assert sorted(f["month"] for f in res.files) == ["2016-01", "2016-02"]
-    assert {f["member"] for f in res.files} == {"2016-01/2016-01-west-midlands-street.CSV",
-                                                "2016-02/2016-02-West-Midlands-Street.csv"}
+    assert {f["member"] for f in res.files} == {
+        "2016-01/2016-01-west-midlands-street.CSV",
+        "2016-02/2016-02-West-Midlands-Street.csv",
+    }
 
 
 def test_upper_case_csv_file_in_folder_is_read(tmp_path):
@@ -74,15 +85,19 @@ def test_upper_case_csv_file_in_folder_is_read(tmp_path):
 
 def test_finder_zip_reads_and_lists_what_it_ignored(tmp_path):
     z = tmp_path / "police-uk.zip"
-    z.write_bytes(zip_bytes([
-        ("2016-01/", b""),
-        ("2016-01/2016-01-west-midlands-street.csv", street("2016-01", 5)),
-        ("2016-01/.DS_Store", b"\x00\x00\x00\x01Bud1"),
-        ("__MACOSX/", b""),
-        ("__MACOSX/2016-01/", b""),
-        ("__MACOSX/2016-01/._2016-01-west-midlands-street.csv", APPLEDOUBLE),
-        ("__MACOSX/2016-01/._.DS_Store", APPLEDOUBLE),
-    ]))
+    z.write_bytes(
+        zip_bytes(
+            [
+                ("2016-01/", b""),
+                ("2016-01/2016-01-west-midlands-street.csv", street("2016-01", 5)),
+                ("2016-01/.DS_Store", b"\x00\x00\x00\x01Bud1"),
+                ("__MACOSX/", b""),
+                ("__MACOSX/2016-01/", b""),
+                ("__MACOSX/2016-01/._2016-01-west-midlands-street.csv", APPLEDOUBLE),
+                ("__MACOSX/2016-01/._.DS_Store", APPLEDOUBLE),
+            ]
+        )
+    )
     res = read_police_uk(z, force="West Midlands")
     assert len(res.tables["street"]) == 5
     found = discover(z, force_slug="west-midlands")
@@ -112,8 +127,12 @@ def test_finder_copy_in_folder_lists_dot_files(tmp_path):
 
 def test_zip_inside_zip_is_opened_one_level(tmp_path):
     # an archive of monthly archives, each laid out as data.police.uk's YYYY-MM.zip
-    jan = zip_bytes([("2016-01/2016-01-west-midlands-street.csv", street("2016-01", 3)),
-                     ("2016-01/2016-01-staffordshire-street.csv", street("2016-01", 9, start=200))])
+    jan = zip_bytes(
+        [
+            ("2016-01/2016-01-west-midlands-street.csv", street("2016-01", 3)),
+            ("2016-01/2016-01-staffordshire-street.csv", street("2016-01", 9, start=200)),
+        ]
+    )
     feb = zip_bytes([("2016-02/2016-02-west-midlands-street.csv", street("2016-02", 4, start=100))])
     outer = tmp_path / "police-uk-2016.zip"
     outer.write_bytes(zip_bytes([("2016-01.zip", jan), ("2016-02.zip", feb)]))
@@ -191,21 +210,37 @@ def test_skipped_entries_reach_manifest_and_console(tmp_path, capsys):
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "police-uk.zip").write_bytes(zip_bytes([
-        ("2012-05/2012-05-west-midlands-street.csv", street("2012-05", 3)),
-        ("__MACOSX/2012-05/._2012-05-west-midlands-street.csv", APPLEDOUBLE),
-    ]))
+    (raw / "police-uk.zip").write_bytes(
+        zip_bytes(
+            [
+                ("2012-05/2012-05-west-midlands-street.csv", street("2012-05", 3)),
+                ("__MACOSX/2012-05/._2012-05-west-midlands-street.csv", APPLEDOUBLE),
+            ]
+        )
+    )
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text(
         "name: tiny\nforce: West Midlands\nplan: spp-2012-15\n"
         "baseline: {start: 2011-04-01, end: 2012-03-31}\ntarget_period: {start: 2012-04-01, end: 2013-03-31}\n"
         "police_uk_months: {start: 2012-05-01, end: 2012-05-31}\n"
-        "sources:\n  police_uk: raw/police-uk.zip\n", encoding="utf-8")
+        "sources:\n  police_uk: raw/police-uk.zip\n",
+        encoding="utf-8",
+    )
     assert main(["ingest", "--config", str(cfg)]) == 0
     out = capsys.readouterr().out
-    assert "1 entry not read" in out and "__MACOSX/2012-05/._2012-05-west-midlands-street.csv" in out
-    manifest = json.loads((tmp_path / "data" / "processed" / "tiny" / "ingest_manifest.json").read_text())
+    assert (
+        "1 entry not read" in out and "__MACOSX/2012-05/._2012-05-west-midlands-street.csv" in out
+    )
+    manifest = json.loads(
+        (tmp_path / "data" / "processed" / "tiny" / "ingest_manifest.json").read_text()
+    )
     skipped = manifest["sources"]["police_uk"]["skipped"]
-    assert skipped == [{"path": "raw/police-uk.zip", "member": "__MACOSX/2012-05/._2012-05-west-midlands-street.csv",
-                        "reason": SKIP_MACOS, "count": 1}]
+    assert skipped == [
+        {
+            "path": "raw/police-uk.zip",
+            "member": "__MACOSX/2012-05/._2012-05-west-midlands-street.csv",
+            "reason": SKIP_MACOS,
+            "count": 1,
+        }
+    ]
     assert manifest["outputs"]["street"]["rows"] == 3

@@ -1,4 +1,5 @@
 """Several assessments in one config (issue 12): ``assessments: [{plan, baseline, target_period}]``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,24 +34,48 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_two_assessments_in_order_first_is_the_default(tmp_path):
     cfg = load_config(_write(tmp_path, TWO))
-    got = [(a.plan, a.baseline.start, a.baseline.end, a.target_period.start, a.target_period.end)
-           for a in cfg.assessments]
+    got = [
+        (a.plan, a.baseline.start, a.baseline.end, a.target_period.start, a.target_period.end)
+        for a in cfg.assessments
+    ]
     assert got == [
-        ("spp-2012-15", pd.Timestamp(2011, 4, 1), pd.Timestamp(2012, 3, 31), pd.Timestamp(2012, 4, 1), pd.Timestamp(2013, 3, 31)),
-        ("pcp-2014-15", pd.Timestamp(2013, 4, 1), pd.Timestamp(2014, 3, 31), pd.Timestamp(2014, 4, 1), pd.Timestamp(2015, 3, 31)),
+        (
+            "spp-2012-15",
+            pd.Timestamp(2011, 4, 1),
+            pd.Timestamp(2012, 3, 31),
+            pd.Timestamp(2012, 4, 1),
+            pd.Timestamp(2013, 3, 31),
+        ),
+        (
+            "pcp-2014-15",
+            pd.Timestamp(2013, 4, 1),
+            pd.Timestamp(2014, 3, 31),
+            pd.Timestamp(2014, 4, 1),
+            pd.Timestamp(2015, 3, 31),
+        ),
     ]
     assert cfg.plan == "spp-2012-15"
-    assert (cfg.baseline.start, cfg.target_period.end) == (pd.Timestamp(2011, 4, 1), pd.Timestamp(2013, 3, 31))
+    assert (cfg.baseline.start, cfg.target_period.end) == (
+        pd.Timestamp(2011, 4, 1),
+        pd.Timestamp(2013, 3, 31),
+    )
     pcp = cfg.for_assessment(cfg.assessments[1])
-    assert (pcp.plan, pcp.target_period.start, pcp.force) == ("pcp-2014-15", pd.Timestamp(2014, 4, 1), "West Midlands")
+    assert (pcp.plan, pcp.target_period.start, pcp.force) == (
+        "pcp-2014-15",
+        pd.Timestamp(2014, 4, 1),
+        "West Midlands",
+    )
 
 
 def test_top_level_keys_are_one_assessment(tmp_path):
     text = TWO.split("assessments:")[0] + (
         "plan: pcp-2014-15\nbaseline: {start: 2013-04-01, end: 2014-03-31}\n"
-        "target_period: {start: 2014-04-01, end: 2015-03-31}\nsources: {}\n")
+        "target_period: {start: 2014-04-01, end: 2015-03-31}\nsources: {}\n"
+    )
     cfg = load_config(_write(tmp_path, text))
-    assert [(a.plan, a.target_period.start) for a in cfg.assessments] == [("pcp-2014-15", pd.Timestamp(2014, 4, 1))]
+    assert [(a.plan, a.target_period.start) for a in cfg.assessments] == [
+        ("pcp-2014-15", pd.Timestamp(2014, 4, 1))
+    ]
 
 
 def test_the_existing_configs_still_load_as_one_or_more_assessments():
@@ -84,7 +109,12 @@ def test_an_impossible_date_in_an_item_names_it(tmp_path):
 
 def test_an_unknown_key_in_an_item_gets_a_suggestion(tmp_path):
     with pytest.raises(ConfigError) as e:
-        load_config(_write(tmp_path, TWO.replace("  - plan: pcp-2014-15", "  - plan: pcp-2014-15\n    plann: x")))
+        load_config(
+            _write(
+                tmp_path,
+                TWO.replace("  - plan: pcp-2014-15", "  - plan: pcp-2014-15\n    plann: x"),
+            )
+        )
     assert "plann" in str(e.value) and "did you mean 'plan'" in str(e.value)
     assert e.value.row == 8 and e.value.field == "assessments[1].plann"
 
@@ -105,7 +135,9 @@ def test_neither_form_says_what_is_missing(tmp_path):
 
 def test_an_empty_list_and_a_repeated_assessment_are_refused(tmp_path):
     with pytest.raises(ConfigError) as e:
-        load_config(_write(tmp_path, TWO.split("assessments:")[0] + "assessments: []\nsources: {}\n"))
+        load_config(
+            _write(tmp_path, TWO.split("assessments:")[0] + "assessments: []\nsources: {}\n")
+        )
     assert e.value.field == "assessments"
     item = TWO.split("  - plan: pcp")[0].split("assessments:\n")[1]
     with pytest.raises(ConfigError) as e:

@@ -10,6 +10,7 @@ leave every file of ``data/processed/<name>`` exactly as it was.
 
 See docs/reliability.md for how to add a case.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -21,8 +22,9 @@ import shutil
 import struct
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -41,13 +43,23 @@ CASES: list[dict[str, Any]] = [
 
 ERROR_KINDS = {
     name: getattr(errors, name)
-    for name in ("SchemaError", "ValueFormatError", "EncodingError", "ArchiveError", "DuplicatePeriodError",
-                 "UnknownCategoryError", "UnknownForceError", "PeriodError", "ConfigError")
+    for name in (
+        "SchemaError",
+        "ValueFormatError",
+        "EncodingError",
+        "ArchiveError",
+        "DuplicatePeriodError",
+        "UnknownCategoryError",
+        "UnknownForceError",
+        "PeriodError",
+        "ConfigError",
+    )
 }
 RETURN_KINDS = ("rejected", "out_of_range", "ok", "missing")
 
 
 # ----------------------------------------------------------------------------- readers
+
 
 def _resolve(module: str, name: str) -> Callable:
     try:
@@ -75,11 +87,21 @@ READERS: dict[str, Callable[..., Any]] = {
     "ons_pfa": lambda p, **kw: _resolve("wmp_analysis.ingest.ons", "read_ons_pfa")(p, **kw),
     "csp": lambda p, **kw: _resolve("wmp_analysis.ingest.csp", "read_csp")(p, **kw),
     "police_uk": _police_uk,
-    "census_la": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_census_ethnicity_la")(p, **kw),
-    "census_force": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_census_ethnicity_force")(p, **kw),
-    "population": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_population")(p, **kw),
-    "lsoa_lookup": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_lsoa_lookup")(p, **kw),
-    "lad_lookup": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_lad_lookup")(p, **kw),
+    "census_la": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_census_ethnicity_la")(
+        p, **kw
+    ),
+    "census_force": lambda p, **kw: _resolve(
+        "wmp_analysis.ingest.census", "read_census_ethnicity_force"
+    )(p, **kw),
+    "population": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_population")(
+        p, **kw
+    ),
+    "lsoa_lookup": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_lsoa_lookup")(
+        p, **kw
+    ),
+    "lad_lookup": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_lad_lookup")(
+        p, **kw
+    ),
     "survey": lambda p, **kw: _resolve("wmp_analysis.survey", "read_survey")(p, **kw),
     "registry": lambda p, **kw: _resolve("wmp_analysis.targets", "load_registry")(p, **kw),
     "measures": lambda p, **kw: _resolve("wmp_analysis.targets", "load_measures")(p, **kw),
@@ -94,13 +116,17 @@ READERS: dict[str, Callable[..., Any]] = {
 
 _ONS_H = "12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
 _ONS_ROW = "31-03-2012,West Midlands,West Midlands,Domestic burglary,15898\n"
-_ST_H = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-         "Crime type,Last outcome category,Context\n")
+_ST_H = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context\n"
+)
 
 
 def _st_row(i: int = 0, location: str = "On or near Corporation Street") -> str:
-    return (f"{i:064x},2012-05,West Midlands Police,West Midlands Police,-1.89,52.48,{location},"
-            "E01009308,Birmingham 138A,Burglary,Under investigation,\n")
+    return (
+        f"{i:064x},2012-05,West Midlands Police,West Midlands Police,-1.89,52.48,{location},"
+        "E01009308,Birmingham 138A,Burglary,Under investigation,\n"
+    )
 
 
 _MEMBER = "2012-05/2012-05-west-midlands-street.csv"
@@ -110,8 +136,11 @@ def _zip(path: Path, entries: list[tuple[str, bytes]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in entries:
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2012, 6, 1, 0, 0, 0)), data,
-                        compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(
+                zipfile.ZipInfo(name, date_time=(2012, 6, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return path
 
 
@@ -128,7 +157,10 @@ def _set_declared_size(path: Path, size: int) -> None:
 
 def ons_huge_field(tmp: Path, monkeypatch) -> Path:
     p = tmp / "rec-crime-pfa.csv"
-    p.write_text(_ONS_H + _ONS_ROW + f"31-03-2012,West Midlands,West Midlands,{'X' * 50_000},1\n", encoding="utf-8")
+    p.write_text(
+        _ONS_H + _ONS_ROW + f"31-03-2012,West Midlands,West Midlands,{'X' * 50_000},1\n",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -137,15 +169,19 @@ def ons_gzip_bomb(tmp: Path, monkeypatch) -> Path:
 
     monkeypatch.setitem(textio.read_bytes.__kwdefaults__, "max_bytes", 4_000_000)
     p = tmp / "rec-crime-pfa.csv.gz"
-    p.write_bytes(gzip.compress((_ONS_H + _ONS_ROW).encode() + b"0" * 32_000_000, compresslevel=9, mtime=0))
+    p.write_bytes(
+        gzip.compress((_ONS_H + _ONS_ROW).encode() + b"0" * 32_000_000, compresslevel=9, mtime=0)
+    )
     assert p.stat().st_size < 100_000
     return p
 
 
 def zip_traversal(tmp: Path, monkeypatch) -> Path:
     body = (_ST_H + _st_row()).encode()
-    return _zip(tmp / "src" / "2012-05.zip",
-                [(_MEMBER, body), ("../../escaped/2012-05-west-midlands-street.csv", body)])
+    return _zip(
+        tmp / "src" / "2012-05.zip",
+        [(_MEMBER, body), ("../../escaped/2012-05-west-midlands-street.csv", body)],
+    )
 
 
 def zip_absolute(tmp: Path, monkeypatch) -> Path:
@@ -167,7 +203,9 @@ def zip_bomb_declared(tmp: Path, monkeypatch) -> Path:
 
 
 def zip_bomb_real(tmp: Path, monkeypatch) -> Path:
-    p = _zip(tmp / "src" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row()).encode() + b"\0" * 32_000_000)])
+    p = _zip(
+        tmp / "src" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row()).encode() + b"\0" * 32_000_000)]
+    )
     assert p.stat().st_size < 100_000
     return p
 
@@ -185,18 +223,37 @@ def street_huge_field(tmp: Path, monkeypatch) -> Path:
     return tmp / "src"
 
 
-BUILDERS = {f.__name__: f for f in (ons_huge_field, ons_gzip_bomb, zip_traversal, zip_absolute, zip_truncated,
-                                    zip_bomb_declared, zip_bomb_real, zip_bomb_lying, street_huge_field)}
+BUILDERS = {
+    f.__name__: f
+    for f in (
+        ons_huge_field,
+        ons_gzip_bomb,
+        zip_traversal,
+        zip_absolute,
+        zip_truncated,
+        zip_bomb_declared,
+        zip_bomb_real,
+        zip_bomb_lying,
+        street_huge_field,
+    )
+}
 
 
 # Archive layouts as people hold them (cases.d/archive-config.yaml; more in tests/test_archive_layouts.py)
-_APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40  # Finder's ._ header
+_APPLEDOUBLE = (
+    b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40
+)  # Finder's ._ header
 
 
 def zip_finder(tmp: Path, monkeypatch) -> Path:
-    return _zip(tmp / "src" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row(0) + _st_row(1)).encode()),
-                                               ("2012-05/.DS_Store", b"Bud1"),
-                                               ("__MACOSX/2012-05/._2012-05-west-midlands-street.csv", _APPLEDOUBLE)])
+    return _zip(
+        tmp / "src" / "2012-05.zip",
+        [
+            (_MEMBER, (_ST_H + _st_row(0) + _st_row(1)).encode()),
+            ("2012-05/.DS_Store", b"Bud1"),
+            ("__MACOSX/2012-05/._2012-05-west-midlands-street.csv", _APPLEDOUBLE),
+        ],
+    )
 
 
 def zip_upper_case(tmp: Path, monkeypatch) -> Path:
@@ -205,7 +262,9 @@ def zip_upper_case(tmp: Path, monkeypatch) -> Path:
 
 
 def zip_in_zip(tmp: Path, monkeypatch) -> Path:
-    inner = _zip(tmp / "inner" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row(0) + _st_row(1)).encode())])
+    inner = _zip(
+        tmp / "inner" / "2012-05.zip", [(_MEMBER, (_ST_H + _st_row(0) + _st_row(1)).encode())]
+    )
     return _zip(tmp / "src" / "2012.zip", [("2012-05.zip", inner.read_bytes())])
 
 
@@ -227,16 +286,30 @@ def symlink_outside(tmp: Path, monkeypatch) -> Path:
 def symlink_inside(tmp: Path, monkeypatch) -> Path:
     target = tmp / "src" / ".downloads" / "2012-05"
     target.mkdir(parents=True)
-    (target / "2012-05-west-midlands-street.csv").write_text(_ST_H + _st_row(0) + _st_row(1), encoding="utf-8")
+    (target / "2012-05-west-midlands-street.csv").write_text(
+        _ST_H + _st_row(0) + _st_row(1), encoding="utf-8"
+    )
     os.symlink(Path(".downloads") / "2012-05", tmp / "src" / "2012-05")
     return tmp / "src"
 
 
-BUILDERS.update({f.__name__: f for f in (zip_finder, zip_upper_case, zip_in_zip, zip_in_zip_in_zip,
-                                         symlink_outside, symlink_inside)})
+BUILDERS.update(
+    {
+        f.__name__: f
+        for f in (
+            zip_finder,
+            zip_upper_case,
+            zip_in_zip,
+            zip_in_zip_in_zip,
+            symlink_outside,
+            symlink_inside,
+        )
+    }
+)
 
 
 # ----------------------------------------------------------------------------- helpers
+
 
 def _norm_field(name: Any) -> str:
     return re.sub(r"[\s_]+", "", str(name)).lower()
@@ -247,8 +320,11 @@ def tree_digest(path: Path) -> dict[str, str]:
     path = Path(path)
     if path.is_file():
         return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()}
-    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _case_input(case: dict, tmp_path: Path, monkeypatch) -> Path:
@@ -261,13 +337,16 @@ def _check_error(exc: errors.InputError, case: dict, src: Path) -> None:
     msg = str(exc)
     name = case.get("names") or src.name
     assert name in msg, f"message does not name the file {name!r}: {msg}"
-    assert exc.path is not None and name in exc.path, f"exc.path {exc.path!r} does not name {name!r}"
+    assert exc.path is not None and name in exc.path, (
+        f"exc.path {exc.path!r} does not name {name!r}"
+    )
     if case.get("row") is not None:
         assert exc.row == case["row"], f"row {exc.row} != {case['row']}: {msg}"
         assert f"line {case['row']}" in msg
     if case.get("field") is not None:
-        assert exc.field is not None and _norm_field(exc.field) == _norm_field(case["field"]), \
+        assert exc.field is not None and _norm_field(exc.field) == _norm_field(case["field"]), (
             f"field {exc.field!r} != {case['field']!r}: {msg}"
+        )
         assert str(exc.field) in msg
     if case.get("message"):
         assert case["message"] in msg, f"message does not say {case['message']!r}: {msg}"
@@ -283,6 +362,7 @@ def _rejections_of(result) -> Any:
 
 # ----------------------------------------------------------------------------- corpus checks
 
+
 def test_corpus_is_well_formed():
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids)), "duplicate case ids"
@@ -295,8 +375,9 @@ def test_corpus_is_well_formed():
             assert (CORPUS / c["file"]).exists(), c
         else:
             assert c["generate"] in BUILDERS, c
-        assert c.get("row") is not None or c.get("field") is not None or c.get("where") == "file", \
+        assert c.get("row") is not None or c.get("field") is not None or c.get("where") == "file", (
             f"{c['id']}: give the row or field the message must name (or where: file)"
+        )
         assert c.get("what"), c
     committed = [p for p in CORPUS.rglob("*") if p.is_file() and p not in CASE_FILES]
     big = [str(p.relative_to(CORPUS)) for p in committed if p.stat().st_size >= 10 * 1024]
@@ -327,39 +408,61 @@ def test_bad_input(case, tmp_path, monkeypatch):
             with pytest.raises(errors.InputError) as info:
                 reader(src, **args)
             exc = info.value
-            assert type(exc) is ERROR_KINDS[expect], f"expected {expect}, got {type(exc).__name__}: {exc}"
+            assert type(exc) is ERROR_KINDS[expect], (
+                f"expected {expect}, got {type(exc).__name__}: {exc}"
+            )
             _check_error(exc, case, src)
         else:
             result = reader(src, **args)
             name = case.get("names") or src.name
             if expect == "rejected":
                 rej = _rejections_of(result)
-                hit = rej[rej["path"].astype(str).str.contains(name, regex=False)
-                          & (rej["line"].astype("int64") == int(case["row"]))]
-                assert len(hit) == 1, f"no rejection for {name} line {case['row']}: {rej.to_dict('records')}"
+                hit = rej[
+                    rej["path"].astype(str).str.contains(name, regex=False)
+                    & (rej["line"].astype("int64") == int(case["row"]))
+                ]
+                assert len(hit) == 1, (
+                    f"no rejection for {name} line {case['row']}: {rej.to_dict('records')}"
+                )
                 assert _norm_field(hit["field"].iloc[0]) == _norm_field(case["field"])
                 assert str(hit["reason"].iloc[0]).strip(), "a rejection must say why"
             elif expect == "ok":
-                n = len(result.tables[case.get("table", "street")]) if hasattr(result, "tables") else len(result)
+                n = (
+                    len(result.tables[case.get("table", "street")])
+                    if hasattr(result, "tables")
+                    else len(result)
+                )
                 if case["reader"] == "population":
                     n = result["name"].nunique() if len(result) else 0
                 assert n == case["rows"], f"read {n} rows, expected {case['rows']}"
             elif expect == "missing":  # police_uk: a month with no data of a kind, never zero
-                assert str(case["month"]) in result.missing_months[case["kind"]], result.missing_months
+                assert str(case["month"]) in result.missing_months[case["kind"]], (
+                    result.missing_months
+                )
                 table = {"stop-and-search": "stop_search"}.get(case["kind"], case["kind"])
                 months = result.tables[table]["month"].dt.strftime("%Y-%m")
                 assert str(case["month"]) not in set(months), "a missing month must have no rows"
             else:  # out_of_range
-                listed = [r for r in result.out_of_range if name in str(r.get("path", "")) + str(r.get("member") or "")]
+                listed = [
+                    r
+                    for r in result.out_of_range
+                    if name in str(r.get("path", "")) + str(r.get("member") or "")
+                ]
                 assert len(listed) == 1, result.out_of_range
-                read = [f for f in result.files if name in str(f.get("path", "")) + str(f.get("member") or "")]
+                read = [
+                    f
+                    for f in result.files
+                    if name in str(f.get("path", "")) + str(f.get("member") or "")
+                ]
                 assert not read, "an out-of-range file must not be read"
     finally:
         if case.get("max_peak_kib"):
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
     if case.get("max_peak_kib"):
-        assert peak <= case["max_peak_kib"] * 1024, f"peak memory {peak // 1024} KiB for a {before} input"
+        assert peak <= case["max_peak_kib"] * 1024, (
+            f"peak memory {peak // 1024} KiB for a {before} input"
+        )
     assert tree_digest(src) == before, "the raw input was modified"
 
 
@@ -367,32 +470,61 @@ def test_bad_input(case, tmp_path, monkeypatch):
 # A tiny project in a tmp folder: every source configured, good files, one good ingest.
 # Each case below then swaps ONE source for a corpus input and runs `wmp-analysis ingest`.
 
+
 def _good_sources() -> dict[str, tuple[str, str | bytes]]:
     """source key -> (relative path, content) of small valid inputs."""
-    census_h = (CORPUS / "census" / "la_rural_urban_split.csv").read_text(encoding="utf-8").split("\n")[0] + "\n"
-    la_row = (CORPUS / "census" / "la_duplicate_geography.csv").read_text(encoding="utf-8").split("\n")[1] + "\n"
+    census_h = (CORPUS / "census" / "la_rural_urban_split.csv").read_text(encoding="utf-8").split(
+        "\n"
+    )[0] + "\n"
+    la_row = (CORPUS / "census" / "la_duplicate_geography.csv").read_text(encoding="utf-8").split(
+        "\n"
+    )[1] + "\n"
     force_h = "PFA16NM," + ",".join(re.findall(r'"(Ethnic Group: [^"]+)"', census_h)) + "\n"
-    force_row = "West Midlands," + ",".join(v.strip('"') for v in la_row.strip().split(",")[4:]) + "\n"
-    csp_h = ("Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
-             "Offence Subgroup,Offence Code,Number of Offences\n")
+    force_row = (
+        "West Midlands," + ",".join(v.strip('"') for v in la_row.strip().split(",")[4:]) + "\n"
+    )
+    csp_h = (
+        "Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
+        "Offence Subgroup,Offence Code,Number of Offences\n"
+    )
     return {
-        "ons_pfa": ("raw/ons/rec-crime-pfa.csv", _ONS_H + _ONS_ROW
-                    + "31-03-2013,West Midlands,West Midlands,Domestic burglary,13571\n"),
-        "csp": ("raw/csp/prc-csp.csv", csp_h
-                + "2011/12,1,West Midlands,Birmingham,Burglary in a dwelling,Burglary,Domestic burglary,28A,1200\n"
-                + "2011/12,2,West Midlands,Birmingham,Burglary in a dwelling,Burglary,Domestic burglary,28A,1100\n"),
-        "police_uk": ("raw/police_uk/2012-05/2012-05-west-midlands-street.csv", _ST_H + _st_row(0) + _st_row(1)),
+        "ons_pfa": (
+            "raw/ons/rec-crime-pfa.csv",
+            _ONS_H + _ONS_ROW + "31-03-2013,West Midlands,West Midlands,Domestic burglary,13571\n",
+        ),
+        "csp": (
+            "raw/csp/prc-csp.csv",
+            csp_h
+            + "2011/12,1,West Midlands,Birmingham,Burglary in a dwelling,Burglary,Domestic burglary,28A,1200\n"
+            + "2011/12,2,West Midlands,Birmingham,Burglary in a dwelling,Burglary,Domestic burglary,28A,1100\n",
+        ),
+        "police_uk": (
+            "raw/police_uk/2012-05/2012-05-west-midlands-street.csv",
+            _ST_H + _st_row(0) + _st_row(1),
+        ),
         "census_ethnicity_la": ("raw/census/la-ethnic-groups.csv", census_h + la_row),
         "census_ethnicity_force": ("raw/census/force-demographics.csv", force_h + force_row),
-        "population": ("raw/population/regionalpopulation.csv",
-                       "Name,PFA,Geography,Mid-2012,Mid-2011,\n"
-                       "BIRMINGHAM,West Midlands,Metropolitan District,1085400.00,1074283.00,\n"),
-        "lsoa_lookup": ("raw/lookups/lsoa.csv", "LSOA11CD,LSOA11NM,WD18CD,WD18NM,WD18NMW,LAD18CD,LAD18NM,FID\n"
-                        "E01009308,Birmingham 138A,E05011151,Ladywood,,E08000025,Birmingham,1\n"),
-        "lad_lookup": ("raw/lookups/lad.csv", "LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM,FID\n"
-                       "E08000025,Birmingham,E22000001,Birmingham,E23000014,West Midlands,1\n"),
-        "survey": ("raw/survey/survey.csv",
-                   (CORPUS / "survey" / "duplicate_respondent.csv").read_text(encoding="utf-8").rsplit("R1,", 1)[0]),
+        "population": (
+            "raw/population/regionalpopulation.csv",
+            "Name,PFA,Geography,Mid-2012,Mid-2011,\n"
+            "BIRMINGHAM,West Midlands,Metropolitan District,1085400.00,1074283.00,\n",
+        ),
+        "lsoa_lookup": (
+            "raw/lookups/lsoa.csv",
+            "LSOA11CD,LSOA11NM,WD18CD,WD18NM,WD18NMW,LAD18CD,LAD18NM,FID\n"
+            "E01009308,Birmingham 138A,E05011151,Ladywood,,E08000025,Birmingham,1\n",
+        ),
+        "lad_lookup": (
+            "raw/lookups/lad.csv",
+            "LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM,FID\n"
+            "E08000025,Birmingham,E22000001,Birmingham,E23000014,West Midlands,1\n",
+        ),
+        "survey": (
+            "raw/survey/survey.csv",
+            (CORPUS / "survey" / "duplicate_respondent.csv")
+            .read_text(encoding="utf-8")
+            .rsplit("R1,", 1)[0],
+        ),
     }
 
 
@@ -448,7 +580,11 @@ def _processed_state(root: Path) -> tuple[str, dict[str, str], list[str]]:
     link = root / "data" / "processed" / "tiny"
     assert link.is_symlink()
     target = link.resolve()
-    return str(target.relative_to(root)), tree_digest(target), sorted(p.name for p in (root / "data" / "processed" / ".store").iterdir() if p.is_dir())
+    return (
+        str(target.relative_to(root)),
+        tree_digest(target),
+        sorted(p.name for p in (root / "data" / "processed" / ".store").iterdir() if p.is_dir()),
+    )
 
 
 # (case id, source key it replaces). One per reader family, plus hostile archives.
@@ -474,7 +610,9 @@ _BY_ID = {c["id"]: c for c in CASES}
 
 
 @pytest.mark.parametrize("case_id,key", WHOLE_INGEST_CASES, ids=[c for c, _ in WHOLE_INGEST_CASES])
-def test_ingest_refuses_bad_input_and_keeps_processed(case_id, key, ingested_project, tmp_path, capsys, monkeypatch):
+def test_ingest_refuses_bad_input_and_keeps_processed(
+    case_id, key, ingested_project, tmp_path, capsys, monkeypatch
+):
     case = _BY_ID[case_id]
     root = tmp_path / "project"
     shutil.copytree(ingested_project, root, symlinks=True)
@@ -508,7 +646,10 @@ def test_ingest_refuses_bad_config_and_keeps_processed(ingested_project, tmp_pat
     shutil.copytree(ingested_project, root, symlinks=True)
     before = _processed_state(root)
     cfg = root / "tiny.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace("plan: spp-2012-15", "plan: spp-2099"), encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace("plan: spp-2012-15", "plan: spp-2099"),
+        encoding="utf-8",
+    )
     rc, output = _ingest(cfg, capsys)
     assert rc == 2
     assert "tiny.yaml" in output and "'plan'" in output
@@ -526,23 +667,34 @@ def test_ingest_continues_past_rejected_rows_and_reports_them(ingested_project, 
     shutil.rmtree(dest)
     shutil.copytree(CORPUS / "police_uk" / "street_unknown_crime_type", dest)
     cfg = root / "tiny.yaml"  # 1 unknown in 4 rows: under a 50% threshold (default 0.5% would stop)
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "ingest:\n  max_unknown_share: 0.5\n", encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8") + "ingest:\n  max_unknown_share: 0.5\n", encoding="utf-8"
+    )
     rc, output = _ingest(root / "tiny.yaml", capsys)
     assert rc == 0, output
     after = _processed_state(root)
     assert after[0] != before[0], "a successful ingest switches to a new folder"
-    manifest = json.loads((root / "data" / "processed" / "tiny" / "ingest_manifest.json").read_text())
+    manifest = json.loads(
+        (root / "data" / "processed" / "tiny" / "ingest_manifest.json").read_text()
+    )
     rej = manifest["rejections"]
     assert rej["total"] == 1
     ex = rej["examples"][0]
-    assert ex["line"] == 5 and ex["value"] == "Jaywalking" and "2012-05-west-midlands-street.csv" in ex["path"]
+    assert (
+        ex["line"] == 5
+        and ex["value"] == "Jaywalking"
+        and "2012-05-west-midlands-street.csv" in ex["path"]
+    )
     import pandas as pd
 
-    street = pd.read_parquet(root / "data" / "processed" / "tiny" / "police_uk" / "street")  # hive dataset
+    street = pd.read_parquet(
+        root / "data" / "processed" / "tiny" / "police_uk" / "street"
+    )  # hive dataset
     assert len(street) == 3  # the three good rows kept, the bad one not silently dropped but listed
 
 
 # ----------------------------------------------------------------------------- the runner
+
 
 def test_run_with_bad_input_fails_and_keeps_latest(ingested_project, tmp_path, capsys):
     """`wmp-analysis run` (ingest notebook in a real kernel) on a bad input: exit 1, latest untouched."""

@@ -11,6 +11,7 @@ both widths).
 Chromium missing: the test fails when ``CI`` is set, else it is skipped saying why
 (``make test`` installs it through the ``browser`` target).
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,8 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _suite_run import HOSTILE_TITLE, sample_pack
+
 from wmp_analysis.outputs import SYNTHETIC_NOTE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -86,13 +87,29 @@ def browser(tmp_path_factory):
     exe = chromium_path()
     profile = tmp_path_factory.mktemp("chromium-profile")
     proc = subprocess.Popen(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--disable-dev-shm-usage", "--allow-file-access-from-files",
-         '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-         "--window-size=1200,1600", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--allow-file-access-from-files",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--remote-debugging-address=127.0.0.1",
+            "--window-size=1200,1600",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     port_file = profile / "DevToolsActivePort"
     end = time.monotonic() + 60
@@ -130,8 +147,13 @@ def render(port: int, page: Path, shot: Path, width: int | None = None) -> dict:
         dt.call("Page.enable")
         dt.call("Runtime.enable")
         if width is not None:
-            dt.call("Emulation.setDeviceMetricsOverride", width=width, height=900 if width > 600 else 844,
-                    deviceScaleFactor=1, mobile=width < 600)
+            dt.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=900 if width > 600 else 844,
+                deviceScaleFactor=1,
+                mobile=width < 600,
+            )
         dt.call("Page.navigate", url=page.resolve().as_uri())
         dt.wait_event("Page.loadEventFired")
         time.sleep(0.3)  # let late image decodes settle (not a timing assertion)
@@ -152,7 +174,11 @@ def render(port: int, page: Path, shot: Path, width: int | None = None) -> dict:
         shot.parent.mkdir(parents=True, exist_ok=True)
         png = dt.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)["data"]
         shot.write_bytes(base64.b64decode(png))
-        urls = [ev["params"]["request"]["url"] for ev in dt.events if ev.get("method") == "Network.requestWillBeSent"]
+        urls = [
+            ev["params"]["request"]["url"]
+            for ev in dt.events
+            if ev.get("method") == "Network.requestWillBeSent"
+        ]
         info["requests"] = urls
         return info
     finally:
@@ -184,8 +210,13 @@ def test_every_page_renders_self_contained_and_safe(pack, browser):
         # the default pack: the national view reads only real public files (no banner); every
         # other page has a synthetic input (survey, police.uk or CSP) and shows the banner,
         # which names the synthetic sources after the standard note
-        if page.stem in ("06_national_view", "index"):  # index: one real/synthetic sentence, no banner
-            assert info["banner"] is None, f"{page.name}: real-only page carries the synthetic banner"
+        if page.stem in (
+            "06_national_view",
+            "index",
+        ):  # index: one real/synthetic sentence, no banner
+            assert info["banner"] is None, (
+                f"{page.name}: real-only page carries the synthetic banner"
+            )
         else:
             assert info["banner"] is not None, f"{page.name}: no synthetic banner"
             assert info["banner"]["text"].strip().startswith(SYNTHETIC_NOTE)
@@ -193,7 +224,9 @@ def test_every_page_renders_self_contained_and_safe(pack, browser):
             assert info["banner"]["visibility"] == "visible"
         # the hostile title is text, never executed
         assert info["pwned"] is None, f"{page.name}: injected script ran ({info['pwned']})"
-        assert "<script>window.__pwned=1</script>" in info["body"] or "<script>" in info["title"], page.name
+        assert "<script>window.__pwned=1</script>" in info["body"] or "<script>" in info["title"], (
+            page.name
+        )
         assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert n_images > 0, "no figure in the whole pack"
     assert HOSTILE_TITLE
@@ -210,8 +243,10 @@ def test_every_page_fits_the_window_without_sideways_scrolling(pack, browser, wi
         info = render(browser, page, shot, width=width)
         assert info["window_width"] == width, info["window_width"]
         if max(info["scroll_width"], info["body_scroll_width"]) > info["window_width"]:
-            problems.append(f"{page.name}: document {info['scroll_width']} px wide in a {width} px window "
-                            f"(overflowing: {info['wide']})")
+            problems.append(
+                f"{page.name}: document {info['scroll_width']} px wide in a {width} px window "
+                f"(overflowing: {info['wide']})"
+            )
         bad = [i for i in info["images"] if not (i["complete"] and i["w"] > 0)]
         if bad:
             problems.append(f"{page.name}: images that did not load at {width} px: {bad}")

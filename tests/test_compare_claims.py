@@ -1,14 +1,14 @@
 """Survey figures the plans report are checked against a survey extract."""
+
 import numpy as np
 import pytest
+from conftest import PROJECT_ROOT
 
 from wmp_analysis import compare, equality
 from wmp_analysis.config import load_config
 from wmp_analysis.survey import read_survey
 from wmp_analysis.synth.survey import write_survey_sample
 from wmp_analysis.targets import load_measures, load_registry
-
-from conftest import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,15 @@ def test_reported_survey_figures_are_checked(survey):
     cfg = load_config(PROJECT_ROOT / "configs" / "sample.yaml")
     measures = load_measures()
     registry = load_registry(measures=measures)
-    reg = registry[registry["target_id"].isin(["spp-confidence-2011-12", "spp-crime-satisfaction-2011-12"])]
+    reg = registry[
+        registry["target_id"].isin(["spp-confidence-2011-12", "spp-crime-satisfaction-2011-12"])
+    ]
     assert len(reg) == 2
     out = compare.compare_targets(reg, measures, {}, cfg, survey=survey).set_index("target_id")
-    for tid, mid in (("spp-confidence-2011-12", "confidence"), ("spp-crime-satisfaction-2011-12", "crime_satisfaction")):
+    for tid, mid in (
+        ("spp-confidence-2011-12", "confidence"),
+        ("spp-crime-satisfaction-2011-12", "crime_satisfaction"),
+    ):
         row = out.loc[tid]
         est = equality.survey_estimates_for_targets(survey, [mid], cfg.baseline).iloc[0]
         assert row["actual_value"] == pytest.approx(est["estimate"])
@@ -48,7 +53,10 @@ def test_without_survey_reported_figures_stay_unmeasured():
 def test_proxy_notes_are_not_repeated():
     from wmp_analysis.measures import join_notes
 
-    assert join_notes("PROXY: A; misses X.", "Series B.", "Series B.", "") == "PROXY: A; misses X.; Series B."
+    assert (
+        join_notes("PROXY: A; misses X.", "Series B.", "Series B.", "")
+        == "PROXY: A; misses X.; Series B."
+    )
     assert join_notes("Series B.", "Series B. More.") == "Series B. More."  # the longer note wins
     assert join_notes("", None) == ""
 
@@ -56,7 +64,10 @@ def test_proxy_notes_are_not_repeated():
 def test_age_band_claims_are_checked_on_that_band(survey):
     from wmp_analysis.compare import claim_age_band
 
-    assert claim_age_band("Satisfaction among respondents aged 16-24 (over 65s: above 90%).") == "16-24"
+    assert (
+        claim_age_band("Satisfaction among respondents aged 16-24 (over 65s: above 90%).")
+        == "16-24"
+    )
     assert claim_age_band("", "exceeding 90% among those aged over 65") == "65+"
     assert claim_age_band("Overall satisfaction") is None
     cfg = load_config(PROJECT_ROOT / "configs" / "sample.yaml")

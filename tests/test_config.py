@@ -1,10 +1,8 @@
-
 import pytest
+from conftest import PROJECT_ROOT
 
 from wmp_analysis.config import load_config
 from wmp_analysis.errors import ConfigError
-
-from conftest import PROJECT_ROOT
 
 
 def test_sample_config_loads_and_resolves_paths():
@@ -14,9 +12,14 @@ def test_sample_config_loads_and_resolves_paths():
     assert cfg.root == PROJECT_ROOT
     # the default pack: the real public ONS file, the synthetic sample for the survey (issue 12)
     assert cfg.source("ons_pfa") == PROJECT_ROOT / "data/raw/public/rec-crime-pfa.csv"
-    assert cfg.source("survey") == PROJECT_ROOT / "data/raw/sample/survey/synthetic-survey-respondents.csv"
+    assert (
+        cfg.source("survey")
+        == PROJECT_ROOT / "data/raw/sample/survey/synthetic-survey-respondents.csv"
+    )
     assert [(a.plan, a.baseline.label, a.target_period.label) for a in cfg.assessments] == [
-        ("spp-2012-15", "2011-12", "2012-13"), ("pcp-2014-15", "2013-14", "2014-15")]
+        ("spp-2012-15", "2011-12", "2012-13"),
+        ("pcp-2014-15", "2013-14", "2014-15"),
+    ]
     assert cfg.option("survey.min_base") == 50
     assert len(cfg.districts) == 7
     params = cfg.as_parameters()
@@ -85,6 +88,7 @@ def test_config_outside_project_resolves_against_its_folder(tmp_path):
 # ----------------------------------------------------------------- the typed schema (issue 10)
 # BASE is six lines long, so a key appended to it is on line 7.
 
+
 def _write(tmp_path, text, name="c.yaml"):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
@@ -97,83 +101,132 @@ def _error(tmp_path, text, **kw) -> ConfigError:
     return ei.value
 
 
-@pytest.mark.parametrize("config", sorted(p.name for p in (PROJECT_ROOT / "configs").glob("*.yaml")))
+@pytest.mark.parametrize(
+    "config", sorted(p.name for p in (PROJECT_ROOT / "configs").glob("*.yaml"))
+)
 def test_every_project_config_loads(config):
     cfg = load_config(PROJECT_ROOT / "configs" / config)
     assert cfg.baseline.end < cfg.target_period.start
 
 
-@pytest.mark.parametrize("extra,field,row,nearest", [
-    ("comparator: [Greater Manchester]\n", "comparator", 7, "comparators"),
-    ("police_uk_month: {start: 2010-04-01, end: 2016-03-31}\n", "police_uk_month", 7, "police_uk_months"),
-    ("runner:\n  kernel: wmp-analysis\n  timout_per_notebook: 60\n", "runner.timout_per_notebook", 9,
-     "timeout_per_notebook"),
-    ("survey: {min_bse: 50}\n", "survey.min_bse", 7, "min_base"),
-])
+@pytest.mark.parametrize(
+    "extra,field,row,nearest",
+    [
+        ("comparator: [Greater Manchester]\n", "comparator", 7, "comparators"),
+        (
+            "police_uk_month: {start: 2010-04-01, end: 2016-03-31}\n",
+            "police_uk_month",
+            7,
+            "police_uk_months",
+        ),
+        (
+            "runner:\n  kernel: wmp-analysis\n  timout_per_notebook: 60\n",
+            "runner.timout_per_notebook",
+            9,
+            "timeout_per_notebook",
+        ),
+        ("survey: {min_bse: 50}\n", "survey.min_bse", 7, "min_base"),
+    ],
+)
 def test_unknown_key_is_an_error_naming_the_nearest_valid_key(tmp_path, extra, field, row, nearest):
     exc = _error(tmp_path, BASE + extra)
     assert exc.field == field and exc.row == row
     assert f"did you mean {nearest!r}" in str(exc) and f"line {row}" in str(exc)
 
 
-@pytest.mark.parametrize("extra,field,value", [
-    ("alpha: 'five percent'\n", "alpha", "'five percent'"),
-    ("alpha: 0\n", "alpha", "0"),
-    ("alpha: 1\n", "alpha", "1"),
-    ("alpha: -0.05\n", "alpha", "-0.05"),
-    ("alpha: true\n", "alpha", "True"),
-    ("survey: {min_base: -50}\n", "survey.min_base", "-50"),
-    ("survey: {min_base: 0}\n", "survey.min_base", "0"),
-    ("survey: {min_base: 2.5}\n", "survey.min_base", "2.5"),
-    ("runner: {timeout_per_notebook: 0}\n", "runner.timeout_per_notebook", "0"),
-    ("runner: {timeout_per_notebook: -600}\n", "runner.timeout_per_notebook", "-600"),
-    ("runner: {timeout_per_notebook: 1.5}\n", "runner.timeout_per_notebook", "1.5"),
-    ("runner: {timeout_per_notebook: '600'}\n", "runner.timeout_per_notebook", "'600'"),
-    ("runner: {cell_timeout: 0}\n", "runner.cell_timeout", "0"),
-    ("runner: {parallel: 0}\n", "runner.parallel", "0"),
-    ("runner: {lock_wait: -1}\n", "runner.lock_wait", "-1"),
-    ("ingest: {max_unknown_share: 1}\n", "ingest.max_unknown_share", "1"),
-    ("ingest: {max_unknown_share: -0.001}\n", "ingest.max_unknown_share", "-0.001"),
-    ("sample: {seed: 1, scale: 0}\n", "sample.scale", "0"),
-    ("sample: {seed: -1}\n", "sample.seed", "-1"),
-    ("districts: [Birmingham, 7]\n", "districts[1]", "7"),
-])
+@pytest.mark.parametrize(
+    "extra,field,value",
+    [
+        ("alpha: 'five percent'\n", "alpha", "'five percent'"),
+        ("alpha: 0\n", "alpha", "0"),
+        ("alpha: 1\n", "alpha", "1"),
+        ("alpha: -0.05\n", "alpha", "-0.05"),
+        ("alpha: true\n", "alpha", "True"),
+        ("survey: {min_base: -50}\n", "survey.min_base", "-50"),
+        ("survey: {min_base: 0}\n", "survey.min_base", "0"),
+        ("survey: {min_base: 2.5}\n", "survey.min_base", "2.5"),
+        ("runner: {timeout_per_notebook: 0}\n", "runner.timeout_per_notebook", "0"),
+        ("runner: {timeout_per_notebook: -600}\n", "runner.timeout_per_notebook", "-600"),
+        ("runner: {timeout_per_notebook: 1.5}\n", "runner.timeout_per_notebook", "1.5"),
+        ("runner: {timeout_per_notebook: '600'}\n", "runner.timeout_per_notebook", "'600'"),
+        ("runner: {cell_timeout: 0}\n", "runner.cell_timeout", "0"),
+        ("runner: {parallel: 0}\n", "runner.parallel", "0"),
+        ("runner: {lock_wait: -1}\n", "runner.lock_wait", "-1"),
+        ("ingest: {max_unknown_share: 1}\n", "ingest.max_unknown_share", "1"),
+        ("ingest: {max_unknown_share: -0.001}\n", "ingest.max_unknown_share", "-0.001"),
+        ("sample: {seed: 1, scale: 0}\n", "sample.scale", "0"),
+        ("sample: {seed: -1}\n", "sample.seed", "-1"),
+        ("districts: [Birmingham, 7]\n", "districts[1]", "7"),
+    ],
+)
 def test_wrong_type_or_out_of_range_names_key_line_and_value(tmp_path, extra, field, value):
     exc = _error(tmp_path, BASE + extra)
     assert exc.field == field and exc.row == 7
     assert f"{field} = {value}" in str(exc) and exc.expected
 
 
-@pytest.mark.parametrize("extra,key,expected", [
-    ("alpha: 0.999\n", "alpha", 0.999),
-    ("alpha: 0.05\n", "alpha", 0.05),
-    ("survey: {min_base: 1}\n", "survey.min_base", 1),
-    ("runner: {timeout_per_notebook: 1, parallel: 1}\n", "runner.timeout_per_notebook", 1),
-    ("runner: {lock_wait: 0}\n", "runner.lock_wait", 0),
-    ("ingest: {max_unknown_share: 0}\n", "ingest.max_unknown_share", 0),
-    ("ingest: {max_unknown_share: 0.005, lock_timeout: 5}\n", "ingest.max_unknown_share", 0.005),
-    ("sample: {seed: 0, scale: 10}\n", "sample.scale", 10),
-])
-def test_values_at_the_edges_of_their_ranges_are_accepted_as_written(tmp_path, extra, key, expected):
+@pytest.mark.parametrize(
+    "extra,key,expected",
+    [
+        ("alpha: 0.999\n", "alpha", 0.999),
+        ("alpha: 0.05\n", "alpha", 0.05),
+        ("survey: {min_base: 1}\n", "survey.min_base", 1),
+        ("runner: {timeout_per_notebook: 1, parallel: 1}\n", "runner.timeout_per_notebook", 1),
+        ("runner: {lock_wait: 0}\n", "runner.lock_wait", 0),
+        ("ingest: {max_unknown_share: 0}\n", "ingest.max_unknown_share", 0),
+        (
+            "ingest: {max_unknown_share: 0.005, lock_timeout: 5}\n",
+            "ingest.max_unknown_share",
+            0.005,
+        ),
+        ("sample: {seed: 0, scale: 10}\n", "sample.scale", 10),
+    ],
+)
+def test_values_at_the_edges_of_their_ranges_are_accepted_as_written(
+    tmp_path, extra, key, expected
+):
     cfg = load_config(_write(tmp_path, BASE + extra))
     assert cfg.option(key) == expected  # options keep the values as written (the API callers use)
 
 
 def test_an_absent_option_keeps_the_callers_default(tmp_path):
     cfg = load_config(_write(tmp_path, BASE))
-    assert cfg.option("ingest.max_unknown_share", 0.005) == 0.005 and cfg.option("alpha", 0.05) == 0.05
+    assert (
+        cfg.option("ingest.max_unknown_share", 0.005) == 0.005 and cfg.option("alpha", 0.05) == 0.05
+    )
     assert cfg.options == {}  # BASE holds only RunConfig attributes
 
 
-@pytest.mark.parametrize("baseline,target,ok", [
-    ("{start: 2011-04-01, end: 2012-03-31}", "{start: 2012-04-01, end: 2013-03-31}", True),   # adjacent years
-    ("{start: 2011-04-01, end: 2012-03-31}", "{start: 2011-04-01, end: 2012-03-31}", False),  # the same year
-    ("{start: 2011-04-01, end: 2012-03-31}", "{start: 2012-03-01, end: 2013-02-28}", False),  # overlapping
-    ("{start: 2012-04-01, end: 2013-03-31}", "{start: 2011-04-01, end: 2012-03-31}", False),  # after the target
-])
+@pytest.mark.parametrize(
+    "baseline,target,ok",
+    [
+        (
+            "{start: 2011-04-01, end: 2012-03-31}",
+            "{start: 2012-04-01, end: 2013-03-31}",
+            True,
+        ),  # adjacent years
+        (
+            "{start: 2011-04-01, end: 2012-03-31}",
+            "{start: 2011-04-01, end: 2012-03-31}",
+            False,
+        ),  # the same year
+        (
+            "{start: 2011-04-01, end: 2012-03-31}",
+            "{start: 2012-03-01, end: 2013-02-28}",
+            False,
+        ),  # overlapping
+        (
+            "{start: 2012-04-01, end: 2013-03-31}",
+            "{start: 2011-04-01, end: 2012-03-31}",
+            False,
+        ),  # after the target
+    ],
+)
 def test_baseline_must_end_before_the_target_period_starts(tmp_path, baseline, target, ok):
-    text = ("name: t\nforce: West Midlands\nplan: spp-2012-15\n"
-            f"baseline: {baseline}\ntarget_period: {target}\nsources: {{}}\n")
+    text = (
+        "name: t\nforce: West Midlands\nplan: spp-2012-15\n"
+        f"baseline: {baseline}\ntarget_period: {target}\nsources: {{}}\n"
+    )
     if ok:
         assert load_config(_write(tmp_path, text)).target_period.start.year == 2012
     else:
@@ -181,12 +234,22 @@ def test_baseline_must_end_before_the_target_period_starts(tmp_path, baseline, t
         assert exc.field == "target_period" and exc.row == 5 and "baseline" in str(exc)
 
 
-@pytest.mark.parametrize("end,ok", [("2012-02-29", True), ("2011-02-29", False), ("2011-13-01", False),
-                                    ("31/03/2012", False), ("2011-04-31", False)])
+@pytest.mark.parametrize(
+    "end,ok",
+    [
+        ("2012-02-29", True),
+        ("2011-02-29", False),
+        ("2011-13-01", False),
+        ("31/03/2012", False),
+        ("2011-04-31", False),
+    ],
+)
 def test_dates_must_be_real(tmp_path, end, ok):
-    text = ("name: t\nforce: West Midlands\nplan: spp-2012-15\n"
-            f"baseline: {{start: 2010-04-01, end: {end}}}\ntarget_period: {{start: 2012-04-01, end: 2013-03-31}}\n"
-            "sources: {}\n")
+    text = (
+        "name: t\nforce: West Midlands\nplan: spp-2012-15\n"
+        f"baseline: {{start: 2010-04-01, end: {end}}}\ntarget_period: {{start: 2012-04-01, end: 2013-03-31}}\n"
+        "sources: {}\n"
+    )
     if ok:
         assert str(load_config(_write(tmp_path, text)).baseline.end.date()) == end
     else:
@@ -208,23 +271,32 @@ def _tree(tmp_path):
     (tmp_path / "ons").mkdir()
     (tmp_path / "police-uk" / "2016-01").mkdir(parents=True)
     (tmp_path / "police-uk.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
-    (tmp_path / "rec-crime-pfa.csv").write_text("12 months ending,PFA,Region,Offence,Rolling year total number of offences\n")
+    (tmp_path / "rec-crime-pfa.csv").write_text(
+        "12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
+    )
     (tmp_path / "2016-01-west-midlands-street.csv").write_text("Crime ID\n")
     (tmp_path / "csp").mkdir()
     (tmp_path / "csp.csv").write_text("x\n")
 
 
-@pytest.mark.parametrize("key,value,ok", [
-    ("ons_pfa", "ons", False),                  # a folder where a file is expected
-    ("ons_pfa", "rec-crime-pfa.csv", True),
-    ("lad_lookup", "csp", False),
-    ("police_uk", "rec-crime-pfa.csv", False),  # a file that is neither a zip nor a police.uk month
-    ("police_uk", "police-uk", True),           # a folder as the archive unzips
-    ("police_uk", "police-uk.zip", True),
-    ("police_uk", "2016-01-west-midlands-street.csv", True),
-    ("csp", "csp", True),                       # CSP: a file or a folder
-    ("csp", "csp.csv", True),
-])
+@pytest.mark.parametrize(
+    "key,value,ok",
+    [
+        ("ons_pfa", "ons", False),  # a folder where a file is expected
+        ("ons_pfa", "rec-crime-pfa.csv", True),
+        ("lad_lookup", "csp", False),
+        (
+            "police_uk",
+            "rec-crime-pfa.csv",
+            False,
+        ),  # a file that is neither a zip nor a police.uk month
+        ("police_uk", "police-uk", True),  # a folder as the archive unzips
+        ("police_uk", "police-uk.zip", True),
+        ("police_uk", "2016-01-west-midlands-street.csv", True),
+        ("csp", "csp", True),  # CSP: a file or a folder
+        ("csp", "csp.csv", True),
+    ],
+)
 def test_folder_for_a_file_and_file_for_a_folder(tmp_path, key, value, ok):
     _tree(tmp_path)
     text = BASE.replace("sources: {ons_pfa: x.csv}", f"sources:\n  {key}: {value}")
@@ -243,24 +315,37 @@ def test_processed_dir_that_is_a_file_is_refused(tmp_path):
 
 # ----------------------------------------------------------------- pre-flight (lookups, ONS forces)
 
-LAD = ("LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM,FID\n"
-       "E08000025,Birmingham,E22000001,Birmingham,E23000014,West Midlands,1\n"
-       "E08000026,Coventry,E22000002,Coventry,E23000014,West Midlands,2\n"
-       "E08000003,Manchester,E22000008,Manchester,E23000005,Greater Manchester,3\n")
-ONS = ("12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
-       "31-03-2012,West Midlands,West Midlands,Robbery,1000\n"
-       "31-03-2012,Greater Manchester,North West,Robbery,2000\n")
+LAD = (
+    "LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM,FID\n"
+    "E08000025,Birmingham,E22000001,Birmingham,E23000014,West Midlands,1\n"
+    "E08000026,Coventry,E22000002,Coventry,E23000014,West Midlands,2\n"
+    "E08000003,Manchester,E22000008,Manchester,E23000005,Greater Manchester,3\n"
+)
+ONS = (
+    "12 months ending,PFA,Region,Offence,Rolling year total number of offences\n"
+    "31-03-2012,West Midlands,West Midlands,Robbery,1000\n"
+    "31-03-2012,Greater Manchester,North West,Robbery,2000\n"
+)
 
 
-def _project(tmp_path, districts="[Birmingham, Coventry]", comparators="[Greater Manchester]",
-             force="West Midlands", sources=None):
+def _project(
+    tmp_path,
+    districts="[Birmingham, Coventry]",
+    comparators="[Greater Manchester]",
+    force="West Midlands",
+    sources=None,
+):
     (tmp_path / "lad.csv").write_text(LAD)
     (tmp_path / "ons.csv").write_text(ONS)
     src = sources if sources is not None else "  lad_lookup: lad.csv\n  ons_pfa: ons.csv\n"
-    return _write(tmp_path, (
-        f"name: t\nforce: {force}\nplan: spp-2012-15\n"
-        "baseline: {start: 2011-04-01, end: 2012-03-31}\ntarget_period: {start: 2012-04-01, end: 2013-03-31}\n"
-        f"comparators: {comparators}\ndistricts: {districts}\nsources:\n{src}"))
+    return _write(
+        tmp_path,
+        (
+            f"name: t\nforce: {force}\nplan: spp-2012-15\n"
+            "baseline: {start: 2011-04-01, end: 2012-03-31}\ntarget_period: {start: 2012-04-01, end: 2013-03-31}\n"
+            f"comparators: {comparators}\ndistricts: {districts}\nsources:\n{src}"
+        ),
+    )
 
 
 def test_preflight_accepts_known_names_ignoring_case_and_spacing(tmp_path):
@@ -269,11 +354,14 @@ def test_preflight_accepts_known_names_ignoring_case_and_spacing(tmp_path):
     preflight(load_config(_project(tmp_path, districts="[BIRMINGHAM, ' coventry ']")))
 
 
-@pytest.mark.parametrize("kw,field,row,nearest", [
-    ({"districts": "[Birmingham, Coventy]"}, "districts[1]", 7, "Coventry"),
-    ({"comparators": "[Greater Manchster]"}, "comparators[0]", 6, "Greater Manchester"),
-    ({"force": "West Midland"}, "force", 2, "West Midlands"),
-])
+@pytest.mark.parametrize(
+    "kw,field,row,nearest",
+    [
+        ({"districts": "[Birmingham, Coventy]"}, "districts[1]", 7, "Coventry"),
+        ({"comparators": "[Greater Manchster]"}, "comparators[0]", 6, "Greater Manchester"),
+        ({"force": "West Midland"}, "force", 2, "West Midlands"),
+    ],
+)
 def test_preflight_unknown_name_with_suggestion(tmp_path, kw, field, row, nearest):
     cfg = load_config(_project(tmp_path, **kw))  # the schema alone cannot know the lookup's names
     with pytest.raises(ConfigError) as ei:
@@ -304,7 +392,11 @@ def test_preflight_missing_source_unless_the_sample_generates_it(tmp_path):
     text = BASE.replace("x.csv", "data/raw/sample/ons.csv")
     with pytest.raises(ConfigError) as ei:
         load_config(_write(tmp_path, text), preflight=True)
-    assert ei.value.field == "sources.ons_pfa" and ei.value.row == 6 and "does not exist" in str(ei.value)
+    assert (
+        ei.value.field == "sources.ons_pfa"
+        and ei.value.row == 6
+        and "does not exist" in str(ei.value)
+    )
     load_config(_write(tmp_path, text + "sample: {generate: true, seed: 1}\n"), preflight=True)
 
 
@@ -315,7 +407,9 @@ def test_config_errors_exit_2_before_anything_runs(tmp_path, capsys):
     for command in ("ingest", "run"):
         assert main([command, "--config", str(p)]) == 2
         out = capsys.readouterr()
-        err = out.err + out.out  # the CLI writes errors to stderr, the runner's messages go to stdout
+        err = (
+            out.err + out.out
+        )  # the CLI writes errors to stderr, the runner's messages go to stdout
         assert "districts[1]" in err and "Coventy" in err and "did you mean 'Coventry'" in err
     assert not (tmp_path / "data").exists() and not (tmp_path / "reports").exists()
     p.write_text(p.read_text() + "comparator: [Merseyside]\n")
@@ -333,7 +427,8 @@ def test_preflight_reads_forces_from_the_wide_ons_table_without_regions(tmp_path
         "2024,E92000001,England,5000000,70000\n"
         "2024,E12000005,West Midlands Region,500000,9000\n"
         "2024,E23000014,West Midlands,300000,6000\n"
-        "2024,E23000005,Greater Manchester,350000,7000\n")
+        "2024,E23000005,Greater Manchester,350000,7000\n"
+    )
     p = _project(tmp_path, comparators="[Greater Manchester]", sources="  ons_pfa: wide.csv\n")
     load_config(p, preflight=True)
     p = _project(tmp_path, comparators="[West Midlands Region]", sources="  ons_pfa: wide.csv\n")

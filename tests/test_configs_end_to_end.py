@@ -21,6 +21,7 @@ seconds and the load average). Each run must exit 0 and publish a complete pack,
 lacks must be named as "not supplied" (with what it would give) in the sections that need it,
 in the briefing's source list, and never stand in as zeros in the tables.
 """
+
 from __future__ import annotations
 
 import html
@@ -63,18 +64,33 @@ DEFAULT_SOURCES = sorted(yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8
 FIGURE_SOURCES = {
     "02_baseline": {"ons_pfa", "csp", "police_uk", "lsoa_lookup", "lad_lookup"},
     "03_target_comparison": {"ons_pfa", "csp", "police_uk", "lsoa_lookup", "lad_lookup", "survey"},
-    "04_equality_breakdowns": {"survey", "police_uk", "census_ethnicity_la", "census_ethnicity_force",
-                               "census_age_ethnicity_2021", "lsoa_lookup", "lad_lookup", "population"},
+    "04_equality_breakdowns": {
+        "survey",
+        "police_uk",
+        "census_ethnicity_la",
+        "census_ethnicity_force",
+        "census_age_ethnicity_2021",
+        "lsoa_lookup",
+        "lad_lookup",
+        "population",
+    },
     "06_national_view": {"ons_pfa", "population"},
 }
 #: How target_comparison.csv names the source of a measured row (its ``source`` column), by source key.
-SOURCE_LABELS = {"ons_pfa": "ONS PFA", "csp": "Home Office CSP", "police_uk": "police.uk", "survey": "survey extract"}
+SOURCE_LABELS = {
+    "ons_pfa": "ONS PFA",
+    "csp": "Home Office CSP",
+    "police_uk": "police.uk",
+    "survey": "survey extract",
+}
 #: Real files standing in for a user's downloads in configs/real-downloads.yaml, by source key:
 #: (file under ../shared/data, where it goes below the configured path). A key not listed here
 #: has no real file and is left out of the config.
 DOWNLOAD_FILLS = {
-    "police_uk": ("police_uk/street/2011-02-west-midlands-street.csv.gz",
-                  "2011-02/2011-02-west-midlands-street.csv.gz"),
+    "police_uk": (
+        "police_uk/street/2011-02-west-midlands-street.csv.gz",
+        "2011-02/2011-02-west-midlands-street.csv.gz",
+    ),
 }
 
 
@@ -179,12 +195,15 @@ def _drop_runs(base: Path) -> list[Run]:
     for key in DEFAULT_SOURCES:
         run = Run(name=f"default-without-{key}", folder=base / f"without-{key}", dropped=[key])
         run.folder.mkdir(parents=True)
-        variant = {**raw, "sources": {k: v for k, v in sources.items() if k != key},
-                   **({"sample": {**raw["sample"], "generate": False}} if synthetic else {}),
-                   # the PDF and its screenshots do not depend on which sources are given (and
-                   # are checked by the reproducibility test): off, ~10 CPU seconds per run.
-                   # parallel 2: notebooks 02-04 and 06 two at a time, as the default does.
-                   "runner": {**raw.get("runner", {}), "pdf": False, "parallel": 2}}
+        variant = {
+            **raw,
+            "sources": {k: v for k, v in sources.items() if k != key},
+            **({"sample": {**raw["sample"], "generate": False}} if synthetic else {}),
+            # the PDF and its screenshots do not depend on which sources are given (and
+            # are checked by the reproducibility test): off, ~10 CPU seconds per run.
+            # parallel 2: notebooks 02-04 and 06 two at a time, as the default does.
+            "runner": {**raw.get("runner", {}), "pdf": False, "parallel": 2},
+        }
         run.config = run.folder / "default-drop.yaml"
         run.config.write_text(yaml.safe_dump(variant, sort_keys=False), encoding="utf-8")
         runs.append(run)
@@ -198,8 +217,14 @@ def _execute(run: Run) -> Run:
     log = run.folder / "run.log"
     t0 = time.monotonic()
     with log.open("w", encoding="utf-8") as out:
-        p = subprocess.Popen([str(EXE), "run", "--config", str(run.config)], cwd=run.folder, env=env,
-                             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            [str(EXE), "run", "--config", str(run.config)],
+            cwd=run.folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         guard = threading.Timer(1200, p.kill)  # a hung run fails the test instead of hanging it
         guard.start()
         try:
@@ -222,9 +247,13 @@ def _execute_all(todo: list[Run], base: Path, what: str) -> dict[str, Run]:
     timings = {r.name: {"wall": round(r.seconds, 1), "cpu": round(r.cpu, 1)} for r in ready}
     wall = round(time.monotonic() - t0, 1)
     load = [round(x, 2) for x in os.getloadavg()]
-    (base / f"timings-{what}.json").write_text(json.dumps({"wall": wall, "load": load, "runs": timings}, indent=1))
-    print(f"\n{what} runs (seconds): {timings}; all wall {wall}, "
-          f"cpu {round(sum(r.cpu for r in ready), 1)}, load average after {load}")
+    (base / f"timings-{what}.json").write_text(
+        json.dumps({"wall": wall, "load": load, "runs": timings}, indent=1)
+    )
+    print(
+        f"\n{what} runs (seconds): {timings}; all wall {wall}, "
+        f"cpu {round(sum(r.cpu for r in ready), 1)}, load average after {load}"
+    )
     return {r.name: r for r in todo}
 
 
@@ -259,14 +288,16 @@ def _assert_complete(run: Run) -> None:
         assert sec["status"] == "ran", (name, sec)
         assert (run.pack / f"{name}.html").is_file(), name
         nb = json.loads((run.pack / "notebooks" / f"{name}.ipynb").read_text())
-        errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        errors = [
+            o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"
+        ]
         assert not errors, (name, errors[:1])
     assert (run.pack / "index.html").is_file()
 
 
 def _source_row(index: str, key: str) -> bool:
     """The briefing's data-sources table lists *key* as not supplied."""
-    tail = index[index.find('id="sources"'):]
+    tail = index[index.find('id="sources"') :]
     return any(key in row and "not supplied" in row for row in re.split(r"<tr\b", tail))
 
 
@@ -281,11 +312,21 @@ def _assert_not_supplied(run: Run, absent: set[str]) -> None:
     eq_page = run.page("04_equality_breakdowns")
     if "survey" in absent:
         note = not_supplied_note("survey")
-        assert note in eq_page and note in run.page("index") and note in run.page("05_briefing_summary")
-        for section, name in (("04_equality_breakdowns", "equality_gaps"),
-                              ("04_equality_breakdowns", "survey_estimates")):
-            assert len(run.table(section, name)) == 0, f"{name}: rows without a survey"  # blank, not 0%
-        assert not (run.pack / "04_equality_breakdowns" / "tables" / "survey_target_estimates.csv").exists()
+        assert (
+            note in eq_page
+            and note in run.page("index")
+            and note in run.page("05_briefing_summary")
+        )
+        for section, name in (
+            ("04_equality_breakdowns", "equality_gaps"),
+            ("04_equality_breakdowns", "survey_estimates"),
+        ):
+            assert len(run.table(section, name)) == 0, (
+                f"{name}: rows without a survey"
+            )  # blank, not 0%
+        assert not (
+            run.pack / "04_equality_breakdowns" / "tables" / "survey_target_estimates.csv"
+        ).exists()
         comp = run.table("03_target_comparison", "target_comparison")
         survey_rows = comp[comp["source"].astype(str).str.startswith("survey")]
         assert (survey_rows["status"] == "not measurable").all()
@@ -295,21 +336,28 @@ def _assert_not_supplied(run: Run, absent: set[str]) -> None:
     if "police_uk" in absent:
         assert not_supplied_note("police_uk") in eq_page
         assert len(run.table("04_equality_breakdowns", "stop_search_rates")) == 0
-        assert not (run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv").exists()
+        assert not (
+            run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv"
+        ).exists()
     for key in ("census_ethnicity_la", "census_ethnicity_force"):
         if key in absent:
             assert not_supplied_note(key) in eq_page
     if {"csp", "police_uk"} <= absent:
         both = not_supplied_note("csp", "police_uk")
         assert both in run.page("02_baseline") and both in run.page("03_target_comparison")
-    elif "csp" in absent:  # police.uk stands in for the districts (or holds none), and the pages say so
+    elif (
+        "csp" in absent
+    ):  # police.uk stands in for the districts (or holds none), and the pages say so
         assert not_supplied_note("csp") in run.page("02_baseline")
         assert not_supplied_note("csp") in run.page("03_target_comparison")
     if "ons_pfa" in absent:
         assert not_supplied_note("ons_pfa") in run.page("02_baseline")
         assert not_supplied_note("ons_pfa") in run.page("03_target_comparison")
-    if "census_age_ethnicity_2021" in absent and "police_uk" not in absent and \
-            len(run.table("04_equality_breakdowns", "stop_search_rates")):
+    if (
+        "census_age_ethnicity_2021" in absent
+        and "police_uk" not in absent
+        and len(run.table("04_equality_breakdowns", "stop_search_rates"))
+    ):
         assert not_supplied_note("census_age_ethnicity_2021") in eq_page
 
 
@@ -332,7 +380,9 @@ def test_every_config_runs_end_to_end(name, runs, tmp_path_factory):
 def test_real_downloads_filled_from_shared_data(runs):
     """configs/real-downloads.yaml with the user's download paths filled where a real file exists."""
     run = _ready(runs["real-downloads"])
-    assert run.dropped == ["csp"]  # no real CSP export in ../shared/data: left out, so "not supplied"
+    assert run.dropped == [
+        "csp"
+    ]  # no real CSP export in ../shared/data: left out, so "not supplied"
     assert "police_uk" in run.sources
     _assert_complete(run)
     man = json.loads((run.folder / "processed" / "ingest_manifest.json").read_text())
@@ -343,7 +393,9 @@ def test_real_downloads_filled_from_shared_data(runs):
     eq_page = run.page("04_equality_breakdowns")
     assert "no stop-and-search records for the months configured" in eq_page
     assert len(run.table("04_equality_breakdowns", "stop_search_rates")) == 0
-    assert not (run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv").exists()
+    assert not (
+        run.pack / "04_equality_breakdowns" / "tables" / "stop_search_age_rates.csv"
+    ).exists()
 
 
 def _rows(run: Run, section: str, name: str) -> int:
@@ -359,14 +411,20 @@ def _figures(pack: Path, section: str) -> set[str]:
 def test_every_default_source_is_left_out_of_one_run(drop_runs):
     runs = drop_runs
     drops = sorted(r.dropped[0] for r in runs.values())
-    assert drops == DEFAULT_SOURCES and len(DEFAULT_SOURCES) >= 1  # each source of the default, once
+    assert (
+        drops == DEFAULT_SOURCES and len(DEFAULT_SOURCES) >= 1
+    )  # each source of the default, once
     for run in runs.values():
-        assert not run.config.is_relative_to(PROJECT_ROOT / "configs")  # a temporary project, never configs/
+        assert not run.config.is_relative_to(
+            PROJECT_ROOT / "configs"
+        )  # a temporary project, never configs/
         assert sorted(run.sources) == sorted(set(DEFAULT_SOURCES) - set(run.dropped))
 
 
 @pytest.mark.parametrize("key", DEFAULT_SOURCES)
-def test_a_run_without_each_source_completes_and_says_not_supplied(key, drop_runs, tmp_path_factory):
+def test_a_run_without_each_source_completes_and_says_not_supplied(
+    key, drop_runs, tmp_path_factory
+):
     """The default config without *key*: a complete pack, *key* named "not supplied" on the index,
     the ingest page and the sections that need it, its tables empty rather than zero, and every
     section that cannot depend on it keeping exactly the figures of the full pack."""
@@ -382,7 +440,11 @@ def test_a_run_without_each_source_completes_and_says_not_supplied(key, drop_run
         got, want = _figures(run.pack, section), _figures(ref, section)
         if key not in uses:
             assert got == want, f"{run.name}: {section} figures changed: lost {sorted(want - got)}"
-    for section in ("02_baseline", "03_target_comparison", "04_equality_breakdowns"):  # another source remains
+    for section in (
+        "02_baseline",
+        "03_target_comparison",
+        "04_equality_breakdowns",
+    ):  # another source remains
         assert _figures(run.pack, section), f"{run.name}: no figures in {section}"
     assert bool(_figures(run.pack, "06_national_view")) == ("ons_pfa" in run.sources)
     comp = run.table("03_target_comparison", "target_comparison")
@@ -390,30 +452,58 @@ def test_a_run_without_each_source_completes_and_says_not_supplied(key, drop_run
     # scale a district can hold no police.uk robbery in a year)
     label = SOURCE_LABELS.get(key)
     if label is not None:
-        assert not comp.loc[comp["source"].eq(label), "actual_value"].notna().any(), f"{run.name}: {label} rows"
+        assert not comp.loc[comp["source"].eq(label), "actual_value"].notna().any(), (
+            f"{run.name}: {label} rows"
+        )
     if key == "ons_pfa":  # no force-level ONS series: no table of zeros in its place
-        for section, name in (("03_target_comparison", "measure_series"), ("03_target_comparison", "peer_comparison"),
-                              ("03_target_comparison", "claims_check"), ("06_national_view", "national_view")):
+        for section, name in (
+            ("03_target_comparison", "measure_series"),
+            ("03_target_comparison", "peer_comparison"),
+            ("03_target_comparison", "claims_check"),
+            ("06_national_view", "national_view"),
+        ):
             assert _rows(run, section, name) == 0, f"{run.name}: {name} has rows without ons_pfa"
     if key == "csp":  # police.uk districts stand in: ranked, and labelled a proxy
         ranked = run.table("03_target_comparison", "district_ranking")
-        assert len(ranked) and "police.uk monthly counts instead" in run.page("03_target_comparison")
-    if key == "population":  # the national view keeps its counts; no force has a rate (never a rate of 0)
+        assert len(ranked) and "police.uk monthly counts instead" in run.page(
+            "03_target_comparison"
+        )
+    if (
+        key == "population"
+    ):  # the national view keeps its counts; no force has a rate (never a rate of 0)
         view = run.table("06_national_view", "national_view")
         assert len(view) and view["target_count"].gt(0).any()
-        for col in ("baseline_population", "target_population", "baseline_rate_per_1000", "target_rate_per_1000"):
+        for col in (
+            "baseline_population",
+            "target_population",
+            "baseline_rate_per_1000",
+            "target_rate_per_1000",
+        ):
             assert view[col].isna().all(), f"{run.name}: national_view.{col} without population"
-    if key == "lsoa_lookup":  # dependency: police.uk records cannot be placed in districts - said so
+    if (
+        key == "lsoa_lookup"
+    ):  # dependency: police.uk records cannot be placed in districts - said so
         ingest = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", run.page("01_ingest")))
         got = re.search(r"street: ([\d,]+) of ([\d,]+) records without a district", ingest)
-        assert got and got.group(1) == got.group(2) and got.group(1) != "0", f"{run.name}: {got and got.group(0)}"
-        assert "police.uk monthly counts instead" not in run.page("03_target_comparison")  # CSP gives the districts
-    if key in ("census_ethnicity_force", "census_ethnicity_la"):  # the other table is the denominator
+        assert got and got.group(1) == got.group(2) and got.group(1) != "0", (
+            f"{run.name}: {got and got.group(0)}"
+        )
+        assert "police.uk monthly counts instead" not in run.page(
+            "03_target_comparison"
+        )  # CSP gives the districts
+    if key in (
+        "census_ethnicity_force",
+        "census_ethnicity_la",
+    ):  # the other table is the denominator
         rates = run.table("04_equality_breakdowns", "stop_search_rates")
         assert len(rates)
         stated = rates[rates["group"] != "Not stated"]  # the census has no "Not stated" residents
-        assert len(stated) and stated["population"].gt(0).all(), f"{run.name}: a census group without residents"
-        assert rates.loc[rates["population"].fillna(0).le(0), "rate_per_1000"].isna().all()  # never a rate of 0
+        assert len(stated) and stated["population"].gt(0).all(), (
+            f"{run.name}: a census group without residents"
+        )
+        assert (
+            rates.loc[rates["population"].fillna(0).le(0), "rate_per_1000"].isna().all()
+        )  # never a rate of 0
 
 
 def test_a_50_mb_header_gives_a_bounded_message_through_the_cli(tmp_path):
@@ -423,14 +513,28 @@ def test_a_50_mb_header_gives_a_bounded_message_through_the_cli(tmp_path):
         f.write("x" * 50_000_000 + "\n")
         f.write("2012-03-31,West Midlands,West Midlands,Robbery,100\n")
     cfg = tmp_path / "big.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "name": "big-header", "force": "West Midlands", "plan": "spp-2012-15",
-        "baseline": {"start": "2011-04-01", "end": "2012-03-31"},
-        "target_period": {"start": "2012-04-01", "end": "2013-03-31"},
-        "sources": {"ons_pfa": str(big)}, "processed_dir": "processed",
-    }), encoding="utf-8")
-    p = subprocess.run([str(EXE), "ingest", "--config", str(cfg)], cwd=tmp_path, capture_output=True, text=True,
-                       timeout=300, check=False)
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "name": "big-header",
+                "force": "West Midlands",
+                "plan": "spp-2012-15",
+                "baseline": {"start": "2011-04-01", "end": "2012-03-31"},
+                "target_period": {"start": "2012-04-01", "end": "2013-03-31"},
+                "sources": {"ons_pfa": str(big)},
+                "processed_dir": "processed",
+            }
+        ),
+        encoding="utf-8",
+    )
+    p = subprocess.run(
+        [str(EXE), "ingest", "--config", str(cfg)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert p.returncode == 2, p.stderr[:2000]
     assert "Traceback" not in p.stderr
     assert len(p.stdout) + len(p.stderr) < 3000, len(p.stderr)  # not 50 million characters
@@ -446,7 +550,11 @@ def test_bounded_cuts_each_quoted_value_and_the_whole_message():
     assert bounded(short) == short  # nothing to cut
     text = "file a.csv, line 1: unexpected ['" + "y" * 5000 + "'] (expected 'PFA')"
     out = bounded(text)
-    assert "'" + "y" * VALUE_LIMIT + "'... (+4800 characters)" in out  # 5000 - 200 left out, and said so
+    assert (
+        "'" + "y" * VALUE_LIMIT + "'... (+4800 characters)" in out
+    )  # 5000 - 200 left out, and said so
     assert out.startswith("file a.csv, line 1: unexpected [") and out.endswith("(expected 'PFA')")
     long_unquoted = "z" * 10_000
-    assert len(bounded(long_unquoted, limit=100)) < 160 and "9900 more characters" in bounded(long_unquoted, limit=100)
+    assert len(bounded(long_unquoted, limit=100)) < 160 and "9900 more characters" in bounded(
+        long_unquoted, limit=100
+    )

@@ -4,6 +4,7 @@ A count is digits (``1234``) or digits grouped in exact thousands with commas
 (``1,234,567``). The examples are worked by hand: what a person reading the cell
 would take it to mean, and whether that is unambiguous.
 """
+
 import pandas as pd
 import pytest
 
@@ -13,18 +14,54 @@ from wmp_analysis.ingest.csp import COLUMNS as CSP_COLUMNS
 from wmp_analysis.ingest.csp import read_csp
 from wmp_analysis.ingest.textio import parse_count, parse_int_column
 
-GOOD = [("0", 0), ("7", 7), ("1234", 1234), ("1,234", 1234), ("1,234,567", 1_234_567), ("12,000", 12_000),
-        (" 42 ", 42), ("007", 7), ("9223372036854775807", 2**63 - 1), ("9,223,372,036,854,775,807", 2**63 - 1)]
+GOOD = [
+    ("0", 0),
+    ("7", 7),
+    ("1234", 1234),
+    ("1,234", 1234),
+    ("1,234,567", 1_234_567),
+    ("12,000", 12_000),
+    (" 42 ", 42),
+    ("007", 7),
+    ("9223372036854775807", 2**63 - 1),
+    ("9,223,372,036,854,775,807", 2**63 - 1),
+]
 
-BAD = ["16.000",       # European thousands point, or 16 with three decimals: ambiguous
-       "12,5",         # decimal comma, or a broken thousands group
-       "1,23", "1,2345", ",123", "123,", "1,,234",
-       "1e30", "1E3", "inf", "-inf", "Infinity", "NaN", "nan",
-       "1 234", "1\u00a0234", "1_234", "+5", "0x10", "12.5", "1.0",
-       "\uff11\uff12",   # full-width digits
-       "\u0663",        # Arabic-Indic three
-       "", "   ", "-", "n/a", "lots", "[x]", "..",
-       "9223372036854775808", "99999999999999999999", "1" * 400]
+BAD = [
+    "16.000",  # European thousands point, or 16 with three decimals: ambiguous
+    "12,5",  # decimal comma, or a broken thousands group
+    "1,23",
+    "1,2345",
+    ",123",
+    "123,",
+    "1,,234",
+    "1e30",
+    "1E3",
+    "inf",
+    "-inf",
+    "Infinity",
+    "NaN",
+    "nan",
+    "1 234",
+    "1\u00a0234",
+    "1_234",
+    "+5",
+    "0x10",
+    "12.5",
+    "1.0",
+    "\uff11\uff12",  # full-width digits
+    "\u0663",  # Arabic-Indic three
+    "",
+    "   ",
+    "-",
+    "n/a",
+    "lots",
+    "[x]",
+    "..",
+    "9223372036854775808",
+    "99999999999999999999",
+    "1" * 400,
+]
 
 
 @pytest.mark.parametrize("text,value", GOOD)
@@ -76,10 +113,13 @@ def test_result_dtype_and_index():
 
 # ------------------------------------------------------------------- the readers use the rule
 
+
 def _csp(tmp_path, count):
     p = tmp_path / "csp.csv"
-    p.write_text(",".join(CSP_COLUMNS) + "\n"
-                 f'2011/12,1,West Midlands,Birmingham,Robbery of personal property,Robbery,Robbery,34B,"{count}"\n')
+    p.write_text(
+        ",".join(CSP_COLUMNS) + "\n"
+        f'2011/12,1,West Midlands,Birmingham,Robbery of personal property,Robbery,Robbery,34B,"{count}"\n'
+    )
     return p
 
 
@@ -94,11 +134,23 @@ def test_csp_thousands(tmp_path):
     assert read_csp(_csp(tmp_path, "1,200"))["count"].tolist() == [1200]
 
 
-@pytest.mark.parametrize("value,ok", [("1,085,400.00", True), ("1085400.00", True), ("1085400", True),
-                                      ("16.000", False), ("1085400.5", False), ("1e6", False), ("NaN", False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("1,085,400.00", True),
+        ("1085400.00", True),
+        ("1085400", True),
+        ("16.000", False),
+        ("1085400.5", False),
+        ("1e6", False),
+        ("NaN", False),
+    ],
+)
 def test_population_counts(tmp_path, value, ok):
     p = tmp_path / "pop.csv"
-    p.write_text(f'Name,PFA,Geography,Mid-2012,\nBirmingham,West Midlands,Metropolitan District,"{value}",\n')
+    p.write_text(
+        f'Name,PFA,Geography,Mid-2012,\nBirmingham,West Midlands,Metropolitan District,"{value}",\n'
+    )
     if ok:
         assert read_population(p)["population"].tolist() == [1_085_400]
     else:

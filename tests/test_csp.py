@@ -1,4 +1,5 @@
 """Home Office CSP-level recorded crime reader, on small files written in the published layout."""
+
 from __future__ import annotations
 
 import gzip
@@ -7,7 +8,11 @@ import pandas as pd
 import pytest
 
 from wmp_analysis.errors import (
-    DuplicatePeriodError, EncodingError, SchemaError, UnknownForceError, ValueFormatError,
+    DuplicatePeriodError,
+    EncodingError,
+    SchemaError,
+    UnknownForceError,
+    ValueFormatError,
 )
 from wmp_analysis.ingest.csp import COLUMNS, COLUMNS_2016, missing_quarters, read_csp
 
@@ -16,7 +21,7 @@ ROWS = [
     "2011/12,1,West Midlands,Birmingham,Burglary in a dwelling,Theft offences,Domestic burglary,28A,1234",
     "2011/12,1,West Midlands,Birmingham,Aggravated burglary in a dwelling,Theft offences,Domestic burglary,29,7",
     "2011/12,2,West Midlands,Coventry,Burglary in a dwelling,Theft offences,Domestic burglary,28A,300",
-    "2011/12,4,West Midlands,Coventry,Burglary in a dwelling,Theft offences,Domestic burglary,28A,\"1,001\"",
+    '2011/12,4,West Midlands,Coventry,Burglary in a dwelling,Theft offences,Domestic burglary,28A,"1,001"',
     "2012/13,1,Staffordshire,Stafford,Burglary in a dwelling,Theft offences,Domestic burglary,28A,55",
 ]
 
@@ -34,8 +39,17 @@ def write(tmp_path, lines, name="prc-csp.csv", *, bom=False, encoding="utf-8"):
 def test_reads_layout_and_normalises(tmp_path):
     df = read_csp(write(tmp_path, [HEADER, *ROWS]))
     assert list(df.columns) == [
-        "financial_year", "quarter", "quarter_end", "force", "csp_name", "csp_code", "offence_code",
-        "offence_description", "offence_group", "offence_subgroup", "count",
+        "financial_year",
+        "quarter",
+        "quarter_end",
+        "force",
+        "csp_name",
+        "csp_code",
+        "offence_code",
+        "offence_description",
+        "offence_group",
+        "offence_subgroup",
+        "count",
     ]
     assert len(df) == 5
     assert set(df["financial_year"]) == {"2011-12", "2012-13"}
@@ -61,8 +75,10 @@ def test_force_filter_and_unknown_force(tmp_path):
 
 
 def test_2016_layout_and_q_prefix_and_bom_and_gzip(tmp_path):
-    lines = [",".join(COLUMNS_2016),
-             "2016/17,Q3,West Midlands,Solihull,Robbery of personal property,Robbery,Robbery of personal property,34B,40"]
+    lines = [
+        ",".join(COLUMNS_2016),
+        "2016/17,Q3,West Midlands,Solihull,Robbery of personal property,Robbery,Robbery of personal property,34B,40",
+    ]
     p = tmp_path / "new.csv.gz"
     p.write_bytes(gzip.compress(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode()))
     df = read_csp(p)
@@ -131,7 +147,9 @@ def test_negative_count(tmp_path):
     assert exc.value.row == 3
 
 
-@pytest.mark.parametrize("fy,quarter", [("2011/13", "1"), ("2011", "1"), ("2011/12", "5"), ("2011/12", "")])
+@pytest.mark.parametrize(
+    "fy,quarter", [("2011/13", "1"), ("2011", "1"), ("2011/12", "5"), ("2011/12", "")]
+)
 def test_bad_year_or_quarter(tmp_path, fy, quarter):
     row = f"{fy},{quarter},West Midlands,Dudley,Robbery of business property,Robbery,Robbery of business property,34A,2"
     with pytest.raises(ValueFormatError) as exc:
@@ -141,7 +159,9 @@ def test_bad_year_or_quarter(tmp_path, fy, quarter):
 
 
 def test_non_utf8(tmp_path):
-    p = write(tmp_path, [HEADER, ROWS[0].replace("Birmingham", "Birmingh\u00e4m")], encoding="latin-1")
+    p = write(
+        tmp_path, [HEADER, ROWS[0].replace("Birmingham", "Birmingh\u00e4m")], encoding="latin-1"
+    )
     with pytest.raises(EncodingError) as exc:
         read_csp(p)
     assert exc.value.row == 2

@@ -5,6 +5,7 @@ documents (https://data.police.uk/about/#columns): 12-column street files and
 15-column stop-and-search files, one per month, named ``YYYY-MM-<force>-<kind>.csv``.
 Expected counts are the rows written here.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -18,11 +19,15 @@ from wmp_analysis.ingest.dataset import ingest_police_uk, list_partitions, verif
 from wmp_analysis.ingest.pipeline import load_processed, run_ingest
 from wmp_analysis.provenance import sha256_file
 
-STREET_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-                 "Crime type,Last outcome category,Context")
-SEARCH_HEADER = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
-                 "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
-                 "Outcome linked to object of search,Removal of more than just outer clothing")
+STREET_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context"
+)
+SEARCH_HEADER = (
+    "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
+    "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
+    "Outcome linked to object of search,Removal of more than just outer clothing"
+)
 #: (month, crime types): one street record per type
 STREET = {
     "2015-01": ["Burglary", "Burglary", "Anti-social behaviour"],
@@ -30,13 +35,23 @@ STREET = {
 }
 
 
-def street_text(month: str, types: list[str], force: str = "West Midlands Police", tag: str = "a") -> str:
+def street_text(
+    month: str, types: list[str], force: str = "West Midlands Police", tag: str = "a"
+) -> str:
     lines = [STREET_HEADER]
     for i, t in enumerate(types):
-        cid = "" if t == "Anti-social behaviour" else f"{tag}{month}{i:04d}".replace("-", "") + "f" * 40
-        outcome = "" if t == "Anti-social behaviour" else "Investigation complete; no suspect identified"
-        lines.append(f"{cid},{month},{force},{force},-1.9{i},52.48,On or near High Street,E01009000,"
-                     f"Birmingham 001A,{t},{outcome},")
+        cid = (
+            ""
+            if t == "Anti-social behaviour"
+            else f"{tag}{month}{i:04d}".replace("-", "") + "f" * 40
+        )
+        outcome = (
+            "" if t == "Anti-social behaviour" else "Investigation complete; no suspect identified"
+        )
+        lines.append(
+            f"{cid},{month},{force},{force},-1.9{i},52.48,On or near High Street,E01009000,"
+            f"Birmingham 001A,{t},{outcome},"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -44,12 +59,16 @@ def search_text(month: str, n: int) -> str:
     lines = [SEARCH_HEADER]
     for i in range(n):
         eth = "" if i == 0 else "White - English/Welsh/Scottish/Northern Irish/British"
-        lines.append(f"Person search,{month}-0{i + 1}T10:00:00+00:00,False,,52.48,-1.9,Male,18-24,{eth},White,"
-                     "Misuse of Drugs Act 1971 (section 23),Controlled drugs,Nothing found - no further action,False,False")
+        lines.append(
+            f"Person search,{month}-0{i + 1}T10:00:00+00:00,False,,52.48,-1.9,Male,18-24,{eth},White,"
+            "Misuse of Drugs Act 1971 (section 23),Controlled drugs,Nothing found - no further action,False,False"
+        )
     return "\n".join(lines) + "\n"
 
 
-def write_month(folder, month, types, slug="west-midlands", force="West Midlands Police", searches=0, tag="a"):
+def write_month(
+    folder, month, types, slug="west-midlands", force="West Midlands Police", searches=0, tag="a"
+):
     d = folder / month
     d.mkdir(parents=True, exist_ok=True)
     (d / f"{month}-{slug}-street.csv").write_text(street_text(month, types, force, tag))
@@ -68,7 +87,8 @@ def make_project(tmp_path, extra: str = ""):
         "target_period: {start: 2012-04-01, end: 2013-03-31}\n"
         "comparators: [Greater Manchester]\n"
         "sources:\n  police_uk: data/raw/police\n"
-        f"ingest: {{lock_timeout: 5{extra}}}\n")
+        f"ingest: {{lock_timeout: 5{extra}}}\n"
+    )
     return load_config(cfg), pu
 
 
@@ -97,7 +117,9 @@ def test_layout_manifest_and_readers(tmp_path):
     cfg, _ = make_project(tmp_path)
     res = run_ingest(cfg)
     link = cfg.processed_dir
-    files = sorted(p.relative_to(link).as_posix() for p in (link / "police_uk").rglob("part-0.parquet"))
+    files = sorted(
+        p.relative_to(link).as_posix() for p in (link / "police_uk").rglob("part-0.parquet")
+    )
     assert files == [
         "police_uk/stop_search/force=west-midlands/month=2015-01/part-0.parquet",
         "police_uk/street/force=west-midlands/month=2015-01/part-0.parquet",
@@ -120,7 +142,10 @@ def test_layout_manifest_and_readers(tmp_path):
     street = load_processed(cfg).table("street")
     assert list(street.columns) == police_uk.STREET_OUT
     assert street["month"].dtype == "datetime64[ns]"
-    assert street.groupby("month").size().to_dict() == {pd.Timestamp("2015-01-01"): 3, pd.Timestamp("2015-02-01"): 2}
+    assert street.groupby("month").size().to_dict() == {
+        pd.Timestamp("2015-01-01"): 3,
+        pd.Timestamp("2015-02-01"): 2,
+    }
     assert street["crime_type"].astype(str).tolist() == STREET["2015-01"] + STREET["2015-02"]
     ss = load_processed(cfg).table("stop_search")
     assert set(ss["force"]) == {"West Midlands"} and len(ss) == 2
@@ -132,8 +157,10 @@ def test_duckdb_reads_the_dataset(tmp_path):
     cfg, _ = make_project(tmp_path)
     run_ingest(cfg)
     glob = str(cfg.processed_dir / "police_uk" / "street" / "*" / "*" / "*.parquet")
-    rows = duckdb.sql(f"SELECT force, month, count(*) AS n FROM read_parquet('{glob}', hive_partitioning = true) "
-                      "GROUP BY ALL ORDER BY ALL").fetchall()
+    rows = duckdb.sql(
+        f"SELECT force, month, count(*) AS n FROM read_parquet('{glob}', hive_partitioning = true) "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
     assert rows == [("west-midlands", "2015-01", 3), ("west-midlands", "2015-02", 2)]
 
 
@@ -150,7 +177,11 @@ def test_incremental_ingest_reads_only_the_new_month(tmp_path, monkeypatch):
     new = "police_uk/street/force=west-midlands/month=2015-03/part-0.parquet"
     assert set(after) - set(before) == {new}
     parts = res.manifest["outputs"]["street"]["partitions"]
-    assert [(p["month"], p["rows"]) for p in parts] == [("2015-01", 3), ("2015-02", 2), ("2015-03", 4)]
+    assert [(p["month"], p["rows"]) for p in parts] == [
+        ("2015-01", 3),
+        ("2015-02", 2),
+        ("2015-03", 4),
+    ]
     assert res.manifest["outputs"]["street"]["rows"] == 9
     last = res.manifest["police_uk_dataset"]["last_ingest"]["west-midlands"]
     assert last == {"read_months": ["2015-03"], "reused_months": ["2015-01", "2015-02"]}
@@ -206,14 +237,15 @@ def test_same_inputs_give_byte_identical_partitions(tmp_path):
 def test_two_forces_in_one_dataset(tmp_path):
     src = tmp_path / "src"
     write_month(src, "2015-01", ["Burglary", "Robbery"])
-    write_month(src, "2015-01", ["Burglary"], slug="greater-manchester", force="Greater Manchester Police")
+    write_month(
+        src, "2015-01", ["Burglary"], slug="greater-manchester", force="Greater Manchester Police"
+    )
     out = tmp_path / "national"
     for force in ("West Midlands", "Greater Manchester"):
         ingest_police_uk(src, out, force=force)
     ds = pads.dataset(out / "police_uk" / "street", format="parquet", partitioning="hive")
     counts = ds.to_table(columns=["force"]).to_pandas()["force"].value_counts().to_dict()
     assert counts == {"west-midlands": 2, "greater-manchester": 1}
-
 
 
 def test_unchanged_inputs_skip_and_a_lost_partition_is_read_again(tmp_path, monkeypatch):
@@ -225,8 +257,9 @@ def test_unchanged_inputs_skip_and_a_lost_partition_is_read_again(tmp_path, monk
     seen = parsed_files(monkeypatch)
     again = run_ingest(cfg)
     assert not again.skipped and seen == ["2015-02-west-midlands-street.csv"]
-    assert [p["sha256"] for p in again.manifest["outputs"]["street"]["partitions"]] == \
-        [p["sha256"] for p in first.manifest["outputs"]["street"]["partitions"]]
+    assert [p["sha256"] for p in again.manifest["outputs"]["street"]["partitions"]] == [
+        p["sha256"] for p in first.manifest["outputs"]["street"]["partitions"]
+    ]
 
 
 def test_a_bad_new_month_leaves_the_previous_dataset_intact(tmp_path):
@@ -237,8 +270,10 @@ def test_a_bad_new_month_leaves_the_previous_dataset_intact(tmp_path):
     before = partition_state(cfg.processed_dir)
     (pu / "2015-03").mkdir()
     (pu / "2015-03" / "2015-03-west-midlands-street.csv").write_text(
-        STREET_HEADER + "\nabc,2015-04,West Midlands Police,West Midlands Police,-1.9,52.48,On or near X,"
-        "E01009000,Birmingham 001A,Burglary,,\n")  # a record of another month in the 2015-03 file
+        STREET_HEADER
+        + "\nabc,2015-04,West Midlands Police,West Midlands Police,-1.9,52.48,On or near X,"
+        "E01009000,Birmingham 001A,Burglary,,\n"
+    )  # a record of another month in the 2015-03 file
     with pytest.raises(InputError) as exc:
         run_ingest(cfg)
     assert exc.value.row == 2 and "2015-03-west-midlands-street.csv" in str(exc.value)

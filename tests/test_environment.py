@@ -1,16 +1,20 @@
 """The pinned pip lock, environment.yml and pyproject.toml agree."""
+
 from __future__ import annotations
 
 import re
 import tomllib
 
 import yaml
-
 from conftest import PROJECT_ROOT
 
 # conda-forge names that differ from PyPI names
-CONDA_TO_PIP = {"pyyaml": "pyyaml", "jupyter_client": "jupyter-client", "websocket-client": "websocket-client",
-                "python-duckdb": "duckdb"}
+CONDA_TO_PIP = {
+    "pyyaml": "pyyaml",
+    "jupyter_client": "jupyter-client",
+    "websocket-client": "websocket-client",
+    "python-duckdb": "duckdb",
+}
 
 
 def _norm(name: str) -> str:
@@ -35,7 +39,9 @@ def _conda() -> dict[str, str]:
     pins = {}
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
-            assert dep.get("pip") == ["-e ."], "environment.yml must install the package itself with pip"
+            assert dep.get("pip") == ["-e ."], (
+                "environment.yml must install the package itself with pip"
+            )
             continue
         name, _, ver = dep.partition("=")
         pins[_norm(CONDA_TO_PIP.get(name, name))] = ver

@@ -1,4 +1,5 @@
 """Error messages stay bounded: at most 200 characters of any quoted value (issue 10)."""
+
 from __future__ import annotations
 
 from wmp_analysis.errors import VALUE_LIMIT, SchemaError, ValueFormatError, shorten
@@ -19,8 +20,12 @@ def test_shorten_cuts_long_values_and_says_how_much():
 
 def test_a_50_mb_header_gives_a_short_message_naming_file_and_line():
     header = "Month," + "x" * 50_000_000
-    err = SchemaError(f"unexpected header {header!r}", path="2016-01-west-midlands-street.csv", row=1,
-                      expected="the police.uk street columns")
+    err = SchemaError(
+        f"unexpected header {header!r}",
+        path="2016-01-west-midlands-street.csv",
+        row=1,
+        expected="the police.uk street columns",
+    )
     text = str(err)
     assert len(text) < 2_500
     assert "2016-01-west-midlands-street.csv" in text and "line 1" in text

@@ -1,4 +1,5 @@
 """Measures: ONS rolling years with structural zeros, CSP quarters, police.uk months."""
+
 from __future__ import annotations
 
 import math
@@ -17,16 +18,25 @@ def _ons(rows):
     return df
 
 
-BURG = {"measure_id": "burglary_dwelling", "ons_offences": "Domestic burglary;Residential burglary",
-        "proxy": "false", "proxy_note": ""}
+BURG = {
+    "measure_id": "burglary_dwelling",
+    "ons_offences": "Domestic burglary;Residential burglary",
+    "proxy": "false",
+    "proxy_note": "",
+}
 
 
 def test_structural_zeros_are_not_real_zeros():
-    ons = _ons([
-        ("2016-03-31", "F", "Domestic burglary", 100), ("2016-03-31", "F", "Residential burglary", 0),
-        ("2017-06-30", "F", "Domestic burglary", 60), ("2017-06-30", "F", "Residential burglary", 45),
-        ("2018-03-31", "F", "Domestic burglary", 0), ("2018-03-31", "F", "Residential burglary", 110),
-    ])
+    ons = _ons(
+        [
+            ("2016-03-31", "F", "Domestic burglary", 100),
+            ("2016-03-31", "F", "Residential burglary", 0),
+            ("2017-06-30", "F", "Domestic burglary", 60),
+            ("2017-06-30", "F", "Residential burglary", 45),
+            ("2018-03-31", "F", "Domestic burglary", 0),
+            ("2018-03-31", "F", "Residential burglary", 110),
+        ]
+    )
     s = M.ons_rolling_year(ons, BURG, "F")
     assert s["value"].tolist() == [100, 105, 110]
     assert "Residential burglary not published" in s["note"].iloc[0]
@@ -37,11 +47,15 @@ def test_structural_zeros_are_not_real_zeros():
 
 
 def test_gap_inside_run_is_nan_not_zero():
-    ons = _ons([
-        ("2012-03-31", "F", "Robbery", 50), ("2012-06-30", "F", "Robbery", 0), ("2012-09-30", "F", "Robbery", 40),
-        ("2012-12-31", "F", "Homicide", 1),
-        ("2013-03-31", "F", "Robbery", 45),
-    ])
+    ons = _ons(
+        [
+            ("2012-03-31", "F", "Robbery", 50),
+            ("2012-06-30", "F", "Robbery", 0),
+            ("2012-09-30", "F", "Robbery", 40),
+            ("2012-12-31", "F", "Homicide", 1),
+            ("2013-03-31", "F", "Robbery", 45),
+        ]
+    )
     m = {"measure_id": "robbery", "ons_offences": "Robbery", "proxy": False, "proxy_note": ""}
     s = M.ons_rolling_year(ons, m, "F").set_index("period_end")
     assert math.isnan(s.loc["2012-06-30", "value"])  # implausible zero inside the run
@@ -49,7 +63,13 @@ def test_gap_inside_run_is_nan_not_zero():
     assert "missing (gap)" in s.loc["2012-12-31", "note"]
     # small groups keep real zeros
     m2 = {"measure_id": "h", "ons_offences": "Homicide", "proxy": False, "proxy_note": ""}
-    ons2 = _ons([("2012-03-31", "F", "Homicide", 2), ("2012-06-30", "F", "Homicide", 0), ("2012-09-30", "F", "Homicide", 1)])
+    ons2 = _ons(
+        [
+            ("2012-03-31", "F", "Homicide", 2),
+            ("2012-06-30", "F", "Homicide", 0),
+            ("2012-09-30", "F", "Homicide", 1),
+        ]
+    )
     assert M.ons_rolling_year(ons2, m2, "F")["value"].tolist() == [2, 0, 1]
 
 
@@ -69,13 +89,22 @@ def test_csp_quarterly_and_fy_sum():
         rows.append(("Birmingham", qe, "28A", 10 * q, "Burglary"))
         rows.append(("Birmingham", qe, "46", 5, "Shoplifting"))
     rows.append(("Coventry", "2011-06-30", "46", 3, "Shoplifting"))
-    csp = pd.DataFrame(rows, columns=["csp_name", "quarter_end", "offence_code", "count", "offence_group"])
+    csp = pd.DataFrame(
+        rows, columns=["csp_name", "quarter_end", "offence_code", "count", "offence_group"]
+    )
     csp["quarter_end"] = pd.to_datetime(csp["quarter_end"])
-    m = {"measure_id": "burglary_dwelling", "csp_offence_codes": "28A;28B", "proxy": False, "proxy_note": ""}
+    m = {
+        "measure_id": "burglary_dwelling",
+        "csp_offence_codes": "28A;28B",
+        "proxy": False,
+        "proxy_note": "",
+    }
     s = M.csp_quarterly(csp, m, ["Birmingham", "Coventry"])
     b = s[s["geography"] == "Birmingham"]
     assert b["value"].tolist() == [10, 20, 30, 40]
-    assert M.measure_value(s, Period.financial_year("2011-12"), geography="Birmingham")["value"] == 100
+    assert (
+        M.measure_value(s, Period.financial_year("2011-12"), geography="Birmingham")["value"] == 100
+    )
     c = s[s["geography"] == "Coventry"]
     assert c["value"].iloc[0] == 0 and c["value"].iloc[1:].isna().all()
     v = M.measure_value(s, Period.financial_year("2011-12"), geography="Coventry")
@@ -85,13 +114,20 @@ def test_csp_quarterly_and_fy_sum():
 
 
 def test_police_uk_monthly_proxy_and_gaps():
-    street = pd.DataFrame({
-        "month": pd.to_datetime(["2011-04-01", "2011-04-01", "2011-04-01", "2011-06-01"]),
-        "category": ["Burglary", "Robbery", "Burglary", "Robbery"],
-        "category_stable": ["Burglary", "Robbery", "Burglary", "Robbery"],
-        "district": ["Dudley", "Dudley", "Walsall", "Dudley"],
-    })
-    m = {"measure_id": "burglary", "police_uk_categories": "Burglary", "police_uk_stable": "Burglary", "proxy": False}
+    street = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2011-04-01", "2011-04-01", "2011-04-01", "2011-06-01"]),
+            "category": ["Burglary", "Robbery", "Burglary", "Robbery"],
+            "category_stable": ["Burglary", "Robbery", "Burglary", "Robbery"],
+            "district": ["Dudley", "Dudley", "Walsall", "Dudley"],
+        }
+    )
+    m = {
+        "measure_id": "burglary",
+        "police_uk_categories": "Burglary",
+        "police_uk_stable": "Burglary",
+        "proxy": False,
+    }
     s = M.police_uk_monthly(street, m, ["Dudley"])
     assert s["value"].iloc[0] == 1 and math.isnan(s["value"].iloc[1]) and s["value"].iloc[2] == 0
     assert s["proxy"].all() and "proxy" in s["proxy_note"].iloc[0]

@@ -4,6 +4,7 @@ Expectations are written by hand: the normal form of each example is worked out 
 the Unicode rules (NFKC, case folding) and the suggestions are the names a reader
 would pick.
 """
+
 import pytest
 
 from wmp_analysis.errors import (
@@ -18,19 +19,24 @@ FORCES = ["West Midlands", "West Mercia", "West Yorkshire", "Staffordshire", "Gr
 OFFENCES = ["Robbery", "Homicide", "Domestic burglary", "Theft from the person"]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("West Midlands", "west midlands"),
-    ("  WEST   MIDLANDS ", "west midlands"),
-    ("West\u00a0Midlands", "west midlands"),          # no-break space -> space (NFKC)
-    ("\uff37est Midlands", "west midlands"),          # full-width W -> W (NFKC)
-    ("STRASSE", "strasse"),
-    ("Stra\u00dfe", "strasse"),                        # casefold: sharp s -> ss
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("West Midlands", "west midlands"),
+        ("  WEST   MIDLANDS ", "west midlands"),
+        ("West\u00a0Midlands", "west midlands"),  # no-break space -> space (NFKC)
+        ("\uff37est Midlands", "west midlands"),  # full-width W -> W (NFKC)
+        ("STRASSE", "strasse"),
+        ("Stra\u00dfe", "strasse"),  # casefold: sharp s -> ss
+    ],
+)
 def test_normal_form(raw, expected):
     assert normalise_name(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["West\x00Midlands", "West\tMidlands", "Robbery\n", "Rob\u200bbery", "\x07"])
+@pytest.mark.parametrize(
+    "raw", ["West\x00Midlands", "West\tMidlands", "Robbery\n", "Rob\u200bbery", "\x07"]
+)
 def test_control_characters_are_errors_not_removed(raw):
     with pytest.raises(ValueFormatError) as exc:
         normalise_name(raw, path="f.csv", row=4, field="PFA")
@@ -43,10 +49,15 @@ def test_not_text_is_an_error():
         normalise_name(12)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("raw, canonical", [
-    ("WEST MIDLANDS", "West Midlands"), ("west midlands", "West Midlands"),
-    ("  West  Midlands", "West Midlands"), ("greater manchester", "Greater Manchester"),
-])
+@pytest.mark.parametrize(
+    "raw, canonical",
+    [
+        ("WEST MIDLANDS", "West Midlands"),
+        ("west midlands", "West Midlands"),
+        ("  West  Midlands", "West Midlands"),
+        ("greater manchester", "Greater Manchester"),
+    ],
+)
 def test_force_matches_after_normalisation(raw, canonical):
     assert match_name(raw, FORCES, what="force") == canonical
 
@@ -79,7 +90,9 @@ def test_unknown_offence_is_category_error_with_suggestion():
 
 def test_unknown_district_is_category_error():
     with pytest.raises(UnknownCategoryError) as exc:
-        match_name("Birmingam", ["Birmingham", "Coventry", "Dudley"], what="district", field="districts")
+        match_name(
+            "Birmingam", ["Birmingham", "Coventry", "Dudley"], what="district", field="districts"
+        )
     assert "Birmingham" in str(exc.value)
 
 

@@ -5,6 +5,7 @@ view against plain pandas sums over the raw CSVs, never against the functions
 under test. The ranking and the rate per 1,000 are also hand-worked on a made-up
 three-force frame.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -57,7 +58,9 @@ def real(reference, ons_real):
     registry, measures = reference
     pop = read_population(require_shared("population/regionalpopulation.csv"))
     milestones = national.plan_milestones(registry, measures)
-    view = national.national_view(ons_real, pop, milestones, measures, force=WM, comparators=COMPARATORS)
+    view = national.national_view(
+        ons_real, pop, milestones, measures, force=WM, comparators=COMPARATORS
+    )
     return {"view": view, "pop": pop, "milestones": milestones, "ons": ons_real}
 
 
@@ -75,8 +78,13 @@ def test_milestones_come_from_the_registry(reference):
     ms = national.plan_milestones(registry, measures).set_index("target_id")
     # the plans' own figures (SPP section 5; PCP 4.6 Deliverables and Milestones for 2014-15)
     assert ms["target_value"].to_dict() == {
-        "spp-total-crime": -5, "spp-burglary-dwelling": -8, "spp-robbery": -8, "spp-most-serious-violence": -8,
-        "pcp1415-burglary": -2, "pcp1415-robbery": -5}
+        "spp-total-crime": -5,
+        "spp-burglary-dwelling": -8,
+        "spp-robbery": -8,
+        "spp-most-serious-violence": -8,
+        "pcp1415-burglary": -2,
+        "pcp1415-robbery": -5,
+    }
     assert set(ms.loc[ms["plan"] == "spp-2012-15", "baseline_period"]) == {"2011-12"}
     assert set(ms.loc[ms["plan"] == "pcp-2014-15", "target_period"]) == {"2014-15"}
     assert ms["proxy"].to_dict()["spp-most-serious-violence"] and not ms.loc["spp-robbery", "proxy"]
@@ -90,32 +98,56 @@ def test_milestones_come_from_the_registry(reference):
 def test_every_territorial_force_once_per_milestone(real, raw_ons):
     view = real["view"]
     raw_forces = set(raw_ons["force"])
-    expected = {f for f in raw_forces
-                if f not in {"British Transport Police", "Action Fraud", "CIFAS", "UK Finance"}}
+    expected = {
+        f
+        for f in raw_forces
+        if f not in {"British Transport Police", "Action Fraud", "CIFAS", "UK Finance"}
+    }
     assert len(expected) == 43
     for tid, g in view.groupby("target_id"):
         assert set(g["force"]) == expected and len(g) == 43, tid
         assert g["n_forces"].iloc[0] == 43
     _, excluded = national.territorial_forces(real["ons"])
-    assert set(excluded["force"]) == {"British Transport Police", "Action Fraud", "CIFAS", "UK Finance"}
+    assert set(excluded["force"]) == {
+        "British Transport Police",
+        "Action Fraud",
+        "CIFAS",
+        "UK Finance",
+    }
     assert excluded["reason"].str.len().min() > 20
     roles = view[view["target_id"] == "spp-robbery"].set_index("force")["role"]
     assert roles[WM] == "force" and set(roles[roles == "comparator"].index) == set(COMPARATORS)
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("target_id,offences,base,actual", [
-    ("spp-total-crime", None, 190818, 168770),
-    ("spp-burglary-dwelling", ["Domestic burglary"], 15898, 13571),
-    ("spp-robbery", ["Robbery"], 7260, 5461),
-    ("spp-most-serious-violence", ["Homicide", "Violence with injury",
-                                   "Death or serious injury caused by illegal driving"], None, None),
-])
-def test_west_midlands_row_equals_raw_sums_and_target_comparison(real, raw_ons, reference, target_id, offences,
-                                                                 base, actual):
+@pytest.mark.parametrize(
+    "target_id,offences,base,actual",
+    [
+        ("spp-total-crime", None, 190818, 168770),
+        ("spp-burglary-dwelling", ["Domestic burglary"], 15898, 13571),
+        ("spp-robbery", ["Robbery"], 7260, 5461),
+        (
+            "spp-most-serious-violence",
+            [
+                "Homicide",
+                "Violence with injury",
+                "Death or serious injury caused by illegal driving",
+            ],
+            None,
+            None,
+        ),
+    ],
+)
+def test_west_midlands_row_equals_raw_sums_and_target_comparison(
+    real, raw_ons, reference, target_id, offences, base, actual
+):
     def raw_sum(end):
         rows = raw_ons[(raw_ons["force"] == WM) & (raw_ons["end"] == end)]
-        rows = rows[rows["offence"] != "Fraud offences"] if offences is None else rows[rows["offence"].isin(offences)]
+        rows = (
+            rows[rows["offence"] != "Fraud offences"]
+            if offences is None
+            else rows[rows["offence"].isin(offences)]
+        )
         return int(rows["count"].sum())
 
     b, a = raw_sum("31-03-2012"), raw_sum("31-03-2013")
@@ -131,11 +163,22 @@ def test_west_midlands_row_equals_raw_sums_and_target_comparison(real, raw_ons, 
     from wmp_analysis.config import load_config
 
     cfg = load_config(PROJECT_ROOT / "configs" / "real-ons.yaml")
-    tc = compare.compare_targets(registry[registry["target_id"] == target_id], measures,
-                                 {"ons_pfa": real["ons"][real["ons"]["force"] == WM]}, cfg).iloc[0]
-    for a_col, t_col in (("baseline_count", "baseline_value"), ("target_count", "actual_value"),
-                         ("pct_change", "pct_change"), ("status", "status"), ("rate_ratio", "rate_ratio"),
-                         ("rr_ci_low", "rr_ci_low"), ("rr_ci_high", "rr_ci_high"), ("proxy", "proxy")):
+    tc = compare.compare_targets(
+        registry[registry["target_id"] == target_id],
+        measures,
+        {"ons_pfa": real["ons"][real["ons"]["force"] == WM]},
+        cfg,
+    ).iloc[0]
+    for a_col, t_col in (
+        ("baseline_count", "baseline_value"),
+        ("target_count", "actual_value"),
+        ("pct_change", "pct_change"),
+        ("status", "status"),
+        ("rate_ratio", "rate_ratio"),
+        ("rr_ci_low", "rr_ci_low"),
+        ("rr_ci_high", "rr_ci_high"),
+        ("proxy", "proxy"),
+    ):
         assert row[a_col] == tc[t_col], a_col
 
 
@@ -172,8 +215,15 @@ def test_every_force_has_a_population_and_they_sum_to_england_and_wales(real, ra
 
 
 def test_a_force_without_population_gets_nan_and_a_reason_never_zero():
-    pop = pd.DataFrame({"name": ["A county", "ENGLAND AND WALES"], "geography_type": ["County", "Country"],
-                        "pfa": ["Alpha", "ENGLAND AND WALES"], "year": [2012, 2012], "population": [5000, 9000]})
+    pop = pd.DataFrame(
+        {
+            "name": ["A county", "ENGLAND AND WALES"],
+            "geography_type": ["County", "Country"],
+            "pfa": ["Alpha", "ENGLAND AND WALES"],
+            "year": [2012, 2012],
+            "population": [5000, 9000],
+        }
+    )
     fp = force_population(pop, ["Alpha", "Beta"], 2012).set_index("force")
     assert fp.at["Alpha", "population"] == 5000
     assert np.isnan(fp.at["Beta", "population"]) and "no area" in fp.at["Beta", "note"]
@@ -198,14 +248,36 @@ def _three_forces():
     rows = []
     for force, (b, a) in {"A": (10000, 8000), "B": (10000, 9500), "C": (20, 20)}.items():
         for end, n in (("2011-03-31", b), ("2012-03-31", b), ("2013-03-31", a)):
-            rows.append({"period_end": pd.Timestamp(end), "date_as_published": end, "force": force,
-                         "region": "North", "offence": "Robbery", "count": n, "line": len(rows) + 2})
-    rows.append({"period_end": pd.Timestamp("2012-03-31"), "date_as_published": "31-03-2012",
-                 "force": "British Transport Police", "region": "British Transport Police", "offence": "Robbery",
-                 "count": 999, "line": 99})
+            rows.append(
+                {
+                    "period_end": pd.Timestamp(end),
+                    "date_as_published": end,
+                    "force": force,
+                    "region": "North",
+                    "offence": "Robbery",
+                    "count": n,
+                    "line": len(rows) + 2,
+                }
+            )
+    rows.append(
+        {
+            "period_end": pd.Timestamp("2012-03-31"),
+            "date_as_published": "31-03-2012",
+            "force": "British Transport Police",
+            "region": "British Transport Police",
+            "offence": "Robbery",
+            "count": 999,
+            "line": 99,
+        }
+    )
     ons = pd.DataFrame(rows)
-    pop = pd.DataFrame([{"name": f"{f} area", "geography_type": "County", "pfa": f, "year": y, "population": p}
-                        for f, p in {"A": 1_000_000, "B": 500_000, "C": 10_000}.items() for y in (2011, 2012)])
+    pop = pd.DataFrame(
+        [
+            {"name": f"{f} area", "geography_type": "County", "pfa": f, "year": y, "population": p}
+            for f, p in {"A": 1_000_000, "B": 500_000, "C": 10_000}.items()
+            for y in (2011, 2012)
+        ]
+    )
     return ons, pop
 
 
@@ -214,14 +286,17 @@ def test_ranking_and_rates_on_three_hand_made_forces(reference):
     ons, pop = _three_forces()
     ms = national.plan_milestones(registry, measures)
     ms = ms[ms["target_id"] == "spp-robbery"]
-    v = national.national_view(ons, pop, ms, measures, force="A", comparators=["B"]).set_index("force")
+    v = national.national_view(ons, pop, ms, measures, force="A", comparators=["B"]).set_index(
+        "force"
+    )
     assert list(v.index) == ["A", "B", "C"]  # British Transport Police left out
     assert v["pct_change"].round(6).to_dict() == {"A": -20.0, "B": -5.0, "C": 0.0}
     assert v["rank_change"].to_dict() == {"A": 1, "B": 2, "C": 3}
     assert v[["rank_change_best", "rank_change_worst"]].to_dict("index") == {
         "A": {"rank_change_best": 1, "rank_change_worst": 2},
         "B": {"rank_change_best": 2, "rank_change_worst": 3},
-        "C": {"rank_change_best": 1, "rank_change_worst": 3}}
+        "C": {"rank_change_best": 1, "rank_change_worst": 3},
+    }
     assert v["target_rate_per_1000"].round(9).to_dict() == {"A": 8.0, "B": 19.0, "C": 2.0}
     # populations unchanged between the years: the ratio per head equals the count ratio
     assert v["rate_ratio_per_head"].round(9).to_dict() == {"A": 0.8, "B": 0.95, "C": 1.0}
@@ -237,15 +312,18 @@ def test_ranking_and_rates_on_three_hand_made_forces(reference):
     assert v.at["A", "rr_ci_high"] < v.at["B", "rr_ci_low"]
     side = national.beside_comparators(v.reset_index(), "A", ["B"]).set_index("force")
     pooled = side.loc["Comparators (pooled)"]
-    assert pooled["baseline_count"] == 10000 and pooled["target_rate_per_1000"] == pytest.approx(19.0)
+    assert pooled["baseline_count"] == 10000 and pooled["target_rate_per_1000"] == pytest.approx(
+        19.0
+    )
     allf = side.loc["All 3 territorial forces (pooled)"]
     assert allf["target_count"] == 8000 + 9500 + 20
     assert allf["target_rate_per_1000"] == pytest.approx((8000 + 9500 + 20) / 1_510_000 * 1000)
 
 
 def test_rank_range_rule():
-    r = national.rank_with_range(pd.Series([1.0, 2.0, np.nan]), pd.Series([0.5, 1.9, np.nan]),
-                                 pd.Series([1.5, 2.1, np.nan]))
+    r = national.rank_with_range(
+        pd.Series([1.0, 2.0, np.nan]), pd.Series([0.5, 1.9, np.nan]), pd.Series([1.5, 2.1, np.nan])
+    )
     assert r["rank"].tolist()[:2] == [1, 2] and np.isnan(r["rank"].iloc[2])
     assert r["rank_best"].tolist()[:2] == [1, 2] and r["rank_worst"].tolist()[:2] == [1, 2]
 
@@ -261,7 +339,9 @@ def test_claims_cite_the_seed_exactly():
         assert c["citation_sentence"] in flat, c["claim_id"]
         for heading in c["citation_section"].split(" > "):
             assert heading in text, heading
-        assert c["claim"] in c["citation_sentence"] or c["claim"].split()[-3] in c["citation_sentence"]
+        assert (
+            c["claim"] in c["citation_sentence"] or c["claim"].split()[-3] in c["citation_sentence"]
+        )
 
 
 def _rates(raw_ons, raw_pop, offences, end="31-03-2012", year="Mid-2011"):
@@ -276,7 +356,9 @@ def _rates(raw_ons, raw_pop, offences, end="31-03-2012", year="Mid-2011"):
 
 @pytest.mark.realdata
 def test_comparative_claims_against_independent_rates(real, raw_ons, raw_pop, reference):
-    claims = compare.claims_check(real["ons"], WM, national_view=real["view"], comparators=COMPARATORS)
+    claims = compare.claims_check(
+        real["ons"], WM, national_view=real["view"], comparators=COMPARATORS
+    )
     assert len(claims) == 2 + 3 and claims["claim_id"].notna().sum() == 3
     got = claims.dropna(subset=["claim_id"]).set_index("claim_id")
     not_fraud = [o for o in raw_ons["offence"].unique() if o != "Fraud offences"]
@@ -301,7 +383,11 @@ def test_comparative_claims_against_independent_rates(real, raw_ons, raw_pop, re
     assert bur.at[WM, "rate"] < pooled_bur - 0.5
     assert got.loc["spp-claim-burglary-homes-compares-well", "verdict"] == "supported"
     for c in got.itertuples():
-        assert "000_ebc194bc38b034ec.txt" in c.source and WM in c.evidence and "per 1,000" in c.evidence
+        assert (
+            "000_ebc194bc38b034ec.txt" in c.source
+            and WM in c.evidence
+            and "per 1,000" in c.evidence
+        )
 
 
 def test_claim_without_a_rate_is_insufficient_data(reference):
@@ -309,9 +395,14 @@ def test_claim_without_a_rate_is_insufficient_data(reference):
     ons, _ = _three_forces()
     ms = national.plan_milestones(registry, measures)
     v = national.national_view(ons, None, ms[ms["target_id"] == "spp-robbery"], measures, force="A")
-    assert v["baseline_rate_per_1000"].isna().all() and v["note"].str.contains("no population source").all()
+    assert (
+        v["baseline_rate_per_1000"].isna().all()
+        and v["note"].str.contains("no population source").all()
+    )
     c = NC.comparative_claims(v, "A", ["B"])
-    assert (c["verdict"] == "insufficient data").all()  # burglary/total crime not in the view, robbery no rate
+    assert (
+        c["verdict"] == "insufficient data"
+    ).all()  # burglary/total crime not in the view, robbery no rate
 
 
 def test_figure_has_one_panel_per_milestone(reference):
@@ -350,15 +441,24 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
     for v in base["sources"].values():  # fail in CI, skip elsewhere, when the real files are absent
         require_shared(v.removeprefix("../shared/data/"))
     lad = read_lad_lookup(sources["lad_lookup"])
-    runs = {"Merseyside": [WM, "Greater Manchester", "West Yorkshire"],
-            "West Yorkshire": ["Greater Manchester", "South Yorkshire", "Merseyside"],
-            "Thames Valley": ["Hampshire", "Kent", "Sussex"]}
+    runs = {
+        "Merseyside": [WM, "Greater Manchester", "West Yorkshire"],
+        "West Yorkshire": ["Greater Manchester", "South Yorkshire", "Merseyside"],
+        "Thames Valley": ["Hampshire", "Kent", "Sussex"],
+    }
     timings = {}
     for force, comps in runs.items():
-        raw = dict(base, name=f"real-ons-{force.lower().replace(' ', '-')}", force=force, comparators=comps,
-                   districts=force_districts(lad, force), sources=sources,
-                   title=f"{force} Police measured against the West Midlands plan's targets (real ONS data)",
-                   processed_dir="processed", reports_dir="reports")
+        raw = dict(
+            base,
+            name=f"real-ons-{force.lower().replace(' ', '-')}",
+            force=force,
+            comparators=comps,
+            districts=force_districts(lad, force),
+            sources=sources,
+            title=f"{force} Police measured against the West Midlands plan's targets (real ONS data)",
+            processed_dir="processed",
+            reports_dir="reports",
+        )
         raw["runner"] = dict(base.get("runner") or {}, parallel=2)
         folder = tmp_path / raw["name"]
         folder.mkdir()
@@ -379,4 +479,3 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
         assert view.loc[view["role"] == "force", "force"].unique().tolist() == [force]
         assert set(view.loc[view["role"] == "comparator", "force"]) == set(comps)
     print("pack seconds:", {k: round(v, 1) for k, v in timings.items()})
-

@@ -1,4 +1,5 @@
 """Every notebook in notebooks/: one tagged parameters cell, first; no outputs in git."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,12 @@ def test_the_suite_notebooks_exist():
 def test_one_parameters_cell_first(path):
     nb = nbformat.read(str(path), as_version=4)
     nbformat.validate(nb)
-    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert tagged == [0], f"{path.name}: parameters cell(s) at {tagged}, expected exactly one, first"
+    tagged = [
+        i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    assert tagged == [0], (
+        f"{path.name}: parameters cell(s) at {tagged}, expected exactly one, first"
+    )
     assert nb.cells[0].cell_type == "code"
     declared = declared_parameters(path)
     assert "config_path" in declared and "output_dir" in declared

@@ -1,4 +1,5 @@
 """ONS recorded crime by PFA: real file figures, quirks kept visible, bad input."""
+
 import gzip
 
 import pandas as pd
@@ -21,14 +22,26 @@ HEADER = ",".join(COLUMNS) + "\n"
 
 
 def _wm(ons, offence, date):
-    sel = ons[(ons.force == "West Midlands") & (ons.offence == offence) & (ons.period_end == pd.Timestamp(date))]
+    sel = ons[
+        (ons.force == "West Midlands")
+        & (ons.offence == offence)
+        & (ons.period_end == pd.Timestamp(date))
+    ]
     assert len(sel) == 1
     return int(sel["count"].iloc[0])
 
 
 def test_real_file_shape_and_published_figures(ons_real):
     assert len(ons_real) == 46_469
-    assert list(ons_real.columns) == ["period_end", "date_as_published", "force", "region", "offence", "count", "line"]
+    assert list(ons_real.columns) == [
+        "period_end",
+        "date_as_published",
+        "force",
+        "region",
+        "offence",
+        "count",
+        "line",
+    ]
     assert _wm(ons_real, "Domestic burglary", "2012-03-31") == 15_898
     assert _wm(ons_real, "Domestic burglary", "2013-03-31") == 13_571
     assert _wm(ons_real, "Domestic burglary", "2015-03-31") == 11_425
@@ -83,7 +96,11 @@ def _small(layout, rows):
     text = WIDE_HEADER + ",".join(offences) + "\n"
     for force in dict.fromkeys(f for f, _, _ in rows):
         cells = {o: c for f, o, c in rows if f == force}
-        text += f"{CODE.get(force, '')},{force},March 2012," + ",".join(f'"{cells[o]}"' for o in offences) + "\n"
+        text += (
+            f"{CODE.get(force, '')},{force},March 2012,"
+            + ",".join(f'"{cells[o]}"' for o in offences)
+            + "\n"
+        )
     return text
 
 
@@ -98,12 +115,36 @@ def test_small_file_and_bom(tmp_path, layout):
 @pytest.mark.parametrize(
     "body,exc,row,field",
     [
-        ("31-03-2012,West Midlands,West Midlands,Robbery,lots\n", ValueFormatError, 2, "Rolling year total number of offences"),
-        ("31-03-2012,West Midlands,West Midlands,Robbery,\n", ValueFormatError, 2, "Rolling year total number of offences"),
-        ("31-02-2012,West Midlands,West Midlands,Robbery,5\n", ValueFormatError, 2, "12 months ending"),
-        ("2012-03-31,West Midlands,West Midlands,Robbery,5\n", ValueFormatError, 2, "12 months ending"),
-        ("31-03-2012,West Midlands,West Midlands,Robbery,5\n31-03-2012,West Midlands,West Midlands,Robbery,6\n",
-         DuplicatePeriodError, 3, "12 months ending"),
+        (
+            "31-03-2012,West Midlands,West Midlands,Robbery,lots\n",
+            ValueFormatError,
+            2,
+            "Rolling year total number of offences",
+        ),
+        (
+            "31-03-2012,West Midlands,West Midlands,Robbery,\n",
+            ValueFormatError,
+            2,
+            "Rolling year total number of offences",
+        ),
+        (
+            "31-02-2012,West Midlands,West Midlands,Robbery,5\n",
+            ValueFormatError,
+            2,
+            "12 months ending",
+        ),
+        (
+            "2012-03-31,West Midlands,West Midlands,Robbery,5\n",
+            ValueFormatError,
+            2,
+            "12 months ending",
+        ),
+        (
+            "31-03-2012,West Midlands,West Midlands,Robbery,5\n31-03-2012,West Midlands,West Midlands,Robbery,6\n",
+            DuplicatePeriodError,
+            3,
+            "12 months ending",
+        ),
     ],
 )
 def test_bad_values_name_line_and_field(tmp_path, body, exc, row, field):
@@ -118,7 +159,10 @@ def test_bad_values_name_line_and_field(tmp_path, body, exc, row, field):
     [
         ("", SchemaError),
         ("12 months ending,PFA,Region,Offence\n31-03-2012,a,b,c\n", SchemaError),
-        ("PFA,12 months ending,Region,Offence,Rolling year total number of offences\n", SchemaError),
+        (
+            "PFA,12 months ending,Region,Offence,Rolling year total number of offences\n",
+            SchemaError,
+        ),
         (HEADER.replace(",", ";"), SchemaError),
     ],
 )
@@ -130,7 +174,9 @@ def test_bad_headers(tmp_path, text, exc):
 
 
 def test_reordered_header_is_named(tmp_path):
-    p = _write(tmp_path, "PFA,12 months ending,Region,Offence,Rolling year total number of offences\n")
+    p = _write(
+        tmp_path, "PFA,12 months ending,Region,Offence,Rolling year total number of offences\n"
+    )
     with pytest.raises(SchemaError, match="wrong order"):
         read_ons_pfa(p)
 
@@ -163,7 +209,10 @@ def test_gzip_input_and_truncated_gzip(tmp_path, layout):
 
 @pytest.mark.parametrize("layout", ["rolling", "wide"])
 def test_raw_input_not_modified_wide_and_rolling(tmp_path, layout):
-    p = _write(tmp_path, "\ufeff" + _small(layout, [("West Midlands", "Robbery", "1,203")]).replace("\n", "\r\n"))
+    p = _write(
+        tmp_path,
+        "\ufeff" + _small(layout, [("West Midlands", "Robbery", "1,203")]).replace("\n", "\r\n"),
+    )
     before = p.read_bytes()
     df = read_ons_pfa(p)
     assert p.read_bytes() == before
@@ -189,8 +238,16 @@ def test_raw_input_not_modified(tmp_path):
 # Codes: E23000014 West Midlands, E23000015 Staffordshire (ONS Open Geography PFA codes),
 # E12000005 West Midlands Region, K04000001 England and Wales.
 
-CODES = {"West Midlands": "E23000014", "Staffordshire": "E23000015", "Greater Manchester": "E23000005"}
-REGION = {"West Midlands": "West Midlands", "Staffordshire": "West Midlands", "Greater Manchester": "North West"}
+CODES = {
+    "West Midlands": "E23000014",
+    "Staffordshire": "E23000015",
+    "Greater Manchester": "E23000005",
+}
+REGION = {
+    "West Midlands": "West Midlands",
+    "Staffordshire": "West Midlands",
+    "Greater Manchester": "North West",
+}
 MONTHS = {"03": "March", "06": "June", "09": "September", "12": "December"}
 
 #: (12 months ending, force, offence, count as written): hand-written figures.
@@ -219,12 +276,17 @@ def _wide_text(spec, *, with_codes=True):
     periods = list(dict.fromkeys(e for e, *_ in spec))
     cell = {(e, f, o): c for e, f, o, c in spec}
     head = (["Area Code"] if with_codes else []) + ["Area Name", "Year ending"] + offences
-    lines = ['"Table P1: Police recorded crime by offence group and police force area, England and Wales"',
-             ",".join(f'"{h}"' for h in head)]
+    lines = [
+        '"Table P1: Police recorded crime by offence group and police force area, England and Wales"',
+        ",".join(f'"{h}"' for h in head),
+    ]
     for end in periods:
         label = f"{MONTHS[end[3:5]]} {end[6:]}"
         # country and region rows (any numbers would do: they are left out)
-        for code, name in (("K04000001", "England and Wales"), ("E12000005", "West Midlands Region")):
+        for code, name in (
+            ("K04000001", "England and Wales"),
+            ("E12000005", "West Midlands Region"),
+        ):
             vals = ['"99,999"' for _ in offences]
             lines.append(",".join(([code] if with_codes else []) + [name, label] + vals))
         for force in dict.fromkeys(f for e, f, _, _ in spec if e == end):
@@ -255,7 +317,15 @@ def test_both_layouts_same_tidy_table(tmp_path, layout):
     p = _write_layout(tmp_path, layout, SPEC)
     df = read_ons_pfa(p)
     assert df.attrs["layout"] == layout
-    assert list(df.columns) == ["period_end", "date_as_published", "force", "region", "offence", "count", "line"]
+    assert list(df.columns) == [
+        "period_end",
+        "date_as_published",
+        "force",
+        "region",
+        "offence",
+        "count",
+        "line",
+    ]
     assert len(df) == 8  # the country and region rows of the wide table are not forces
     assert set(df.force) == {"West Midlands", "Staffordshire"}
     assert set(df.region) == {"West Midlands"}
@@ -266,9 +336,13 @@ def test_both_layouts_same_tidy_table(tmp_path, layout):
     assert got[("Staffordshire", "Robbery", "2012-03-31")] == 612
     assert df["count"].dtype == "int64" and pd.api.types.is_datetime64_dtype(df["period_end"])
     # line numbers point at the source row
-    wm = df[(df.force == "West Midlands") & (df.offence == "Robbery") & (df.period_end == "2013-03-31")]
+    wm = df[
+        (df.force == "West Midlands") & (df.offence == "Robbery") & (df.period_end == "2013-03-31")
+    ]
     end_text = "31-03-2013" if layout == "rolling" else "March 2013"
-    assert int(wm["line"].iloc[0]) == _line_of(p, "West Midlands", end_text, "Robbery" if layout == "rolling" else None)
+    assert int(wm["line"].iloc[0]) == _line_of(
+        p, "West Midlands", end_text, "Robbery" if layout == "rolling" else None
+    )
 
 
 def test_both_layouts_agree_row_for_row(tmp_path):
@@ -279,28 +353,54 @@ def test_both_layouts_agree_row_for_row(tmp_path):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("bad", ["16.000", "12,5", "1,23", "1e30", "inf", "NaN", "1 234", "lots", "", "+5",
-                                 "99999999999999999999"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "16.000",
+        "12,5",
+        "1,23",
+        "1e30",
+        "inf",
+        "NaN",
+        "1 234",
+        "lots",
+        "",
+        "+5",
+        "99999999999999999999",
+    ],
+)
 def test_both_layouts_strict_counts(tmp_path, layout, bad):
     spec = [row if i != 2 else (*row[:3], bad) for i, row in enumerate(SPEC)]
     p = _write_layout(tmp_path, layout, spec)
     with pytest.raises(ValueFormatError) as ei:
         read_ons_pfa(p)
     e = ei.value
-    assert e.row == _line_of(p, "West Midlands", "31-03-2013" if layout == "rolling" else "March 2013",
-                             "Robbery" if layout == "rolling" else None)
-    assert e.field == ("Rolling year total number of offences" if layout == "rolling" else "Robbery")
+    assert e.row == _line_of(
+        p,
+        "West Midlands",
+        "31-03-2013" if layout == "rolling" else "March 2013",
+        "Robbery" if layout == "rolling" else None,
+    )
+    assert e.field == (
+        "Rolling year total number of offences" if layout == "rolling" else "Robbery"
+    )
     assert str(p) in str(e) and (repr(bad) in str(e) if bad else "empty" in str(e))
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_both_layouts_match_names_after_normalisation(tmp_path, layout):
-    spec = [("31-03-2012", "WEST MIDLANDS", "robbery", "7"), ("31-03-2012", "staffordshire", "ROBBERY", "3")]
+    spec = [
+        ("31-03-2012", "WEST MIDLANDS", "robbery", "7"),
+        ("31-03-2012", "staffordshire", "ROBBERY", "3"),
+    ]
     if layout == "rolling":
         p = _write(tmp_path, _rolling_text(spec), name="rolling.csv")
     else:  # names only (no codes): matched against the reference list of forces
-        p = _write(tmp_path, "Area Name,Year ending,robbery\nWEST MIDLANDS,March 2012,7\nstaffordshire,March 2012,3\n",
-                   name="wide.csv")
+        p = _write(
+            tmp_path,
+            "Area Name,Year ending,robbery\nWEST MIDLANDS,March 2012,7\nstaffordshire,March 2012,3\n",
+            name="wide.csv",
+        )
     df = read_ons_pfa(p, forces=["west midlands"])
     assert df[["force", "offence", "count"]].values.tolist() == [["West Midlands", "Robbery", 7]]
 
@@ -312,7 +412,11 @@ def test_both_layouts_nul_in_force_name_is_an_error(tmp_path, layout):
         p = _write(tmp_path, _rolling_text(spec), name="rolling.csv")
         field = "PFA"
     else:
-        p = _write(tmp_path, "Area Name,Year ending,Robbery\nWest\x00Midlands,March 2012,7\n", name="wide.csv")
+        p = _write(
+            tmp_path,
+            "Area Name,Year ending,Robbery\nWest\x00Midlands,March 2012,7\n",
+            name="wide.csv",
+        )
         field = "Area Name"
     with pytest.raises(ValueFormatError) as ei:
         read_ons_pfa(p)
@@ -334,11 +438,18 @@ def test_both_layouts_unknown_force_suggests(tmp_path, layout):
 
 
 def test_rolling_unknown_offence_is_an_error_not_a_new_group(tmp_path):
-    p = _write(tmp_path, HEADER + "31-03-2012,West Midlands,West Midlands,Robbery,7\n"
-                                  "31-03-2013,West Midlands,West Midlands,Robery,6\n")
+    p = _write(
+        tmp_path,
+        HEADER + "31-03-2012,West Midlands,West Midlands,Robbery,7\n"
+        "31-03-2013,West Midlands,West Midlands,Robery,6\n",
+    )
     with pytest.raises(UnknownCategoryError) as ei:
         read_ons_pfa(p)
-    assert ei.value.row == 3 and ei.value.field == "Offence" and "did you mean 'Robbery'" in str(ei.value)
+    assert (
+        ei.value.row == 3
+        and ei.value.field == "Offence"
+        and "did you mean 'Robbery'" in str(ei.value)
+    )
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -348,7 +459,9 @@ def test_both_layouts_duplicate_period(tmp_path, layout):
         p = _write_layout(tmp_path, layout, spec)
     else:  # a force row written twice for one year
         text = _wide_text(SPEC)
-        row = next(ln for ln in text.splitlines() if ln.startswith("E23000014") and "March 2013" in ln)
+        row = next(
+            ln for ln in text.splitlines() if ln.startswith("E23000014") and "March 2013" in ln
+        )
         p = _write(tmp_path, text + row + "\n", name="wide.csv")
     with pytest.raises(DuplicatePeriodError) as ei:
         read_ons_pfa(p)
@@ -398,11 +511,14 @@ def test_wide_p1_title_period_notes_totals_region_beside_force(tmp_path):
     assert "Burglary" not in set(df.offence) and "Theft offences" not in set(df.offence)
     got = dict(zip(df.offence, df["count"]))
     assert got["Residential burglary"] == 150 and got["Non-residential burglary"] == 50
-    assert got["Death or serious injury caused by illegal driving"] == 5   # 'unlawful' column, rolling spelling
+    assert (
+        got["Death or serious injury caused by illegal driving"] == 5
+    )  # 'unlawful' column, rolling spelling
     assert got["Miscellaneous crimes against society"] == 25
     assert sum(got.values()) == 2000  # the published total excluding fraud
     assert df.attrs["areas_not_forces"] == [
-        {"line": 4, "code": "E12000005", "name": "West Midlands Region", "kind": "region"}]
+        {"line": 4, "code": "E12000005", "name": "West Midlands Region", "kind": "region"}
+    ]
     assert (df.line == 5).all()  # the quoted line break in the header makes the header lines 2-3
     q = describe_quirks(df)  # what goes into the ingest manifest
     assert q["layout"] == "wide" and q["areas_not_forces"] == df.attrs["areas_not_forces"]
@@ -410,7 +526,10 @@ def test_wide_p1_title_period_notes_totals_region_beside_force(tmp_path):
 
 
 def test_wide_total_that_disagrees_with_its_parts(tmp_path):
-    p = _write(tmp_path, WIDE_P1.replace("E23000014,West Midlands,2000,1000,", "E23000014,West Midlands,2000,1001,"))
+    p = _write(
+        tmp_path,
+        WIDE_P1.replace("E23000014,West Midlands,2000,1000,", "E23000014,West Midlands,2000,1001,"),
+    )
     with pytest.raises(ValueFormatError) as ei:
         read_ons_pfa(p)
     assert ei.value.row == 5 and ei.value.field == "Violence against the person"
@@ -418,61 +537,92 @@ def test_wide_total_that_disagrees_with_its_parts(tmp_path):
 
 
 def test_wide_total_without_its_parts_cannot_be_split(tmp_path):
-    p = _write(tmp_path, "Area Code,Area Name,Year ending,Robbery,Burglary\nE23000014,West Midlands,March 2013,30,200\n")
+    p = _write(
+        tmp_path,
+        "Area Code,Area Name,Year ending,Robbery,Burglary\nE23000014,West Midlands,March 2013,30,200\n",
+    )
     with pytest.raises(SchemaError) as ei:
         read_ons_pfa(p)
     assert ei.value.row == 1 and ei.value.field == "Burglary" and "cannot be split" in str(ei.value)
 
 
 def test_wide_cut_short_headers(tmp_path):
-    p = _write(tmp_path, "Area Code,Area Name,Year ending September,Miscellaneous crimes,Possession of weap,Rob\n"
-                         "E23000014,West Midlands,2024,25,15,30\n")
+    p = _write(
+        tmp_path,
+        "Area Code,Area Name,Year ending September,Miscellaneous crimes,Possession of weap,Rob\n"
+        "E23000014,West Midlands,2024,25,15,30\n",
+    )
     with pytest.raises(SchemaError) as ei:  # 'Rob' is too short to say which column it was
         read_ons_pfa(p)
     assert "Rob" in str(ei.value)
-    p = _write(tmp_path, "Area Code,Area Name,Year ending September,Miscellaneous crimes,Possession of weap,Robbery\n"
-                         "E23000014,West Midlands,2024,25,15,30\n")
+    p = _write(
+        tmp_path,
+        "Area Code,Area Name,Year ending September,Miscellaneous crimes,Possession of weap,Robbery\n"
+        "E23000014,West Midlands,2024,25,15,30\n",
+    )
     df = read_ons_pfa(p)
     assert dict(zip(df.offence, df["count"])) == {
-        "Miscellaneous crimes against society": 25, "Possession of weapons offences": 15, "Robbery": 30}
+        "Miscellaneous crimes against society": 25,
+        "Possession of weapons offences": 15,
+        "Robbery": 30,
+    }
     assert (df.period_end == pd.Timestamp("2024-09-30")).all()
     assert set(df.date_as_published) == {"Year ending September 2024"}
 
 
 def test_wide_ambiguous_cut_short_header(tmp_path):
-    p = _write(tmp_path, "Area Code,Area Name,Year ending,Violence with\nE23000014,West Midlands,March 2013,1\n")
+    p = _write(
+        tmp_path,
+        "Area Code,Area Name,Year ending,Violence with\nE23000014,West Midlands,March 2013,1\n",
+    )
     with pytest.raises(SchemaError) as ei:
         read_ons_pfa(p)
     assert "Violence with injury" in str(ei.value) and "Violence without injury" in str(ei.value)
 
 
 def test_wide_unknown_column_suggests(tmp_path):
-    p = _write(tmp_path, "Area Code,Area Name,Year ending,Robery\nE23000014,West Midlands,March 2013,1\n")
+    p = _write(
+        tmp_path, "Area Code,Area Name,Year ending,Robery\nE23000014,West Midlands,March 2013,1\n"
+    )
     with pytest.raises(SchemaError, match="did you mean 'Robbery'"):
         read_ons_pfa(p)
 
 
 def test_wide_names_only_regions_and_countries_are_not_forces(tmp_path):
-    p = _write(tmp_path, "Area Name,Year ending,Robbery\nEngland and Wales,March 2013,100\n"
-                         "West Midlands Region,March 2013,40\nWest Midlands,March 2013,30\nWales,March 2013,5\n")
+    p = _write(
+        tmp_path,
+        "Area Name,Year ending,Robbery\nEngland and Wales,March 2013,100\n"
+        "West Midlands Region,March 2013,40\nWest Midlands,March 2013,30\nWales,March 2013,5\n",
+    )
     df = read_ons_pfa(p)
     assert df[["force", "count"]].values.tolist() == [["West Midlands", 30]]
-    assert [a["name"] for a in df.attrs["areas_not_forces"]] == ["England and Wales", "West Midlands Region", "Wales"]
+    assert [a["name"] for a in df.attrs["areas_not_forces"]] == [
+        "England and Wales",
+        "West Midlands Region",
+        "Wales",
+    ]
 
 
 def test_wide_code_decides_not_the_name(tmp_path):
     # a region row whose name reads exactly like the force: its E12 code keeps it out
-    p = _write(tmp_path, "Area Code,Area Name,Year ending,Robbery\nE12000005,West Midlands,March 2013,40\n"
-                         "E23000014,West Midlands,March 2013,30\n")
+    p = _write(
+        tmp_path,
+        "Area Code,Area Name,Year ending,Robbery\nE12000005,West Midlands,March 2013,40\n"
+        "E23000014,West Midlands,March 2013,30\n",
+    )
     df = read_ons_pfa(p)
     assert df["count"].tolist() == [30]
     # a force code with another force's name is an error, not a guess
-    p = _write(tmp_path, "Area Code,Area Name,Year ending,Robbery\nE23000014,Staffordshire,March 2013,30\n")
+    p = _write(
+        tmp_path, "Area Code,Area Name,Year ending,Robbery\nE23000014,Staffordshire,March 2013,30\n"
+    )
     with pytest.raises(ValueFormatError) as ei:
         read_ons_pfa(p)
     assert ei.value.row == 2 and "E23000014" in str(ei.value)
     # a code that is neither a force, a region nor a country
-    p = _write(tmp_path, "Area Code,Area Name,Year ending,Robbery\nE08000025,Birmingham,March 2013,30\n")
+    p = _write(
+        tmp_path, "Area Code,Area Name,Year ending,Robbery\nE08000025,Birmingham,March 2013,30\n"
+    )
     with pytest.raises(ValueFormatError, match="E08000025"):
         read_ons_pfa(p)
 
@@ -483,15 +633,36 @@ def test_wide_without_period_is_refused(tmp_path):
         read_ons_pfa(p)
 
 
-@pytest.mark.parametrize("text,row,field", [
-    ("Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,Spring 2013,30\n", 2, "Year ending"),
-    ("Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,24,30\n", 2,
-     "Year ending September"),
-    ("Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,March 2024,30\n", 2,
-     "Year ending September"),
-    ("Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,March 2013,-3\n", 2, "Robbery"),
-    ("Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,March 2013,[x]\n", 2, "Robbery"),
-])
+@pytest.mark.parametrize(
+    "text,row,field",
+    [
+        (
+            "Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,Spring 2013,30\n",
+            2,
+            "Year ending",
+        ),
+        (
+            "Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,24,30\n",
+            2,
+            "Year ending September",
+        ),
+        (
+            "Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,March 2024,30\n",
+            2,
+            "Year ending September",
+        ),
+        (
+            "Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,March 2013,-3\n",
+            2,
+            "Robbery",
+        ),
+        (
+            "Area Code,Area Name,Year ending,Robbery\nE23000014,West Midlands,March 2013,[x]\n",
+            2,
+            "Robbery",
+        ),
+    ],
+)
 def test_wide_bad_values(tmp_path, text, row, field):
     p = _write(tmp_path, text)
     with pytest.raises(ValueFormatError) as ei:
@@ -502,24 +673,42 @@ def test_wide_bad_values(tmp_path, text, row, field):
 def test_real_file_is_recognised_as_rolling(ons_real):
     assert ons_real.attrs["layout"] == "rolling"
     # the fraud-body rows and BTP are kept (rolling layout keeps every row), with canonical names
-    assert {"Action Fraud", "CIFAS", "UK Finance", "British Transport Police"} <= set(ons_real.force)
+    assert {"Action Fraud", "CIFAS", "UK Finance", "British Transport Police"} <= set(
+        ons_real.force
+    )
     # published negative counts still read (minus allowed for this publisher's rolling file)
     assert (ons_real["count"] < 0).sum() > 0
 
 
 def test_wide_workbook_is_refused_with_advice(tmp_path):
-    p = _write(tmp_path, b"PK\x03\x04 not really a workbook", name="policeforceareatablesyearendingseptember2024.xlsx")
+    p = _write(
+        tmp_path,
+        b"PK\x03\x04 not really a workbook",
+        name="policeforceareatablesyearendingseptember2024.xlsx",
+    )
     with pytest.raises(SchemaError, match="save the table of counts"):
         read_ons_pfa(p)
 
 
 # ----------------------------------------------------------------------------- property: wide round trip
 
-_LEAF_COLUMNS = ["Homicide", "Robbery", "Domestic burglary", "Shoplifting", "Drug offences", "Bicycle theft"]
+_LEAF_COLUMNS = [
+    "Homicide",
+    "Robbery",
+    "Domestic burglary",
+    "Shoplifting",
+    "Drug offences",
+    "Bicycle theft",
+]
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_wide_round_trip_property(tmp_path, data):
     """Any wide table of known forces, groups and counts reads back cell for cell.
@@ -527,16 +716,26 @@ def test_wide_round_trip_property(tmp_path, data):
     The expectation is the drawn table itself: each force row x offence column is one
     tidy row with that count, period and line; country and region rows never appear.
     """
-    forces = data.draw(st.lists(st.sampled_from(sorted(CODES)), min_size=1, max_size=3, unique=True))
+    forces = data.draw(
+        st.lists(st.sampled_from(sorted(CODES)), min_size=1, max_size=3, unique=True)
+    )
     cols = data.draw(st.lists(st.sampled_from(_LEAF_COLUMNS), min_size=1, max_size=4, unique=True))
-    month, year = data.draw(st.sampled_from(["March", "June", "September", "December"])), data.draw(
-        st.integers(2003, 2030))
+    month, year = (
+        data.draw(st.sampled_from(["March", "June", "September", "December"])),
+        data.draw(st.integers(2003, 2030)),
+    )
     with_codes = data.draw(st.booleans())
     thousands = data.draw(st.booleans())
-    lines = [f'"Table P1: Police recorded crime, year ending {month} {year}"',
-             ",".join((["Area Code"] if with_codes else []) + ["Area Name"] + cols)]
+    lines = [
+        f'"Table P1: Police recorded crime, year ending {month} {year}"',
+        ",".join((["Area Code"] if with_codes else []) + ["Area Name"] + cols),
+    ]
     want = {}
-    areas = [("K04000001", "England and Wales")] + [(CODES[f], f) for f in forces] + [("E12000005", "West Midlands Region")]
+    areas = (
+        [("K04000001", "England and Wales")]
+        + [(CODES[f], f) for f in forces]
+        + [("E12000005", "West Midlands Region")]
+    )
     for code, name in areas:
         counts = [data.draw(st.integers(0, 10**9)) for _ in cols]
         cells = [f'"{c:,}"' if thousands else str(c) for c in counts]
@@ -549,14 +748,24 @@ def test_wide_round_trip_property(tmp_path, data):
     df = read_ons_pfa(p)
     got = {(r.force, r.offence): (int(r.count), int(r.line)) for r in df.itertuples()}
     assert got == want
-    end = pd.Timestamp(year=year, month=["March", "June", "September", "December"].index(month) * 3 + 3, day=1)
+    end = pd.Timestamp(
+        year=year, month=["March", "June", "September", "December"].index(month) * 3 + 3, day=1
+    )
     assert (df.period_end == end + pd.offsets.MonthEnd(0)).all()
-    assert [a["name"] for a in df.attrs["areas_not_forces"]] == ["England and Wales", "West Midlands Region"]
+    assert [a["name"] for a in df.attrs["areas_not_forces"]] == [
+        "England and Wales",
+        "West Midlands Region",
+    ]
 
 
-@pytest.mark.parametrize("value", ["2024", "September 2024", "Sep 2024", "Sept 2024", "Year ending September 2024"])
+@pytest.mark.parametrize(
+    "value", ["2024", "September 2024", "Sep 2024", "Sept 2024", "Year ending September 2024"]
+)
 def test_wide_year_ending_month_column(tmp_path, value):
-    p = _write(tmp_path, f"Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,{value},30\n")
+    p = _write(
+        tmp_path,
+        f"Area Code,Area Name,Year ending September,Robbery\nE23000014,West Midlands,{value},30\n",
+    )
     df = read_ons_pfa(p)
     assert df.period_end.tolist() == [pd.Timestamp("2024-09-30")]
     assert df.date_as_published.tolist() == ["Year ending September 2024"]

@@ -8,6 +8,7 @@ the run's own ``target_comparison.csv`` - formatted here, independently of the p
 The unit tests need no browser: the print document, and the clear failure when Chromium is
 missing.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,16 +23,34 @@ from wmp_analysis import report_pdf
 
 def test_print_document_relinks_pages_and_drops_file_links():
     pages = [
-        ("index.html", "Briefing", ('<html><head><style>p{}</style></head><body><nav class="pack-nav"><a href="x">'
-                                    'n</a></nav><h1>Idx</h1><a href="03_target_comparison.html">Targets</a> '
-                                    '<a href="03_target_comparison/tables/t.csv">t.csv</a> '
-                                    '<a href="https://www.ons.gov.uk/">ONS</a><footer>f</footer></body></html>')),
-        ("03_target_comparison.html", "Targets", ("<html><head><style>p{}</style></head><body><h1>T</h1>"
-                                                  '<details class="unjudged"><summary>s</summary>x</details>'
-                                                  "</body></html>")),
+        (
+            "index.html",
+            "Briefing",
+            (
+                '<html><head><style>p{}</style></head><body><nav class="pack-nav"><a href="x">'
+                'n</a></nav><h1>Idx</h1><a href="03_target_comparison.html">Targets</a> '
+                '<a href="03_target_comparison/tables/t.csv">t.csv</a> '
+                '<a href="https://www.ons.gov.uk/">ONS</a><footer>f</footer></body></html>'
+            ),
+        ),
+        (
+            "03_target_comparison.html",
+            "Targets",
+            (
+                "<html><head><style>p{}</style></head><body><h1>T</h1>"
+                '<details class="unjudged"><summary>s</summary>x</details>'
+                "</body></html>"
+            ),
+        ),
     ]
-    doc = report_pdf.print_document(pages, title="A <b>title</b>", subtitle="s", statement="All real.",
-                                    synthetic=False, page_numbers=[3, 5])
+    doc = report_pdf.print_document(
+        pages,
+        title="A <b>title</b>",
+        subtitle="s",
+        statement="All real.",
+        synthetic=False,
+        page_numbers=[3, 5],
+    )
     assert 'href="#pdf-part-2"' in doc
     assert "<a>t.csv</a>" in doc and "tables/t.csv" not in doc  # no file path of the run folder
     assert 'href="https://www.ons.gov.uk/"' in doc
@@ -46,11 +65,21 @@ def test_print_document_relinks_pages_and_drops_file_links():
 def test_source_statement_names_real_and_synthetic_inputs(tmp_path):
     from types import SimpleNamespace
 
-    cfg = SimpleNamespace(sources={"ons_pfa": tmp_path / "rec-crime-pfa.csv", "csp": None,
-                                   "survey": tmp_path / "synthetic-survey.csv", "registry": tmp_path / "registry.csv"})
+    cfg = SimpleNamespace(
+        sources={
+            "ons_pfa": tmp_path / "rec-crime-pfa.csv",
+            "csp": None,
+            "survey": tmp_path / "synthetic-survey.csv",
+            "registry": tmp_path / "registry.csv",
+        }
+    )
     text, synth = report_pdf.source_statement(cfg)
     assert synth is True
-    assert text.startswith("Real public data: ons_pfa.") and "synthetic sample" in text and "survey" in text
+    assert (
+        text.startswith("Real public data: ons_pfa.")
+        and "synthetic sample" in text
+        and "survey" in text
+    )
     assert "Not supplied: csp." in text and "registry" not in text
     cfg.sources = {"ons_pfa": tmp_path / "rec-crime-pfa.csv"}
     text, synth = report_pdf.source_statement(cfg)
@@ -63,7 +92,11 @@ def test_missing_chromium_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(report_pdf.PdfError) as exc:
         report_pdf.chromium_print("<p>x</p>", tmp_path / "x.pdf")
     msg = str(exc.value)
-    assert "Chromium was not found" in msg and "apt-get install chromium" in msg and "pdf: false" in msg
+    assert (
+        "Chromium was not found" in msg
+        and "apt-get install chromium" in msg
+        and "pdf: false" in msg
+    )
     assert "WMP_PDF=0" in msg
     assert not (tmp_path / "x.pdf").exists()
 
@@ -94,8 +127,12 @@ def test_publish_step_fails_the_run_without_chromium(tmp_path, monkeypatch):
         def option(self, key, default=None):
             return False if key == "runner.pdf" else default
 
-    assert report_pdf.publish_pdf(NoPdf(), tmp_path, [], []) is None  # opted out: no PDF, no failure
-    assert report_pdf.publish_pdf(Cfg(), tmp_path / "empty", [], []) is None  # no index: nothing to print
+    assert (
+        report_pdf.publish_pdf(NoPdf(), tmp_path, [], []) is None
+    )  # opted out: no PDF, no failure
+    assert (
+        report_pdf.publish_pdf(Cfg(), tmp_path / "empty", [], []) is None
+    )  # no index: nothing to print
 
 
 # --------------------------------------------------------------------------- the real pack
@@ -153,30 +190,45 @@ def test_briefing_pdf_pages_contents_and_scorecard(pack):
     assert "Sample pack" in cover and "synthetic sample" in cover.lower()
     # the scorecard figures of this run, formatted here from its own CSV
     comp = pd.read_csv(run_dir / "03_target_comparison" / "tables" / "target_comparison.csv")
-    force = comp[(comp["geography"] == "West Midlands") & comp["status"].isin(["met", "not met"])
-                 & (comp["target_kind"] == "pct_change")]
+    force = comp[
+        (comp["geography"] == "West Midlands")
+        & comp["status"].isin(["met", "not met"])
+        & (comp["target_kind"] == "pct_change")
+    ]
     assert len(force) >= 3
     whole = " ".join(" ".join(t.split()) for t in texts)
     for _, r in force.iterrows():
         for v in (r["baseline_value"], r["actual_value"]):
             assert f"{v:,.0f}" in whole, f"{r['target_id']}: {v:,.0f} not in the PDF"
-        assert f"{r['pct_change']:+.1f}%" in whole, f"{r['target_id']}: {r['pct_change']:+.1f}% not in the PDF"
+        assert f"{r['pct_change']:+.1f}%" in whole, (
+            f"{r['target_id']}: {r['pct_change']:+.1f}% not in the PDF"
+        )
         assert f"{abs(r['pct_change']):.1f}%" in whole  # the one-line reading
     # figures: printed from their SVGs (vector, sharp); none left as a bitmap of a saved figure
     vectors = report_pdf.vector_figures(run_dir)
     assert len(vectors) >= 3
-    doc = report_pdf.print_document(report_pdf.pack_pages(run_dir, [p.stem for p in pages_html
-                                                                    if p.name != "index.html"]),
-                                    title="t", subtitle="s", statement="x", synthetic=True, vectors=vectors)
+    doc = report_pdf.print_document(
+        report_pdf.pack_pages(run_dir, [p.stem for p in pages_html if p.name != "index.html"]),
+        title="t",
+        subtitle="s",
+        statement="x",
+        synthetic=True,
+        vectors=vectors,
+    )
     assert doc.count("data:image/svg+xml;base64,") >= len(vectors)
-    pngs = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', doc)
+    pngs = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", doc)
     import base64
     import hashlib
 
     assert not [p for p in pngs if hashlib.sha256(base64.b64decode(p)).hexdigest() in vectors]
     assert "rp-run-one" not in whole and ".staging" not in whole  # nothing run-specific printed
     # the run keeps screenshots of the index and a section page at desktop and phone width
-    for shot in ("index-1366px", "index-390px", "03_target_comparison-1366px", "03_target_comparison-390px"):
+    for shot in (
+        "index-1366px",
+        "index-390px",
+        "03_target_comparison-1366px",
+        "03_target_comparison-390px",
+    ):
         png = run_dir / "screenshots" / f"{shot}.png"
         assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot
 
@@ -192,10 +244,14 @@ def test_two_prints_of_the_same_document_are_byte_identical(tmp_path):
         pytest.skip("headless chromium not found")
     from pypdf import PdfReader
 
-    doc = ("<html><head><style>section{break-before:page}</style></head><body><h1>Pack</h1>"
-           + "".join(f'<section id="pdf-part-{k}"><table><tr><th>h</th></tr><tr><td>{k}</td></tr></table></section>'
-                     for k in range(1, 4))
-           + "</body></html>")
+    doc = (
+        "<html><head><style>section{break-before:page}</style></head><body><h1>Pack</h1>"
+        + "".join(
+            f'<section id="pdf-part-{k}"><table><tr><th>h</th></tr><tr><td>{k}</td></tr></table></section>'
+            for k in range(1, 4)
+        )
+        + "</body></html>"
+    )
     got = []
     for name in ("a", "b"):
         out = tmp_path / name / "briefing.pdf"

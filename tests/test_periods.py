@@ -6,9 +6,17 @@ from wmp_analysis import periods as P
 
 @pytest.mark.parametrize(
     "date,fy,q",
-    [("2011-04-01", "2011-12", 1), ("2011-06-30", "2011-12", 1), ("2011-07-01", "2011-12", 2),
-     ("2011-12-31", "2011-12", 3), ("2012-01-01", "2011-12", 4), ("2012-03-31", "2011-12", 4),
-     ("2012-04-01", "2012-13", 1), ("1999-03-31", "1998-99", 4), ("2099-04-01", "2099-00", 1)],
+    [
+        ("2011-04-01", "2011-12", 1),
+        ("2011-06-30", "2011-12", 1),
+        ("2011-07-01", "2011-12", 2),
+        ("2011-12-31", "2011-12", 3),
+        ("2012-01-01", "2011-12", 4),
+        ("2012-03-31", "2011-12", 4),
+        ("2012-04-01", "2012-13", 1),
+        ("1999-03-31", "1998-99", 4),
+        ("2099-04-01", "2099-00", 1),
+    ],
 )
 def test_financial_year_and_quarter_scalar(date, fy, q):
     assert P.financial_year(date) == fy
@@ -23,7 +31,9 @@ def test_financial_year_series_matches_scalar():
     assert list(q) == [P.financial_quarter(x) for x in s]
 
 
-@pytest.mark.parametrize("label,start", [("2011-12", 2011), ("2011/12", 2011), ("2011/2012", 2011), ("1999-00", 1999)])
+@pytest.mark.parametrize(
+    "label,start", [("2011-12", 2011), ("2011/12", 2011), ("2011/2012", 2011), ("1999-00", 1999)]
+)
 def test_parse_fy_label(label, start):
     assert P.parse_fy_label(label) == start
 
@@ -44,7 +54,10 @@ def test_period_from_strings_and_label():
     assert p.contains("2012-03-31") and not p.contains("2012-04-01")
 
 
-@pytest.mark.parametrize("s,e", [("2012-02-30", "2012-03-01"), ("2012-04-01", "2012-03-31"), ("12/04/2012", "2013-03-31")])
+@pytest.mark.parametrize(
+    "s,e",
+    [("2012-02-30", "2012-03-01"), ("2012-04-01", "2012-03-31"), ("12/04/2012", "2013-03-31")],
+)
 def test_period_rejects_bad_dates(s, e):
     with pytest.raises(ValueError):
         P.Period.from_strings(s, e)
@@ -63,6 +76,8 @@ def test_index_inputs_match_scalars():
         assert list(P.financial_year_start(idx)) == [P.financial_year_start(m) for m in stamps]
         assert list(P.financial_month(idx)) == [((m.month - 4) % 12) + 1 for m in stamps]
         assert list(P.financial_quarter(idx)) == [P.financial_quarter(m) for m in stamps]
-    assert P.financial_month("2012-04-15") == 1 and P.financial_month(pd.Period("2013-03", "M")) == 12
+    assert (
+        P.financial_month("2012-04-15") == 1 and P.financial_month(pd.Period("2013-03", "M")) == 12
+    )
     assert list(P.financial_month(pd.Series(stamps[:3]))) == [10, 11, 12]
     assert P.fy_label(2011, sep="/") == "2011/12"

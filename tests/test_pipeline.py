@@ -1,4 +1,5 @@
 """The ingest pipeline on a tiny config written in a temporary folder."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,14 @@ from wmp_analysis.errors import ConfigError, UnknownForceError, ValueFormatError
 from wmp_analysis.ingest.census import LA_ETHNICITY_COLUMNS
 from wmp_analysis.ingest.csp import COLUMNS as CSP_COLUMNS
 from wmp_analysis.ingest.pipeline import (
-    IngestLockError, NotIngestedError, ingest_fingerprint, ingest_is_current, ingest_lock,
-    load_processed, run_ingest, store_root,
+    IngestLockError,
+    NotIngestedError,
+    ingest_fingerprint,
+    ingest_is_current,
+    ingest_lock,
+    load_processed,
+    run_ingest,
+    store_root,
 )
 from wmp_analysis.provenance import sha256_file
 
@@ -33,7 +40,13 @@ def _ons_text(skip=()):
 
 
 def _la_row(name, code, base):
-    white, mixed, asian, black, other = (base, 5, 1, 4), (1, 1, 1, 1), (1, 2, 1, 1, 1), (1, 1, 1), (1, 1)
+    white, mixed, asian, black, other = (
+        (base, 5, 1, 4),
+        (1, 1, 1, 1),
+        (1, 2, 1, 1, 1),
+        (1, 1, 1),
+        (1, 1),
+    )
     groups = [white, mixed, asian, black, other]
     vals = [sum(sum(g) for g in groups)]
     for g in groups:
@@ -48,12 +61,20 @@ def _write_project(tmp_path, *, synthetic_names=False):
     ons = raw / f"{prefix}rec-crime-pfa.csv"
     ons.write_text(_ons_text(skip={("Greater Manchester", pd.Timestamp("2011-06-30"))}))
     la = raw / f"{prefix}la-ethnic-groups.csv"
-    la.write_text(",".join(f'"{c}"' for c in LA_ETHNICITY_COLUMNS) + "\n"
-                  + _la_row("Birmingham", "E08000025", 900) + "\n" + _la_row("Coventry", "E08000026", 300) + "\n")
+    la.write_text(
+        ",".join(f'"{c}"' for c in LA_ETHNICITY_COLUMNS)
+        + "\n"
+        + _la_row("Birmingham", "E08000025", 900)
+        + "\n"
+        + _la_row("Coventry", "E08000026", 300)
+        + "\n"
+    )
     csp = raw / f"{prefix}csp.csv"
     rows = [",".join(CSP_COLUMNS)]
     for q in (1, 2, 4):  # Q3 missing
-        rows.append(f"2011/12,{q},West Midlands,Birmingham,Burglary in a dwelling,Theft offences,Domestic burglary,28A,{10 * q}")
+        rows.append(
+            f"2011/12,{q},West Midlands,Birmingham,Burglary in a dwelling,Theft offences,Domestic burglary,28A,{10 * q}"
+        )
     csp.write_text("\n".join(rows) + "\n")
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text(
@@ -80,12 +101,24 @@ def test_ingest_writes_parquet_and_manifest(tmp_path):
     assert link.is_symlink() and link.resolve().parent == store_root(cfg).resolve()
     assert link.resolve().name == f"tiny-{res.manifest['fingerprint'][:12]}"
     assert sorted(p.name for p in link.iterdir()) == [
-        "census_ethnicity.parquet", "csp.parquet", "ingest_manifest.json", "ons_pfa.parquet"]
+        "census_ethnicity.parquet",
+        "csp.parquet",
+        "ingest_manifest.json",
+        "ons_pfa.parquet",
+    ]
     ons = pd.read_parquet(link / "ons_pfa.parquet")
-    assert set(ons.force) == set(FORCES) | {"Merseyside"}  # every force kept: the national view needs them
+    assert set(ons.force) == set(FORCES) | {
+        "Merseyside"
+    }  # every force kept: the national view needs them
     assert ons["synthetic"].dtype == bool and not ons["synthetic"].any()
     census = pd.read_parquet(link / "census_ethnicity.parquet")
-    assert len(census) == 48 and census.loc[(census.geography == "Coventry") & (census.category == "White British"), "count"].item() == 300
+    assert (
+        len(census) == 48
+        and census.loc[
+            (census.geography == "Coventry") & (census.category == "White British"), "count"
+        ].item()
+        == 300
+    )
 
     m = json.loads((link / "ingest_manifest.json").read_text())
     assert m == res.manifest
@@ -98,9 +131,18 @@ def test_ingest_writes_parquet_and_manifest(tmp_path):
     assert inputs["csp"]["rows_read"] == 3
     out = m["outputs"]["ons_pfa"]
     assert out["rows"] == len(ons) and out["sha256"] == sha256_file(link / "ons_pfa.parquet")
-    assert m["periods"]["ons_pfa"] == {"unit": "12 months ending", "first": "2010-03-31", "last": "2012-12-31"}
-    assert m["periods"]["csp"]["first"] == "2011-12 Q1" and m["periods"]["csp"]["last"] == "2011-12 Q4"
-    assert m["missing_periods"]["ons_pfa"]["by_force"] == {"West Midlands": [], "Greater Manchester": ["2011-06-30"]}
+    assert m["periods"]["ons_pfa"] == {
+        "unit": "12 months ending",
+        "first": "2010-03-31",
+        "last": "2012-12-31",
+    }
+    assert (
+        m["periods"]["csp"]["first"] == "2011-12 Q1" and m["periods"]["csp"]["last"] == "2011-12 Q4"
+    )
+    assert m["missing_periods"]["ons_pfa"]["by_force"] == {
+        "West Midlands": [],
+        "Greater Manchester": ["2011-06-30"],
+    }
     assert m["missing_periods"]["csp"]["by_csp"] == {"Birmingham": ["2011-12 Q3"]}
     assert m["sources"]["police_uk"] == {"status": "not supplied"}
     assert m["sources"]["population"] == {"status": "not supplied"}
@@ -158,14 +200,17 @@ def test_failing_source_leaves_previous_folder_intact(tmp_path):
 
 
 def test_unknown_force_and_missing_source(tmp_path):
-    cfg, files = _write_project(tmp_path)
+    cfg, _files = _write_project(tmp_path)
     bad = cfg.path.read_text().replace("force: West Midlands", "force: West Midland")
     cfg.path.write_text(bad)
     with pytest.raises(UnknownForceError):
         run_ingest(load_config(cfg.path))
     assert not cfg.processed_dir.exists()
-    cfg.path.write_text(bad.replace("force: West Midland\n", "force: West Midlands\n")
-                        .replace("csp: data/raw/csp.csv", "csp: data/raw/nope.csv"))
+    cfg.path.write_text(
+        bad.replace("force: West Midland\n", "force: West Midlands\n").replace(
+            "csp: data/raw/csp.csv", "csp: data/raw/nope.csv"
+        )
+    )
     with pytest.raises(ConfigError) as exc:
         run_ingest(load_config(cfg.path))
     assert exc.value.field == "sources.csp"
@@ -203,9 +248,8 @@ def test_load_processed(tmp_path):
 
 def test_lock_blocks_second_ingest(tmp_path):
     cfg, _ = _write_project(tmp_path)
-    with ingest_lock(cfg):
-        with pytest.raises(IngestLockError, match="another ingest"):
-            run_ingest(cfg, lock_timeout=0.2)
+    with ingest_lock(cfg), pytest.raises(IngestLockError, match="another ingest"):
+        run_ingest(cfg, lock_timeout=0.2)
     assert not cfg.processed_dir.exists()
     assert run_ingest(cfg, lock_timeout=0.2).skipped is False
 
@@ -214,7 +258,9 @@ def test_fingerprint_depends_on_inputs_and_params(tmp_path):
     cfg, files = _write_project(tmp_path)
     fp = ingest_fingerprint(cfg)
     assert fp == ingest_fingerprint(cfg) and len(fp) == 64
-    cfg.path.write_text(cfg.path.read_text().replace("comparators: [Greater Manchester]", "comparators: []"))
+    cfg.path.write_text(
+        cfg.path.read_text().replace("comparators: [Greater Manchester]", "comparators: []")
+    )
     assert ingest_fingerprint(load_config(cfg.path)) != fp
     # same bytes rewritten (new mtime): the hash cache re-hashes, fingerprint unchanged
     cfg2 = load_config(cfg.path)
@@ -240,7 +286,11 @@ def test_notebook_parameters_cell_and_no_outputs(project_root):
     src = nb.cells[0].source
     for name in ("config_path", "output_dir", "force_ingest"):
         assert f"{name} =" in src
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None
+        for c in nb.cells
+        if c.cell_type == "code"
+    )
 
 
 def test_notebook_runs_with_papermill(tmp_path, project_root):
@@ -255,9 +305,12 @@ def test_notebook_runs_with_papermill(tmp_path, project_root):
     cfg, _ = _write_project(tmp_path, synthetic_names=True)
     out = tmp_path / "report"
     papermill.execute_notebook(
-        str(project_root / "notebooks" / "01_ingest.ipynb"), str(tmp_path / "out.ipynb"),
+        str(project_root / "notebooks" / "01_ingest.ipynb"),
+        str(tmp_path / "out.ipynb"),
         parameters={"config_path": str(cfg.path), "output_dir": str(out), "force_ingest": False},
-        cwd=str(project_root / "notebooks"), kernel_name="wmp-analysis", progress_bar=False,
+        cwd=str(project_root / "notebooks"),
+        kernel_name="wmp-analysis",
+        progress_bar=False,
     )
     inputs = pd.read_csv(out / "tables" / "ingest_inputs.csv")
     assert set(inputs["source"]) == {"ons_pfa", "census_ethnicity_la", "csp"}

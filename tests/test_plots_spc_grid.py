@@ -8,7 +8,10 @@ from wmp_analysis.spc import c_chart
 
 def _chart(seed):
     rng = np.random.default_rng(seed)
-    vals = pd.Series(rng.poisson(100, 36).astype(float), index=pd.period_range("2010-04", periods=36, freq="M").to_timestamp())
+    vals = pd.Series(
+        rng.poisson(100, 36).astype(float),
+        index=pd.period_range("2010-04", periods=36, freq="M").to_timestamp(),
+    )
     mask = pd.Series([True] * 12 + [False] * 24, index=vals.index)
     return c_chart(vals, mask)
 
@@ -20,6 +23,6 @@ def test_spc_grid_one_panel_per_geography():
     assert len(visible) == 3
     assert [ax.get_title().split(" - ")[0] for ax in visible] == list(charts)
     # the limits drawn are the chart's own (computed from the baseline)
-    ucl_line = [l for l in visible[1].get_lines() if l.get_linestyle() == "--"][0]
+    ucl_line = [ln for ln in visible[1].get_lines() if ln.get_linestyle() == "--"][0]
     assert np.allclose(ucl_line.get_ydata(), charts["Birmingham"]["ucl"].to_numpy())
     plt.close(fig)

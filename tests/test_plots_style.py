@@ -3,6 +3,7 @@
 Expectations are worked by hand from the inputs (the target level of an 8% fall from
 15,898 is 15,898 x 0.92 = 14,626.16), and the palette is the published Okabe-Ito hex list.
 """
+
 from __future__ import annotations
 
 import matplotlib
@@ -19,16 +20,40 @@ from wmp_analysis.plots import style
 from wmp_analysis.plots import targets as tp
 
 # Okabe & Ito (2008), "Color Universal Design", the eight colours
-OKABE_ITO_HEX = {"#000000", "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
+OKABE_ITO_HEX = {
+    "#000000",
+    "#e69f00",
+    "#56b4e9",
+    "#009e73",
+    "#f0e442",
+    "#0072b2",
+    "#d55e00",
+    "#cc79a7",
+}
 
-ROW = {"baseline_period": "2011-12", "target_period": "2012-13", "baseline_value": 15898.0,
-       "actual_value": 13571.0, "rr_ci_low": 0.834299, "rr_ci_high": 0.873408, "target_kind": "pct_change",
-       "target_value": -8.0, "status": "met"}
-SERIES = pd.DataFrame({"year": ["2010-11", "2011-12", "2012-13", "2013-14"], "value": [17000, 15898, 13571, 13000]})
+ROW = {
+    "baseline_period": "2011-12",
+    "target_period": "2012-13",
+    "baseline_value": 15898.0,
+    "actual_value": 13571.0,
+    "rr_ci_low": 0.834299,
+    "rr_ci_high": 0.873408,
+    "target_kind": "pct_change",
+    "target_value": -8.0,
+    "status": "met",
+}
+SERIES = pd.DataFrame(
+    {"year": ["2010-11", "2011-12", "2012-13", "2013-14"], "value": [17000, 15898, 13571, 13000]}
+)
 
 
 def _by_gid(fig, gid):
-    return [a for ax in fig.axes for a in ax.get_children() if getattr(a, "get_gid", lambda: None)() == gid]
+    return [
+        a
+        for ax in fig.axes
+        for a in ax.get_children()
+        if getattr(a, "get_gid", lambda: None)() == gid
+    ]
 
 
 def test_palette_is_okabe_ito():
@@ -40,7 +65,9 @@ def test_palette_is_okabe_ito():
 
 
 def test_target_chart_structure_and_target_line():
-    fig = tp.target_chart(ROW, SERIES, name="Burglary of homes", source="ONS, Crime in England and Wales")
+    fig = tp.target_chart(
+        ROW, SERIES, name="Burglary of homes", source="ONS, Crime in England and Wales"
+    )
     assert len(fig.axes) == 2
     line = _by_gid(fig, "target-line")
     assert len(line) == 1
@@ -52,10 +79,14 @@ def test_target_chart_structure_and_target_line():
     # the actual's interval: 15,898 x 0.834299 = 13,263.6 to 15,898 x 0.873408 = 13,885.5
     seg = [c for c in fig.axes[0].collections if len(getattr(c, "get_segments", list)())]
     ys = np.concatenate([np.asarray(s)[:, 1] for c in seg for s in c.get_segments()])
-    assert ys.min() == pytest.approx(13263.6, abs=0.5) and ys.max() == pytest.approx(13885.5, abs=0.5)
+    assert ys.min() == pytest.approx(13263.6, abs=0.5) and ys.max() == pytest.approx(
+        13885.5, abs=0.5
+    )
     # title says what the figure shows; caption has source and definition; alt text has the numbers
     assert "fell 14.6%" in style.title_text(fig) and "met" in style.title_text(fig)
-    assert style.caption_text(fig).startswith("Source: ONS") and "95% interval" in style.caption_text(fig)
+    assert style.caption_text(fig).startswith(
+        "Source: ONS"
+    ) and "95% interval" in style.caption_text(fig)
     alt = style.alt_text(fig)
     assert "15,898" in alt and "13,571" in alt and "14,626" in alt
     assert any(t.get_gid() == "caption" for t in fig.texts)
@@ -66,19 +97,27 @@ def test_target_chart_structure_and_target_line():
 
 
 def test_target_chart_without_series_has_one_panel():
-    fig = tp.target_chart({**ROW, "target_kind": "level", "target_value": 14000.0}, None, name="X", source="S")
+    fig = tp.target_chart(
+        {**ROW, "target_kind": "level", "target_value": 14000.0}, None, name="X", source="S"
+    )
     assert len(fig.axes) == 1
     assert _by_gid(fig, "target-line")[0].get_ydata()[0] == 14000.0
     plt.close(fig)
 
 
 def test_district_small_multiples_share_one_scale():
-    rows = pd.DataFrame({
-        "geography": ["Birmingham", "Coventry", "Dudley", "Solihull", "Walsall"],
-        "baseline_value": [6000.0, 1800.0, 1500.0, 900.0, 1400.0],
-        "actual_value": [5000.0, 1700.0, 1550.0, 700.0, 1300.0],
-        "rr_ci_low": [0.80, 0.88, 0.96, 0.70, 0.86], "rr_ci_high": [0.87, 1.01, 1.10, 0.86, 1.00],
-        "target_kind": "pct_change", "target_value": -8.0, "status": "met"})
+    rows = pd.DataFrame(
+        {
+            "geography": ["Birmingham", "Coventry", "Dudley", "Solihull", "Walsall"],
+            "baseline_value": [6000.0, 1800.0, 1500.0, 900.0, 1400.0],
+            "actual_value": [5000.0, 1700.0, 1550.0, 700.0, 1300.0],
+            "rr_ci_low": [0.80, 0.88, 0.96, 0.70, 0.86],
+            "rr_ci_high": [0.87, 1.01, 1.10, 0.86, 1.00],
+            "target_kind": "pct_change",
+            "target_value": -8.0,
+            "status": "met",
+        }
+    )
     fig = tp.district_small_multiples(rows, name="Burglary", source="CSP", ncols=3)
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 5 and len(fig.axes) == 6  # 2 x 3 grid, the last one empty
@@ -93,10 +132,18 @@ def test_district_small_multiples_share_one_scale():
 
 
 def test_comparator_chart_highlights_the_force():
-    peers = pd.DataFrame({"force": ["West Midlands", "Greater Manchester", "Merseyside"],
-                          "rate_ratio": [0.85, 0.90, 0.95], "rr_ci_low": [0.83, 0.88, 0.92],
-                          "rr_ci_high": [0.87, 0.92, 0.98], "pct_change": [-15.0, -10.0, -5.0]})
-    fig = tp.comparator_chart(peers, name="Burglary", force="West Midlands", source="ONS", target_value=-8)
+    peers = pd.DataFrame(
+        {
+            "force": ["West Midlands", "Greater Manchester", "Merseyside"],
+            "rate_ratio": [0.85, 0.90, 0.95],
+            "rr_ci_low": [0.83, 0.88, 0.92],
+            "rr_ci_high": [0.87, 0.92, 0.98],
+            "pct_change": [-15.0, -10.0, -5.0],
+        }
+    )
+    fig = tp.comparator_chart(
+        peers, name="Burglary", force="West Midlands", source="ONS", target_value=-8
+    )
     ax = fig.axes[0]
     assert len(fig.axes) == 1
     assert _by_gid(fig, "target-line")[0].get_xdata()[0] == -8
@@ -119,7 +166,10 @@ def test_alt_text_reaches_the_saved_files_and_re_saves_are_identical(tmp_path):
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
     assert Image.open(a[0]).text["Description"] == style.alt_text(fig)
     svg = a[1].read_text(encoding="utf-8")
-    assert "<title>Burglary of homes fell 14.6%" in svg and "Date" not in svg.split("</metadata>")[0].split("<metadata>")[-1]
+    assert (
+        "<title>Burglary of homes fell 14.6%" in svg
+        and "Date" not in svg.split("</metadata>")[0].split("<metadata>")[-1]
+    )
     plt.close(fig)
 
 
@@ -144,17 +194,33 @@ def test_the_older_figures_use_the_house_palette():
         r, g, b = h[1:3], h[3:5], h[5:7]
         return h in OKABE_ITO_HEX or r == g == b  # Okabe-Ito or a grey
 
-    colours = [ep._POINT, ep._SIG, ep._REF, npl._FORCE, npl._COMPARATOR, npl._OTHER,
-               *[v[1] for v in sp._RULE_STYLE.values()], *tp._STATUS_COLOUR.values()]
+    colours = [
+        ep._POINT,
+        ep._SIG,
+        ep._REF,
+        npl._FORCE,
+        npl._COMPARATOR,
+        npl._OTHER,
+        *[v[1] for v in sp._RULE_STYLE.values()],
+        *tp._STATUS_COLOUR.values(),
+    ]
     assert all(ok(c) for c in colours), [c for c in colours if not ok(c)]
 
 
 def test_equality_figures_carry_caption_and_alt_text():
     from wmp_analysis.plots import equality as ep
 
-    est = pd.DataFrame({"measure": ["confidence"] * 2, "group": ["White", "Black"], "estimate": [80.0, np.nan],
-                        "ci_low": [78.0, np.nan], "ci_high": [82.0, np.nan], "n": [500, pd.NA],
-                        "suppressed": [False, True]})
+    est = pd.DataFrame(
+        {
+            "measure": ["confidence"] * 2,
+            "group": ["White", "Black"],
+            "estimate": [80.0, np.nan],
+            "ci_low": [78.0, np.nan],
+            "ci_high": [82.0, np.nan],
+            "n": [500, pd.NA],
+            "suppressed": [False, True],
+        }
+    )
     fig = ep.plot_group_estimates(est, "group", title="Confidence by ethnic group, 2011-12")
     assert style.caption_text(fig).startswith("Source: the force's survey extract")
     assert "Confidence by ethnic group" in style.alt_text(fig)

@@ -1,4 +1,5 @@
 """data.police.uk readers: the real 2011-02 file, written files in every format, bad input."""
+
 from __future__ import annotations
 
 import gzip
@@ -9,15 +10,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import require_shared
+
 from wmp_analysis.errors import (
-    ArchiveError, DuplicatePeriodError, EncodingError, PeriodError, SchemaError, UnknownForceError,
+    ArchiveError,
+    DuplicatePeriodError,
+    EncodingError,
+    PeriodError,
+    SchemaError,
+    UnknownForceError,
     ValueFormatError,
 )
 from wmp_analysis.ingest.police_uk import (
-    OUTCOMES_COLUMNS, OUTCOMES_OUT, SELF_DEFINED_GROUPS, STOP_SEARCH_2014_COLUMNS, STOP_SEARCH_COLUMNS,
-    STOP_SEARCH_OUT, STREET_2010_COLUMNS, STREET_COLUMNS, STREET_OUT, force_slug, read_police_uk,
+    OUTCOMES_COLUMNS,
+    OUTCOMES_OUT,
+    SELF_DEFINED_GROUPS,
+    STOP_SEARCH_2014_COLUMNS,
+    STOP_SEARCH_COLUMNS,
+    STOP_SEARCH_OUT,
+    STREET_2010_COLUMNS,
+    STREET_COLUMNS,
+    STREET_OUT,
+    force_slug,
+    read_police_uk,
 )
 from wmp_analysis.periods import Period
 
@@ -37,13 +52,27 @@ def csv_text(header, rows) -> str:
 _IDS = iter(range(1, 10**9))
 
 
-def street_row(month="2014-03", ctype="Burglary", lsoa=("E01008881", "Birmingham 001A"), falls=WM, cid=None):
+def street_row(
+    month="2014-03", ctype="Burglary", lsoa=("E01008881", "Birmingham 001A"), falls=WM, cid=None
+):
     """One street row; each gets its own Crime ID unless *cid* is given (a repeated
     Crime ID within a month is a duplicate, rejected)."""
     if cid is None:
         cid = f"{next(_IDS):064x}"
-    return [cid, month, WM, falls, "-1.89", "52.48", "On or near High Street", lsoa[0], lsoa[1], ctype,
-            "Under investigation", ""]
+    return [
+        cid,
+        month,
+        WM,
+        falls,
+        "-1.89",
+        "52.48",
+        "On or near High Street",
+        lsoa[0],
+        lsoa[1],
+        ctype,
+        "Under investigation",
+        "",
+    ]
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -58,10 +87,14 @@ def write(path: Path, text: str | bytes) -> Path:
 
 @pytest.fixture()
 def lookup():
-    return pd.DataFrame({
-        "lsoa_code": ["E01008881", "E01009999"], "lsoa_name": ["Birmingham 001A", "Coventry 010B"],
-        "lad_code": ["E08000025", "E08000026"], "lad_name": ["Birmingham", "Coventry"],
-    })
+    return pd.DataFrame(
+        {
+            "lsoa_code": ["E01008881", "E01009999"],
+            "lsoa_name": ["Birmingham 001A", "Coventry 010B"],
+            "lad_code": ["E08000025", "E08000026"],
+            "lad_name": ["Birmingham", "Coventry"],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- real file
@@ -74,17 +107,25 @@ def test_real_feb_2011_street_file():
     assert len(df) == 25_558
     counts = df["crime_type"].value_counts().to_dict()
     assert counts == {
-        "Anti-social behaviour": 8728, "Other crime": 8184, "Violent crime": 3037, "Burglary": 2444,
-        "Vehicle crime": 2358, "Robbery": 807,
+        "Anti-social behaviour": 8728,
+        "Other crime": 8184,
+        "Violent crime": 3037,
+        "Burglary": 2444,
+        "Vehicle crime": 2358,
+        "Robbery": 807,
     }
     assert list(df.columns) == STREET_OUT
     assert (df["source_format"] == "street-2010").all()
     assert (df["district"] == "unassigned").all() and (df["district_method"] == "none").all()
     assert df["easting"].notna().all() and df["longitude"].isna().all()
     assert (df["month"] == pd.Timestamp("2011-02-01")).all()
-    assert df["category_stable"].value_counts().to_dict() == counts  # early types are the stable six
+    assert (
+        df["category_stable"].value_counts().to_dict() == counts
+    )  # early types are the stable six
     assert res.files[0]["rows_read"] == 25_558
-    assert res.files[0]["sha256"] == "90b3f843573f9e6094e5271d987989e0742954b99ea19394108ec0b885553ad9"
+    assert (
+        res.files[0]["sha256"] == "90b3f843573f9e6094e5271d987989e0742954b99ea19394108ec0b885553ad9"
+    )
     assert not res.files[0]["synthetic"] and not df["synthetic"].any()
     assert len(res.rejections) == 0
     assert df["month"].dtype == "datetime64[ns]" and df["crime_type"].dtype == "str"
@@ -96,17 +137,31 @@ def test_real_feb_2011_street_file():
 def test_current_street_format_folder_with_districts(tmp_path, lookup):
     rows = [
         street_row(),
-        street_row(ctype="Violence and sexual offences", lsoa=("E01099999", "Coventry 010B")),  # name only
+        street_row(
+            ctype="Violence and sexual offences", lsoa=("E01099999", "Coventry 010B")
+        ),  # name only
         street_row(ctype="Anti-social behaviour", lsoa=("", ""), cid=""),  # no location
         street_row(ctype="Shoplifting", lsoa=("W01000001", "Cardiff 001A")),  # outside lookup
     ]
     write(tmp_path / "2014-03" / "2014-03-west-midlands-street.csv", csv_text(STREET_COLUMNS, rows))
-    res = read_police_uk(tmp_path, force="West Midlands", months=None, lsoa_lookup=lookup, kinds=("street",))
+    res = read_police_uk(
+        tmp_path, force="West Midlands", months=None, lsoa_lookup=lookup, kinds=("street",)
+    )
     df = res.tables["street"]
     assert list(df["district"]) == ["Birmingham", "Coventry", "unassigned", "unassigned"]
     assert list(df["district_method"]) == ["lsoa_code", "lsoa_name", "none", "none"]
-    assert list(df["category"]) == ["Burglary", "Violence and sexual offences", "Anti-social behaviour", "Shoplifting"]
-    assert list(df["category_stable"]) == ["Burglary", "Violent crime", "Anti-social behaviour", "Other crime"]
+    assert list(df["category"]) == [
+        "Burglary",
+        "Violence and sexual offences",
+        "Anti-social behaviour",
+        "Shoplifting",
+    ]
+    assert list(df["category_stable"]) == [
+        "Burglary",
+        "Violent crime",
+        "Anti-social behaviour",
+        "Other crime",
+    ]
     assert pd.isna(df.loc[2, "crime_id"]) and pd.isna(df.loc[2, "lsoa_code"])
     assert df.loc[0, "longitude"] == pytest.approx(-1.89)
     assert (df["source_format"] == "street").all()
@@ -114,29 +169,107 @@ def test_current_street_format_folder_with_districts(tmp_path, lookup):
 
 
 def test_outcomes_and_stop_search(tmp_path, lookup):
-    out_rows = [["abc", "2016-01", WM, WM, "-1.89", "52.48", "On or near X", "E01008881", "Birmingham 001A",
-                 "Investigation complete; no suspect identified"]]
-    write(tmp_path / "2016-01" / "2016-01-west-midlands-outcomes.csv", csv_text(OUTCOMES_COLUMNS, out_rows))
-    ss_rows = [
-        ["Person search", "2016-01-05T14:30:00+00:00", "False", "", "52.48", "-1.89", "Male", "18-24",
-         "Asian/Asian British - Pakistani", "Asian", "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs",
-         "Arrest", "True", "False"],
-        ["Person search", "2016-01-06T09:00:00+00:00", "", "", "", "", "Female", "25-34",
-         "Other ethnic group - Not stated", "White", "Police and Criminal Evidence Act 1984 (section 1)",
-         "Stolen goods", "A no further action disposal", "", ""],
-        ["Vehicle search", "2016-01-07T10:00:00+00:00", "", "", "", "", "", "", "",
-         "", "", "", "", "", ""],
-        ["Person search", "2016-01-08T10:00:00+00:00", "", "", "", "", "Male", "over 34",
-         "Martian", "White", "", "", "", "", ""],  # unknown category -> rejected
+    out_rows = [
+        [
+            "abc",
+            "2016-01",
+            WM,
+            WM,
+            "-1.89",
+            "52.48",
+            "On or near X",
+            "E01008881",
+            "Birmingham 001A",
+            "Investigation complete; no suspect identified",
+        ]
     ]
-    write(tmp_path / "2016-01" / "2016-01-west-midlands-stop-and-search.csv", csv_text(STOP_SEARCH_COLUMNS, ss_rows))
-    res = read_police_uk(tmp_path, force="west-midlands", months=None, lsoa_lookup=lookup, max_unknown_share=0.5)
+    write(
+        tmp_path / "2016-01" / "2016-01-west-midlands-outcomes.csv",
+        csv_text(OUTCOMES_COLUMNS, out_rows),
+    )
+    ss_rows = [
+        [
+            "Person search",
+            "2016-01-05T14:30:00+00:00",
+            "False",
+            "",
+            "52.48",
+            "-1.89",
+            "Male",
+            "18-24",
+            "Asian/Asian British - Pakistani",
+            "Asian",
+            "Misuse of Drugs Act 1971 (section 23)",
+            "Controlled drugs",
+            "Arrest",
+            "True",
+            "False",
+        ],
+        [
+            "Person search",
+            "2016-01-06T09:00:00+00:00",
+            "",
+            "",
+            "",
+            "",
+            "Female",
+            "25-34",
+            "Other ethnic group - Not stated",
+            "White",
+            "Police and Criminal Evidence Act 1984 (section 1)",
+            "Stolen goods",
+            "A no further action disposal",
+            "",
+            "",
+        ],
+        [
+            "Vehicle search",
+            "2016-01-07T10:00:00+00:00",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [
+            "Person search",
+            "2016-01-08T10:00:00+00:00",
+            "",
+            "",
+            "",
+            "",
+            "Male",
+            "over 34",
+            "Martian",
+            "White",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],  # unknown category -> rejected
+    ]
+    write(
+        tmp_path / "2016-01" / "2016-01-west-midlands-stop-and-search.csv",
+        csv_text(STOP_SEARCH_COLUMNS, ss_rows),
+    )
+    res = read_police_uk(
+        tmp_path, force="west-midlands", months=None, lsoa_lookup=lookup, max_unknown_share=0.5
+    )
     o = res.tables["outcomes"]
     assert list(o.columns) == OUTCOMES_OUT and list(o["district"]) == ["Birmingham"]
     s = res.tables["stop_search"]
     assert list(s.columns) == STOP_SEARCH_OUT
     assert list(s["self_defined_group"]) == ["Asian", "Not stated", "Not stated"]
-    assert s["outcome_linked_to_object"].tolist()[0] is True or s["outcome_linked_to_object"].iloc[0] == True  # noqa: E712
+    assert bool(s["outcome_linked_to_object"].iloc[0]) is True
     assert pd.isna(s["outcome_linked_to_object"].iloc[1])
     assert s["datetime"].iloc[0] == pd.Timestamp("2016-01-05 14:30")
     assert (s["force"] == "west-midlands").all()
@@ -150,9 +283,27 @@ def test_outcomes_and_stop_search(tmp_path, lookup):
 
 
 def test_stop_search_summer_time_and_2014_variant(tmp_path):
-    rows = [["Person search", "2014-07-01T00:30:00+01:00", "", "", "", "", "Male", "10-17",
-             "White - Irish", "White", "", "", "", ]]
-    write(tmp_path / "2014-07-west-midlands-stop-and-search.csv", csv_text(STOP_SEARCH_2014_COLUMNS, rows))
+    rows = [
+        [
+            "Person search",
+            "2014-07-01T00:30:00+01:00",
+            "",
+            "",
+            "",
+            "",
+            "Male",
+            "10-17",
+            "White - Irish",
+            "White",
+            "",
+            "",
+            "",
+        ]
+    ]
+    write(
+        tmp_path / "2014-07-west-midlands-stop-and-search.csv",
+        csv_text(STOP_SEARCH_2014_COLUMNS, rows),
+    )
     res = read_police_uk(tmp_path, force="West Midlands", kinds=("stop-and-search",))
     s = res.tables["stop_search"]
     # 00:30 BST on 1 July is 23:30 UTC on 30 June: kept in July as local time
@@ -165,7 +316,13 @@ def test_self_defined_groups_cover_18_census_categories():
     groups = pd.Series(SELF_DEFINED_GROUPS)
     census = groups[groups != "Not stated"]
     assert len(census) == 18
-    assert census.value_counts().to_dict() == {"White": 4, "Mixed": 4, "Asian": 5, "Black": 3, "Other": 2}
+    assert census.value_counts().to_dict() == {
+        "White": 4,
+        "Mixed": 4,
+        "Asian": 5,
+        "Black": 3,
+        "Other": 2,
+    }
 
 
 def test_force_slug():
@@ -179,18 +336,33 @@ def test_force_slug():
 def test_zip_read_in_place_only_configured_force(tmp_path):
     zpath = tmp_path / "2014-03.zip"
     with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("2014-03/2014-03-west-midlands-street.csv", csv_text(STREET_COLUMNS, [street_row() for _ in range(3)]))
-        zf.writestr("2014-03/2014-03-staffordshire-street.csv",
-                    csv_text(STREET_COLUMNS, [street_row(falls="Staffordshire Police")]))
-        zf.writestr("2014-02/2014-02-west-midlands-street.csv",
-                    csv_text(STREET_COLUMNS, [street_row(month="2014-02")]))
+        zf.writestr(
+            "2014-03/2014-03-west-midlands-street.csv",
+            csv_text(STREET_COLUMNS, [street_row() for _ in range(3)]),
+        )
+        zf.writestr(
+            "2014-03/2014-03-staffordshire-street.csv",
+            csv_text(STREET_COLUMNS, [street_row(falls="Staffordshire Police")]),
+        )
+        zf.writestr(
+            "2014-02/2014-02-west-midlands-street.csv",
+            csv_text(STREET_COLUMNS, [street_row(month="2014-02")]),
+        )
     before = set(tmp_path.rglob("*"))
-    res = read_police_uk(zpath, force="West Midlands", months=Period.from_strings("2014-03-01", "2014-04-30"),
-                         kinds=("street",))
+    res = read_police_uk(
+        zpath,
+        force="West Midlands",
+        months=Period.from_strings("2014-03-01", "2014-04-30"),
+        kinds=("street",),
+    )
     assert set(tmp_path.rglob("*")) == before  # nothing extracted
     assert len(res.tables["street"]) == 3
     assert res.files[0]["member"] == "2014-03/2014-03-west-midlands-street.csv"
-    assert res.tables["street"]["source_file"].iloc[0].endswith("2014-03.zip!2014-03/2014-03-west-midlands-street.csv")
+    assert (
+        res.tables["street"]["source_file"]
+        .iloc[0]
+        .endswith("2014-03.zip!2014-03/2014-03-west-midlands-street.csv")
+    )
     assert [o["month"] for o in res.out_of_range] == ["2014-02"]
     assert res.missing_months["street"] == ["2014-04"]
 
@@ -198,10 +370,16 @@ def test_zip_read_in_place_only_configured_force(tmp_path):
 def test_synthetic_flag_from_marker(tmp_path):
     from wmp_analysis.provenance import SYNTHETIC_MARKER
 
-    write(tmp_path / "real" / "2014-03" / "2014-03-west-midlands-street.csv", csv_text(STREET_COLUMNS, [street_row()]))
+    write(
+        tmp_path / "real" / "2014-03" / "2014-03-west-midlands-street.csv",
+        csv_text(STREET_COLUMNS, [street_row()]),
+    )
     res = read_police_uk(tmp_path / "real", force="West Midlands", kinds=("street",))
     assert not res.tables["street"]["synthetic"].any() and not res.files[0]["synthetic"]
-    write(tmp_path / "sample" / "2014-03" / "2014-03-west-midlands-street.csv", csv_text(STREET_COLUMNS, [street_row()]))
+    write(
+        tmp_path / "sample" / "2014-03" / "2014-03-west-midlands-street.csv",
+        csv_text(STREET_COLUMNS, [street_row()]),
+    )
     write(tmp_path / "sample" / SYNTHETIC_MARKER, "{}")
     res = read_police_uk(tmp_path / "sample", force="West Midlands", kinds=("street",))
     assert res.tables["street"]["synthetic"].all() and res.files[0]["synthetic"]
@@ -209,7 +387,10 @@ def test_synthetic_flag_from_marker(tmp_path):
 
 def test_missing_months_reported_not_filled(tmp_path):
     for m in ("2014-01", "2014-03"):
-        write(tmp_path / m / f"{m}-west-midlands-street.csv", csv_text(STREET_COLUMNS, [street_row(month=m)]))
+        write(
+            tmp_path / m / f"{m}-west-midlands-street.csv",
+            csv_text(STREET_COLUMNS, [street_row(month=m)]),
+        )
     res = read_police_uk(tmp_path, force="West Midlands", kinds=("street",))
     assert res.missing_months["street"] == ["2014-02"]
     assert sorted(res.tables["street"]["month"].dt.month.unique()) == [1, 3]
@@ -220,7 +401,9 @@ def test_unknown_crime_type_is_rejected_not_fatal(tmp_path):
     write(tmp_path / "2014-03-west-midlands-street.csv", csv_text(STREET_COLUMNS, rows))
     res = read_police_uk(tmp_path, force="West Midlands", kinds=("street",), max_unknown_share=1.0)
     assert len(res.tables["street"]) == 2
-    assert res.rejections[["line", "field", "value"]].values.tolist() == [[3, "crime_type", "Alien abduction"]]
+    assert res.rejections[["line", "field", "value"]].values.tolist() == [
+        [3, "crime_type", "Alien abduction"]
+    ]
     assert res.rejection_counts() == {"crime type not in police_uk_categories.csv": 1}
     assert res.files[0]["rows_read"] == 3
 
@@ -242,7 +425,9 @@ def test_line_numbers_exact_with_blank_lines_and_quoted_newlines(tmp_path):
 
 def _one(tmp_path, text, name="2014-03-west-midlands-street.csv"):
     p = write(tmp_path / name, text)
-    return lambda: read_police_uk(p, force="West Midlands", kinds=("street", "outcomes", "stop-and-search"))
+    return lambda: read_police_uk(
+        p, force="West Midlands", kinds=("street", "outcomes", "stop-and-search")
+    )
 
 
 def test_wrong_header(tmp_path):
@@ -277,19 +462,33 @@ def test_month_differs_from_file_name(tmp_path):
 
 def test_impossible_month_in_file_name(tmp_path):
     with pytest.raises(PeriodError, match="impossible month"):
-        _one(tmp_path, csv_text(STREET_COLUMNS, [street_row()]), name="2014-13-west-midlands-street.csv")()
+        _one(
+            tmp_path,
+            csv_text(STREET_COLUMNS, [street_row()]),
+            name="2014-13-west-midlands-street.csv",
+        )()
 
 
 def test_other_force_by_name_and_by_falls_within(tmp_path):
     with pytest.raises(UnknownForceError, match="staffordshire"):
-        _one(tmp_path, csv_text(STREET_COLUMNS, [street_row()]), name="2014-03-staffordshire-street.csv")()
+        _one(
+            tmp_path,
+            csv_text(STREET_COLUMNS, [street_row()]),
+            name="2014-03-staffordshire-street.csv",
+        )()
     with pytest.raises(UnknownForceError) as e:
-        _one(tmp_path / "b", csv_text(STREET_COLUMNS, [street_row(), street_row(falls="Staffordshire Police")]))()
+        _one(
+            tmp_path / "b",
+            csv_text(STREET_COLUMNS, [street_row(), street_row(falls="Staffordshire Police")]),
+        )()
     assert e.value.row == 3 and e.value.field == "Falls within"
 
 
 def test_folder_of_other_force_only(tmp_path):
-    write(tmp_path / "2014-03" / "2014-03-staffordshire-street.csv", csv_text(STREET_COLUMNS, [street_row()]))
+    write(
+        tmp_path / "2014-03" / "2014-03-staffordshire-street.csv",
+        csv_text(STREET_COLUMNS, [street_row()]),
+    )
     with pytest.raises(UnknownForceError, match="no files for force"):
         read_police_uk(tmp_path, force="West Midlands")
 
@@ -359,13 +558,15 @@ def test_gzip_that_is_not_gzip(tmp_path):
 
 def test_bad_file_name_in_folder(tmp_path):
     write(tmp_path / "crimes.csv", csv_text(STREET_COLUMNS, [street_row()]))
-    with pytest.raises(ValueFormatError, match="naming|scheme"):
+    with pytest.raises(ValueFormatError, match=r"naming|scheme"):
         read_police_uk(tmp_path, force="West Midlands")
 
 
 def test_8_column_format_written(tmp_path):
-    rows = [["2011-01", WM, WM, "408811.0", "284398.0", "On or near Alfred Road", "Robbery", ""],
-            ["2011-01", WM, WM, "", "", "No location", "Anti-social behaviour", ""]]
+    rows = [
+        ["2011-01", WM, WM, "408811.0", "284398.0", "On or near Alfred Road", "Robbery", ""],
+        ["2011-01", WM, WM, "", "", "No location", "Anti-social behaviour", ""],
+    ]
     write(tmp_path / "2011-01-west-midlands-street.csv", csv_text(STREET_2010_COLUMNS, rows))
     df = read_police_uk(tmp_path, force="West Midlands", kinds=("street",)).tables["street"]
     assert df["easting"].iloc[0] == 408811.0 and np.isnan(df["easting"].iloc[1])
@@ -380,12 +581,18 @@ def test_cr_only_and_crlf_files_read_like_lf(tmp_path, eol):
     rows = [street_row(cid="a"), street_row(cid="b", ctype="Nope"), street_row(cid="c")]
     text = csv_text(STREET_COLUMNS, rows)
     write(tmp_path / "lf" / "2014-03-west-midlands-street.csv", text)
-    lf = read_police_uk(tmp_path / "lf", force="West Midlands", kinds=("street",), max_unknown_share=1.0)
+    lf = read_police_uk(
+        tmp_path / "lf", force="West Midlands", kinds=("street",), max_unknown_share=1.0
+    )
     write(tmp_path / "other" / "2014-03-west-midlands-street.csv", text.replace("\n", eol))
-    res = read_police_uk(tmp_path / "other", force="West Midlands", kinds=("street",), max_unknown_share=1.0)
+    res = read_police_uk(
+        tmp_path / "other", force="West Midlands", kinds=("street",), max_unknown_share=1.0
+    )
     assert res.tables["street"]["crime_id"].tolist() == ["a", "c"]
-    pd.testing.assert_frame_equal(res.tables["street"].drop(columns="source_file"),
-                                  lf.tables["street"].drop(columns="source_file"))
+    pd.testing.assert_frame_equal(
+        res.tables["street"].drop(columns="source_file"),
+        lf.tables["street"].drop(columns="source_file"),
+    )
     # line numbers unchanged: the unknown type is on line 3 in every variant
     assert res.rejections[["line", "value"]].values.tolist() == [[3, "Nope"]]
 
@@ -401,7 +608,9 @@ def test_stray_cr_in_header_is_a_schema_error_on_line_1(tmp_path):
 def test_bare_cr_in_unquoted_field_names_its_line(tmp_path, eol):
     bad = street_row()
     bad[2] = "West Mid\rlands Police"
-    text = csv_text(STREET_COLUMNS, [street_row(), street_row(), bad, street_row()]).replace("\n", eol)
+    text = csv_text(STREET_COLUMNS, [street_row(), street_row(), bad, street_row()]).replace(
+        "\n", eol
+    )
     with pytest.raises(SchemaError) as e:
         _one(tmp_path, text)()
     assert e.value.row == 4
@@ -411,7 +620,9 @@ def test_cr_in_quoted_field_keeps_line_numbers(tmp_path):
     quoted = street_row()
     quoted[6] = "On or near QUOTED"
     rows = [quoted, street_row(ctype="Nope")]
-    text = csv_text(STREET_COLUMNS, rows).replace("On or near QUOTED", '"On or near\rTwo Line Road"')
+    text = csv_text(STREET_COLUMNS, rows).replace(
+        "On or near QUOTED", '"On or near\rTwo Line Road"'
+    )
     write(tmp_path / "2014-03-west-midlands-street.csv", text)
     res = read_police_uk(tmp_path, force="West Midlands", kinds=("street",), max_unknown_share=1.0)
     assert len(res.tables["street"]) == 1
@@ -423,32 +634,57 @@ def test_cr_in_quoted_field_keeps_line_numbers(tmp_path):
 
 
 def _search(gender="Male", age="18-24", officer="White", self_defined="White - Irish"):
-    return ["Person search", "2016-01-05T14:30:00+00:00", "False", "", "52.48", "-1.89", gender, age,
-            self_defined, officer, "Misuse of Drugs Act 1971 (section 23)", "Controlled drugs", "Arrest", "True",
-            "False"]
+    return [
+        "Person search",
+        "2016-01-05T14:30:00+00:00",
+        "False",
+        "",
+        "52.48",
+        "-1.89",
+        gender,
+        age,
+        self_defined,
+        officer,
+        "Misuse of Drugs Act 1971 (section 23)",
+        "Controlled drugs",
+        "Arrest",
+        "True",
+        "False",
+    ]
 
 
 @pytest.mark.parametrize("as_arrow", [False, True])
 def test_stop_search_person_fields_outside_published_sets_are_rejected(tmp_path, as_arrow):
     rows = [
-        _search(),                                        # line 2: kept
-        _search(gender="Walrus"),                         # line 3
-        _search(age="35-44"),                             # line 4
-        _search(officer="Martian"),                       # line 5
-        _search(gender="", age="", officer=""),           # line 6: blanks are missing, kept
-        _search(gender="male"),                           # line 7: exact match only
+        _search(),  # line 2: kept
+        _search(gender="Walrus"),  # line 3
+        _search(age="35-44"),  # line 4
+        _search(officer="Martian"),  # line 5
+        _search(gender="", age="", officer=""),  # line 6: blanks are missing, kept
+        _search(gender="male"),  # line 7: exact match only
         _search(gender="Walrus", age="old", officer="X"),  # line 8: one rejection, first field
         _search(gender="Other", age="under 10", officer="Mixed"),  # line 9: kept
     ]
-    write(tmp_path / "2016-01-west-midlands-stop-and-search.csv", csv_text(STOP_SEARCH_COLUMNS, rows))
-    res = read_police_uk(tmp_path, force="West Midlands", kinds=("stop-and-search",), as_arrow=as_arrow, max_unknown_share=1.0)
+    write(
+        tmp_path / "2016-01-west-midlands-stop-and-search.csv", csv_text(STOP_SEARCH_COLUMNS, rows)
+    )
+    res = read_police_uk(
+        tmp_path,
+        force="West Midlands",
+        kinds=("stop-and-search",),
+        as_arrow=as_arrow,
+        max_unknown_share=1.0,
+    )
     s = res.tables["stop_search"]
     s = s.to_pandas() if as_arrow else s
     assert len(s) == 3
     assert s["gender"].tolist()[::2] == ["Male", "Other"] and pd.isna(s["gender"].iloc[1])
     assert res.rejections[["line", "field", "value"]].values.tolist() == [
-        [3, "Gender", "Walrus"], [4, "Age range", "35-44"], [5, "Officer-defined ethnicity", "Martian"],
-        [7, "Gender", "male"], [8, "Gender", "Walrus"],
+        [3, "Gender", "Walrus"],
+        [4, "Age range", "35-44"],
+        [5, "Officer-defined ethnicity", "Martian"],
+        [7, "Gender", "male"],
+        [8, "Gender", "Walrus"],
     ]
     assert res.rejection_counts() == {
         "age range not in police_uk_values.csv": 1,
@@ -461,18 +697,42 @@ def test_stop_search_person_fields_outside_published_sets_are_rejected(tmp_path,
 @pytest.mark.parametrize("as_arrow", [False, True])
 def test_unknown_or_missing_outcome_type_is_rejected(tmp_path, as_arrow):
     def row(otype, cid):
-        return [cid, "2016-01", WM, WM, "-1.89", "52.48", "On or near X", "E01008881", "Birmingham 001A", otype]
+        return [
+            cid,
+            "2016-01",
+            WM,
+            WM,
+            "-1.89",
+            "52.48",
+            "On or near X",
+            "E01008881",
+            "Birmingham 001A",
+            otype,
+        ]
 
-    rows = [row("Offender sent to prison", "a"), row("Offender sent to the moon", "b"), row("", "c"),
-            row("Suspect charged as part of another case", "d"), row("offender fined", "e")]
+    rows = [
+        row("Offender sent to prison", "a"),
+        row("Offender sent to the moon", "b"),
+        row("", "c"),
+        row("Suspect charged as part of another case", "d"),
+        row("offender fined", "e"),
+    ]
     write(tmp_path / "2016-01-west-midlands-outcomes.csv", csv_text(OUTCOMES_COLUMNS, rows))
-    res = read_police_uk(tmp_path, force="West Midlands", kinds=("outcomes",), as_arrow=as_arrow, max_unknown_share=1.0)
+    res = read_police_uk(
+        tmp_path,
+        force="West Midlands",
+        kinds=("outcomes",),
+        as_arrow=as_arrow,
+        max_unknown_share=1.0,
+    )
     o = res.tables["outcomes"]
     o = o.to_pandas() if as_arrow else o
     assert o["crime_id"].tolist() == ["a", "d"]
     assert res.rejections[["line", "field", "value"]].values.tolist() == [
-        [3, "Outcome type", "Offender sent to the moon"], [4, "Outcome type", ""],
-        [6, "Outcome type", "offender fined"]]
+        [3, "Outcome type", "Offender sent to the moon"],
+        [4, "Outcome type", ""],
+        [6, "Outcome type", "offender fined"],
+    ]
     assert res.rejection_counts() == {"outcome type not in police_uk_values.csv": 3}
 
 
@@ -486,7 +746,10 @@ def test_synthetic_generator_values_are_all_published():
     assert emitted <= outcome_types, emitted - outcome_types
     assert set(synth.OFFICER_DEFINED) <= set(reader.OFFICER_DEFINED_ETHNICITIES)
     assert {a for a, _ in synth.AGE_RANGES if a} == set(reader.AGE_RANGES)
-    assert len(outcome_types) >= 25 and "Investigation complete; no suspect identified" in outcome_types
+    assert (
+        len(outcome_types) >= 25
+        and "Investigation complete; no suspect identified" in outcome_types
+    )
 
 
 def test_outcome_reference_table_is_validated(tmp_path):

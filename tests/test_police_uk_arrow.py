@@ -1,35 +1,73 @@
 """The Arrow path of the police.uk reader (what the ingest writes to Parquet)."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from test_police_uk import STREET_COLUMNS, csv_text, street_row, write
+
 from wmp_analysis.harmonise import category_lookup, harmonise_street
 from wmp_analysis.ingest.police_uk import read_police_uk, tidy_dictionaries
 
-LOOKUP = pd.DataFrame({"lsoa_code": ["E01008881", "E01009999"], "lsoa_name": ["Birmingham 001A", "Coventry 001A"],
-                       "lad_code": ["E08000025", "E08000026"], "lad_name": ["Birmingham", "Coventry"]})
+LOOKUP = pd.DataFrame(
+    {
+        "lsoa_code": ["E01008881", "E01009999"],
+        "lsoa_name": ["Birmingham 001A", "Coventry 001A"],
+        "lad_code": ["E08000025", "E08000026"],
+        "lad_name": ["Birmingham", "Coventry"],
+    }
+)
 
 
 def _two_months(tmp_path):
-    write(tmp_path / "2014-03" / "2014-03-west-midlands-street.csv", csv_text(STREET_COLUMNS, [
-        street_row(), street_row(ctype="Alien abduction"), street_row(ctype="Shoplifting", lsoa=("", ""))]))
-    write(tmp_path / "2014-04" / "2014-04-west-midlands-street.csv", csv_text(STREET_COLUMNS, [
-        street_row(month="2014-04", ctype="Other theft", lsoa=("E01009999", "Coventry 001A"))]))
+    write(
+        tmp_path / "2014-03" / "2014-03-west-midlands-street.csv",
+        csv_text(
+            STREET_COLUMNS,
+            [
+                street_row(),
+                street_row(ctype="Alien abduction"),
+                street_row(ctype="Shoplifting", lsoa=("", "")),
+            ],
+        ),
+    )
+    write(
+        tmp_path / "2014-04" / "2014-04-west-midlands-street.csv",
+        csv_text(
+            STREET_COLUMNS,
+            [street_row(month="2014-04", ctype="Other theft", lsoa=("E01009999", "Coventry 001A"))],
+        ),
+    )
     return tmp_path
 
 
 def test_arrow_tables_equal_pandas_tables_and_round_trip_parquet(tmp_path):
     src = _two_months(tmp_path / "src")
-    a = read_police_uk(src, force="West Midlands", lsoa_lookup=LOOKUP, kinds=("street",), as_arrow=True,
-                       max_unknown_share=1.0)
-    p = read_police_uk(src, force="West Midlands", lsoa_lookup=LOOKUP, kinds=("street",), max_unknown_share=1.0)
+    a = read_police_uk(
+        src,
+        force="West Midlands",
+        lsoa_lookup=LOOKUP,
+        kinds=("street",),
+        as_arrow=True,
+        max_unknown_share=1.0,
+    )
+    p = read_police_uk(
+        src, force="West Midlands", lsoa_lookup=LOOKUP, kinds=("street",), max_unknown_share=1.0
+    )
     t = a.tables["street"]
     assert isinstance(t, pa.Table) and t.num_rows == 3
-    for name in ("crime_type", "category", "category_stable", "district", "district_method", "source_file",
-                 "reported_by", "falls_within", "source_format"):
+    for name in (
+        "crime_type",
+        "category",
+        "category_stable",
+        "district",
+        "district_method",
+        "source_file",
+        "reported_by",
+        "falls_within",
+        "source_format",
+    ):
         assert pa.types.is_dictionary(t.schema.field(name).type), name
     assert a.rejections[["line", "value"]].values.tolist() == [[3, "Alien abduction"]]
     pq.write_table(t, tmp_path / "street.parquet")
@@ -37,13 +75,18 @@ def test_arrow_tables_equal_pandas_tables_and_round_trip_parquet(tmp_path):
     assert back["district"].dtype == "category"
     # only values that occur, sorted
     assert list(back["district"].cat.categories) == ["Birmingham", "Coventry", "unassigned"]
-    pd.testing.assert_frame_equal(back.astype({c: "str" for c in back.columns if back[c].dtype == "category"}),
-                                  p.tables["street"], check_dtype=False)
+    pd.testing.assert_frame_equal(
+        back.astype({c: "str" for c in back.columns if back[c].dtype == "category"}),
+        p.tables["street"],
+        check_dtype=False,
+    )
     assert back["district"].tolist() == ["Birmingham", "unassigned", "Coventry"]
 
 
 def test_tidy_dictionaries_unifies_drops_unused_and_sorts():
-    d1 = pa.DictionaryArray.from_arrays(pa.array([1, 1, None], pa.int32()), pa.array(["z", "b", "unused"]))
+    d1 = pa.DictionaryArray.from_arrays(
+        pa.array([1, 1, None], pa.int32()), pa.array(["z", "b", "unused"])
+    )
     d2 = pa.DictionaryArray.from_arrays(pa.array([0], pa.int32()), pa.array(["a"]))
     t = tidy_dictionaries(pa.table({"x": pa.chunked_array([d1, d2])}))
     col = t.column("x")
@@ -52,10 +95,22 @@ def test_tidy_dictionaries_unifies_drops_unused_and_sorts():
 
 
 def test_category_lookup_agrees_with_row_wise_harmonisation():
-    types = ["Other crime", "Other theft", "Violent crime", "Public disorder and weapons", "Burglary"]
+    types = [
+        "Other crime",
+        "Other theft",
+        "Violent crime",
+        "Public disorder and weapons",
+        "Burglary",
+    ]
     for month in ("2011-02", "2012-02", "2014-02"):
-        df = pd.DataFrame({"crime_type": pd.array(types, dtype="str"),
-                           "month": pd.to_datetime([month + "-01"] * len(types))})
+        df = pd.DataFrame(
+            {
+                "crime_type": pd.array(types, dtype="str"),
+                "month": pd.to_datetime([month + "-01"] * len(types)),
+            }
+        )
         out, _ = harmonise_street(df)
         lk = category_lookup(month)
-        assert [lk[t] for t in out["crime_type"]] == list(zip(out["category"], out["category_stable"]))
+        assert [lk[t] for t in out["crime_type"]] == list(
+            zip(out["category"], out["category_stable"])
+        )

@@ -12,6 +12,7 @@ rate ratios do not depend on the order of rows or of equal groups.
 Reproducible: every test uses a derandomized, database-less profile with a modest
 number of examples and no deadline (no timing assertions).
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,13 @@ from hypothesis import strategies as st
 
 from wmp_analysis.errors import InputError
 
-PROFILE = dict(max_examples=30, deadline=None, derandomize=True, database=None,
-               suppress_health_check=[HealthCheck.too_slow])
+PROFILE = dict(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 FAST = settings(**PROFILE)
 FEW = settings(**{**PROFILE, "max_examples": 12})
 
@@ -37,12 +43,25 @@ FEW = settings(**{**PROFILE, "max_examples": 12})
 
 # Text a publisher might put in a name field: letters, digits, punctuation incl. commas,
 # quotes and non-ASCII (written with csv quoting), but no line breaks or NULs.
-name_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00\r\n\u2028\u2029\x85"),
-    min_size=1, max_size=30,
-).map(str.strip).filter(bool)
+name_text = (
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00\r\n\u2028\u2029\x85"
+        ),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
-ONS_COLUMNS = ["12 months ending", "PFA", "Region", "Offence", "Rolling year total number of offences"]
+ONS_COLUMNS = [
+    "12 months ending",
+    "PFA",
+    "Region",
+    "Offence",
+    "Rolling year total number of offences",
+]
 
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -59,11 +78,28 @@ def ons_rows(draw):
     from wmp_analysis.ingest.ons import KNOWN_OFFENCES
     from wmp_analysis.names import force_index
 
-    forces = draw(st.lists(st.sampled_from(sorted(set(force_index().values()))), min_size=1, max_size=3, unique=True))
-    offences = draw(st.lists(st.sampled_from(sorted(KNOWN_OFFENCES)), min_size=1, max_size=3, unique=True))
-    ends = draw(st.lists(st.dates(min_value=pd.Timestamp("2002-01-01").date(),
-                                  max_value=pd.Timestamp("2025-12-31").date()).map(
-        lambda d: (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()), min_size=1, max_size=4, unique=True))
+    forces = draw(
+        st.lists(
+            st.sampled_from(sorted(set(force_index().values()))),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    offences = draw(
+        st.lists(st.sampled_from(sorted(KNOWN_OFFENCES)), min_size=1, max_size=3, unique=True)
+    )
+    ends = draw(
+        st.lists(
+            st.dates(
+                min_value=pd.Timestamp("2002-01-01").date(),
+                max_value=pd.Timestamp("2025-12-31").date(),
+            ).map(lambda d: (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
     rows = []
     for f in forces:
         for o in offences:
@@ -83,6 +119,7 @@ def _write(tmp: Path, name: str, data: str | bytes) -> Path:
 
 # ----------------------------------------------------------------------------- ONS reader
 
+
 @FAST
 @given(rows=ons_rows(), bom=st.booleans(), crlf=st.booleans())
 def test_ons_valid_files_round_trip(rows, bom, crlf):
@@ -95,7 +132,14 @@ def test_ons_valid_files_round_trip(rows, bom, crlf):
         p = _write(Path(tmp), "ons.csv", ("\ufeff" if bom else "") + text)
         df = read_ons_pfa(p)
     assert len(df) == len(rows)
-    got = sorted(zip(df["force"], df["offence"], df["period_end"].dt.strftime("%d-%m-%Y"), df["count"].astype(int)))
+    got = sorted(
+        zip(
+            df["force"],
+            df["offence"],
+            df["period_end"].dt.strftime("%d-%m-%Y"),
+            df["count"].astype(int),
+        )
+    )
     want = sorted((r[1], r[3], r[0], int(r[4])) for r in rows)
     assert got == want
     # line numbers point back at the source rows
@@ -130,7 +174,8 @@ def test_ons_header_permutations_are_schema_errors(perm, rows):
 
 
 garbage = st.one_of(
-    st.text(max_size=12), st.sampled_from(["", "n/a", "-", "1e3", "12.5", "NaN", "31-02-2012", '"', ",", "\t"]),
+    st.text(max_size=12),
+    st.sampled_from(["", "n/a", "-", "1e3", "12.5", "NaN", "31-02-2012", '"', ",", "\t"]),
 )
 
 
@@ -156,14 +201,52 @@ def test_ons_cell_garbage_reads_or_raises_input_error(rows, data):
 
 # ----------------------------------------------------------------------------- police.uk reader
 
-STREET_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-                  "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
-STREET_2010_COLUMNS = ["Month", "Reported by", "Falls within", "Easting", "Northing", "Location", "Crime type",
-                       "Context"]
+STREET_COLUMNS = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+]
+STREET_2010_COLUMNS = [
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Easting",
+    "Northing",
+    "Location",
+    "Crime type",
+    "Context",
+]
 # crime types valid in 2012-05 (after the Sept 2011 split, before May 2013)
-TYPES_2012 = ["Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime", "Violent crime", "Other crime",
-              "Criminal damage and arson", "Shoplifting", "Drugs", "Other theft", "Public disorder and weapons"]
-TYPES_2011 = ["Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime", "Violent crime", "Other crime"]
+TYPES_2012 = [
+    "Anti-social behaviour",
+    "Burglary",
+    "Robbery",
+    "Vehicle crime",
+    "Violent crime",
+    "Other crime",
+    "Criminal damage and arson",
+    "Shoplifting",
+    "Drugs",
+    "Other theft",
+    "Public disorder and weapons",
+]
+TYPES_2011 = [
+    "Anti-social behaviour",
+    "Burglary",
+    "Robbery",
+    "Vehicle crime",
+    "Violent crime",
+    "Other crime",
+]
 
 
 @st.composite
@@ -175,16 +258,36 @@ def street_rows(draw, fmt: str):
         if fmt == "street":
             ctype = draw(st.sampled_from(TYPES_2012))
             # unique per row (a repeated Crime ID within a month is a duplicate, rejected)
-            cid = "" if ctype == "Anti-social behaviour" else f"{i:08x}{draw(st.integers(0, 2**63)):056x}"
+            cid = (
+                ""
+                if ctype == "Anti-social behaviour"
+                else f"{i:08x}{draw(st.integers(0, 2**63)):056x}"
+            )
             lon = draw(st.one_of(st.just(""), st.floats(-3.5, 0.5).map(lambda x: f"{x:.6f}")))
             lat = "" if lon == "" else f"{draw(st.floats(51.5, 53.5)):.6f}"
-            rows.append([cid, "2012-05", "West Midlands Police", "West Midlands Police", lon, lat, loc,
-                         "E01009308", "Birmingham 138A", ctype, "Under investigation", ""])
+            rows.append(
+                [
+                    cid,
+                    "2012-05",
+                    "West Midlands Police",
+                    "West Midlands Police",
+                    lon,
+                    lat,
+                    loc,
+                    "E01009308",
+                    "Birmingham 138A",
+                    ctype,
+                    "Under investigation",
+                    "",
+                ]
+            )
         else:
             ctype = draw(st.sampled_from(TYPES_2011))
             e = draw(st.one_of(st.just(""), st.integers(300000, 450000).map(lambda x: f"{x}.0")))
             nn = "" if e == "" else f"{draw(st.integers(250000, 320000))}.0"
-            rows.append(["2011-02", "West Midlands Police", "West Midlands Police", e, nn, loc, ctype, ""])
+            rows.append(
+                ["2011-02", "West Midlands Police", "West Midlands Police", e, nn, loc, ctype, ""]
+            )
     return rows
 
 
@@ -193,7 +296,9 @@ def _read_street(tmp: Path, month: str, text: str | bytes):
 
     _write(tmp, f"src/{month}/{month}-west-midlands-street.csv", text)
     # up to 3 unknown crime types in 1-25 rows: rejections, not the 0.5% default stop
-    return read_police_uk(tmp / "src", force="West Midlands", kinds=["street"], max_unknown_share=1.0)
+    return read_police_uk(
+        tmp / "src", force="West Midlands", kinds=["street"], max_unknown_share=1.0
+    )
 
 
 @FAST
@@ -212,8 +317,14 @@ def test_street_valid_files_round_trip(rows, n_bad, data):
     assert res.files[0]["rows_read"] == len(rows)
     kept = [r for r in rows if not r[9].startswith("Unknown type")]
     assert sorted(street["location"].astype(str)) == sorted(r[6] for r in kept)
-    assert set(street["category_stable"]) <= {"Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime",
-                                              "Violent crime", "Other crime"}
+    assert set(street["category_stable"]) <= {
+        "Anti-social behaviour",
+        "Burglary",
+        "Robbery",
+        "Vehicle crime",
+        "Violent crime",
+        "Other crime",
+    }
 
 
 @FEW
@@ -243,9 +354,8 @@ def test_street_header_permutations_are_schema_errors(perm, rows):
     from wmp_analysis.errors import SchemaError
 
     assume(list(perm) != STREET_COLUMNS)
-    with tempfile.TemporaryDirectory() as tmp:
-        with pytest.raises(SchemaError) as info:
-            _read_street(Path(tmp), "2012-05", _csv_text(list(perm), rows))
+    with tempfile.TemporaryDirectory() as tmp, pytest.raises(SchemaError) as info:
+        _read_street(Path(tmp), "2012-05", _csv_text(list(perm), rows))
     assert info.value.row == 1
 
 
@@ -282,7 +392,7 @@ def test_poisson_rate_ratio_ci_contains_estimate(ct, et, cb, eb):
     rr = r["rate_ratio"]
     assert rr == pytest.approx((ct / et) / (cb / eb))
     assert r["ci_low"] <= rr * (1 + 1e-9) and rr <= r["ci_high"] * (1 + 1e-9)
-    assert 0 <= r["ci_low"] and 0 <= r["p_value"] <= 1
+    assert r["ci_low"] >= 0 and 0 <= r["p_value"] <= 1
 
 
 @FAST
@@ -333,15 +443,24 @@ def test_aggregated_estimates_proportions_and_intervals(rows):
 
     base = [b for b, _ in rows]
     npos = [int(round(f * b)) for b, f in rows]
-    agg = pd.DataFrame({
-        "group_type": "all", "group": [f"g{i}" for i in range(len(rows))], "measure": "confidence",
-        "period_start": pd.Timestamp("2011-04-01"), "period_end": pd.Timestamp("2012-03-31"),
-        "base_n": base, "n_positive": npos, "weighted_proportion": np.nan,
-    })
+    agg = pd.DataFrame(
+        {
+            "group_type": "all",
+            "group": [f"g{i}" for i in range(len(rows))],
+            "measure": "confidence",
+            "period_start": pd.Timestamp("2011-04-01"),
+            "period_end": pd.Timestamp("2012-03-31"),
+            "base_n": base,
+            "n_positive": npos,
+            "weighted_proportion": np.nan,
+        }
+    )
     out = aggregated_estimates(agg, min_base=1)
     assert ((out["estimate"] >= 0) & (out["estimate"] <= 100)).all()
     assert ((out["ci_low"] >= 0) & (out["ci_high"] <= 100)).all()
-    assert ((out["ci_low"] <= out["estimate"] + 1e-9) & (out["estimate"] <= out["ci_high"] + 1e-9)).all()
+    assert (
+        (out["ci_low"] <= out["estimate"] + 1e-9) & (out["estimate"] <= out["ci_high"] + 1e-9)
+    ).all()
 
 
 @FAST
@@ -367,7 +486,10 @@ def test_poisson_rate_ci_contains_rate(c, e):
 
 
 @FEW
-@given(p=st.lists(st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=1, max_size=20), data=st.data())
+@given(
+    p=st.lists(st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=1, max_size=20),
+    data=st.data(),
+)
 def test_adjust_pvalues_bounds_and_order(p, data):
     from wmp_analysis.stats import adjust_pvalues
 
@@ -389,20 +511,33 @@ GROUPS = ["White", "Mixed", "Asian", "Black", "Other"]
 def searches(draw):
     n = draw(st.integers(1, 40))
     groups = draw(st.lists(st.sampled_from(GROUPS + ["Not stated"]), min_size=n, max_size=n))
-    outcomes = draw(st.lists(st.sampled_from(["Arrest", "A no further action disposal", ""]), min_size=n, max_size=n))
+    outcomes = draw(
+        st.lists(
+            st.sampled_from(["Arrest", "A no further action disposal", ""]), min_size=n, max_size=n
+        )
+    )
     linked = draw(st.lists(st.sampled_from([True, False, None]), min_size=n, max_size=n))
-    return pd.DataFrame({
-        "self_defined_group": pd.Series(groups, dtype="str"),
-        "officer_defined_ethnicity": pd.Series(["White"] * n, dtype="str"),
-        "age_range": pd.Series(["18-24"] * n, dtype="str"),
-        "outcome": pd.Series(outcomes, dtype="str"),
-        "outcome_linked_to_object": pd.array(linked, dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "self_defined_group": pd.Series(groups, dtype="str"),
+            "officer_defined_ethnicity": pd.Series(["White"] * n, dtype="str"),
+            "age_range": pd.Series(["18-24"] * n, dtype="str"),
+            "outcome": pd.Series(outcomes, dtype="str"),
+            "outcome_linked_to_object": pd.array(linked, dtype="boolean"),
+        }
+    )
 
 
 def _population(pop_asian_black: int) -> pd.Series:
-    pop = pd.Series({"White": 1_000_000, "Mixed": 50_000, "Asian": pop_asian_black, "Black": pop_asian_black,
-                     "Other": 20_000})
+    pop = pd.Series(
+        {
+            "White": 1_000_000,
+            "Mixed": 50_000,
+            "Asian": pop_asian_black,
+            "Black": pop_asian_black,
+            "Other": 20_000,
+        }
+    )
     pop["BME"] = pop[["Mixed", "Asian", "Black", "Other"]].sum()
     pop["All"] = pop["BME"] + pop["White"]
     return pop.astype("int64")
@@ -420,10 +555,15 @@ def test_search_rates_invariant_to_row_order(df, data):
     pd.testing.assert_frame_equal(a, b)
     oa, ob = outcome_rates(df), outcome_rates(shuffled)
     pd.testing.assert_frame_equal(oa, ob)
-    for col, lo, hi in (("arrest_rate", "arrest_ci_low", "arrest_ci_high"), ("find_rate", "find_ci_low", "find_ci_high")):
+    for col, lo, hi in (
+        ("arrest_rate", "arrest_ci_low", "arrest_ci_high"),
+        ("find_rate", "find_ci_low", "find_ci_high"),
+    ):
         ok = oa[col].notna()
         assert ((oa.loc[ok, col] >= 0) & (oa.loc[ok, col] <= 100)).all()
-        assert ((oa.loc[ok, lo] <= oa.loc[ok, col] + 1e-9) & (oa.loc[ok, col] <= oa.loc[ok, hi] + 1e-9)).all()
+        assert (
+            (oa.loc[ok, lo] <= oa.loc[ok, col] + 1e-9) & (oa.loc[ok, col] <= oa.loc[ok, hi] + 1e-9)
+        ).all()
         assert ((oa.loc[ok, lo] >= 0) & (oa.loc[ok, hi] <= 100 + 1e-9)).all()
 
 
@@ -436,9 +576,19 @@ def test_equal_groups_get_equal_rate_ratios(k, white, pop):
     groups = ["Asian"] * k + ["Black"] * k + ["White"] * white
     df = pd.DataFrame({"self_defined_group": pd.Series(groups, dtype="str")})
     out = search_rates(df, _population(pop)).set_index("group")
-    cols = ["searches", "rate_per_1000", "rate_ci_low", "rate_ci_high", "rr_vs_white", "rr_ci_low", "rr_ci_high",
-            "rr_p_value"]
-    pd.testing.assert_series_equal(out.loc["Asian", cols], out.loc["Black", cols], check_names=False)
+    cols = [
+        "searches",
+        "rate_per_1000",
+        "rate_ci_low",
+        "rate_ci_high",
+        "rr_vs_white",
+        "rr_ci_low",
+        "rr_ci_high",
+        "rr_p_value",
+    ]
+    pd.testing.assert_series_equal(
+        out.loc["Asian", cols], out.loc["Black", cols], check_names=False
+    )
     rr = out.loc["Asian", "rr_vs_white"]
     assert rr == pytest.approx((k / pop) / (white / 1_000_000))
     assert out.loc["Asian", "rr_ci_low"] <= rr <= out.loc["Asian", "rr_ci_high"]
@@ -460,6 +610,7 @@ def test_pct_change_sign_and_zero_base(base, actual):
 
 # ----------------------------------------------------------------------------- every other reader
 
+
 def _other_readers():
     from wmp_analysis.config import load_config
     from wmp_analysis.ingest import census, csp
@@ -480,14 +631,14 @@ def _other_readers():
 # Seeds that look like each format's header, so that mutations reach the row checks.
 _SEEDS = {
     "csp.csv": "Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
-               "Offence Subgroup,Offence Code,Number of Offences\n2011/12,1,West Midlands,Birmingham,B,B,B,28A,12\n",
+    "Offence Subgroup,Offence Code,Number of Offences\n2011/12,1,West Midlands,Birmingham,B,B,B,28A,12\n",
     "regionalpopulation.csv": "Name,PFA,Geography,Mid-2012,Mid-2011,\nB,West Midlands,District,10.00,9.00,\n",
     "lsoa-lookup.csv": "LSOA11CD,LSOA11NM,WD18CD,WD18NM,LAD18CD,LAD18NM\nE01,B 001A,E05,W,E08,B\n",
     "lad-lookup.csv": "LAD16CD,LAD16NM,CSP16CD,CSP16NM,PFA16CD,PFA16NM\nE08,B,E22,B,E23,West Midlands\n",
     "survey.csv": "group_type,group,measure,period_start,period_end,base_n,n_positive\n"
-                  "all,All,confidence,2011-04-01,2012-03-31,100,50\n",
+    "all,All,confidence,2011-04-01,2012-03-31,100,50\n",
     "config.yaml": "name: x\nforce: West Midlands\nplan: spp-2012-15\nbaseline: {start: 2011-04-01, end: 2012-03-31}\n"
-                   "target_period: {start: 2012-04-01, end: 2013-03-31}\nsources: {}\n",
+    "target_period: {start: 2012-04-01, end: 2013-03-31}\nsources: {}\n",
 }
 
 
@@ -502,7 +653,11 @@ def mutated(draw, seed: str):
         if op == "flip":
             data[i] = draw(st.integers(0, 255))
         elif op == "insert":
-            data[i:i] = draw(st.sampled_from([b",", b'"', b"\n", b"\r", b"-1", b"x", b"\xef\xbb\xbf", b":", b"[", b"*"]))
+            data[i:i] = draw(
+                st.sampled_from(
+                    [b",", b'"', b"\n", b"\r", b"-1", b"x", b"\xef\xbb\xbf", b":", b"[", b"*"]
+                )
+            )
         elif op == "delete":
             del data[i]
         else:
@@ -510,15 +665,27 @@ def mutated(draw, seed: str):
     return bytes(data)
 
 
-@pytest.mark.parametrize("name", ["csp.csv", "la-ethnic-groups.csv", "force-demographics.csv",
-                                  "regionalpopulation.csv", "lsoa-lookup.csv", "lad-lookup.csv", "survey.csv",
-                                  "config.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "csp.csv",
+        "la-ethnic-groups.csv",
+        "force-demographics.csv",
+        "regionalpopulation.csv",
+        "lsoa-lookup.csv",
+        "lad-lookup.csv",
+        "survey.csv",
+        "config.yaml",
+    ],
+)
 @FEW
 @given(data=st.data())
 def test_other_readers_random_input_only_input_errors(name, data):
     reader = _other_readers()[name]
     seed = _SEEDS.get(name)
-    blob = data.draw(st.one_of(st.binary(max_size=300), mutated(seed)) if seed else st.binary(max_size=300))
+    blob = data.draw(
+        st.one_of(st.binary(max_size=300), mutated(seed)) if seed else st.binary(max_size=300)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         p = _write(Path(tmp), name, blob)
         try:

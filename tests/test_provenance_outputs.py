@@ -15,7 +15,12 @@ def test_sha256_file_matches_hashlib(tmp_path):
     p.write_bytes(data)
     assert prov.sha256_file(p) == hashlib.sha256(data).hexdigest()
     rec = prov.file_record(p, root=tmp_path, rows=3)
-    assert rec == {"path": "f.bin", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "rows": 3}
+    assert rec == {
+        "path": "f.bin",
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "rows": 3,
+    }
 
 
 def test_write_json_atomic_and_symlink_switch(tmp_path):
@@ -61,7 +66,9 @@ def test_run_context_outputs_are_deterministic_and_labelled(tmp_path):
         ctx.save_table(pd.DataFrame({"a": [1.0 / 3, 2.0], "b": ["x", "y"]}), "t")
         fig = _figure()
         ctx.save_figure(fig, "f", close=True)
-        hashes.append({p.name: prov.sha256_file(p) for p in sorted((tmp_path / f"r{i}").rglob("*.*"))})
+        hashes.append(
+            {p.name: prov.sha256_file(p) for p in sorted((tmp_path / f"r{i}").rglob("*.*"))}
+        )
     assert hashes[0] == hashes[1]
     assert set(hashes[0]) == {"t.csv", "f.png", "f.svg"}
     table = pd.read_csv(tmp_path / "r0" / "tables" / "t.csv")

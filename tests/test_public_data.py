@@ -5,6 +5,7 @@ brought in, from the staged copies' documented hashes and counts); the test reco
 from the bytes with hashlib, gzip and the csv module only - no project code - and checks the
 two documents against each other and against the files.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,7 +48,12 @@ def test_manifest_lists_exactly_the_data_files():
     present = {p.name for p in PUBLIC.iterdir() if p.name not in ("manifest.csv", "PROVENANCE.md")}
     assert listed == present
     assert len(listed) == 6
-    assert {"rec-crime-pfa.csv", "la-ethnic-groups.csv", "force-demographics.csv", "regionalpopulation.csv"} <= listed
+    assert {
+        "rec-crime-pfa.csv",
+        "la-ethnic-groups.csv",
+        "force-demographics.csv",
+        "regionalpopulation.csv",
+    } <= listed
 
 
 @pytest.mark.parametrize("row", manifest_rows(), ids=lambda r: r["file"][:40])
@@ -59,7 +65,10 @@ def test_hash_rows_and_size_match_the_manifest(row):
     assert count_records(path) == int(row["rows"])
     assert row["licence"] == "Open Government Licence v3.0"
     assert row["url"].startswith("https://")
-    assert "Office for National Statistics" in row["publisher"] and "re-upload: GitHub " in row["publisher"]
+    assert (
+        "Office for National Statistics" in row["publisher"]
+        and "re-upload: GitHub " in row["publisher"]
+    )
 
 
 @pytest.mark.parametrize("row", manifest_rows(), ids=lambda r: r["file"][:40])
@@ -85,9 +94,13 @@ def test_known_published_facts():
 
 
 def test_files_are_not_ignored_by_git():
-    names = [str(PUBLIC.relative_to(ROOT) / n) for n in
-             [r["file"] for r in manifest_rows()] + ["manifest.csv", "PROVENANCE.md"]]
-    got = subprocess.run(["git", "check-ignore", *names], check=False, cwd=ROOT, capture_output=True, text=True)
+    names = [
+        str(PUBLIC.relative_to(ROOT) / n)
+        for n in [r["file"] for r in manifest_rows()] + ["manifest.csv", "PROVENANCE.md"]
+    ]
+    got = subprocess.run(
+        ["git", "check-ignore", *names], check=False, cwd=ROOT, capture_output=True, text=True
+    )
     assert got.returncode == 1 and got.stdout.strip() == "", f"ignored by .gitignore: {got.stdout}"
 
 

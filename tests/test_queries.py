@@ -1,4 +1,5 @@
 """DuckDB aggregates over the partitioned dataset equal the pandas path (and hand counts)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -16,61 +17,86 @@ from wmp_analysis.targets import load_measures
 
 def ingested(tmp_path):
     cfg, pu = make_project(tmp_path)
-    write_month(pu, "2015-04", ["Violence and sexual offences", "Burglary"])  # 2015-03 missing: a gap
+    write_month(
+        pu, "2015-04", ["Violence and sexual offences", "Burglary"]
+    )  # 2015-03 missing: a gap
     run_ingest(cfg)
     return cfg, load_processed(cfg)
 
 
 def test_street_counts_equal_pandas_and_hand_counts(tmp_path):
-    cfg, data = ingested(tmp_path)
+    _cfg, data = ingested(tmp_path)
     sql = Q.street_month_counts(data)
     pandas = M.street_month_counts(data.table("street"))
     pd.testing.assert_frame_equal(sql, pandas)
     jan = 2015 * 12
     burglary = sql[(sql.month_code == jan) & (sql.category_stable == "Burglary")]["n"].sum()
     assert burglary == STREET["2015-01"].count("Burglary") == 2
-    assert sql["n"].sum() == 7 and set(sql["district"]) == {"unassigned"}  # no LSOA lookup configured
+    assert sql["n"].sum() == 7 and set(sql["district"]) == {
+        "unassigned"
+    }  # no LSOA lookup configured
 
 
 def test_monthly_counts_by_force_and_category(tmp_path):
-    cfg, data = ingested(tmp_path)
+    _cfg, data = ingested(tmp_path)
     got = Q.monthly_counts(data, by=("force", "category"))
-    assert got[got.category == "Burglary"][["month", "n"]].values.tolist() == [["2015-01", 2], ["2015-04", 1]]
+    assert got[got.category == "Burglary"][["month", "n"]].values.tolist() == [
+        ["2015-01", 2],
+        ["2015-04", 1],
+    ]
     assert set(got["force"]) == {"west-midlands"}
 
 
 def test_force_filter_prunes_other_forces(tmp_path):
     src = tmp_path / "src"
     write_month(src, "2015-01", ["Burglary", "Robbery"])
-    write_month(src, "2015-01", ["Burglary"], slug="greater-manchester", force="Greater Manchester Police")
+    write_month(
+        src, "2015-01", ["Burglary"], slug="greater-manchester", force="Greater Manchester Police"
+    )
     out = tmp_path / "national"
     for force in ("West Midlands", "Greater Manchester"):
         ingest_police_uk(src, out, force=force)
     allf = Q.national_monthly(out)
-    assert allf.groupby("force")["n"].sum().to_dict() == {"greater-manchester": 1, "west-midlands": 2}
+    assert allf.groupby("force")["n"].sum().to_dict() == {
+        "greater-manchester": 1,
+        "west-midlands": 2,
+    }
     one = Q.monthly_counts(out, by=("force",), forces=["greater-manchester"])
     assert one.values.tolist() == [["2015-01", "greater-manchester", 1]]
 
 
 def test_search_counts_equal_pandas(tmp_path):
-    cfg, data = ingested(tmp_path)
+    _cfg, data = ingested(tmp_path)
     sql = Q.search_counts(data)
     pandas = S.search_counts(data.table("stop_search"))
     pd.testing.assert_frame_equal(sql, pandas)
     grp = sql[sql.dimension == "self_defined_group"].set_index("category")["searches"].to_dict()
-    assert grp == {"Not stated": 1, "White": 1}  # one blank self-defined ethnicity of the two written
+    assert grp == {
+        "Not stated": 1,
+        "White": 1,
+    }  # one blank self-defined ethnicity of the two written
     pd.testing.assert_frame_equal(S.search_counts(data), pandas)  # the dispatch on processed data
 
 
 def test_baseline_series_equal_from_dataset_and_from_tables(tmp_path):
     cfg, data = ingested(tmp_path)
     measures = load_measures()
-    measures = measures[measures.measure_id == "burglary_dwelling"]  # police.uk stable category: Burglary
+    measures = measures[
+        measures.measure_id == "burglary_dwelling"
+    ]  # police.uk stable category: Burglary
     months = Period(pd.Timestamp("2015-01-01"), pd.Timestamp("2015-04-30"))
     base = Period(pd.Timestamp("2015-01-01"), pd.Timestamp("2015-04-30"))
-    from_sql = build_baseline(measures, data, cfg.force, base, ["unassigned"], police_uk_months=months)
-    from_pandas = build_baseline(measures, {"street": data.table("street")}, cfg.force, base, ["unassigned"],
-                                 police_uk_months=months)
+    from_sql = build_baseline(
+        measures, data, cfg.force, base, ["unassigned"], police_uk_months=months
+    )
+    from_pandas = build_baseline(
+        measures,
+        {"street": data.table("street")},
+        cfg.force,
+        base,
+        ["unassigned"],
+        police_uk_months=months,
+    )
     pd.testing.assert_frame_equal(from_sql.series, from_pandas.series)
     vals = from_sql.series.set_index("period_start")["value"]
     assert vals[pd.Timestamp("2015-01-01")] == 2 and vals[pd.Timestamp("2015-02-01")] == 0

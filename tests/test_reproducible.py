@@ -1,11 +1,12 @@
 """The same config and inputs give byte-identical HTML, figures, tables and briefing.pdf."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from _suite_run import FIRST, HOSTILE_TITLE, SECOND, sample_pack
+
 from wmp_analysis.provenance import sha256_file
 from wmp_analysis.report import external_references
 
@@ -16,7 +17,11 @@ def hashes(run_dir):
     out = {}
     for p in sorted(run_dir.rglob("*")):
         rel = p.relative_to(run_dir)
-        if p.is_file() and (p.suffix in (".html", ".csv", ".png", ".svg", ".pdf")) and rel.parts[0] != "screenshots":
+        if (
+            p.is_file()
+            and (p.suffix in (".html", ".csv", ".png", ".svg", ".pdf"))
+            and rel.parts[0] != "screenshots"
+        ):
             out[str(rel)] = sha256_file(p)
     return out
 
@@ -60,6 +65,10 @@ def test_pack_is_self_contained_and_escaped(pack):
         assert external_references(html) == [], page.name
         assert FIRST not in html and ".staging" not in html, page.name  # no run id or staging path
         assert "<script>window.__pwned" not in html, f"hostile title unescaped in {page.name}"
-        assert '<img src=x onerror="window.__pwned' not in html, f"hostile title unescaped in {page.name}"
-    assert "Sample pack &lt;script&gt;" in (pack["first"] / "index.html").read_text(encoding="utf-8")
+        assert '<img src=x onerror="window.__pwned' not in html, (
+            f"hostile title unescaped in {page.name}"
+        )
+    assert "Sample pack &lt;script&gt;" in (pack["first"] / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert HOSTILE_TITLE  # the payload used

@@ -6,6 +6,7 @@ the whole-notebook time limit, a missing kernel, the run lock (held, and two run
 at once), a runner SIGKILLed mid-run, ``--only`` copying untouched sections, and
 passing only declared parameters.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,19 +29,25 @@ from wmp_analysis.provenance import sha256_file
 KERNEL = "wmp-analysis"
 
 if not runner.kernel_available(KERNEL) and os.environ.get("CI"):
-    raise RuntimeError(f"Jupyter kernel {KERNEL!r} not installed: CI must run `make test`, which installs it")
+    raise RuntimeError(
+        f"Jupyter kernel {KERNEL!r} not installed: CI must run `make test`, which installs it"
+    )
 pytestmark = pytest.mark.skipif(
     not runner.kernel_available(KERNEL),
     reason=f"Jupyter kernel {KERNEL!r} not installed (run `make venv`)",
 )
 
 
-def make_notebook(path: Path, cells: list[str], params: str = 'config_path = "x.yaml"\noutput_dir = "out"') -> Path:
+def make_notebook(
+    path: Path, cells: list[str], params: str = 'config_path = "x.yaml"\noutput_dir = "out"'
+) -> Path:
     """A notebook: a tagged parameters cell, then code cells (``#MD`` prefix = markdown)."""
     nb = new_notebook()
     p = new_code_cell(params)
     p.metadata["tags"] = ["parameters"]
-    nb.cells = [p] + [new_markdown_cell(c[3:]) if c.startswith("#MD") else new_code_cell(c) for c in cells]
+    nb.cells = [p] + [
+        new_markdown_cell(c[3:]) if c.startswith("#MD") else new_code_cell(c) for c in cells
+    ]
     for i, c in enumerate(nb.cells):
         c["id"] = f"{path.stem}-{i}"
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
@@ -71,8 +78,9 @@ PLOT = (
 
 def write_config(folder: Path, **runner_opts) -> Path:
     opts = {"kernel": KERNEL, "timeout_per_notebook": 120, **runner_opts}
-    text = textwrap.dedent(
-        """\
+    text = (
+        textwrap.dedent(
+            """\
         name: tiny
         title: "Tiny <b>test</b> run"
         force: West Midlands
@@ -83,7 +91,11 @@ def write_config(folder: Path, **runner_opts) -> Path:
         reports_dir: reports
         processed_dir: processed
         """
-    ) + "runner: " + json.dumps(opts) + "\n"
+        )
+        + "runner: "
+        + json.dumps(opts)
+        + "\n"
+    )
     path = folder / "tiny.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -94,10 +106,14 @@ def proj(tmp_path):
     nbs = tmp_path / "nbs"
     make_notebook(nbs / "01_first.ipynb", ["#MD# First section", WRITE_TABLE, PLOT])
     make_notebook(nbs / "02_second.ipynb", ["x = 6 * 7", "print('answer', x)"])
-    make_notebook(nbs / "02_fail.ipynb", ["y = 1", "raise ValueError('deliberate failure for the test')"])
+    make_notebook(
+        nbs / "02_fail.ipynb", ["y = 1", "raise ValueError('deliberate failure for the test')"]
+    )
     make_notebook(nbs / "02_die.ipynb", ["import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"])
     make_notebook(nbs / "02_slow.ipynb", ["import time; time.sleep(120)"])
-    make_notebook(nbs / "02_onlyconfig.ipynb", ["print(config_path)"], params='config_path = "x.yaml"')
+    make_notebook(
+        nbs / "02_onlyconfig.ipynb", ["print(config_path)"], params='config_path = "x.yaml"'
+    )
     write_config(tmp_path)
     return tmp_path
 
@@ -109,7 +125,9 @@ def fake_previous_run(proj: Path, run_id: str = "previous") -> bytes:
     d = proj / "reports" / run_id
     d.mkdir(parents=True)
     (d / "index.html").write_text("<p>previous pack</p>\n", encoding="utf-8")
-    (d / "manifest.json").write_text('{"run_id": "%s", "status": "complete"}\n' % run_id, encoding="utf-8")
+    (d / "manifest.json").write_text(
+        f'{{"run_id": "{run_id}", "status": "complete"}}\n', encoding="utf-8"
+    )
     point_symlink_atomically(proj / "reports" / "latest", d)
     return (d / "manifest.json").read_bytes()
 
@@ -134,12 +152,19 @@ def test_successful_run_publishes_pack_and_manifest(proj, capsys):
     assert latest_target(proj) == (reports / "rid-q7z9").resolve()
     assert not list(reports.glob(".staging-*"))
     run_dir = reports / "rid-q7z9"
-    for rel in ("01_first.html", "02_second.html", "notebooks/01_first.ipynb", "01_first/tables/t.csv",
-                "manifest.json"):
+    for rel in (
+        "01_first.html",
+        "02_second.html",
+        "notebooks/01_first.ipynb",
+        "01_first/tables/t.csv",
+        "manifest.json",
+    ):
         assert (run_dir / rel).is_file(), rel
     html = (run_dir / "01_first.html").read_text(encoding="utf-8")
     assert "SECRET_CODE_OUTPUT" in html  # the printed output is shown...
-    assert "print(&#39;SECRET_CODE_" not in html and "print('SECRET_CODE_" not in html  # ...its code is not
+    assert (
+        "print(&#39;SECRET_CODE_" not in html and "print('SECRET_CODE_" not in html
+    )  # ...its code is not
     assert "data:image/png;base64," in html
     assert "rid-q7z9" not in html and ".staging" not in html  # no run id or staging path in pages
     assert "Tiny &lt;b&gt;test&lt;/b&gt; run" in html  # config title escaped
@@ -149,7 +174,9 @@ def test_successful_run_publishes_pack_and_manifest(proj, capsys):
     assert man["config"]["raw"]["name"] == "tiny"
     assert man["environment"]["packages"]["papermill"]
     recorded = {o["path"]: o["sha256"] for o in man["outputs"]}
-    assert recorded["01_first/tables/t.csv"] == sha256_file(run_dir / "01_first" / "tables" / "t.csv")
+    assert recorded["01_first/tables/t.csv"] == sha256_file(
+        run_dir / "01_first" / "tables" / "t.csv"
+    )
     assert all(sha256_file(run_dir / p) == h for p, h in recorded.items())
 
     # --only: re-run one section into a new folder, copying the other from latest
@@ -162,7 +189,9 @@ def test_successful_run_publishes_pack_and_manifest(proj, capsys):
     assert man["sections"]["01_first"]["copied_from"] == "rid-q7z9"
     assert man["sections"]["02_onlyconfig"]["status"] == "ran"
     assert man["selection"]["executed"] == ["02_onlyconfig"]
-    assert sha256_file(part / "01_first" / "tables" / "t.csv") == sha256_file(run_dir / "01_first" / "tables" / "t.csv")
+    assert sha256_file(part / "01_first" / "tables" / "t.csv") == sha256_file(
+        run_dir / "01_first" / "tables" / "t.csv"
+    )
     assert (part / "01_first.html").read_bytes() == (run_dir / "01_first.html").read_bytes()
     assert latest_target(proj).name == "part"
     # only the parameters the notebook declares are passed (papermill would warn otherwise)
@@ -182,7 +211,13 @@ def test_failing_cell_keeps_notebook_and_leaves_latest(proj, capsys):
     kept = proj / "reports" / "failed-bad" / "notebooks" / "02_fail.ipynb"
     assert kept.is_file()
     nb = nbformat.read(str(kept), as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert errors and errors[0].ename == "ValueError"
     assert "02_fail" in out and "cell index 2" in out
     assert "raise ValueError('deliberate failure for the test')" in out
@@ -200,7 +235,9 @@ def test_dead_kernel_ends_run_with_clear_message(proj, capsys):
     assert rc == 1
     assert "kernel died" in out and "02_die" in out and "cell index 1" in out
     assert latest_target(proj).name == "ok"
-    nb = nbformat.read(str(proj / "reports" / "failed-died" / "notebooks" / "02_die.ipynb"), as_version=4)
+    nb = nbformat.read(
+        str(proj / "reports" / "failed-died" / "notebooks" / "02_die.ipynb"), as_version=4
+    )
     assert any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
 
 
@@ -236,7 +273,9 @@ def test_held_lock_refuses_with_exit_3(proj, capsys):
     assert not (proj / "reports" / "blocked").exists()
 
 
-def _spawn_run(proj: Path, names: list[str], run_id: str, config: str = "tiny.yaml") -> subprocess.Popen:
+def _spawn_run(
+    proj: Path, names: list[str], run_id: str, config: str = "tiny.yaml"
+) -> subprocess.Popen:
     code = (
         "import sys\n"
         "from wmp_analysis.config import load_config\n"
@@ -244,8 +283,13 @@ def _spawn_run(proj: Path, names: list[str], run_id: str, config: str = "tiny.ya
         f"sys.exit(run_suite(load_config({str(proj / config)!r}), notebooks={names!r}, "
         f"notebooks_dir={str(proj / 'nbs')!r}, run_id={run_id!r}))\n"
     )
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -270,7 +314,10 @@ def _wait_for(pred, limit=60.0):
 def test_concurrent_runs_refuse_or_wait(proj):
     """A holds the lock; B (no wait) refuses with exit 3; C (lock_wait) waits, then runs."""
     (proj / "waiting.yaml").write_text(
-        (proj / "tiny.yaml").read_text().replace('"timeout_per_notebook": 120', '"timeout_per_notebook": 120, "lock_wait": 300'))
+        (proj / "tiny.yaml")
+        .read_text()
+        .replace('"timeout_per_notebook": 120', '"timeout_per_notebook": 120, "lock_wait": 300')
+    )
     make_notebook(proj / "nbs" / "02_pause.ipynb", ["import time; time.sleep(5)"])
     a = _spawn_run(proj, ["02_pause"], "runA")
     assert _wait_for(lambda: (proj / "reports" / ".staging-runA").is_dir())
@@ -285,7 +332,10 @@ def test_concurrent_runs_refuse_or_wait(proj):
     assert a.returncode == 0, out_a
     assert c.returncode == 0, out_c
     for rid in ("runA", "runC"):
-        assert json.loads((proj / "reports" / rid / "manifest.json").read_text())["status"] == "complete"
+        assert (
+            json.loads((proj / "reports" / rid / "manifest.json").read_text())["status"]
+            == "complete"
+        )
     # C started after A released the lock, so it is the newest complete run
     assert latest_target(proj).name == "runC"
     assert not list((proj / "reports").glob(".staging-*"))
@@ -312,13 +362,29 @@ def test_runner_sigkilled_midway_leaves_latest_and_next_run_succeeds(proj):
 
 
 def test_select_notebooks():
-    names = ["01_ingest", "02_baseline", "03_target_comparison", "04_equality_breakdowns", "05_briefing_summary"]
+    names = [
+        "01_ingest",
+        "02_baseline",
+        "03_target_comparison",
+        "04_equality_breakdowns",
+        "05_briefing_summary",
+    ]
     assert runner.select_notebooks(names) == names
-    assert runner.select_notebooks(names, only="03") == ["03_target_comparison", "05_briefing_summary"]
-    assert runner.select_notebooks(names, only="target_comparison") == ["03_target_comparison",
-                                                                          "05_briefing_summary"]
-    assert runner.select_notebooks(names, from_="4") == ["04_equality_breakdowns", "05_briefing_summary"]
-    assert runner.select_notebooks(names, only="05_briefing_summary.ipynb") == ["05_briefing_summary"]
+    assert runner.select_notebooks(names, only="03") == [
+        "03_target_comparison",
+        "05_briefing_summary",
+    ]
+    assert runner.select_notebooks(names, only="target_comparison") == [
+        "03_target_comparison",
+        "05_briefing_summary",
+    ]
+    assert runner.select_notebooks(names, from_="4") == [
+        "04_equality_breakdowns",
+        "05_briefing_summary",
+    ]
+    assert runner.select_notebooks(names, only="05_briefing_summary.ipynb") == [
+        "05_briefing_summary"
+    ]
     with pytest.raises(runner.ConfigError, match="no notebook called"):
         runner.select_notebooks(names, only="99")
 
@@ -329,7 +395,13 @@ def test_declared_parameters_parses_the_tagged_cell(tmp_path):
 
 
 def test_execution_stages():
-    names = ["01_ingest", "02_baseline", "03_target_comparison", "04_equality", "05_briefing_summary"]
+    names = [
+        "01_ingest",
+        "02_baseline",
+        "03_target_comparison",
+        "04_equality",
+        "05_briefing_summary",
+    ]
     assert runner.execution_stages(names, 1) == [[n] for n in names]
     assert runner.execution_stages(names, 2) == [["01_ingest"], names[1:4], ["05_briefing_summary"]]
     assert runner.execution_stages(names[1:4], 3) == [names[1:4]]
@@ -342,7 +414,9 @@ def test_parallel_stage_runs_side_by_side_and_fails_cleanly(proj, capsys):
     assert "01_first (in parallel with 02_second, 02_onlyconfig)" in out
     assert "[02_second]" in out  # child lines are labelled when interleaved
     run_dir = proj / "reports" / "par-ok"
-    assert all((run_dir / f"{n}.html").is_file() for n in ("01_first", "02_second", "02_onlyconfig"))
+    assert all(
+        (run_dir / f"{n}.html").is_file() for n in ("01_first", "02_second", "02_onlyconfig")
+    )
     before = latest_target(proj)
     # a failure in the parallel stage fails the run and keeps the failed notebook
     assert run(proj, ["02_second", "02_fail"], run_id="par-bad") == 1
@@ -362,9 +436,14 @@ def test_unchanged_sections_are_cached_and_force_reruns(proj, capsys):
     assert "01_first - cached (unchanged since c1)" in out and "02_second - cached" in out
     man = json.loads((proj / "reports" / "c2" / "manifest.json").read_text())
     assert {s["status"] for s in man["sections"].values()} == {"cached"}
-    assert man["section_keys"] == json.loads((proj / "reports" / "c1" / "manifest.json").read_text())["section_keys"]
+    assert (
+        man["section_keys"]
+        == json.loads((proj / "reports" / "c1" / "manifest.json").read_text())["section_keys"]
+    )
     for rel in ("01_first.html", "02_second.html", "01_first/tables/t.csv"):
-        assert (proj / "reports" / "c2" / rel).read_bytes() == (proj / "reports" / "c1" / rel).read_bytes()
+        assert (proj / "reports" / "c2" / rel).read_bytes() == (
+            proj / "reports" / "c1" / rel
+        ).read_bytes()
     # a changed notebook re-runs; the unchanged one stays cached
     make_notebook(proj / "nbs" / "02_second.ipynb", ["x = 6 * 9", "print('answer', x)"])
     assert run(proj, names, run_id="c3") == 0
@@ -420,8 +499,12 @@ def _below(pid: int) -> list:
 
 def _is_kernel(p) -> bool:
     try:
-        cmd = p.cmdline() if hasattr(p, "cmdline") else Path(f"/proc/{p}/cmdline").read_bytes().decode().split("\0")
-    except Exception:  # noqa: BLE001 - gone meanwhile
+        cmd = (
+            p.cmdline()
+            if hasattr(p, "cmdline")
+            else Path(f"/proc/{p}/cmdline").read_bytes().decode().split("\0")
+        )
+    except Exception:
         return False
     return any("ipykernel" in part for part in cmd)
 
@@ -429,7 +512,9 @@ def _is_kernel(p) -> bool:
 def _interrupt_when_kernel_runs(proc: subprocess.Popen, limit: float = 120.0) -> list:
     """Wait for a kernel below *proc*, send SIGINT to *proc* alone, return what was below it."""
     seen: list = []
-    assert _wait_for(lambda: any(_is_kernel(p) for p in _below(proc.pid)), limit), "no kernel started"
+    assert _wait_for(lambda: any(_is_kernel(p) for p in _below(proc.pid)), limit), (
+        "no kernel started"
+    )
     time.sleep(0.5)  # let it get into a cell
     seen = _below(proc.pid)
     assert any(_is_kernel(p) for p in seen)
@@ -446,8 +531,13 @@ def test_ctrl_c_mid_cell_exits_130_one_line_no_kernel_left(proj):
         f"sys.exit(run_suite(load_config({str(proj / 'tiny.yaml')!r}), notebooks=['02_slow'], "
         f"notebooks_dir={str(proj / 'nbs')!r}, run_id='ctrlc'))\n"
     )
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         seen = _interrupt_when_kernel_runs(p)
         out, err = p.communicate(timeout=60)
@@ -475,8 +565,13 @@ def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
     cfg = write_small_config(tmp_path, title="ctrl-c", scale=0.005)
     fake_previous_run(tmp_path, "before")
     exe = Path(sys.executable).with_name("wmp-analysis")
-    p = subprocess.Popen([str(exe), "run", "--config", str(cfg), "--run-id", "cli-ctrlc"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [str(exe), "run", "--config", str(cfg), "--run-id", "cli-ctrlc"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         seen = _interrupt_when_kernel_runs(p)
         out, err = p.communicate(timeout=60)

@@ -1,4 +1,5 @@
 """SPC charts against hand-worked series."""
+
 from __future__ import annotations
 
 import math
@@ -64,7 +65,9 @@ def test_c_chart_floor_and_period_baseline():
     assert out["lcl"].iloc[0] == 0.0  # 4 - 3*2 < 0 -> floored
     assert out["ucl"].iloc[0] == pytest.approx(10)
     assert out["rule_beyond_limits"].iloc[12]
-    assert not out.iloc[14][["rule_beyond_limits", "rule_run", "rule_trend", "rule_two_of_three"]].any()
+    assert not out.iloc[14][
+        ["rule_beyond_limits", "rule_run", "rule_trend", "rule_two_of_three"]
+    ].any()
     assert math.isnan(out["value"].iloc[14])
 
 

@@ -1,4 +1,5 @@
 """Statistics: each function against statsmodels/scipy and a hand-worked example."""
+
 from __future__ import annotations
 
 import math
@@ -91,8 +92,10 @@ def test_projection_coverage_by_simulation():
     hits = 0
     n_sim = 150
     for _ in range(n_sim):
-        base = pd.Series(rng.poisson(np.tile(mu, 2)).astype(float),
-                         index=pd.period_range("2010-04", periods=24, freq="M"))
+        base = pd.Series(
+            rng.poisson(np.tile(mu, 2)).astype(float),
+            index=pd.period_range("2010-04", periods=24, freq="M"),
+        )
         year = rng.poisson(mu).astype(float)
         obs = pd.Series(year[:5], index=_months(2012)[:5])
         r = S.project_year_end(obs, base)
@@ -117,7 +120,9 @@ def test_quasi_poisson_reduces_to_wald_log_and_scales():
     se = math.sqrt(1 / 13571 + 1 / 15898)
     z = math.log(13571 / 15898) / se
     assert r1["p_value"] == pytest.approx(2 * sps.norm.sf(abs(z)), rel=1e-6)
-    assert r1["ci_low"] == pytest.approx(math.exp(math.log(13571 / 15898) - 1.959964 * se), rel=1e-6)
+    assert r1["ci_low"] == pytest.approx(
+        math.exp(math.log(13571 / 15898) - 1.959964 * se), rel=1e-6
+    )
     r4 = S.quasi_poisson_rate_ratio_test(13571, 12, 15898, 12, 400.0)
     assert r4["p_value"] == pytest.approx(2 * sps.norm.sf(abs(z) / 20), rel=1e-6)
 
@@ -147,10 +152,17 @@ def test_annual_dispersion():
     ],
 )
 def test_status_for_target(kind, direction, target, base, actual, complete, proj, expected):
-    assert S.status_for_target(kind, direction, target, base, actual, complete=complete, projection=proj) == expected
+    assert (
+        S.status_for_target(
+            kind, direction, target, base, actual, complete=complete, projection=proj
+        )
+        == expected
+    )
 
 
 def test_status_not_measurable_flag_and_projection_note():
-    assert S.status_for_target("pct_change", "down", -5, 100, 90, measurable=False) == "not measurable"
+    assert (
+        S.status_for_target("pct_change", "down", -5, 100, 90, measurable=False) == "not measurable"
+    )
     note = S.projection_note("pct_change", "down", -5, 100, {"pi_low": 80, "pi_high": 97})
     assert "straddles" in note

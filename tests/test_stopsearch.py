@@ -1,4 +1,5 @@
 """Stop-and-search rates, relative rates, bounds and outcome tests."""
+
 from __future__ import annotations
 
 import csv
@@ -6,11 +7,11 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import require_shared
 from scipy.stats import chi2
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson_2indep
 
-from conftest import require_shared
 from wmp_analysis import stopsearch as ss
 
 WM = ["Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall", "Wolverhampton"]
@@ -20,20 +21,41 @@ def _searches(spec):
     """spec: list of (group, officer, age, outcome, linked, n)."""
     rows = []
     for grp, off, age, outcome, linked, n in spec:
-        rows += [{"self_defined_group": grp, "officer_defined_ethnicity": off, "age_range": age,
-                  "outcome": outcome, "outcome_linked_to_object": linked}] * n
+        rows += [
+            {
+                "self_defined_group": grp,
+                "officer_defined_ethnicity": off,
+                "age_range": age,
+                "outcome": outcome,
+                "outcome_linked_to_object": linked,
+            }
+        ] * n
     df = pd.DataFrame(rows)
     df["outcome_linked_to_object"] = df["outcome_linked_to_object"].astype("boolean")
     return df
 
 
-POP = pd.Series({"White": 100_000, "Mixed": 5_000, "Asian": 20_000, "Black": 10_000, "Other": 5_000,
-                 "BME": 40_000, "All": 140_000})
+POP = pd.Series(
+    {
+        "White": 100_000,
+        "Mixed": 5_000,
+        "Asian": 20_000,
+        "Black": 10_000,
+        "Other": 5_000,
+        "BME": 40_000,
+        "All": 140_000,
+    }
+)
 
 
 def test_counts_kept_apart_and_missing_counted():
-    df = _searches([("White", "White", "18-24", "Arrest", True, 3), ("Black", "White", "over 34", "", None, 2),
-                    (None, None, None, "A no further action disposal", False, 1)])
+    df = _searches(
+        [
+            ("White", "White", "18-24", "Arrest", True, 3),
+            ("Black", "White", "over 34", "", None, 2),
+            (None, None, None, "A no further action disposal", False, 1),
+        ]
+    )
     c = ss.search_counts(df)
     sd = c[c.dimension == "self_defined_group"].set_index("category")["searches"]
     od = c[c.dimension == "officer_defined_ethnicity"].set_index("category")["searches"]
@@ -46,8 +68,14 @@ def test_counts_kept_apart_and_missing_counted():
 
 def test_rates_rr_hand_worked_and_statsmodels():
     # White 200 searches /100k = 2 per 1,000; Black 100 / 10k = 10 per 1,000: RR 5
-    df = _searches([("White", "White", "18-24", "Arrest", True, 200), ("Black", "Black", "18-24", "", False, 100),
-                    ("Asian", "Asian", "18-24", "", False, 40), ("Not stated", None, "18-24", "", None, 10)])
+    df = _searches(
+        [
+            ("White", "White", "18-24", "Arrest", True, 200),
+            ("Black", "Black", "18-24", "", False, 100),
+            ("Asian", "Asian", "18-24", "", False, 40),
+            ("Not stated", None, "18-24", "", None, 10),
+        ]
+    )
     r = ss.search_rates(df, POP).set_index("group")
     assert r.loc["White", "rate_per_1000"] == pytest.approx(2.0)
     assert r.loc["Black", "rate_per_1000"] == pytest.approx(10.0)
@@ -60,7 +88,9 @@ def test_rates_rr_hand_worked_and_statsmodels():
     assert r.loc["Black", "rr_min_missing"] == pytest.approx((100 / 10_000) / (210 / 100_000))
     assert r.loc["Black", "rr_max_missing"] == pytest.approx((110 / 10_000) / (200 / 100_000))
     assert r.loc["BME", "rr_max_missing"] == pytest.approx((150 / 40_000) / (200 / 100_000))
-    assert r.loc["Not stated", "searches"] == 10 and math.isnan(r.loc["Not stated", "rate_per_1000"])
+    assert r.loc["Not stated", "searches"] == 10 and math.isnan(
+        r.loc["Not stated", "rate_per_1000"]
+    )
     assert r.loc["All", "searches"] == 350
     # exact Poisson interval for a rate, hand formula
     lo, hi = ss.poisson_rate_ci(200, 100_000)
@@ -71,22 +101,31 @@ def test_rates_rr_hand_worked_and_statsmodels():
 
 
 def test_outcome_rates_wilson():
-    df = _searches([("White", "White", "18-24", "Arrest", True, 30), ("White", "White", "18-24",
-                    "A no further action disposal", False, 70), ("Black", "Black", "18-24", "Suspect arrested", True, 10),
-                    ("Black", "Black", "18-24", "Nothing found - no further action", False, 90),
-                    ("Black", "Black", "18-24", "", None, 5)])
+    df = _searches(
+        [
+            ("White", "White", "18-24", "Arrest", True, 30),
+            ("White", "White", "18-24", "A no further action disposal", False, 70),
+            ("Black", "Black", "18-24", "Suspect arrested", True, 10),
+            ("Black", "Black", "18-24", "Nothing found - no further action", False, 90),
+            ("Black", "Black", "18-24", "", None, 5),
+        ]
+    )
     o = ss.outcome_rates(df).set_index("group")
     assert o.loc["White", "arrest_rate"] == pytest.approx(30.0)
     assert o.loc["Black", "outcome_recorded"] == 100 and o.loc["Black", "arrests"] == 10
     lo, hi = proportion_confint(10, 100, method="wilson")
-    assert (o.loc["Black", "find_ci_low"], o.loc["Black", "find_ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+    assert (o.loc["Black", "find_ci_low"], o.loc["Black", "find_ci_high"]) == pytest.approx(
+        (100 * lo, 100 * hi)
+    )
     assert o.loc["Black", "find_gap_vs_white"] == pytest.approx(-20.0)
     assert o.loc["Black", "find_gap_ci_high"] < 0  # a lower find rate, clearly
 
 
 def test_district_rates_need_a_district():
     with pytest.raises(ValueError, match="district"):
-        ss.search_rates_by_district(_searches([("White", "White", "18-24", "", None, 1)]), pd.DataFrame(), WM)
+        ss.search_rates_by_district(
+            _searches([("White", "White", "18-24", "", None, 1)]), pd.DataFrame(), WM
+        )
 
 
 def test_census_denominators_real_la_file():
@@ -98,8 +137,11 @@ def test_census_denominators_real_la_file():
         for row in csv.DictReader(fh):
             if row["geography"] in WM:
                 for g in expected:
-                    col = ("Ethnic Group: All categories: Ethnic group; measures: Value" if g == "All"
-                           else f"Ethnic Group: {g}; measures: Value")
+                    col = (
+                        "Ethnic Group: All categories: Ethnic group; measures: Value"
+                        if g == "All"
+                        else f"Ethnic Group: {g}; measures: Value"
+                    )
                     expected[g] += int(row[col])
     pop = ss.census_population_by_group(read_census_ethnicity_la(path), WM)
     for g, v in expected.items():
@@ -120,8 +162,12 @@ def test_census2021_age_proxy_real_file():
     assert list(ap.index) == list(ss.AGE_RANGES)
     wm = c21[c21["geography"].isin(WM)]
     assert ap["All"].sum() == wm["count"].sum()
-    assert ap["suppressed_cells"].sum() == wm["count"].isna().sum() > 0  # "c" cells are NA, not zero
-    df = _searches([("White", "White", "18-24", "", None, 50), ("White", "White", None, "", None, 2)])
+    assert (
+        ap["suppressed_cells"].sum() == wm["count"].isna().sum() > 0
+    )  # "c" cells are NA, not zero
+    df = _searches(
+        [("White", "White", "18-24", "", None, 50), ("White", "White", None, "", None, 2)]
+    )
     r = ss.age_rates(df, ap).set_index("age_range")
     assert r.loc["18-24", "rate_per_1000"] == pytest.approx(50 / ap.loc["18-24", "All"] * 1000)
     assert r.loc["Not recorded", "searches"] == 2
@@ -141,17 +187,40 @@ def test_census2021_bad_header(tmp_path):
 
 def test_district_rates_with_a_district_column():
     """An extract that carries a district (e.g. a force's own) gets per-district rates."""
-    census = pd.DataFrame([
-        {"geography_code": c, "geography": g, "level": "lad", "group": grp, "category": grp,
-         "is_group_total": True, "count": n}
-        for c, g, sizes in (("E08000025", "Birmingham", {"White": 50_000, "Black": 10_000}),
-                            ("E08000026", "Coventry", {"White": 20_000, "Black": 2_000}))
-        for grp, n in {**sizes, "Mixed": 0, "Asian": 0, "Other": 0, "All": sum(sizes.values())}.items()
-    ])
-    df = _searches([("White", "White", "18-24", "", None, 100), ("Black", "Black", "18-24", "", None, 60)])
+    census = pd.DataFrame(
+        [
+            {
+                "geography_code": c,
+                "geography": g,
+                "level": "lad",
+                "group": grp,
+                "category": grp,
+                "is_group_total": True,
+                "count": n,
+            }
+            for c, g, sizes in (
+                ("E08000025", "Birmingham", {"White": 50_000, "Black": 10_000}),
+                ("E08000026", "Coventry", {"White": 20_000, "Black": 2_000}),
+            )
+            for grp, n in {
+                **sizes,
+                "Mixed": 0,
+                "Asian": 0,
+                "Other": 0,
+                "All": sum(sizes.values()),
+            }.items()
+        ]
+    )
+    df = _searches(
+        [("White", "White", "18-24", "", None, 100), ("Black", "Black", "18-24", "", None, 60)]
+    )
     df["district"] = ["Birmingham"] * 100 + ["Birmingham"] * 40 + ["Coventry"] * 20
-    r = ss.search_rates_by_district(df, census, ["Birmingham", "Coventry"]).set_index(["geography", "group"])
+    r = ss.search_rates_by_district(df, census, ["Birmingham", "Coventry"]).set_index(
+        ["geography", "group"]
+    )
     assert r.loc[("Birmingham", "White"), "rate_per_1000"] == pytest.approx(100 / 50_000 * 1000)
-    assert r.loc[("Birmingham", "Black"), "rr_vs_white"] == pytest.approx((40 / 10_000) / (100 / 50_000))
+    assert r.loc[("Birmingham", "Black"), "rr_vs_white"] == pytest.approx(
+        (40 / 10_000) / (100 / 50_000)
+    )
     assert r.loc[("Coventry", "Black"), "rate_per_1000"] == pytest.approx(20 / 2_000 * 1000)
     assert r.loc[("Coventry", "White"), "searches"] == 0

@@ -7,6 +7,7 @@ of respondents is a linear combination of published sets (then its base, positiv
 and weighted sums are the same combination of published numbers: subtraction in
 general). Division is checked by the blank columns of every suppressed row.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -76,25 +77,51 @@ def _extract(seed: int = 7) -> pd.DataFrame:
     """Respondents with deliberately small groups (Mixed, Other, one district, one age band)."""
     rng = np.random.default_rng(seed)
     rows = []
-    spec = {"White": 0.62, "Asian": 0.2, "Black": 0.1, "Mixed": 0.03, "Other": 0.02, "Not stated": 0.03}
-    ages = {"16-24": 0.05, "25-34": 0.18, "35-44": 0.2, "45-54": 0.2, "55-64": 0.17, "65+": 0.17, "Not stated": 0.03}
+    spec = {
+        "White": 0.62,
+        "Asian": 0.2,
+        "Black": 0.1,
+        "Mixed": 0.03,
+        "Other": 0.02,
+        "Not stated": 0.03,
+    }
+    ages = {
+        "16-24": 0.05,
+        "25-34": 0.18,
+        "35-44": 0.2,
+        "45-54": 0.2,
+        "55-64": 0.17,
+        "65+": 0.17,
+        "Not stated": 0.03,
+    }
     districts = {"Alpha": 0.5, "Beta": 0.4, "Gamma": 0.1}
     rid = 0
     for fy_start, size in ((2011, 700), (2012, 650)):
         for _ in range(size):
             rid += 1
             month = pd.Timestamp(year=fy_start + (1 if rng.random() < 0.25 else 0), month=1, day=1)
-            month = month if month.year > fy_start else pd.Timestamp(year=fy_start, month=int(rng.integers(4, 13)), day=1)
-            rows.append({
-                "respondent_id": f"RSP{rid:05d}X", "fieldwork_month": month, "measure": "confidence",
-                "ethnic_group": rng.choice(list(spec), p=list(spec.values())),
-                "age_band": rng.choice(list(ages), p=list(ages.values())),
-                "district": rng.choice(list(districts), p=list(districts.values())),
-                "positive": bool(rng.random() < 0.8), "weight": float(rng.uniform(0.5, 2.0)),
-            })
+            month = (
+                month
+                if month.year > fy_start
+                else pd.Timestamp(year=fy_start, month=int(rng.integers(4, 13)), day=1)
+            )
+            rows.append(
+                {
+                    "respondent_id": f"RSP{rid:05d}X",
+                    "fieldwork_month": month,
+                    "measure": "confidence",
+                    "ethnic_group": rng.choice(list(spec), p=list(spec.values())),
+                    "age_band": rng.choice(list(ages), p=list(ages.values())),
+                    "district": rng.choice(list(districts), p=list(districts.values())),
+                    "positive": bool(rng.random() < 0.8),
+                    "weight": float(rng.uniform(0.5, 2.0)),
+                }
+            )
     df = pd.DataFrame(rows)
     df["positive"] = df["positive"].astype("boolean")
-    df["financial_year"] = df["fieldwork_month"].map(lambda m: f"{m.year - (m.month < 4)}-{(m.year - (m.month < 4) + 1) % 100:02d}")
+    df["financial_year"] = df["fieldwork_month"].map(
+        lambda m: f"{m.year - (m.month < 4)}-{(m.year - (m.month < 4) + 1) % 100:02d}"
+    )
     return df
 
 
@@ -118,22 +145,59 @@ def _published_cells(df, tables, whole):
     out = []
     est, gaps_t, dist, targ = tables
     for r in est.itertuples(index=False):
-        m = (df["measure"] == r.measure) & _period_mask(df, r.period, whole) & _mask(df, r.group_type, r.group)
-        out.append((m, None if pd.isna(r.n) else int(r.n), bool(r.suppressed), f"estimates {r.group}/{r.period}"))
+        m = (
+            (df["measure"] == r.measure)
+            & _period_mask(df, r.period, whole)
+            & _mask(df, r.group_type, r.group)
+        )
+        out.append(
+            (
+                m,
+                None if pd.isna(r.n) else int(r.n),
+                bool(r.suppressed),
+                f"estimates {r.group}/{r.period}",
+            )
+        )
     for r in gaps_t.itertuples(index=False):
         base = (df["measure"] == r.measure) & _period_mask(df, r.period, whole)
-        out.append((base & _mask(df, r.group_type, r.group), None if pd.isna(r.base_n) else int(r.base_n),
-                    pd.isna(r.base_n), f"gaps {r.group}/{r.period}"))
-        out.append((base & _mask(df, r.group_type, r.reference),
-                    None if pd.isna(r.reference_base_n) else int(r.reference_base_n), pd.isna(r.reference_base_n),
-                    f"gaps ref {r.reference}/{r.period}"))
+        out.append(
+            (
+                base & _mask(df, r.group_type, r.group),
+                None if pd.isna(r.base_n) else int(r.base_n),
+                pd.isna(r.base_n),
+                f"gaps {r.group}/{r.period}",
+            )
+        )
+        out.append(
+            (
+                base & _mask(df, r.group_type, r.reference),
+                None if pd.isna(r.reference_base_n) else int(r.reference_base_n),
+                pd.isna(r.reference_base_n),
+                f"gaps ref {r.reference}/{r.period}",
+            )
+        )
     for r in dist.itertuples(index=False):
-        base = (df["measure"] == r.measure) & (df["financial_year"] == r.financial_year) & (df["district"] == r.district)
-        out.append((base & _mask(df, "ethnic_group", r.group), None if pd.isna(r.base_n) else int(r.base_n),
-                    pd.isna(r.base_n), f"district {r.district} {r.group}/{r.financial_year}"))
-        out.append((base & _mask(df, "ethnic_group", r.reference),
-                    None if pd.isna(r.reference_base_n) else int(r.reference_base_n), pd.isna(r.reference_base_n),
-                    f"district {r.district} {r.reference}/{r.financial_year}"))
+        base = (
+            (df["measure"] == r.measure)
+            & (df["financial_year"] == r.financial_year)
+            & (df["district"] == r.district)
+        )
+        out.append(
+            (
+                base & _mask(df, "ethnic_group", r.group),
+                None if pd.isna(r.base_n) else int(r.base_n),
+                pd.isna(r.base_n),
+                f"district {r.district} {r.group}/{r.financial_year}",
+            )
+        )
+        out.append(
+            (
+                base & _mask(df, "ethnic_group", r.reference),
+                None if pd.isna(r.reference_base_n) else int(r.reference_base_n),
+                pd.isna(r.reference_base_n),
+                f"district {r.district} {r.reference}/{r.financial_year}",
+            )
+        )
     for r in targ.itertuples(index=False):
         p = Period(r.period_start, r.period_end)
         m = (df["measure"] == r.measure_id) & (df["financial_year"] == p.label)
@@ -143,7 +207,11 @@ def _published_cells(df, tables, whole):
 
 def _attack(df, cells):
     """Labels of hidden cells whose respondents are a linear combination of published cells."""
-    atoms_key = df[["measure", "financial_year", "district", "ethnic_group", "age_band"]].astype(str).agg("|".join, axis=1)
+    atoms_key = (
+        df[["measure", "financial_year", "district", "ethnic_group", "age_band"]]
+        .astype(str)
+        .agg("|".join, axis=1)
+    )
     atoms = sorted(atoms_key.unique())
     idx = {a: i for i, a in enumerate(atoms)}
 
@@ -153,13 +221,15 @@ def _attack(df, cells):
             v[idx[a]] = 1.0
         return v
 
-    published = np.array([vec(m) for m, n, hid, _ in cells if n is not None] or [np.zeros(len(atoms))])
+    published = np.array(
+        [vec(m) for m, n, hid, _ in cells if n is not None] or [np.zeros(len(atoms))]
+    )
     # orthonormal basis of the published rows' span (numpy's SVD); a hidden cell is recovered
     # when its vector has no component outside that span
     _, s, vt = np.linalg.svd(published, full_matrices=False)
     basis = vt[: int((s > 1e-9 * s.max()).sum())] if s.size and s.max() > 0 else vt[:0]
     found = []
-    for m, n, hid, label in cells:
+    for m, n, _hid, label in cells:
         if n is None and int(m.sum()) > 0:
             v = vec(m)
             if np.linalg.norm(v - basis.T @ (basis @ v)) < 1e-7:
@@ -173,8 +243,14 @@ def _tables(df, min_base=MIN_BASE):
     gaps_t = eq.equality_gaps(df, min_base=min_base, plan=plan)
     bme = [c for c in eq.default_comparisons(["ethnic_group"]) if c.group == "BME"]
     dist = eq.gaps(df, bme, by=["financial_year", "district"], min_base=min_base, plan=plan)
-    targ = pd.concat([eq.survey_estimates_for_targets(df, ["confidence"], Period.financial_year(fy),
-                                                      min_base=min_base, plan=plan) for fy in ("2011-12", "2012-13")])
+    targ = pd.concat(
+        [
+            eq.survey_estimates_for_targets(
+                df, ["confidence"], Period.financial_year(fy), min_base=min_base, plan=plan
+            )
+            for fy in ("2011-12", "2012-13")
+        ]
+    )
     return plan, (est, gaps_t, dist, targ)
 
 
@@ -184,7 +260,7 @@ def test_published_numbers_are_true_and_small_bases_are_hidden():
     cells = _published_cells(df, tables, plan.whole_label)
     small = [(label, int(m.sum())) for m, n, hid, label in cells if 0 < int(m.sum()) < MIN_BASE]
     assert small, "the extract must have small groups for this test to mean anything"
-    for m, n, hid, label in cells:
+    for m, n, _hid, label in cells:
         true_n = int(m.sum())
         if n is not None:
             assert n == true_n, label  # what is published is right
@@ -203,11 +279,20 @@ def test_no_suppressed_figure_is_recovered_by_subtraction():
 def test_without_secondary_suppression_the_attack_would_succeed():
     # the attack is not toothless: primary suppression alone leaks (Mixed = All - White - Black)
     df = _extract()
-    df["ethnic_group"] = np.where(np.arange(len(df)) < 12, "Mixed", np.where(np.arange(len(df)) % 3 == 0, "Black", "White"))
+    df["ethnic_group"] = np.where(
+        np.arange(len(df)) < 12, "Mixed", np.where(np.arange(len(df)) % 3 == 0, "Black", "White")
+    )
     raw = eq.survey_estimates(df.assign(_w="w"), ["_w", "ethnic_group"], min_base=MIN_BASE)
     allrow = eq.survey_estimates(df.assign(_w="w"), ["_w"], min_base=MIN_BASE)
-    cells = [((df["ethnic_group"] == r.ethnic_group), None if pd.isna(r.n) else int(r.n), r.suppressed, r.ethnic_group)
-             for r in raw.itertuples()]
+    cells = [
+        (
+            (df["ethnic_group"] == r.ethnic_group),
+            None if pd.isna(r.n) else int(r.n),
+            r.suppressed,
+            r.ethnic_group,
+        )
+        for r in raw.itertuples()
+    ]
     cells.append((pd.Series(True, index=df.index), int(allrow["n"].iloc[0]), False, "All"))
     assert _attack(df, cells) == [("Mixed", 12)]
     # with the plan, Mixed and at least one more group are withheld, and the attack fails
@@ -215,8 +300,18 @@ def test_without_secondary_suppression_the_attack_would_succeed():
     whole = est["period"].iloc[0]
     assert est.loc[est["group"] == "Mixed", "suppressed"].all()
     assert (est["suppression"].str.startswith("withheld")).any()
-    cells = [(pd.Series(True, index=df.index) if r.group_type == "all" else df["ethnic_group"] == r.group,
-              None if pd.isna(r.n) else int(r.n), r.suppressed, r.group) for r in est.itertuples() if r.period == whole]
+    cells = [
+        (
+            pd.Series(True, index=df.index)
+            if r.group_type == "all"
+            else df["ethnic_group"] == r.group,
+            None if pd.isna(r.n) else int(r.n),
+            r.suppressed,
+            r.group,
+        )
+        for r in est.itertuples()
+        if r.period == whole
+    ]
     assert _attack(df, cells) == []
 
 
@@ -227,19 +322,31 @@ def test_suppressed_rows_show_nothing_that_divides_back():
     assert len(sup)
     assert sup[eq.CELL_COLUMNS].isna().all(axis=None)
     assert (sup["suppression"] != "").all()
-    assert set(sup["suppression"]) <= {f"fewer than {MIN_BASE} respondents",
-                                       "withheld so that a suppressed figure cannot be worked out by subtraction"}
+    assert set(sup["suppression"]) <= {
+        f"fewer than {MIN_BASE} respondents",
+        "withheld so that a suppressed figure cannot be worked out by subtraction",
+    }
     for t in (gaps_t, dist):
         g_hidden = t["base_n"].isna()
         r_hidden = t["reference_base_n"].isna()
         gcols = [c for c in ("estimate", "ci_low", "ci_high", "n_eff") if c in t.columns]
-        rcols = [c for c in ("reference_estimate", "reference_ci_low", "reference_ci_high", "reference_n_eff")
-                 if c in t.columns]
+        rcols = [
+            c
+            for c in (
+                "reference_estimate",
+                "reference_ci_low",
+                "reference_ci_high",
+                "reference_n_eff",
+            )
+            if c in t.columns
+        ]
         assert len(gcols) >= 1 and len(rcols) >= 1
         assert g_hidden.any() and t.loc[g_hidden, gcols].isna().all(axis=None)
         assert t.loc[r_hidden, rcols].isna().all(axis=None)
         # a gap beside a published side would give the hidden one back
-        assert t.loc[g_hidden | r_hidden, ["gap", "gap_ci_low", "gap_ci_high"]].isna().all(axis=None)
+        assert (
+            t.loc[g_hidden | r_hidden, ["gap", "gap_ci_low", "gap_ci_high"]].isna().all(axis=None)
+        )
         assert t.loc[g_hidden | r_hidden, "suppressed"].all()
     # the same cell is withheld in every table that shows it (estimates vs gaps)
     e = est.set_index(["group_type", "group", "period"])
@@ -250,16 +357,27 @@ def test_suppressed_rows_show_nothing_that_divides_back():
 
 
 def test_aggregated_extract_gets_secondary_suppression():
-    agg = pd.DataFrame({
-        "group_type": ["all", "ethnic_group", "ethnic_group", "ethnic_group"],
-        "group": ["All", "White", "Black", "Mixed"], "measure": ["confidence"] * 4,
-        "period_start": pd.Timestamp("2012-04-01"), "period_end": pd.Timestamp("2013-03-31"),
-        "base_n": [400, 300, 80, 20], "n_positive": [320, 240, 60, 15], "weighted_proportion": np.nan})
+    agg = pd.DataFrame(
+        {
+            "group_type": ["all", "ethnic_group", "ethnic_group", "ethnic_group"],
+            "group": ["All", "White", "Black", "Mixed"],
+            "measure": ["confidence"] * 4,
+            "period_start": pd.Timestamp("2012-04-01"),
+            "period_end": pd.Timestamp("2013-03-31"),
+            "base_n": [400, 300, 80, 20],
+            "n_positive": [320, 240, 60, 15],
+            "weighted_proportion": np.nan,
+        }
+    )
     out = eq.aggregated_estimates(agg, min_base=50).set_index("group")
     # Mixed (20) is primary; Black (80, the next smallest part) is withheld with it: 400 - 300 = 100 = both
     assert out.loc["Mixed", "suppressed"] and out.loc["Black", "suppressed"]
     assert not out.loc["White", "suppressed"] and not out.loc["All", "suppressed"]
-    assert out.loc[["Mixed", "Black"], ["base_n", "n_positive", "estimate", "ci_low", "ci_high"]].isna().all(axis=None)
+    assert (
+        out.loc[["Mixed", "Black"], ["base_n", "n_positive", "estimate", "ci_low", "ci_high"]]
+        .isna()
+        .all(axis=None)
+    )
 
 
 def test_no_respondent_level_row_reaches_a_table():
@@ -280,8 +398,16 @@ def test_attack_fails_on_other_extracts(seed):
 # --------------------------------------------------------------------------- the whole pack (slow)
 _NUMBER = __import__("re").compile(r"^[+-]?[\d,]+(\.\d+)?\s*(%|pts)?$")
 #: Page headers (report_tables.HEADERS) of a group's own figures.
-_GROUP_COLUMNS = {"Number (n)", "Positive answers (n)", "Sum of weights", "Effective base (n)", "Estimate (%)",
-                  "95% interval: low (%)", "95% interval: high (%)", "Base (respondents)"}
+_GROUP_COLUMNS = {
+    "Number (n)",
+    "Positive answers (n)",
+    "Sum of weights",
+    "Effective base (n)",
+    "Estimate (%)",
+    "95% interval: low (%)",
+    "95% interval: high (%)",
+    "Base (respondents)",
+}
 
 
 def _html_tables(page: str):
@@ -325,7 +451,9 @@ def small_pack(tmp_path_factory):
     from wmp_analysis.config import load_config
     from wmp_analysis.runner import run_suite
 
-    reuse = __import__("os").environ.get("WMP_SUPPRESSION_PACK")  # a folder this fixture made before
+    reuse = __import__("os").environ.get(
+        "WMP_SUPPRESSION_PACK"
+    )  # a folder this fixture made before
     if reuse:
         folder = __import__("pathlib").Path(reuse)
         return load_config(folder / "sample-small.yaml"), folder / "reports" / "sup-run"
@@ -355,7 +483,11 @@ def test_pack_csvs_and_pages_leak_no_suppressed_figure(small_pack):
         return pd.read_csv(p, keep_default_na=True) if p.is_file() else pd.DataFrame()
 
     est = read("survey_estimates")
-    gaps_t, dist, targ = read("equality_gaps"), read("equality_gaps_by_district"), read("survey_target_estimates")
+    gaps_t, dist, targ = (
+        read("equality_gaps"),
+        read("equality_gaps_by_district"),
+        read("survey_target_estimates"),
+    )
     assert len(est) and len(gaps_t)
     for t in (est, gaps_t, dist):
         if "group" in t.columns:
@@ -368,7 +500,7 @@ def test_pack_csvs_and_pages_leak_no_suppressed_figure(small_pack):
     whole = next(p for p in est["period"].astype(str) if " to " in p)
     cells = _published_cells(df, (est, gaps_t, dist, targ), whole)
     min_base = int(cfg.option("survey.min_base", 50))
-    for m, n, hid, label in cells:
+    for m, n, _hid, label in cells:
         if n is not None:
             assert n == int(m.sum()) and not 0 < n < min_base, label
     assert _attack(df, cells) == []
@@ -387,15 +519,23 @@ def test_pack_csvs_and_pages_leak_no_suppressed_figure(small_pack):
                 # which side is withheld: a gap row says "group: ..." / "reference: ..."
                 # (a side with no respondents keeps its base of 0: nothing to hide)
                 parts = [x.split(": ", 1) for x in text.split("; ") if ": " in x]
-                sides = [side for side, why in parts if side in ("group", "reference") and why != "no respondents"]
+                sides = [
+                    side
+                    for side, why in parts
+                    if side in ("group", "reference") and why != "no respondents"
+                ]
                 if not any(side in ("group", "reference") for side, _ in parts):
                     sides = ["group"]  # a table of single cells (estimates, target estimates)
                 cols = {h for h in header if h.startswith("Gap")}
                 if "group" in sides:
                     cols |= _GROUP_COLUMNS & set(header)
                 if "reference" in sides:
-                    cols |= {h for h in header if h.startswith("Reference") and h != "Reference group"}
-                nums = [f"{h}={v}" for h, v in zip(header, r) if h in cols and _NUMBER.match(v.strip())]
+                    cols |= {
+                        h for h in header if h.startswith("Reference") and h != "Reference group"
+                    }
+                nums = [
+                    f"{h}={v}" for h, v in zip(header, r) if h in cols and _NUMBER.match(v.strip())
+                ]
                 assert nums == [], (text, nums)
     assert checked > 0
 

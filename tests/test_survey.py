@@ -1,4 +1,5 @@
 """Survey contracts (respondent level and aggregated) and the synthetic calibration."""
+
 from __future__ import annotations
 
 import math
@@ -7,11 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wmp_analysis.errors import (DuplicatePeriodError, SchemaError, UnknownCategoryError, ValueFormatError)
+from wmp_analysis.errors import (
+    DuplicatePeriodError,
+    SchemaError,
+    UnknownCategoryError,
+    ValueFormatError,
+)
 from wmp_analysis.survey import map_ethnicity, read_survey
 
-HEAD = ("respondent_id,survey,fieldwork_month,wave,district,age_band,ethnicity,sex,measure,response,"
-        "scale_points,positive_threshold,weight")
+HEAD = (
+    "respondent_id,survey,fieldwork_month,wave,district,age_band,ethnicity,sex,measure,response,"
+    "scale_points,positive_threshold,weight"
+)
 GOOD = [
     "r1,contact_counts_crime,2011-05,,Birmingham,16-24,Asian/Asian British - Indian,Male,crime_satisfaction,6,7,5,1.2",
     "r2,contact_counts_crime,2011-05,,Coventry,65+,White,Female,crime_satisfaction,4,7,5,0.8",
@@ -41,37 +49,49 @@ def test_respondent_contract_reads_and_derives(tmp_path):
 
 def test_wave_is_optional(tmp_path):
     head = HEAD.replace("wave,", "")
-    lines = [",".join(x for i, x in enumerate(l.split(",")) if i != 3) for l in GOOD[:2]]
+    lines = [",".join(x for i, x in enumerate(line.split(",")) if i != 3) for line in GOOD[:2]]
     df = read_survey(_write(tmp_path, lines, head=head))
     assert (df["wave"] == "").all() and len(df) == 2
 
 
-@pytest.mark.parametrize("label,expected", [
-    ("White - English/Welsh/Scottish/Northern Irish/British", ("English/Welsh/Scottish/Northern Irish/British", "White")),
-    ("Black/African/Caribbean/Black British: Caribbean", ("Caribbean", "Black")),
-    ("Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background", ("Other Mixed", "Mixed")),
-    ("Asian/Asian British - Chinese", ("Chinese", "Asian")),
-    ("Other ethnic group - Not stated", ("Not stated", "Not stated")),
-    ("black", ("Black", "Black")),
-    ("Martian", None),
-    ("White: Indian", None),
-])
+@pytest.mark.parametrize(
+    "label,expected",
+    [
+        (
+            "White - English/Welsh/Scottish/Northern Irish/British",
+            ("English/Welsh/Scottish/Northern Irish/British", "White"),
+        ),
+        ("Black/African/Caribbean/Black British: Caribbean", ("Caribbean", "Black")),
+        (
+            "Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background",
+            ("Other Mixed", "Mixed"),
+        ),
+        ("Asian/Asian British - Chinese", ("Chinese", "Asian")),
+        ("Other ethnic group - Not stated", ("Not stated", "Not stated")),
+        ("black", ("Black", "Black")),
+        ("Martian", None),
+        ("White: Indian", None),
+    ],
+)
 def test_map_ethnicity(label, expected):
     assert map_ethnicity(label) == expected
 
 
-@pytest.mark.parametrize("col,value,err", [
-    (1, "contact_counts", UnknownCategoryError),
-    (2, "2011-13", ValueFormatError),
-    (5, "15-24", UnknownCategoryError),
-    (6, "Martian", UnknownCategoryError),
-    (8, "confidence", UnknownCategoryError),  # measure of another survey
-    (9, "8", ValueFormatError),               # off the 7-point scale
-    (9, "5.5", ValueFormatError),
-    (11, "9", ValueFormatError),              # threshold off the scale
-    (12, "0", ValueFormatError),              # weight must be > 0
-    (12, "nan", ValueFormatError),
-])
+@pytest.mark.parametrize(
+    "col,value,err",
+    [
+        (1, "contact_counts", UnknownCategoryError),
+        (2, "2011-13", ValueFormatError),
+        (5, "15-24", UnknownCategoryError),
+        (6, "Martian", UnknownCategoryError),
+        (8, "confidence", UnknownCategoryError),  # measure of another survey
+        (9, "8", ValueFormatError),  # off the 7-point scale
+        (9, "5.5", ValueFormatError),
+        (11, "9", ValueFormatError),  # threshold off the scale
+        (12, "0", ValueFormatError),  # weight must be > 0
+        (12, "nan", ValueFormatError),
+    ],
+)
 def test_respondent_errors_name_line_and_field(tmp_path, col, value, err):
     fields = GOOD[1].split(",")
     fields[col] = value
@@ -105,19 +125,35 @@ AGG = "group_type,group,measure,period_start,period_end,base_n,n_positive,weight
 
 
 def test_aggregated_contract(tmp_path):
-    p = _write(tmp_path, ["all,All,crime_satisfaction,2011-04-01,2012-03-31,3000,2580,0.86",
-                          "ethnic_group,BME,crime_satisfaction,2011-04-01,2012-03-31,800,656,"], head=AGG)
+    p = _write(
+        tmp_path,
+        [
+            "all,All,crime_satisfaction,2011-04-01,2012-03-31,3000,2580,0.86",
+            "ethnic_group,BME,crime_satisfaction,2011-04-01,2012-03-31,800,656,",
+        ],
+        head=AGG,
+    )
     df = read_survey(p)
     assert df.attrs["contract"] == "aggregated"
     assert df["base_n"].tolist() == [3000, 800]
-    assert df["weighted_proportion"].iloc[0] == 0.86 and math.isnan(df["weighted_proportion"].iloc[1])
-    bad = _write(tmp_path, ["all,All,crime_satisfaction,2011-04-01,2012-03-31,30,31"], head=AGG.rsplit(",", 1)[0],
-                 name="b.csv")
+    assert df["weighted_proportion"].iloc[0] == 0.86 and math.isnan(
+        df["weighted_proportion"].iloc[1]
+    )
+    bad = _write(
+        tmp_path,
+        ["all,All,crime_satisfaction,2011-04-01,2012-03-31,30,31"],
+        head=AGG.rsplit(",", 1)[0],
+        name="b.csv",
+    )
     with pytest.raises(ValueFormatError) as exc:
         read_survey(bad)
     assert exc.value.field == "n_positive" and exc.value.row == 2
-    dup = _write(tmp_path, ["all,All,confidence,2011-04-01,2012-03-31,30,20"] * 2, head=AGG.rsplit(",", 1)[0],
-                 name="d.csv")
+    dup = _write(
+        tmp_path,
+        ["all,All,confidence,2011-04-01,2012-03-31,30,20"] * 2,
+        head=AGG.rsplit(",", 1)[0],
+        name="d.csv",
+    )
     with pytest.raises(DuplicatePeriodError):
         read_survey(dup)
 
@@ -160,7 +196,9 @@ def test_calibration_model_equals_published():
     assert np.allclose(overall["model_pct"], overall["published_pct"], atol=1e-6)
     age = exact[exact.group_type == "age_band"]
     assert np.allclose(age["model_pct"], age["published_pct"], atol=0.5)  # IPF then overall shift
-    assert (pf.loc[pf.comparison == ">", "model_pct"] > pf.loc[pf.comparison == ">", "published_pct"]).all()
+    assert (
+        pf.loc[pf.comparison == ">", "model_pct"] > pf.loc[pf.comparison == ">", "published_pct"]
+    ).all()
 
 
 def test_sample_reproduces_published_within_sampling_error(sample):
@@ -181,11 +219,19 @@ def test_sample_reproduces_published_within_sampling_error(sample):
             sel = sel[sel[r.group_type] == r.group]
         w = weighted_proportion(sel["positive"].to_numpy(bool), sel["weight"].to_numpy(float))
         se = 100 * math.sqrt(w["p"] * (1 - w["p"]) / w["n_eff"])
-        assert abs(100 * w["p"] - r.model_pct) <= 3 * se, (r.measure, r.group, 100 * w["p"], r.model_pct, se)
-        assert abs(100 * w["p"] - r.published_pct) <= 3 * se + abs(r.model_pct - r.published_pct) or (
-            r.comparison == ">")
+        assert abs(100 * w["p"] - r.model_pct) <= 3 * se, (
+            r.measure,
+            r.group,
+            100 * w["p"],
+            r.model_pct,
+            se,
+        )
+        assert abs(100 * w["p"] - r.published_pct) <= 3 * se + abs(
+            r.model_pct - r.published_pct
+        ) or (r.comparison == ">")
     # BME below White in 2011-12 crime satisfaction (sample)
     fy = v[(v.measure == "crime_satisfaction") & (v.financial_year == "2011-12")]
-    pw = weighted_proportion(fy.loc[fy.bme == False, "positive"].to_numpy(bool), fy.loc[fy.bme == False, "weight"])  # noqa: E712
-    pb = weighted_proportion(fy.loc[fy.bme == True, "positive"].to_numpy(bool), fy.loc[fy.bme == True, "weight"])  # noqa: E712
+    white, bme = fy[fy.bme.eq(False)], fy[fy.bme.eq(True)]  # unknown (NA) in neither
+    pw = weighted_proportion(white["positive"].to_numpy(bool), white["weight"])
+    pb = weighted_proportion(bme["positive"].to_numpy(bool), bme["weight"])
     assert pb["p"] < pw["p"]

@@ -4,6 +4,7 @@ Expected cell texts are written by hand from the rules (thousands separators, on
 for percentages, ``< 0.001``, a dash for missing, no index), parsed back out of the HTML
 with the standard library's HTMLParser.
 """
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -57,25 +58,46 @@ def parse(html):
 
 
 def comparison():
-    return pd.DataFrame({
-        "target_id": ["spp-total-crime", "spp-burglary-dwelling", "spp-repeat"],
-        "baseline_value": [190818.0, 15898.0, np.nan],
-        "actual_value": [168770.0, 13571.0, np.nan],
-        "pct_change": [-11.554466, -14.637061, np.nan],
-        "status": ["met", "not met", "not measurable"],
-        "p_value": [4.2e-296, 0.0123, np.nan],
-        "rate_ratio": [0.8844553449, 0.853629, np.nan],
-        "proxy": [False, True, False],
-        "mean_value": [83.854500, 188655.853333, 2.5],
-    }, index=[7, 9, 12])  # a filtered frame: the index must not be shown
+    return pd.DataFrame(
+        {
+            "target_id": ["spp-total-crime", "spp-burglary-dwelling", "spp-repeat"],
+            "baseline_value": [190818.0, 15898.0, np.nan],
+            "actual_value": [168770.0, 13571.0, np.nan],
+            "pct_change": [-11.554466, -14.637061, np.nan],
+            "status": ["met", "not met", "not measurable"],
+            "p_value": [4.2e-296, 0.0123, np.nan],
+            "rate_ratio": [0.8844553449, 0.853629, np.nan],
+            "proxy": [False, True, False],
+            "mean_value": [83.854500, 188655.853333, 2.5],
+        },
+        index=[7, 9, 12],
+    )  # a filtered frame: the index must not be shown
 
 
 def test_readable_cells_no_index_headers_in_words():
     p = parse(table_html(comparison()))
-    assert p.head == ["Target", "Baseline", "Actual", "Change (%)", "Status", "p-value",
-                      "Rate ratio (target / baseline)", "Proxy measure", "Mean value"]
-    assert p.rows[0] == ["spp-total-crime", "190,818", "168,770", "-11.6%", "\u2714 met", "< 0.001", "0.884",
-                         "no", "83.9"]
+    assert p.head == [
+        "Target",
+        "Baseline",
+        "Actual",
+        "Change (%)",
+        "Status",
+        "p-value",
+        "Rate ratio (target / baseline)",
+        "Proxy measure",
+        "Mean value",
+    ]
+    assert p.rows[0] == [
+        "spp-total-crime",
+        "190,818",
+        "168,770",
+        "-11.6%",
+        "\u2714 met",
+        "< 0.001",
+        "0.884",
+        "no",
+        "83.9",
+    ]
     assert p.rows[1][1:7] == ["15,898", "13,571", "-14.6%", "\u2716 not met", "0.01", "0.854"]
     assert p.rows[1][7:] == ["yes", "188,656"]
     assert p.rows[2][1:4] == [DASH, DASH, DASH] and p.rows[2][4] == "\u25cb not measurable"
@@ -87,11 +109,18 @@ def test_missing_values_explained_and_markup_escaped():
     assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert DASH_NOTE.split(":")[0] in html  # the footnote saying what the dash means
     assert parse(html).rows == [["<script>x</script>", "1,234,567"], [DASH, "3"]]
-    assert DASH_NOTE.split(":")[0] not in table_html(pd.DataFrame({"a": [1]}))  # no dash, no footnote
+    assert DASH_NOTE.split(":")[0] not in table_html(
+        pd.DataFrame({"a": [1]})
+    )  # no dash, no footnote
 
 
 def test_meaningful_index_becomes_a_column():
-    counts = pd.Series(["met", "met", "not met"], name="status").value_counts().rename("targets").to_frame()
+    counts = (
+        pd.Series(["met", "met", "not met"], name="status")
+        .value_counts()
+        .rename("targets")
+        .to_frame()
+    )
     p = parse(table_html(counts))
     assert p.head == ["Status", "Targets"]
     assert p.rows == [["\u2714 met", "2"], ["\u2716 not met", "1"]]
@@ -128,8 +157,15 @@ def test_deterministic_ids():
 
 
 def test_survey_percent_and_points():
-    gaps = pd.DataFrame({"group": ["BME"], "estimate": [80.04], "reference_estimate": [84.5], "gap": [-4.46],
-                         "base_n": [1520]})
+    gaps = pd.DataFrame(
+        {
+            "group": ["BME"],
+            "estimate": [80.04],
+            "reference_estimate": [84.5],
+            "gap": [-4.46],
+            "base_n": [1520],
+        }
+    )
     assert parse(table_html(gaps)).rows == [["BME", "80.0%", "84.5%", "-4.5 pts", "1,520"]]
 
 
@@ -142,11 +178,16 @@ def test_display_hook_formats_frames_in_a_kernel(tmp_path, monkeypatch):
     shell = InteractiveShell.instance()
     monkeypatch.setattr(outputs, "_in_kernel", lambda: True)
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
-    ctx = outputs.RunContext(tmp_path / "03_target_comparison", synthetic=False, section="03_target_comparison")
+    ctx = outputs.RunContext(
+        tmp_path / "03_target_comparison", synthetic=False, section="03_target_comparison"
+    )
     df = pd.DataFrame({"status": ["met"] * 30, "count": range(30)})
     ctx.save_table(df, "long")
     data, _ = shell.display_formatter.format(df)
-    assert "wmp-table" in data["text/html"] and "03_target_comparison/tables/long.csv" in data["text/html"]
+    assert (
+        "wmp-table" in data["text/html"]
+        and "03_target_comparison/tables/long.csv" in data["text/html"]
+    )
     other = pd.DataFrame({"x": range(40)})  # long, not saved: saved for the link
     data, _ = shell.display_formatter.format(other)
     assert (tmp_path / "03_target_comparison" / "tables" / "shown_02.csv").is_file()
@@ -155,5 +196,10 @@ def test_display_hook_formats_frames_in_a_kernel(tmp_path, monkeypatch):
 
 
 def test_dates_read_as_dates():
-    df = pd.DataFrame({"period_end": pd.to_datetime(["2012-03-31", "2013-03-31"]), "year": [2011, 2012]})
-    assert parse(table_html(df)).rows == [["2012-03-31", "2011"], ["2013-03-31", "2012"]]  # no "2,011"
+    df = pd.DataFrame(
+        {"period_end": pd.to_datetime(["2012-03-31", "2013-03-31"]), "year": [2011, 2012]}
+    )
+    assert parse(table_html(df)).rows == [
+        ["2012-03-31", "2011"],
+        ["2013-03-31", "2012"],
+    ]  # no "2,011"

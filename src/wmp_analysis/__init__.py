@@ -15,7 +15,9 @@ provenance  Checksums, versions and manifests.
 outputs     Deterministic writing of tables and figures for a run.
 ingest      Readers for every public source, each returning a tidy table.
 """
-from importlib.metadata import PackageNotFoundError, version as _version
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("wmp-analysis")

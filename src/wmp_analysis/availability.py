@@ -11,6 +11,7 @@ Example
 >>> not_supplied_note("survey")  # doctest: +ELLIPSIS
 'Not supplied: sources.survey (the force\\'s survey extract ...). With it this section would show ...'
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,28 +23,38 @@ NOT_SUPPLIED = "not supplied"
 SOURCE_USES: dict[str, tuple[str, str]] = {
     "ons_pfa": (
         "ONS recorded crime by police force area, rec-crime-pfa.csv",
-        ("the force-level recorded crime series: baselines, control limits, the status of every "
-         "recorded-crime target, the similar-force comparison and the plans' own claims recomputed"),
+        (
+            "the force-level recorded crime series: baselines, control limits, the status of every "
+            "recorded-crime target, the similar-force comparison and the plans' own claims recomputed"
+        ),
     ),
     "csp": (
         "Home Office recorded crime open data tables at Community Safety Partnership level",
-        ("district series by financial quarter, their seasonal profile, control limits and the "
-         "district ranking of each target"),
+        (
+            "district series by financial quarter, their seasonal profile, control limits and the "
+            "district ranking of each target"
+        ),
     ),
     "police_uk": (
         "data.police.uk monthly street, outcomes and stop-and-search files",
-        ("district series by month (a proxy where CSP tables are absent), year-end projections from "
-         "monthly counts, and stop-and-search rates, relative rates and outcomes by ethnic group"),
+        (
+            "district series by month (a proxy where CSP tables are absent), year-end projections from "
+            "monthly counts, and stop-and-search rates, relative rates and outcomes by ethnic group"
+        ),
     ),
     "census_ethnicity_la": (
         "2011 Census ethnic group by local authority",
-        ("the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
-         "(the force's districts)"),
+        (
+            "the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
+            "(the force's districts)"
+        ),
     ),
     "census_ethnicity_force": (
         "2011 Census ethnic group by police force area",
-        ("the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
-         "(the force area as a whole)"),
+        (
+            "the residents by ethnic group that stop-and-search rates per 1,000 are divided by "
+            "(the force area as a whole)"
+        ),
     ),
     "census_age_ethnicity_2021": (
         "2021 Census ethnic group by age by local authority",
@@ -63,9 +74,11 @@ SOURCE_USES: dict[str, tuple[str, str]] = {
     ),
     "survey": (
         "the force's survey extract in the contract of docs/survey_contract.md",
-        ("satisfaction and confidence by ethnic group and age with 95% intervals, the gaps against "
-         "the reference groups (SPI 1.2 form), the survey targets' statuses and the plans' reported "
-         "survey figures checked"),
+        (
+            "satisfaction and confidence by ethnic group and age with 95% intervals, the gaps against "
+            "the reference groups (SPI 1.2 form), the survey targets' statuses and the plans' reported "
+            "survey figures checked"
+        ),
     ),
 }
 
@@ -121,6 +134,8 @@ def district_sources_note(tables: dict) -> list[str]:
     out = [not_supplied_note(*absent)] if absent else []
     if empty:
         names = " and ".join({"csp": "CSP", "police_uk": "police.uk"}[k] for k in empty)
-        out.append(f"The {names} data supplied hold no rows for the districts (the ingest section shows "
-                   "the district assignment): no district series.")
+        out.append(
+            f"The {names} data supplied hold no rows for the districts (the ingest section shows "
+            "the district assignment): no district series."
+        )
     return out

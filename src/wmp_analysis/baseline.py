@@ -9,6 +9,7 @@ quarterly counts (a difference of two overlapping 12-month totals is the change
 between the quarter entering and the quarter leaving, not a quarter's count);
 discrete quarters come only from CSP or police.uk.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -55,7 +56,9 @@ class Baseline:
 def count_measures(measures: pd.DataFrame) -> pd.DataFrame:
     """The count measures that have at least one public source."""
     m = measures[measures["kind"].astype("str") == "count"]
-    has = (m["ons_offences"].map(M.split_list).map(len) > 0) | (m.get("csp_offence_codes", pd.Series("", index=m.index)).map(M.split_list).map(len) > 0)
+    has = (m["ons_offences"].map(M.split_list).map(len) > 0) | (
+        m.get("csp_offence_codes", pd.Series("", index=m.index)).map(M.split_list).map(len) > 0
+    )
     return m[has]
 
 
@@ -73,14 +76,23 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
     if days > 100:
         return pd.DataFrame(columns=cols)
     unit = "month" if days < 40 else "quarter"
-    s = series[(series["period_start"] >= baseline.start) & (series["period_end"] <= baseline.end)].copy()
+    s = series[
+        (series["period_start"] >= baseline.start) & (series["period_end"] <= baseline.end)
+    ].copy()
     s["fy"] = financial_year_start(s["period_start"])
-    s["position"] = (financial_month(s["period_start"]) if unit == "month"
-                     else financial_quarter(s["period_start"]))
+    s["position"] = (
+        financial_month(s["period_start"])
+        if unit == "month"
+        else financial_quarter(s["period_start"])
+    )
     need = 12 if unit == "month" else 4
     rows = []
     for (mid, geo), g in s.groupby(["measure_id", "geography"]):
-        ok_years = [y for y, gy in g.groupby("fy") if gy["value"].notna().sum() == need and gy["position"].nunique() == need]
+        ok_years = [
+            y
+            for y, gy in g.groupby("fy")
+            if gy["value"].notna().sum() == need and gy["position"].nunique() == need
+        ]
         if not ok_years:
             continue
         use = g[g["fy"].isin(ok_years)].copy()
@@ -88,8 +100,16 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
         prof = use.groupby("position")["share"].mean()
         years = ", ".join(fy_label(int(y)) for y in ok_years)
         for pos, share in prof.items():
-            rows.append({"measure_id": mid, "geography": geo, "unit": unit, "position": int(pos),
-                         "share": float(share), "years_used": years})
+            rows.append(
+                {
+                    "measure_id": mid,
+                    "geography": geo,
+                    "unit": unit,
+                    "position": int(pos),
+                    "share": float(share),
+                    "years_used": years,
+                }
+            )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -101,7 +121,11 @@ def street_counts(processed) -> pd.DataFrame | None:
     street table is never loaded); from a mapping of DataFrames, by pandas. None when
     there is no street table.
     """
-    if processed is not None and not isinstance(processed, Mapping) and hasattr(processed, "dataset_files"):
+    if (
+        processed is not None
+        and not isinstance(processed, Mapping)
+        and hasattr(processed, "dataset_files")
+    ):
         if not processed.has("street"):
             return None
         from .queries import street_month_counts
@@ -148,7 +172,9 @@ def build_baseline(
             if csp is not None and not csp.empty:
                 frames.append(M.csp_quarterly(csp, m, districts))
             elif street is not None and not street.empty:
-                frames.append(M.police_uk_monthly_from_counts(street, m, districts, months=police_uk_months))
+                frames.append(
+                    M.police_uk_monthly_from_counts(street, m, districts, months=police_uk_months)
+                )
     if ons is None:
         notes.append(not_supplied_note("ons_pfa"))
     if districts and (csp is None or csp.empty) and (street is None or street.empty):
@@ -161,8 +187,18 @@ def build_baseline(
     charts = {}
     for (mid, geo), g in series.groupby(["measure_id", "geography"], sort=False):
         v = M.measure_value(g, baseline)
-        rows.append({"measure_id": mid, "geography": geo, "baseline_period": baseline.label, "value": v["value"],
-                     "source": v["source"], "proxy": v["proxy"], "proxy_note": v["proxy_note"], "note": v["note"]})
+        rows.append(
+            {
+                "measure_id": mid,
+                "geography": geo,
+                "baseline_period": baseline.label,
+                "value": v["value"],
+                "source": v["source"],
+                "proxy": v["proxy"],
+                "proxy_note": v["proxy_note"],
+                "note": v["note"],
+            }
+        )
         g = g.sort_values("period_end")
         vals = pd.Series(g["value"].to_numpy(), index=pd.DatetimeIndex(g["period_end"]))
         rolling = (g["period_end"] - g["period_start"]).dt.days.max() > 100
@@ -179,17 +215,43 @@ def build_baseline(
                 charts[(mid, geo)] = c_chart(vals, mask, run_length=run_length)
             except ValueError as exc:
                 notes.append(f"{mid} / {geo}: no control limits ({exc}).")
-    values = pd.DataFrame(rows, columns=["measure_id", "geography", "baseline_period", "value", "source", "proxy",
-                                         "proxy_note", "note"])
-    return Baseline(values=values, series=series, seasonal=seasonal_profile(series, baseline), charts=charts, notes=notes)
+    values = pd.DataFrame(
+        rows,
+        columns=[
+            "measure_id",
+            "geography",
+            "baseline_period",
+            "value",
+            "source",
+            "proxy",
+            "proxy_note",
+            "note",
+        ],
+    )
+    return Baseline(
+        values=values,
+        series=series,
+        seasonal=seasonal_profile(series, baseline),
+        charts=charts,
+        notes=notes,
+    )
 
 
 def limits_table(charts: dict) -> pd.DataFrame:
     """One row per chart: measure, geography, chart type, centre, limits, points and signals."""
     rows = []
     for (mid, geo), ch in charts.items():
-        rows.append({"measure_id": mid, "geography": geo, "chart": ch.attrs.get("chart"),
-                     "centre": float(ch["centre"].iloc[0]), "lcl": float(ch["lcl"].iloc[0]),
-                     "ucl": float(ch["ucl"].iloc[0]), "n_baseline": ch.attrs.get("n_baseline"),
-                     "n_points": int(ch["value"].notna().sum()), "n_special_cause": int(ch["special_cause"].sum())})
+        rows.append(
+            {
+                "measure_id": mid,
+                "geography": geo,
+                "chart": ch.attrs.get("chart"),
+                "centre": float(ch["centre"].iloc[0]),
+                "lcl": float(ch["lcl"].iloc[0]),
+                "ucl": float(ch["ucl"].iloc[0]),
+                "n_baseline": ch.attrs.get("n_baseline"),
+                "n_points": int(ch["value"].notna().sum()),
+                "n_special_cause": int(ch["special_cause"].sum()),
+            }
+        )
     return pd.DataFrame(rows)

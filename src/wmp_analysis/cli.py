@@ -5,6 +5,7 @@ time limit was hit); 2 bad input or configuration (the message names the file an
 field); 3 another run holds the lock; 130 stopped by Ctrl-C (one line on stderr, no
 traceback; the kernels are stopped and ``reports/latest`` is untouched).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="store_true", help="print the package version and exit")
     sub = p.add_subparsers(dest="command")
 
-    s = sub.add_parser("sample", help="generate the synthetic sample (fixed seed) named by the config")
+    s = sub.add_parser(
+        "sample", help="generate the synthetic sample (fixed seed) named by the config"
+    )
     s.add_argument("--config", default="configs/sample.yaml")
     s.add_argument("--force", action="store_true", help="regenerate even if present")
 
@@ -26,12 +29,20 @@ def _build_parser() -> argparse.ArgumentParser:
     i.add_argument("--config", default="configs/sample.yaml")
     i.add_argument("--force", action="store_true", help="re-ingest even if inputs are unchanged")
 
-    r = sub.add_parser("run", help="run the notebooks in order with papermill and build the briefing pack")
+    r = sub.add_parser(
+        "run", help="run the notebooks in order with papermill and build the briefing pack"
+    )
     r.add_argument("--config", default="configs/sample.yaml")
-    r.add_argument("--only", metavar="NAME", help="run only this notebook (e.g. 03_target_comparison)")
+    r.add_argument(
+        "--only", metavar="NAME", help="run only this notebook (e.g. 03_target_comparison)"
+    )
     r.add_argument("--from", dest="from_", metavar="NAME", help="run from this notebook onwards")
-    r.add_argument("--force", action="store_true", help="re-run ingest even if its inputs are unchanged")
-    r.add_argument("--run-id", help="name of the run folder (default: derived from config and time)")
+    r.add_argument(
+        "--force", action="store_true", help="re-run ingest even if its inputs are unchanged"
+    )
+    r.add_argument(
+        "--run-id", help="name of the run folder (default: derived from config and time)"
+    )
     return p
 
 
@@ -67,14 +78,18 @@ def _main(argv: list[str] | None = None) -> int:
             from .config import preflight
             from .ingest.pipeline import run_ingest
 
-            preflight(cfg)  # unknown district/comparator, missing source...: exit 2 before anything runs
+            preflight(
+                cfg
+            )  # unknown district/comparator, missing source...: exit 2 before anything runs
             result = run_ingest(cfg, force=args.force)
             print(result.summary())
             return 0
         if args.command == "run":
             from .runner import run_suite
 
-            return run_suite(cfg, only=args.only, from_=args.from_, force=args.force, run_id=args.run_id)
+            return run_suite(
+                cfg, only=args.only, from_=args.from_, force=args.force, run_id=args.run_id
+            )
     except InputError as exc:
         print(f"wmp-analysis: error: {bounded(exc)}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ Sources: force targets use ONS rolling-year totals for the 12 months ending 31
 March of the baseline and target financial years. Districts use Home Office CSP
 quarters when supplied, else police.uk months (a labelled proxy).
 """
+
 from __future__ import annotations
 
 import re
@@ -37,16 +38,50 @@ RECORDED_CRIME_CAVEAT = (
 
 #: Columns of ``target_comparison.csv`` (issue 2), in order.
 COMPARISON_COLUMNS = [
-    "plan", "target_id", "measure_id", "geography", "baseline_period", "target_period",
-    "baseline_value", "actual_value", "abs_change", "pct_change", "target_value", "target_kind",
-    "direction", "status", "p_value", "p_adjusted", "significant", "rate_ratio", "rr_ci_low",
-    "rr_ci_high", "dispersion", "p_value_overdispersed", "projected", "pi_low", "pi_high",
-    "proxy", "proxy_note", "source", "definition", "recorded_crime_caveat", "note",
+    "plan",
+    "target_id",
+    "measure_id",
+    "geography",
+    "baseline_period",
+    "target_period",
+    "baseline_value",
+    "actual_value",
+    "abs_change",
+    "pct_change",
+    "target_value",
+    "target_kind",
+    "direction",
+    "status",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "rate_ratio",
+    "rr_ci_low",
+    "rr_ci_high",
+    "dispersion",
+    "p_value_overdispersed",
+    "projected",
+    "pi_low",
+    "pi_high",
+    "proxy",
+    "proxy_note",
+    "source",
+    "definition",
+    "recorded_crime_caveat",
+    "note",
 ]
 
 _COUNT_KINDS = {"count"}
 _SURVEY_KINDS = {"survey_proportion"}
-_FORCE_WORDS = {"", "force", "force area", "force-wide", "west midlands", "west midlands police", "pfa"}
+_FORCE_WORDS = {
+    "",
+    "force",
+    "force area",
+    "force-wide",
+    "west midlands",
+    "west midlands police",
+    "pfa",
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -65,7 +100,12 @@ def _table(processed, name: str) -> pd.DataFrame | None:
 
 
 def _is_na(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+    return (
+        v is None
+        or v is pd.NA
+        or (isinstance(v, float) and np.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    )
 
 
 def _float(v) -> float:
@@ -94,7 +134,11 @@ def parse_period(text, fallback: Period | None = None) -> Period | None:
 
 def recorded_crime_caveat(*periods: Period | None) -> str:
     """:data:`RECORDED_CRIME_CAVEAT` if any period ends after January 2014, else ``""``."""
-    return RECORDED_CRIME_CAVEAT if any(p is not None and p.end >= NS_LOSS_DATE for p in periods) else ""
+    return (
+        RECORDED_CRIME_CAVEAT
+        if any(p is not None and p.end >= NS_LOSS_DATE for p in periods)
+        else ""
+    )
 
 
 def _is_force(geography, force: str) -> bool:
@@ -102,7 +146,9 @@ def _is_force(geography, force: str) -> bool:
     return g in _FORCE_WORDS or g == force.strip().lower()
 
 
-def series_for(measure: Mapping[str, Any], geography: str, processed, cfg, *, force_level: bool) -> pd.DataFrame:
+def series_for(
+    measure: Mapping[str, Any], geography: str, processed, cfg, *, force_level: bool
+) -> pd.DataFrame:
     """Tidy series of *measure* for a force (ONS) or a district (CSP, else police.uk)."""
     if force_level:
         ons = _table(processed, "ons_pfa")
@@ -134,13 +180,18 @@ def _annual_march_totals(series: pd.DataFrame, upto: Period, n: int = 5) -> list
     vals = []
     for k in range(n - 1, -1, -1):
         end = pd.Timestamp(upto.end.year - k, 3, 31)
-        hit = series[(series["period_end"] == end) & ((series["period_end"] - series["period_start"]).dt.days > 300)]
+        hit = series[
+            (series["period_end"] == end)
+            & ((series["period_end"] - series["period_start"]).dt.days > 300)
+        ]
         if not hit.empty and not pd.isna(hit["value"].iloc[0]):
             vals.append(float(hit["value"].iloc[0]))
     return vals
 
 
-def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target: Mapping, monthly) -> dict:
+def _count_row(
+    base: dict, series: pd.DataFrame, bp: Period, tp: Period, target: Mapping, monthly
+) -> dict:
     """Fill a comparison row for a count measure from a tidy series.
 
     *monthly* is a monthly series for a year-end projection, None, or a callable that
@@ -149,8 +200,11 @@ def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target:
     b = M.measure_value(series, bp)
     a = M.measure_value(series, tp)
     row = dict(base)
-    row.update(source=b["source"] or a["source"], proxy=bool(b["proxy"] or a["proxy"] or row.get("proxy", False)),
-               proxy_note=M.join_notes(row.get("proxy_note", ""), b["proxy_note"]))
+    row.update(
+        source=b["source"] or a["source"],
+        proxy=bool(b["proxy"] or a["proxy"] or row.get("proxy", False)),
+        proxy_note=M.join_notes(row.get("proxy_note", ""), b["proxy_note"]),
+    )
     notes = [n for n in (b["note"], a["note"]) if n]
     bv, av = b["value"], a["value"]
     row.update(baseline_value=bv, actual_value=av)
@@ -164,21 +218,38 @@ def _count_row(base: dict, series: pd.DataFrame, bp: Period, tp: Period, target:
         if projection is not None:
             # judge the projection against the baseline of the SAME source (never mix sources)
             pb = projection["baseline_total"]
-            row.update(projected=projection["projected"], pi_low=projection["pi_low"], pi_high=projection["pi_high"])
-            notes.append(f"target year incomplete: projected from {projection['months_observed']} months of "
-                         f"{projection['source']} against that source's baseline of {pb:.0f} "
-                         f"({S.projection_note(kind, direction, tv, pb, projection)})")
-            row["status"] = S.status_for_target(kind, direction, tv, pb, None, complete=False, projection=projection)
+            row.update(
+                projected=projection["projected"],
+                pi_low=projection["pi_low"],
+                pi_high=projection["pi_high"],
+            )
+            notes.append(
+                f"target year incomplete: projected from {projection['months_observed']} months of "
+                f"{projection['source']} against that source's baseline of {pb:.0f} "
+                f"({S.projection_note(kind, direction, tv, pb, projection)})"
+            )
+            row["status"] = S.status_for_target(
+                kind, direction, tv, pb, None, complete=False, projection=projection
+            )
         else:
-            notes.append("target year not complete in the data and no monthly series to project from")
+            notes.append(
+                "target year not complete in the data and no monthly series to project from"
+            )
     if projection is None:
-        row["status"] = S.status_for_target(kind, direction, tv, bv, av, measurable=True, complete=complete)
+        row["status"] = S.status_for_target(
+            kind, direction, tv, bv, av, measurable=True, complete=complete
+        )
     if complete and not pd.isna(bv):
         row["abs_change"] = av - bv
         row["pct_change"] = S.pct_change(bv, av)
         if bv >= 0 and av >= 0:
             t = S.poisson_rate_ratio_test(av, tp.n_months, bv, bp.n_months)
-            row.update(rate_ratio=t["rate_ratio"], rr_ci_low=t["ci_low"], rr_ci_high=t["ci_high"], p_value=t["p_value"])
+            row.update(
+                rate_ratio=t["rate_ratio"],
+                rr_ci_low=t["ci_low"],
+                rr_ci_high=t["ci_high"],
+                p_value=t["p_value"],
+            )
         if (series["period_end"] - series["period_start"]).dt.days.max() > 300:
             phi = S.annual_dispersion(_annual_march_totals(series, bp))
             if not pd.isna(phi):
@@ -271,35 +342,79 @@ def compare_targets(
         if mid:
             hit = measures[measures["measure_id"] == mid]
             mrow = hit.iloc[0].to_dict() if not hit.empty else None
-        bp = cfg.baseline if use_config_periods else parse_period(t.get("baseline_period"), cfg.baseline)
-        tp = cfg.target_period if use_config_periods else parse_period(t.get("target_period"), cfg.target_period)
+        bp = (
+            cfg.baseline
+            if use_config_periods
+            else parse_period(t.get("baseline_period"), cfg.baseline)
+        )
+        tp = (
+            cfg.target_period
+            if use_config_periods
+            else parse_period(t.get("target_period"), cfg.target_period)
+        )
         base = {
-            "plan": cfg.plan, "target_id": str(t.get("target_id", "")), "measure_id": mid,
-            "geography": cfg.force, "baseline_period": bp.label, "target_period": tp.label,
-            "baseline_value": np.nan, "actual_value": np.nan, "abs_change": np.nan, "pct_change": np.nan,
-            "target_value": _float(t.get("target_value")), "target_kind": str(t.get("target_kind", "") or ""),
+            "plan": cfg.plan,
+            "target_id": str(t.get("target_id", "")),
+            "measure_id": mid,
+            "geography": cfg.force,
+            "baseline_period": bp.label,
+            "target_period": tp.label,
+            "baseline_value": np.nan,
+            "actual_value": np.nan,
+            "abs_change": np.nan,
+            "pct_change": np.nan,
+            "target_value": _float(t.get("target_value")),
+            "target_kind": str(t.get("target_kind", "") or ""),
             "direction": "" if _is_na(t.get("direction")) else str(t["direction"]),
-            "status": "not measurable", "p_value": np.nan, "p_adjusted": np.nan, "significant": False,
-            "rate_ratio": np.nan, "rr_ci_low": np.nan, "rr_ci_high": np.nan, "dispersion": np.nan,
-            "p_value_overdispersed": np.nan, "projected": np.nan, "pi_low": np.nan, "pi_high": np.nan,
-            "proxy": M._truthy(t.get("proxy")) or (mrow is not None and M._truthy(mrow.get("proxy"))),
-            "proxy_note": M.join_notes(M._text(t.get("proxy_note")), M._text((mrow or {}).get("proxy_note"))),
-            "source": M._text(t.get("data_source")), "definition": M._text(t.get("definition")) or M._text((mrow or {}).get("definition")),
-            "recorded_crime_caveat": "", "note": "",
+            "status": "not measurable",
+            "p_value": np.nan,
+            "p_adjusted": np.nan,
+            "significant": False,
+            "rate_ratio": np.nan,
+            "rr_ci_low": np.nan,
+            "rr_ci_high": np.nan,
+            "dispersion": np.nan,
+            "p_value_overdispersed": np.nan,
+            "projected": np.nan,
+            "pi_low": np.nan,
+            "pi_high": np.nan,
+            "proxy": M._truthy(t.get("proxy"))
+            or (mrow is not None and M._truthy(mrow.get("proxy"))),
+            "proxy_note": M.join_notes(
+                M._text(t.get("proxy_note")), M._text((mrow or {}).get("proxy_note"))
+            ),
+            "source": M._text(t.get("data_source")),
+            "definition": M._text(t.get("definition")) or M._text((mrow or {}).get("definition")),
+            "recorded_crime_caveat": "",
+            "note": "",
         }
         measurable = M._truthy(t.get("measurable")) if "measurable" in t else True
         kind = M._text((mrow or {}).get("kind"))
         geog_force = _is_force(t.get("geography"), cfg.force)
-        if (base["target_kind"] == "reported_figure" and kind in _SURVEY_KINDS and measurable
-                and survey is not None and len(survey) and _is_force(t.get("geography"), cfg.force)):
+        if (
+            base["target_kind"] == "reported_figure"
+            and kind in _SURVEY_KINDS
+            and measurable
+            and survey is not None
+            and len(survey)
+            and _is_force(t.get("geography"), cfg.force)
+        ):
             rows.append(_survey_claim_row(base, t, mrow, survey, tp))
             continue
-        if not measurable or mrow is None or base["target_kind"] in ("qualitative", "reported_figure"):
-            why = M._text(t.get("not_measurable_reason")) or ("measure not in the measures table" if mrow is None and mid else "")
+        if (
+            not measurable
+            or mrow is None
+            or base["target_kind"] in ("qualitative", "reported_figure")
+        ):
+            why = M._text(t.get("not_measurable_reason")) or (
+                "measure not in the measures table" if mrow is None and mid else ""
+            )
             if base["target_kind"] == "reported_figure":
                 why = why or "a figure the plan reports, not a target: see claims_check"
             wm = M._text(t.get("would_measure_with"))
-            base["note"] = "; ".join(x for x in (why, f"would be measured with: {wm}" if wm else "") if x)
+            base["note"] = "; ".join(
+                x for x in (why, f"would be measured with: {wm}" if wm else "") if x
+            )
             rows.append(base)
             continue
         if not geog_force:
@@ -316,16 +431,33 @@ def compare_targets(
             continue
         base["recorded_crime_caveat"] = recorded_crime_caveat(bp, tp)
         cache = {} if series_cache is None else series_cache
-        series = _cached(cache, ("force", mid, cfg.force), series_for, mrow, cfg.force, processed, cfg, force_level=True)
+        series = _cached(
+            cache,
+            ("force", mid, cfg.force),
+            series_for,
+            mrow,
+            cfg.force,
+            processed,
+            cfg,
+            force_level=True,
+        )
         monthly = None
-        if street is not None and not street.empty:  # lazily: only an incomplete target year needs it
-            monthly = partial(_cached, cache, ("monthly", mid, cfg.force), _force_monthly, street, mrow, cfg)
+        if (
+            street is not None and not street.empty
+        ):  # lazily: only an incomplete target year needs it
+            monthly = partial(
+                _cached, cache, ("monthly", mid, cfg.force), _force_monthly, street, mrow, cfg
+            )
         rows.append(_count_row(base, series, bp, tp, t, monthly))
         for d in districts:
-            ds = _cached(cache, ("district", mid, d), series_for, mrow, d, processed, cfg, force_level=False)
+            ds = _cached(
+                cache, ("district", mid, d), series_for, mrow, d, processed, cfg, force_level=False
+            )
             if ds.empty:
                 continue
-            drow = dict(base, geography=d, note="district: the force-wide target applied for context")
+            drow = dict(
+                base, geography=d, note="district: the force-wide target applied for context"
+            )
             dmonthly = ds if ds["source"].iloc[0] == "police.uk" else None
             rows.append(_count_row(drow, ds, bp, tp, t, dmonthly))
     out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
@@ -338,8 +470,13 @@ def compare_targets(
 
 
 #: A comparison row's ``source`` (what :func:`compare_targets` writes) -> the config's source key.
-_SOURCE_KEYS = (("ons", "ons_pfa"), ("home office csp", "csp"), ("csp", "csp"), ("police.uk", "police_uk"),
-                ("survey", "survey"))
+_SOURCE_KEYS = (
+    ("ons", "ons_pfa"),
+    ("home office csp", "csp"),
+    ("csp", "csp"),
+    ("police.uk", "police_uk"),
+    ("survey", "survey"),
+)
 
 
 def source_key(source) -> str | None:
@@ -378,14 +515,23 @@ def mark_origin(comparison: pd.DataFrame, origins: Mapping[str, str]) -> pd.Data
             marks.append("")
             continue
         if key not in origins:
-            raise ValueError(f"a row measured from {src!r} ({key}), a source the config does not supply")
+            raise ValueError(
+                f"a row measured from {src!r} ({key}), a source the config does not supply"
+            )
         marks.append(origins[key])
     out.insert(list(out.columns).index("source") + 1, "data", marks)
     return out
 
 
-def compare_assessments(registry: pd.DataFrame, measures: pd.DataFrame, processed, cfg, *,
-                        survey: pd.DataFrame | None = None, use_config_periods: bool = False) -> pd.DataFrame:
+def compare_assessments(
+    registry: pd.DataFrame,
+    measures: pd.DataFrame,
+    processed,
+    cfg,
+    *,
+    survey: pd.DataFrame | None = None,
+    use_config_periods: bool = False,
+) -> pd.DataFrame:
     """:func:`compare_targets` for every assessment of *cfg* (``cfg.assessments``), stacked.
 
     Each assessment is one plan's family of tests (Holm within the plan); rows keep their
@@ -393,8 +539,18 @@ def compare_assessments(registry: pd.DataFrame, measures: pd.DataFrame, processe
     assessment's own baseline and target period).
     """
     cache: dict = {}  # each measure's series built once for all the plans (same tables, force, months)
-    parts = [compare_targets(registry, measures, processed, cfg.for_assessment(a), survey=survey,
-                             use_config_periods=use_config_periods, series_cache=cache) for a in cfg.assessments]
+    parts = [
+        compare_targets(
+            registry,
+            measures,
+            processed,
+            cfg.for_assessment(a),
+            survey=survey,
+            use_config_periods=use_config_periods,
+            series_cache=cache,
+        )
+        for a in cfg.assessments
+    ]
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
@@ -402,8 +558,9 @@ def compare_assessments(registry: pd.DataFrame, measures: pd.DataFrame, processe
 SERIES_YEARS = ("2010-11", "2011-12", "2012-13", "2013-14", "2014-15", "2015-16")
 
 
-def measure_series(ons_df: pd.DataFrame, measures: pd.DataFrame, measure_ids, force: str,
-                   years=SERIES_YEARS) -> pd.DataFrame:
+def measure_series(
+    ons_df: pd.DataFrame, measures: pd.DataFrame, measure_ids, force: str, years=SERIES_YEARS
+) -> pd.DataFrame:
     """Each measure's force-wide total per financial year (ONS 12 months to March).
 
     Parameters
@@ -435,9 +592,19 @@ def measure_series(ons_df: pd.DataFrame, measures: pd.DataFrame, measure_ids, fo
         series = M.ons_rolling_year(ons_df, hit.iloc[0].to_dict(), force)
         for fy in years:
             start = int(fy[:4])
-            v = M.measure_value(series, Period.from_strings(f"{start}-04-01", f"{start + 1}-03-31", field=fy))
-            rows.append({"measure_id": mid, "year": fy, "value": v["value"],
-                         "note": "" if v["complete"] else (v["note"] or "no complete year in the ONS file")})
+            v = M.measure_value(
+                series, Period.from_strings(f"{start}-04-01", f"{start + 1}-03-31", field=fy)
+            )
+            rows.append(
+                {
+                    "measure_id": mid,
+                    "year": fy,
+                    "value": v["value"],
+                    "note": ""
+                    if v["complete"]
+                    else (v["note"] or "no complete year in the ONS file"),
+                }
+            )
     return pd.DataFrame(rows, columns=["measure_id", "year", "value", "note"])
 
 
@@ -450,14 +617,19 @@ def _cached(cache: dict, key: tuple, build, *args, **kwargs):
 
 def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
     """Force-wide police.uk monthly series (all districts incl. unassigned), for projections."""
-    out = M.police_uk_monthly(street, mrow, None, months=cfg.police_uk_months, force_label=cfg.force)
+    out = M.police_uk_monthly(
+        street, mrow, None, months=cfg.police_uk_months, force_label=cfg.force
+    )
     return None if out.empty else out
 
 
 def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: Period) -> dict:
     row = dict(base, source="survey extract")
     if survey is None or len(survey) == 0:
-        reason = M._text(t.get("not_measurable_reason")) or "not supplied: sources.survey (survey measures are not in public data)"
+        reason = (
+            M._text(t.get("not_measurable_reason"))
+            or "not supplied: sources.survey (survey measures are not in public data)"
+        )
         row.update(status="not measurable", note=reason)
         return row
     from . import (
@@ -468,17 +640,31 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
     est_t = equality.survey_estimates_for_targets(survey, [mid], tp)
     est_b = equality.survey_estimates_for_targets(survey, [mid], bp)
     notes = []
-    bv = float(est_b["estimate"].iloc[0]) if len(est_b) and not pd.isna(est_b["estimate"].iloc[0]) else np.nan
+    bv = (
+        float(est_b["estimate"].iloc[0])
+        if len(est_b) and not pd.isna(est_b["estimate"].iloc[0])
+        else np.nan
+    )
     if pd.isna(bv):
         bv = _float(t.get("baseline_value"))
         if not pd.isna(bv):
-            notes.append("baseline is the plan's own figure (no survey data for the baseline period)")
-    av = float(est_t["estimate"].iloc[0]) if len(est_t) and not pd.isna(est_t["estimate"].iloc[0]) else np.nan
+            notes.append(
+                "baseline is the plan's own figure (no survey data for the baseline period)"
+            )
+    av = (
+        float(est_t["estimate"].iloc[0])
+        if len(est_t) and not pd.isna(est_t["estimate"].iloc[0])
+        else np.nan
+    )
     row.update(baseline_value=bv, actual_value=av)
     if not pd.isna(av):
-        notes.append(f"target-period estimate {av:.1f}% (95% CI {float(est_t['ci_low'].iloc[0]):.1f} to "
-                     f"{float(est_t['ci_high'].iloc[0]):.1f}, effective n {float(est_t['n_eff'].iloc[0]):.0f})")
-    row["status"] = S.status_for_target(row["target_kind"], row["direction"], row["target_value"], bv, av)
+        notes.append(
+            f"target-period estimate {av:.1f}% (95% CI {float(est_t['ci_low'].iloc[0]):.1f} to "
+            f"{float(est_t['ci_high'].iloc[0]):.1f}, effective n {float(est_t['n_eff'].iloc[0]):.0f})"
+        )
+    row["status"] = S.status_for_target(
+        row["target_kind"], row["direction"], row["target_value"], bv, av
+    )
     if not pd.isna(av) and not pd.isna(bv):
         row.update(abs_change=av - bv, pct_change=S.pct_change(bv, av))
         if len(est_b) and not pd.isna(est_b["estimate"].iloc[0]):
@@ -524,7 +710,10 @@ def _survey_claim_row(base: dict, t: Mapping, mrow: Mapping, survey, tp: Period)
     band = claim_age_band(M._text(t.get("definition")), M._text(t.get("wording")))
     if band is not None:
         if "age_band" not in survey.columns:
-            row.update(status="insufficient data", note=f"the plan's figure is for ages {band}; the extract has no age_band")
+            row.update(
+                status="insufficient data",
+                note=f"the plan's figure is for ages {band}; the extract has no age_band",
+            )
             return row
         survey = survey[survey["age_band"].astype(str) == band]
     est = equality.survey_estimates_for_targets(survey, [mid], tp)
@@ -533,11 +722,14 @@ def _survey_claim_row(base: dict, t: Mapping, mrow: Mapping, survey, tp: Period)
         row.update(status="insufficient data", note=f"no survey estimate for {tp.label}")
         return row
     av, lo, hi = (float(est[c].iloc[0]) for c in ("estimate", "ci_low", "ci_high"))
-    row.update(actual_value=av, abs_change=av - claimed,
-               status="consistent with plan" if lo <= claimed <= hi else "differs from plan",
-               note=f"plan reports {claimed:g}%{f' for ages {band}' if band else ''}; survey estimate {av:.1f}% "
-                    f"(95% CI {lo:.1f} to {hi:.1f}, "
-                    f"effective n {float(est['n_eff'].iloc[0]):.0f})")
+    row.update(
+        actual_value=av,
+        abs_change=av - claimed,
+        status="consistent with plan" if lo <= claimed <= hi else "differs from plan",
+        note=f"plan reports {claimed:g}%{f' for ages {band}' if band else ''}; survey estimate {av:.1f}% "
+        f"(95% CI {lo:.1f} to {hi:.1f}, "
+        f"effective n {float(est['n_eff'].iloc[0]):.0f})",
+    )
     return row
 
 
@@ -561,17 +753,45 @@ def rank_districts(comparison: pd.DataFrame, force: str) -> pd.DataFrame:
     """
     d = comparison[(comparison["geography"] != force) & comparison["rate_ratio"].notna()].copy()
     if d.empty:
-        return pd.DataFrame(columns=["target_id", "measure_id", "geography", "rate_ratio", "rr_ci_low", "rr_ci_high",
-                                     "force_rate_ratio", "versus_force", "order", "source", "proxy"])
+        return pd.DataFrame(
+            columns=[
+                "target_id",
+                "measure_id",
+                "geography",
+                "rate_ratio",
+                "rr_ci_low",
+                "rr_ci_high",
+                "force_rate_ratio",
+                "versus_force",
+                "order",
+                "source",
+                "proxy",
+            ]
+        )
     f = comparison[comparison["geography"] == force].set_index("target_id")["rate_ratio"]
     d["force_rate_ratio"] = d["target_id"].map(f)
     d["versus_force"] = np.select(
         [d["rr_ci_high"] < d["force_rate_ratio"], d["rr_ci_low"] > d["force_rate_ratio"]],
-        ["lower than force", "higher than force"], default="not distinguishable")
+        ["lower than force", "higher than force"],
+        default="not distinguishable",
+    )
     d = d.sort_values(["target_id", "rate_ratio"], kind="mergesort")
     d["order"] = d.groupby("target_id").cumcount() + 1
-    return d[["target_id", "measure_id", "geography", "rate_ratio", "rr_ci_low", "rr_ci_high", "force_rate_ratio",
-              "versus_force", "order", "source", "proxy"]].reset_index(drop=True)
+    return d[
+        [
+            "target_id",
+            "measure_id",
+            "geography",
+            "rate_ratio",
+            "rr_ci_low",
+            "rr_ci_high",
+            "force_rate_ratio",
+            "versus_force",
+            "order",
+            "source",
+            "proxy",
+        ]
+    ].reset_index(drop=True)
 
 
 def peer_comparison(
@@ -597,38 +817,80 @@ def peer_comparison(
             continue
         m = hit.iloc[0].to_dict()
         for f in forces:
-            r = {"force": f, "measure_id": mid, "baseline_period": baseline.label, "target_period": target.label,
-                 "baseline_value": np.nan, "actual_value": np.nan, "pct_change": np.nan, "rate_ratio": np.nan,
-                 "rr_ci_low": np.nan, "rr_ci_high": np.nan, "p_value": np.nan, "proxy": M._truthy(m.get("proxy")),
-                 "note": "", "recorded_crime_caveat": recorded_crime_caveat(baseline, target)}
+            r = {
+                "force": f,
+                "measure_id": mid,
+                "baseline_period": baseline.label,
+                "target_period": target.label,
+                "baseline_value": np.nan,
+                "actual_value": np.nan,
+                "pct_change": np.nan,
+                "rate_ratio": np.nan,
+                "rr_ci_low": np.nan,
+                "rr_ci_high": np.nan,
+                "p_value": np.nan,
+                "proxy": M._truthy(m.get("proxy")),
+                "note": "",
+                "recorded_crime_caveat": recorded_crime_caveat(baseline, target),
+            }
             if f not in present:
                 r["note"] = "force not in the ONS file"
                 rows.append(r)
                 continue
             s = M.ons_rolling_year(ons_df, m, f)
             b, a = M.measure_value(s, baseline), M.measure_value(s, target)
-            r.update(baseline_value=b["value"], actual_value=a["value"], pct_change=S.pct_change(b["value"], a["value"]),
-                     note="; ".join(sorted({x for x in (b["note"], a["note"]) if x})))
+            r.update(
+                baseline_value=b["value"],
+                actual_value=a["value"],
+                pct_change=S.pct_change(b["value"], a["value"]),
+                note="; ".join(sorted({x for x in (b["note"], a["note"]) if x})),
+            )
             if b["complete"] and a["complete"]:
-                t = S.poisson_rate_ratio_test(a["value"], target.n_months, b["value"], baseline.n_months)
-                r.update(rate_ratio=t["rate_ratio"], rr_ci_low=t["ci_low"], rr_ci_high=t["ci_high"], p_value=t["p_value"])
+                t = S.poisson_rate_ratio_test(
+                    a["value"], target.n_months, b["value"], baseline.n_months
+                )
+                r.update(
+                    rate_ratio=t["rate_ratio"],
+                    rr_ci_low=t["ci_low"],
+                    rr_ci_high=t["ci_high"],
+                    p_value=t["p_value"],
+                )
             rows.append(r)
     return pd.DataFrame(rows)
 
 
-def _force_total(ons_df: pd.DataFrame, force: str, period_end: pd.Timestamp, *, exclude_fraud: bool) -> tuple[float, str]:
+def _force_total(
+    ons_df: pd.DataFrame, force: str, period_end: pd.Timestamp, *, exclude_fraud: bool
+) -> tuple[float, str]:
     rows = ons_df[(ons_df["force"] == force) & (ons_df["period_end"] == period_end)]
     if exclude_fraud:
         rows = rows[rows["offence"] != "Fraud offences"]
     if rows.empty:
         return np.nan, "no rows"
-    fraud = ons_df[(ons_df["force"] == force) & (ons_df["period_end"] == period_end) & (ons_df["offence"] == "Fraud offences")]
-    note = "" if exclude_fraud else ("fraud included" if not fraud.empty else "no fraud row for the force (moved to Action Fraud)")
+    fraud = ons_df[
+        (ons_df["force"] == force)
+        & (ons_df["period_end"] == period_end)
+        & (ons_df["offence"] == "Fraud offences")
+    ]
+    note = (
+        ""
+        if exclude_fraud
+        else (
+            "fraud included"
+            if not fraud.empty
+            else "no fraud row for the force (moved to Action Fraud)"
+        )
+    )
     return float(rows["count"].sum()), note
 
 
-def claims_check(ons_df: pd.DataFrame, force: str = "West Midlands", *, national_view: pd.DataFrame | None = None,
-                 comparators=()) -> pd.DataFrame:
+def claims_check(
+    ons_df: pd.DataFrame,
+    force: str = "West Midlands",
+    *,
+    national_view: pd.DataFrame | None = None,
+    comparators=(),
+) -> pd.DataFrame:
     """Recompute figures the plans state, from the ONS file.
 
     With *national_view* (:func:`wmp_analysis.national.national_view`) the table
@@ -658,34 +920,61 @@ def claims_check(ons_df: pd.DataFrame, force: str = "West Midlands", *, national
         b, bnote = _force_total(ons_df, force, pd.Timestamp("2013-03-31"), exclude_fraud=excl)
         a, anote = _force_total(ons_df, force, pd.Timestamp("2014-03-31"), exclude_fraud=excl)
         pc = S.pct_change(b, a)
-        definition = "total recorded crime excluding fraud" if excl else "total recorded crime, every offence group as published (including fraud)"
+        definition = (
+            "total recorded crime excluding fraud"
+            if excl
+            else "total recorded crime, every offence group as published (including fraud)"
+        )
         expl = [
             "The plan is dated 28 February 2014, before 2013-14 ended: its figure is most likely a year-to-date or "
             "projected comparison, not the full year published later.",
             "The ONS file holds later, revised counts.",
         ]
         if not excl:
-            expl.append("Fraud moved from forces to Action Fraud during 2013-14, so the force's fraud count "
-                        f"falls to nothing in the 12 months to March 2014 ({anote}; baseline {bnote}), which lowers the "
-                        "including-fraud change.")
+            expl.append(
+                "Fraud moved from forces to Action Fraud during 2013-14, so the force's fraud count "
+                f"falls to nothing in the 12 months to March 2014 ({anote}; baseline {bnote}), which lowers the "
+                "including-fraud change."
+            )
         else:
-            expl.append("Excluding fraud is the like-for-like comparison across the Action Fraud transfer.")
-        rows.append({
-            "claim": claim, "source": cite, "plan_value": plan_value, "computed_value": pc,
-            "difference": (pc - plan_value) if not pd.isna(pc) else np.nan,
-            "baseline_count": b, "actual_count": a, "definition": definition, "explanation": " ".join(expl),
-            "recorded_crime_caveat": RECORDED_CRIME_CAVEAT,
-        })
+            expl.append(
+                "Excluding fraud is the like-for-like comparison across the Action Fraud transfer."
+            )
+        rows.append(
+            {
+                "claim": claim,
+                "source": cite,
+                "plan_value": plan_value,
+                "computed_value": pc,
+                "difference": (pc - plan_value) if not pd.isna(pc) else np.nan,
+                "baseline_count": b,
+                "actual_count": a,
+                "definition": definition,
+                "explanation": " ".join(expl),
+                "recorded_crime_caveat": RECORDED_CRIME_CAVEAT,
+            }
+        )
     out = pd.DataFrame(rows)
     if national_view is not None:
         from .national_claims import comparative_claims
 
-        out = pd.concat([out, comparative_claims(national_view, force, list(comparators))], ignore_index=True)
+        out = pd.concat(
+            [out, comparative_claims(national_view, force, list(comparators))], ignore_index=True
+        )
     return out
 
 
-def apply_overrides(cfg, *, force=None, plan=None, baseline_start=None, baseline_end=None,
-                    target_start=None, target_end=None, districts=None):
+def apply_overrides(
+    cfg,
+    *,
+    force=None,
+    plan=None,
+    baseline_start=None,
+    baseline_end=None,
+    target_start=None,
+    target_end=None,
+    districts=None,
+):
     """A copy of *cfg* with notebook parameter overrides (None = keep the config's value).
 
     Dates are ISO strings parsed here. Returns ``(cfg, periods_overridden)``; when
@@ -710,7 +999,10 @@ def apply_overrides(cfg, *, force=None, plan=None, baseline_start=None, baseline
             raise ConfigError(f"unknown plan {plan!r}", field="plan", expected=" or ".join(PLANS))
         changes["plan"] = plan
     overridden = False
-    for name, start, end in (("baseline", baseline_start, baseline_end), ("target_period", target_start, target_end)):
+    for name, start, end in (
+        ("baseline", baseline_start, baseline_end),
+        ("target_period", target_start, target_end),
+    ):
         if start is None and end is None:
             continue
         if start is None or end is None:

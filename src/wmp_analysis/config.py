@@ -8,6 +8,7 @@ Relative paths in a config are resolved against the *project root*: the nearest
 ancestor of the config file that holds ``pyproject.toml``; if there is none (a config
 kept outside the project), against the config file's own folder.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,7 +52,13 @@ _REQUIRED = ("name", "force", "plan", "baseline", "target_period", "sources")
 _ASSESSMENT_KEYS = ("plan", "baseline", "target_period")
 
 #: Top-level keys that are RunConfig attributes; every other key is kept in ``options``.
-_ATTRIBUTES = set(_REQUIRED) | {"title", "comparators", "districts", "police_uk_months", "assessments"}
+_ATTRIBUTES = set(_REQUIRED) | {
+    "title",
+    "comparators",
+    "districts",
+    "police_uk_months",
+    "assessments",
+}
 
 
 @dataclass(frozen=True)
@@ -166,8 +173,12 @@ class RunConfig:
         """This config with *assessment* as its plan and periods (everything else the same)."""
         from dataclasses import replace
 
-        return replace(self, plan=assessment.plan, baseline=assessment.baseline,
-                       target_period=assessment.target_period)
+        return replace(
+            self,
+            plan=assessment.plan,
+            baseline=assessment.baseline,
+            target_period=assessment.target_period,
+        )
 
     @property
     def processed_dir(self) -> Path:
@@ -228,9 +239,13 @@ def _period(raw: dict, key: str, path: Path, lines: dict, prefix: tuple = ()) ->
     start = schema.parse_date(node["start"], name, path, lines, prefix + (key, "start"))
     end = schema.parse_date(node["end"], name, path, lines, prefix + (key, "end"))
     if end < start:
-        raise ConfigError(f"{name}: end {end} is before start {start}", path=path,
-                          row=schema.line_of(lines, prefix + (key, "end")), field=name,
-                          expected="{start: YYYY-MM-DD, end: YYYY-MM-DD} with start <= end")
+        raise ConfigError(
+            f"{name}: end {end} is before start {start}",
+            path=path,
+            row=schema.line_of(lines, prefix + (key, "end")),
+            field=name,
+            expected="{start: YYYY-MM-DD, end: YYYY-MM-DD} with start <= end",
+        )
     return Period.from_strings(str(start), str(end), field=name)
 
 
@@ -240,8 +255,11 @@ def _assessments(raw: dict, path: Path, lines: dict) -> list[Assessment]:
     Every assessment is checked alike: real dates, periods that run forwards, a baseline
     that ends before the target period starts (the plan is checked by the schema).
     """
-    items = [((), raw)] if raw.get("assessments") is None else \
-        [(("assessments", i), item) for i, item in enumerate(raw["assessments"])]
+    items = (
+        [((), raw)]
+        if raw.get("assessments") is None
+        else [(("assessments", i), item) for i, item in enumerate(raw["assessments"])]
+    )
     out = []
     for prefix, node in items:
         baseline = _period(node, "baseline", path, lines, prefix)
@@ -249,8 +267,13 @@ def _assessments(raw: dict, path: Path, lines: dict) -> list[Assessment]:
         schema.check_assessment(str(node["plan"]), baseline, target, path, lines, prefix)
         a = Assessment(str(node["plan"]), baseline, target)
         if a in out:
-            raise ConfigError(f"assessment {a.label} listed twice", path=path, row=schema.line_of(lines, prefix),
-                              field=schema.key_path(prefix), expected="each assessment once")
+            raise ConfigError(
+                f"assessment {a.label} listed twice",
+                path=path,
+                row=schema.line_of(lines, prefix),
+                field=schema.key_path(prefix),
+                expected="each assessment once",
+            )
         out.append(a)
     return out
 
@@ -269,7 +292,8 @@ def _read_yaml(text: str, cfg_path: Path) -> tuple[Any, dict[tuple, int]]:
             row = text[: exc.position].count("\n") + 1
         raise ConfigError(
             f"invalid YAML: {shorten(str(getattr(exc, 'problem', None) or exc))}",
-            path=cfg_path, row=row,
+            path=cfg_path,
+            row=row,
         ) from None
     finally:
         if loader is not None:
@@ -286,8 +310,11 @@ def _refuse_duplicate_keys(node: Any, cfg_path: Path, path: tuple = ()) -> None:
             key = getattr(k, "value", None)
             if isinstance(key, str) and key in seen:
                 raise ConfigError(
-                    f"key {shorten(key)} given twice (lines {seen[key]} and {k.start_mark.line + 1})", path=cfg_path,
-                    row=k.start_mark.line + 1, field=schema.key_path(path + (key,)), expected="each key once",
+                    f"key {shorten(key)} given twice (lines {seen[key]} and {k.start_mark.line + 1})",
+                    path=cfg_path,
+                    row=k.start_mark.line + 1,
+                    field=schema.key_path(path + (key,)),
+                    expected="each key once",
                 )
             if isinstance(key, str):
                 seen[key] = k.start_mark.line + 1
@@ -321,24 +348,35 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=cfg_path,
-            row=data[: exc.start].count(b"\n") + 1, expected="UTF-8 text",
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+            path=cfg_path,
+            row=data[: exc.start].count(b"\n") + 1,
+            expected="UTF-8 text",
         ) from None
     raw, lines = _read_yaml(text, cfg_path)
     if not isinstance(raw, dict):
-        raise ConfigError("config must be a YAML mapping", path=cfg_path, expected="key: value pairs")
+        raise ConfigError(
+            "config must be a YAML mapping", path=cfg_path, expected="key: value pairs"
+        )
     listed = raw.get("assessments") is not None
     for key in _REQUIRED:  # first, so that a config without one says so before anything else
         if key not in raw and not (listed and key in _ASSESSMENT_KEYS):
-            raise ConfigError("required key missing", path=cfg_path, field=key,
-                              expected=f"{key}, or an assessments: list" if key in _ASSESSMENT_KEYS else None)
+            raise ConfigError(
+                "required key missing",
+                path=cfg_path,
+                field=key,
+                expected=f"{key}, or an assessments: list" if key in _ASSESSMENT_KEYS else None,
+            )
     both = [k for k in _ASSESSMENT_KEYS if listed and k in raw]
     if both:
         raise ConfigError(
-            f"{both[0]} given at the top level and an assessments: list as well", path=cfg_path,
-            row=schema.line_of(lines, (both[0],)), field=both[0],
+            f"{both[0]} given at the top level and an assessments: list as well",
+            path=cfg_path,
+            row=schema.line_of(lines, (both[0],)),
+            field=both[0],
             expected="either plan/baseline/target_period at the top level (one assessment) or an "
-                     "assessments: list of {plan, baseline, target_period}, not both")
+            "assessments: list of {plan, baseline, target_period}, not both",
+        )
     model = schema.validate(raw, cfg_path, lines)
     root = find_project_root(cfg_path.parent) or cfg_path.parent
     sources: dict[str, Path | None] = {}
@@ -351,9 +389,16 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         schema.check_source_shape(key, sources[key], cfg_path, lines)
     assessments = _assessments(raw, cfg_path, lines)
     first = assessments[0]
-    months = _period(raw, "police_uk_months", cfg_path, lines) if raw.get("police_uk_months") is not None else None
-    for key, value in (("processed_dir", model.processed_dir), ("reports_dir", model.reports_dir),
-                       ("sample.dir", model.sample.dir if model.sample else None)):
+    months = (
+        _period(raw, "police_uk_months", cfg_path, lines)
+        if raw.get("police_uk_months") is not None
+        else None
+    )
+    for key, value in (
+        ("processed_dir", model.processed_dir),
+        ("reports_dir", model.reports_dir),
+        ("sample.dir", model.sample.dir if model.sample else None),
+    ):
         if value:
             p = Path(value)
             schema.check_folder_option(key, p if p.is_absolute() else root / p, cfg_path, lines)

@@ -30,6 +30,7 @@ and are checked by :func:`check_assessment`. A config gives them either at the t
 checked by the same function (its errors name ``assessments[k].<key>`` and its line); the
 first item is then the run's default assessment (``cfg.plan``, ``cfg.baseline``, ...).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -69,7 +70,10 @@ SOURCE_KEYS = {
 
 #: What each source path may be: ``file``, ``file or folder``, or ``police_uk`` (a folder
 #: laid out as the archive unzips, a ``.zip``, or one ``YYYY-MM-<force>-<kind>.csv[.gz]``).
-SOURCE_SHAPES = {key: "file" for key in SOURCE_KEYS} | {"csp": "file or folder", "police_uk": "police_uk"}
+SOURCE_SHAPES = {key: "file" for key in SOURCE_KEYS} | {
+    "csp": "file or folder",
+    "police_uk": "police_uk",
+}
 
 
 def _int_as_text(value: Any) -> Any:
@@ -100,8 +104,12 @@ class Sources(_Section):
     csp: str | None = Field(None, description=SOURCE_KEYS["csp"])
     police_uk: str | None = Field(None, description=SOURCE_KEYS["police_uk"])
     census_ethnicity_la: str | None = Field(None, description=SOURCE_KEYS["census_ethnicity_la"])
-    census_ethnicity_force: str | None = Field(None, description=SOURCE_KEYS["census_ethnicity_force"])
-    census_age_ethnicity_2021: str | None = Field(None, description=SOURCE_KEYS["census_age_ethnicity_2021"])
+    census_ethnicity_force: str | None = Field(
+        None, description=SOURCE_KEYS["census_ethnicity_force"]
+    )
+    census_age_ethnicity_2021: str | None = Field(
+        None, description=SOURCE_KEYS["census_age_ethnicity_2021"]
+    )
     population: str | None = Field(None, description=SOURCE_KEYS["population"])
     lsoa_lookup: str | None = Field(None, description=SOURCE_KEYS["lsoa_lookup"])
     lad_lookup: str | None = Field(None, description=SOURCE_KEYS["lad_lookup"])
@@ -110,15 +118,21 @@ class Sources(_Section):
 
 
 class SurveyOptions(_Section):
-    min_base: int = Field(50, ge=1, description="a whole number of respondents >= 1 (smaller bases are suppressed)")
+    min_base: int = Field(
+        50, ge=1, description="a whole number of respondents >= 1 (smaller bases are suppressed)"
+    )
 
 
 class RunnerOptions(_Section):
     kernel: str = Field("wmp-analysis", description="the name of an installed Jupyter kernel")
     timeout_per_notebook: int = Field(1800, gt=0, description="a whole number of seconds > 0")
     cell_timeout: int | None = Field(None, gt=0, description="a whole number of seconds > 0")
-    lock_wait: float = Field(0, ge=0, description="seconds >= 0 to wait for another run (0 = refuse at once)")
-    parallel: int = Field(1, ge=1, description="a whole number of notebooks >= 1 to run side by side")
+    lock_wait: float = Field(
+        0, ge=0, description="seconds >= 0 to wait for another run (0 = refuse at once)"
+    )
+    parallel: int = Field(
+        1, ge=1, description="a whole number of notebooks >= 1 to run side by side"
+    )
     pdf: bool = Field(True, description="true or false (write briefing.pdf at publish)")
 
 
@@ -126,13 +140,19 @@ class SampleOptions(_Section):
     generate: bool = Field(True, description="true or false")
     seed: int = Field(ge=0, description="a whole number >= 0 (the generator's master seed)")
     dir: str = Field("data/raw/sample", description="a folder for the generated sample")
-    scale: float = Field(1.0, gt=0, le=10, description="a number in (0, 10], 1 = the full-size sample")
+    scale: float = Field(
+        1.0, gt=0, le=10, description="a number in (0, 10], 1 = the full-size sample"
+    )
 
 
 class IngestOptions(_Section):
-    lock_timeout: float = Field(600, ge=0, description="seconds >= 0 to wait for another ingest of this config")
+    lock_timeout: float = Field(
+        600, ge=0, description="seconds >= 0 to wait for another ingest of this config"
+    )
     max_unknown_share: float = Field(
-        0.005, ge=0, lt=1,
+        0.005,
+        ge=0,
+        lt=1,
         description="a share 0 <= x < 1 of a file's rows with an unknown category value that stops the ingest",
     )
 
@@ -142,7 +162,9 @@ class AssessmentFields(_Section):
 
     plan: Literal[PLANS] = Field(description=" or ".join(PLANS))
     baseline: PeriodSpec = Field(description="{start: YYYY-MM-DD, end: YYYY-MM-DD}")
-    target_period: PeriodSpec = Field(description="{start: YYYY-MM-DD, end: YYYY-MM-DD}, after the baseline")
+    target_period: PeriodSpec = Field(
+        description="{start: YYYY-MM-DD, end: YYYY-MM-DD}, after the baseline"
+    )
 
 
 class Assessment(AssessmentFields):
@@ -160,20 +182,33 @@ class ConfigSchema(AssessmentFields):
     plan: Literal[PLANS] | None = Field(None, description=" or ".join(PLANS))
     baseline: PeriodSpec | None = Field(None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}")
     target_period: PeriodSpec | None = Field(
-        None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}, after the baseline")
+        None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}, after the baseline"
+    )
     assessments: list[Assessment] | None = Field(
-        None, min_length=1,
-        description="a list of {plan, baseline: {start, end}, target_period: {start, end}} (at least one)")
+        None,
+        min_length=1,
+        description="a list of {plan, baseline: {start, end}, target_period: {start, end}} (at least one)",
+    )
 
     name: Text = Field(description="a short id of letters, digits, - or _ (used as a folder name)")
     title: Text | None = Field(None, description="a single line of text")
     force: Text = Field(description="a police force area name, as in the ONS file and the lookups")
-    comparators: list[str] = Field(default_factory=list, description="a list of police force area names")
-    districts: list[str] = Field(default_factory=list, description="a list of local authority district names")
-    police_uk_months: PeriodSpec | None = Field(None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}")
-    sources: Sources | None = Field(description="a mapping of source key -> path (empty: nothing supplied)")
+    comparators: list[str] = Field(
+        default_factory=list, description="a list of police force area names"
+    )
+    districts: list[str] = Field(
+        default_factory=list, description="a list of local authority district names"
+    )
+    police_uk_months: PeriodSpec | None = Field(
+        None, description="{start: YYYY-MM-DD, end: YYYY-MM-DD}"
+    )
+    sources: Sources | None = Field(
+        description="a mapping of source key -> path (empty: nothing supplied)"
+    )
     survey: SurveyOptions | None = None
-    alpha: float = Field(0.05, gt=0, lt=1, description="a number between 0 and 1 (exclusive), e.g. 0.05")
+    alpha: float = Field(
+        0.05, gt=0, lt=1, description="a number between 0 and 1 (exclusive), e.g. 0.05"
+    )
     runner: RunnerOptions | None = None
     sample: SampleOptions | None = None
     ingest: IngestOptions | None = None
@@ -189,6 +224,7 @@ class ConfigSchema(AssessmentFields):
 
 
 # ------------------------------------------------------------------------ YAML lines
+
 
 def key_lines(node: yaml.Node | None) -> dict[tuple, int]:
     """1-based line of every key path in a composed YAML document.
@@ -236,6 +272,7 @@ def key_path(loc: tuple) -> str:
 
 # ------------------------------------------------------------------------ errors
 
+
 def _model_of(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -277,8 +314,10 @@ def _message(err: dict, loc: tuple) -> tuple[str, str | None]:
         valid = sorted(model.model_fields) if model is not None else []
         near = suggestions(str(loc[-1]), valid, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
-        return (f"unknown key {shorten(str(loc[-1]))}{hint}",
-                "one of the keys " + ", ".join(valid) if valid else None)
+        return (
+            f"unknown key {shorten(str(loc[-1]))}{hint}",
+            "one of the keys " + ", ".join(valid) if valid else None,
+        )
     if kind == "missing":
         return f"required key {where!r} missing", _expected(loc)
     value = err.get("input")
@@ -291,16 +330,27 @@ def raise_validation(exc: ValidationError, path: Path, lines: dict[tuple, int]) 
     """Turn pydantic's errors into one ConfigError (the first in the file; the others listed)."""
     errs = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if isinstance(p, int) or p not in ("function-after", "function-before"))
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if isinstance(p, int) or p not in ("function-after", "function-before")
+        )
         errs.append((line_of(lines, loc) or 10**9, loc, err))
     errs.sort(key=lambda t: (t[0], key_path(t[1])))
     line, loc, err = errs[0]
     message, expected = _message(err, loc)
     if len(errs) > 1:
-        more = [f"{key_path(lc)} (line {ln})" if ln < 10**9 else key_path(lc) for ln, lc, _ in errs[1:6]]
+        more = [
+            f"{key_path(lc)} (line {ln})" if ln < 10**9 else key_path(lc) for ln, lc, _ in errs[1:6]
+        ]
         message += f" [{len(errs) - 1} more problem(s): {', '.join(more)}{' ...' if len(errs) > 6 else ''}]"
-    raise ConfigError(message, path=path, row=None if line >= 10**9 else line,
-                      field=key_path(loc) or None, expected=expected) from None
+    raise ConfigError(
+        message,
+        path=path,
+        row=None if line >= 10**9 else line,
+        field=key_path(loc) or None,
+        expected=expected,
+    ) from None
 
 
 def validate(raw: dict, path: Path, lines: dict[tuple, int]) -> ConfigSchema:
@@ -328,16 +378,28 @@ def parse_date(value: str, field: str, path: Path, lines: dict[tuple, int], loc:
     """A real ISO date, or a ConfigError naming *field*."""
     text = str(value).strip()
     if not _ISO.fullmatch(text):
-        raise ConfigError(f"{key_path(loc)} = {shorten(value)} is not an ISO date", path=path,
-                          row=line_of(lines, loc), field=field, expected="an ISO date YYYY-MM-DD")
+        raise ConfigError(
+            f"{key_path(loc)} = {shorten(value)} is not an ISO date",
+            path=path,
+            row=line_of(lines, loc),
+            field=field,
+            expected="an ISO date YYYY-MM-DD",
+        )
     try:
         return _dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise ConfigError(f"{key_path(loc)} = {shorten(value)} is not a real date ({exc})", path=path,
-                          row=line_of(lines, loc), field=field, expected="a real calendar date YYYY-MM-DD") from None
+        raise ConfigError(
+            f"{key_path(loc)} = {shorten(value)} is not a real date ({exc})",
+            path=path,
+            row=line_of(lines, loc),
+            field=field,
+            expected="a real calendar date YYYY-MM-DD",
+        ) from None
 
 
-def check_assessment(plan: str, baseline, target, path: Path, lines: dict[tuple, int], prefix: tuple = ()) -> None:
+def check_assessment(
+    plan: str, baseline, target, path: Path, lines: dict[tuple, int], prefix: tuple = ()
+) -> None:
     """The baseline (a Period) must end before the target period starts.
 
     *prefix* is the key path of the assessment (``()`` for the top-level one; e.g.
@@ -347,12 +409,15 @@ def check_assessment(plan: str, baseline, target, path: Path, lines: dict[tuple,
         loc = prefix + ("target_period", "start")
         raise ConfigError(
             f"the target period starts {target.start:%Y-%m-%d}, but the baseline runs to {baseline.end:%Y-%m-%d}",
-            path=path, row=line_of(lines, loc), field=key_path(prefix + ("target_period",)),
+            path=path,
+            row=line_of(lines, loc),
+            field=key_path(prefix + ("target_period",)),
             expected="a baseline that ends before the target period starts (e.g. 2011-12 then 2012-13)",
         )
 
 
 # ------------------------------------------------------------------------ paths
+
 
 def path_exists(p: Path, path: Path, lines: dict[tuple, int], loc: tuple) -> bool:
     """``p.exists()``, but a path the system cannot even look up (a NUL byte, a name too
@@ -360,8 +425,13 @@ def path_exists(p: Path, path: Path, lines: dict[tuple, int], loc: tuple) -> boo
     try:
         return p.exists()
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"{key_path(loc)} = {shorten(str(p))} is not a usable path ({exc})", path=path,
-                          row=line_of(lines, loc), field=key_path(loc), expected="a file or folder path") from None
+        raise ConfigError(
+            f"{key_path(loc)} = {shorten(str(p))} is not a usable path ({exc})",
+            path=path,
+            row=line_of(lines, loc),
+            field=key_path(loc),
+            expected="a file or folder path",
+        ) from None
 
 
 def check_source_shape(key: str, p: Path, path: Path, lines: dict[tuple, int]) -> None:
@@ -372,16 +442,20 @@ def check_source_shape(key: str, p: Path, path: Path, lines: dict[tuple, int]) -
     loc = ("sources", key)
     where = {"path": path, "row": line_of(lines, loc), "field": key_path(loc)}
     if shape == "file" and p.is_dir():
-        raise ConfigError(f"{shorten(str(p))} is a folder, not a file", expected=f"a file: {SOURCE_KEYS[key]}",
-                          **where)
+        raise ConfigError(
+            f"{shorten(str(p))} is a folder, not a file",
+            expected=f"a file: {SOURCE_KEYS[key]}",
+            **where,
+        )
     if shape == "police_uk" and not p.is_dir():
         from .ingest.archive import parse_file_name
 
         if not (p.name.lower().endswith(".zip") or parse_file_name(p.name) is not None):
             raise ConfigError(
-                f"{shorten(str(p))} is a file, but not a .zip or a police.uk monthly CSV", **where,
+                f"{shorten(str(p))} is a file, but not a .zip or a police.uk monthly CSV",
+                **where,
                 expected="a folder laid out as the archive unzips (YYYY-MM/YYYY-MM-<force>-<kind>.csv), "
-                         "a .zip archive, or one YYYY-MM-<force>-<kind>.csv file",
+                "a .zip archive, or one YYYY-MM-<force>-<kind>.csv file",
             )
 
 
@@ -389,11 +463,17 @@ def check_folder_option(key: str, p: Path, path: Path, lines: dict[tuple, int]) 
     """``processed_dir``, ``reports_dir``, ``sample.dir``: a file there is an error."""
     loc = tuple(key.split("."))
     if path_exists(p, path, lines, loc) and not p.is_dir():
-        raise ConfigError(f"{shorten(str(p))} is a file, not a folder", path=path, row=line_of(lines, loc),
-                          field=key, expected="a folder (or a path that does not exist yet)")
+        raise ConfigError(
+            f"{shorten(str(p))} is a file, not a folder",
+            path=path,
+            row=line_of(lines, loc),
+            field=key,
+            expected="a folder (or a path that does not exist yet)",
+        )
 
 
 # ------------------------------------------------------------------------ pre-flight
+
 
 def preflight_sources(cfg) -> None:
     """Every configured source exists and is of the right kind (file / folder / zip).
@@ -409,8 +489,13 @@ def preflight_sources(cfg) -> None:
         if not path_exists(p, cfg.path, cfg.lines, loc):
             if generate:
                 continue
-            raise ConfigError(f"{shorten(str(p))} does not exist", path=cfg.path, row=line_of(cfg.lines, loc),
-                              field=key_path(loc), expected=f"an existing path: {SOURCE_KEYS.get(key, 'a path')}")
+            raise ConfigError(
+                f"{shorten(str(p))} does not exist",
+                path=cfg.path,
+                row=line_of(cfg.lines, loc),
+                field=key_path(loc),
+                expected=f"an existing path: {SOURCE_KEYS.get(key, 'a path')}",
+            )
         check_source_shape(key, p, cfg.path, cfg.lines)
 
 
@@ -422,7 +507,9 @@ _ONS_CODE_COLUMNS = ("area code",)
 _PFA_CODE = re.compile(r"^(E23|W15)\d{6}$")
 
 
-def ons_force_names(path: Path, limit_bytes: int = 64 * 1024**2, header_rows: int = 30) -> set[str] | None:
+def ons_force_names(
+    path: Path, limit_bytes: int = 64 * 1024**2, header_rows: int = 30
+) -> set[str] | None:
     """Distinct names in the force column of an ONS file, or None when they cannot be read.
 
     Reads only that column with the csv module (no counts are parsed); with an area
@@ -446,7 +533,11 @@ def ons_force_names(path: Path, limit_bytes: int = 64 * 1024**2, header_rows: in
     try:
         if path.stat().st_size > limit_bytes:
             return None
-        data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
+        data = (
+            gzip.decompress(path.read_bytes())
+            if path.name.lower().endswith(".gz")
+            else path.read_bytes()
+        )
         reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
         for _, header in zip(range(header_rows), reader):
             cells = [clean(h) for h in header]
@@ -456,14 +547,21 @@ def ons_force_names(path: Path, limit_bytes: int = 64 * 1024**2, header_rows: in
         else:
             return None
         code = next((i for i, h in enumerate(cells) if h in _ONS_CODE_COLUMNS), None)
-        names = {row[idx].strip() for row in reader if len(row) > idx and row[idx].strip()
-                 and (code is None or (len(row) > code and _PFA_CODE.match(row[code].strip())))}
+        names = {
+            row[idx].strip()
+            for row in reader
+            if len(row) > idx
+            and row[idx].strip()
+            and (code is None or (len(row) > code and _PFA_CODE.match(row[code].strip())))
+        }
     except (OSError, ValueError, csv.Error, EOFError):
         return None
     return names or None
 
 
-def _lookup_names(cfg, key: str, reader_name: str, columns: tuple[str, ...]) -> dict[str, set[str]] | None:
+def _lookup_names(
+    cfg, key: str, reader_name: str, columns: tuple[str, ...]
+) -> dict[str, set[str]] | None:
     path = cfg.sources.get(key)
     if path is None or not path.is_file():
         return None
@@ -485,14 +583,24 @@ def _check_name(cfg, value: str, known: set[str], what: str, loc: tuple, source:
     try:
         key = normalise_name(value)
     except InputError:
-        raise ConfigError(f"{what} {shorten(value)} contains control characters", **where,
-                          expected="a name of printable characters") from None
+        raise ConfigError(
+            f"{what} {shorten(value)} contains control characters",
+            **where,
+            expected="a name of printable characters",
+        ) from None
     if key in {normalise_name(k) for k in known}:
         return
     near = suggestions(value, known, n=3)
-    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else "; no known name is close"
-    raise ConfigError(f"{what} {shorten(value)} is not in {source.name}{hint}", **where,
-                      expected=f"one of the {len(known)} {what} names in {source.name} (case and spacing ignored)")
+    hint = (
+        f"; did you mean {' or '.join(repr(n) for n in near)}?"
+        if near
+        else "; no known name is close"
+    )
+    raise ConfigError(
+        f"{what} {shorten(value)} is not in {source.name}{hint}",
+        **where,
+        expected=f"one of the {len(known)} {what} names in {source.name} (case and spacing ignored)",
+    )
 
 
 def preflight_names(cfg) -> None:
@@ -516,8 +624,11 @@ def preflight_names(cfg) -> None:
         _check_name(cfg, cfg.force, ons, "force", ("force",), ons_path)
     if lad is not None:
         _check_name(cfg, cfg.force, lad["pfa_name"], "force", ("force",), cfg.sources["lad_lookup"])
-    forces, forces_file = (ons, ons_path) if ons is not None else (
-        (lad["pfa_name"], cfg.sources["lad_lookup"]) if lad is not None else (None, None))
+    forces, forces_file = (
+        (ons, ons_path)
+        if ons is not None
+        else ((lad["pfa_name"], cfg.sources["lad_lookup"]) if lad is not None else (None, None))
+    )
     if forces is not None:
         for i, name in enumerate(cfg.comparators):
             _check_name(cfg, name, forces, "force", ("comparators", i), forces_file)
@@ -525,4 +636,6 @@ def preflight_names(cfg) -> None:
         if names is None:
             continue
         for i, name in enumerate(cfg.districts):
-            _check_name(cfg, name, names["lad_name"], "district", ("districts", i), cfg.sources[key])
+            _check_name(
+                cfg, name, names["lad_name"], "district", ("districts", i), cfg.sources[key]
+            )

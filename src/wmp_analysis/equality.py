@@ -25,6 +25,7 @@ Aggregated extracts (published tables) carry no weights: their ``n_eff`` is the
 base n and their proportion is ``weighted_proportion`` when given, else
 ``n_positive / base_n``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,24 +42,56 @@ DEFAULT_MIN_BASE = 50
 
 #: Columns of the equality headline table (``tables/equality_gaps.csv``).
 EQUALITY_GAP_COLUMNS = [
-    "group", "reference", "measure", "period", "estimate", "reference_estimate", "gap",
-    "gap_ci_low", "gap_ci_high", "significant", "base_n", "suppressed",
+    "group",
+    "reference",
+    "measure",
+    "period",
+    "estimate",
+    "reference_estimate",
+    "gap",
+    "gap_ci_low",
+    "gap_ci_high",
+    "significant",
+    "base_n",
+    "suppressed",
 ]
 
 #: Column types of :func:`equality_gaps` (the headline columns, then the extra ones).
 EQUALITY_GAP_DTYPES: dict[str, str] = {
-    "group": "str", "reference": "str", "measure": "str", "period": "str", "estimate": "float64",
-    "reference_estimate": "float64", "gap": "float64", "gap_ci_low": "float64", "gap_ci_high": "float64",
-    "significant": "bool", "base_n": "Int64", "suppressed": "bool", "group_type": "str",
-    "reference_base_n": "Int64", "period_start": "datetime64[ns]", "period_end": "datetime64[ns]",
+    "group": "str",
+    "reference": "str",
+    "measure": "str",
+    "period": "str",
+    "estimate": "float64",
+    "reference_estimate": "float64",
+    "gap": "float64",
+    "gap_ci_low": "float64",
+    "gap_ci_high": "float64",
+    "significant": "bool",
+    "base_n": "Int64",
+    "suppressed": "bool",
+    "group_type": "str",
+    "reference_base_n": "Int64",
+    "period_start": "datetime64[ns]",
+    "period_end": "datetime64[ns]",
     "suppression": "str",
 }
 
 #: Column types of :func:`estimates_by_groups` (``tables/survey_estimates.csv``).
 ESTIMATE_DTYPES: dict[str, str] = {
-    "group_type": "str", "group": "str", "measure": "str", "period": "str", "n": "Int64",
-    "n_positive": "Int64", "sum_weight": "float64", "n_eff": "float64", "estimate": "float64",
-    "ci_low": "float64", "ci_high": "float64", "suppressed": "bool", "suppression": "str",
+    "group_type": "str",
+    "group": "str",
+    "measure": "str",
+    "period": "str",
+    "n": "Int64",
+    "n_positive": "Int64",
+    "sum_weight": "float64",
+    "n_eff": "float64",
+    "estimate": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "suppressed": "bool",
+    "suppression": "str",
 }
 
 
@@ -107,30 +140,49 @@ def weighted_proportion(positive, weights, *, alpha: float = 0.05) -> dict[str, 
     w = np.asarray(weights, dtype=float)
     n = int(y.size)
     if n == 0:
-        return {"n": 0, "n_positive": 0, "sum_weight": 0.0, "n_eff": 0.0, "p": np.nan,
-                "ci_low": np.nan, "ci_high": np.nan}
+        return {
+            "n": 0,
+            "n_positive": 0,
+            "sum_weight": 0.0,
+            "n_eff": 0.0,
+            "p": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+        }
     p = float((w * y).sum() / w.sum())
     neff = kish_neff(w)
     lo, hi = proportion_confint(p * neff, neff, alpha=alpha, method="wilson")
-    return {"n": n, "n_positive": int(y.sum()), "sum_weight": float(w.sum()), "n_eff": neff, "p": p,
-            "ci_low": float(lo), "ci_high": float(hi)}
+    return {
+        "n": n,
+        "n_positive": int(y.sum()),
+        "sum_weight": float(w.sum()),
+        "n_eff": neff,
+        "p": p,
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+    }
 
 
-def proportion_gap(p1: float, neff1: float, p2: float, neff2: float, *, alpha: float = 0.05) -> dict[str, float]:
+def proportion_gap(
+    p1: float, neff1: float, p2: float, neff2: float, *, alpha: float = 0.05
+) -> dict[str, float]:
     """Difference ``p1 - p2`` (0-1) with a Newcombe hybrid-score interval on effective counts.
 
     Returns ``gap, ci_low, ci_high`` (0-1) and ``significant`` (interval excludes 0).
     """
     gap = p1 - p2
-    lo, hi = confint_proportions_2indep(p1 * neff1, neff1, p2 * neff2, neff2, method="newcomb",
-                                        compare="diff", alpha=alpha)
+    lo, hi = confint_proportions_2indep(
+        p1 * neff1, neff1, p2 * neff2, neff2, method="newcomb", compare="diff", alpha=alpha
+    )
     lo, hi = float(lo), float(hi)
     return {"gap": gap, "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
 
 
 def _valid(survey: pd.DataFrame) -> pd.DataFrame:
     if "positive" not in survey.columns:
-        raise ValueError("survey estimates need the respondent-level contract (a 'positive' column)")
+        raise ValueError(
+            "survey estimates need the respondent-level contract (a 'positive' column)"
+        )
     return survey[survey["positive"].notna()]
 
 
@@ -182,15 +234,26 @@ def survey_estimates(
     rows = []
     for key, g in df.groupby(keys, sort=True, observed=True):
         key = key if isinstance(key, tuple) else (key,)
-        r = weighted_proportion(g["positive"].to_numpy(dtype=bool), g["weight"].to_numpy(dtype=float), alpha=alpha)
-        rows.append({
-            **dict(zip(keys, key)), "n": r["n"], "n_positive": r["n_positive"],
-            "sum_weight": r["sum_weight"], "n_eff": r["n_eff"],
-            "estimate": 100 * r["p"], "ci_low": 100 * r["ci_low"], "ci_high": 100 * r["ci_high"],
-        })
+        r = weighted_proportion(
+            g["positive"].to_numpy(dtype=bool), g["weight"].to_numpy(dtype=float), alpha=alpha
+        )
+        rows.append(
+            {
+                **dict(zip(keys, key)),
+                "n": r["n"],
+                "n_positive": r["n_positive"],
+                "sum_weight": r["sum_weight"],
+                "n_eff": r["n_eff"],
+                "estimate": 100 * r["p"],
+                "ci_low": 100 * r["ci_low"],
+                "ci_high": 100 * r["ci_high"],
+            }
+        )
     cols = [*keys, "n", "n_positive", "sum_weight", "n_eff", "estimate", "ci_low", "ci_high"]
     out = pd.DataFrame(rows, columns=cols).astype({"n": "int64", "n_positive": "int64"})
-    reason = pd.Series(np.where((out["n"] > 0) & (out["n"] < min_base), "primary", ""), index=out.index)
+    reason = pd.Series(
+        np.where((out["n"] > 0) & (out["n"] < min_base), "primary", ""), index=out.index
+    )
     return _apply_reasons(out, reason, min_base)
 
 
@@ -205,7 +268,8 @@ def _apply_reasons(out: pd.DataFrame, reason: pd.Series, min_base: int) -> pd.Da
     _blank_suppressed(out, hide, CELL_COLUMNS)
     out["suppressed"] = hide.astype(bool)
     out["suppression"] = reason.map(
-        lambda r: SUPPRESSION_TEXT[r].format(min_base=min_base) if r else "").astype("str")
+        lambda r: SUPPRESSION_TEXT[r].format(min_base=min_base) if r else ""
+    ).astype("str")
     return out
 
 
@@ -224,7 +288,8 @@ class Comparison:
 
 
 def default_comparisons(
-    groups=("ethnic_group", "age_band"), reference_groups: dict[str, str] | None = None,
+    groups=("ethnic_group", "age_band"),
+    reference_groups: dict[str, str] | None = None,
 ) -> list[Comparison]:
     """The standard comparisons for *groups*.
 
@@ -241,12 +306,21 @@ def default_comparisons(
         ref = refs.get(col)
         if col == "ethnic_group":
             out.append(Comparison(col, "BME", BME_GROUPS, ref, (ref,)) if ref == "White" else None)
-            out.extend(Comparison(col, g, (g,), ref, (ref,)) for g in ("White", *BME_GROUPS) if g != ref)
+            out.extend(
+                Comparison(col, g, (g,), ref, (ref,)) for g in ("White", *BME_GROUPS) if g != ref
+            )
         elif col == "age_band":
             bands = [a for a in AGE_BANDS if a != NOT_STATED]
             out.extend(Comparison(col, a, (a,), ref, (ref,)) for a in bands if a != ref)
-            out.append(Comparison(col, "16-24", ("16-24",), "All other ages",
-                                  tuple(a for a in bands if a != "16-24")))
+            out.append(
+                Comparison(
+                    col,
+                    "16-24",
+                    ("16-24",),
+                    "All other ages",
+                    tuple(a for a in bands if a != "16-24"),
+                )
+            )
         elif ref is not None:
             out.append(Comparison(col, "*", (), ref, (ref,)))  # expanded per value in gaps()
         else:
@@ -258,7 +332,9 @@ def _expand(comparisons: list[Comparison], df: pd.DataFrame) -> list[Comparison]
     out = []
     for c in comparisons:
         if c.group == "*":
-            vals = sorted(v for v in df[c.column].dropna().unique() if v not in (c.reference, NOT_STATED))
+            vals = sorted(
+                v for v in df[c.column].dropna().unique() if v not in (c.reference, NOT_STATED)
+            )
             out.extend(Comparison(c.column, v, (v,), c.reference, c.reference_values) for v in vals)
         else:
             out.append(c)
@@ -321,9 +397,12 @@ def gaps(
     if plan is None and planned and len(df):
         cols = list(dict.fromkeys(c.column for c in comps))
         refs = {c.column: c.reference for c in comps if c.column == "ethnic_group"}
-        plan = suppression_plan(df, cols, reference_groups=refs, min_base=min_base,
-                                districts="district" in by)
-    label = period_label if period_label is not None else (plan.whole_label if plan is not None else "")
+        plan = suppression_plan(
+            df, cols, reference_groups=refs, min_base=min_base, districts="district" in by
+        )
+    label = (
+        period_label if period_label is not None else (plan.whole_label if plan is not None else "")
+    )
 
     def side_reason(n, m, t, geo, col, grp):
         r = plan.reason(m, t, geo, col, grp) if (plan is not None and planned) else None
@@ -339,8 +418,12 @@ def gaps(
         for c in comps:
             a = g[g[c.column].isin(c.group_values)]
             b = g[g[c.column].isin(c.reference_values)]
-            ra = weighted_proportion(a["positive"].to_numpy(dtype=bool), a["weight"].to_numpy(dtype=float), alpha=alpha)
-            rb = weighted_proportion(b["positive"].to_numpy(dtype=bool), b["weight"].to_numpy(dtype=float), alpha=alpha)
+            ra = weighted_proportion(
+                a["positive"].to_numpy(dtype=bool), a["weight"].to_numpy(dtype=float), alpha=alpha
+            )
+            rb = weighted_proportion(
+                b["positive"].to_numpy(dtype=bool), b["weight"].to_numpy(dtype=float), alpha=alpha
+            )
             why_a = side_reason(ra["n"], kd["measure"], t, geo, c.column, c.group)
             why_b = side_reason(rb["n"], kd["measure"], t, geo, c.column, c.reference)
             sup = why_a is not None or why_b is not None or ra["n"] == 0 or rb["n"] == 0
@@ -354,27 +437,69 @@ def gaps(
                 return np.nan if hide else 100 * x
 
             ha, hb = why_a is not None, why_b is not None
-            notes = [f"{side}: {SUPPRESSION_TEXT[w].format(min_base=min_base)}"
-                     for side, w in (("group", why_a), ("reference", why_b)) if w is not None]
-            notes += [f"{side}: no respondents" for side, r in (("group", ra), ("reference", rb)) if r["n"] == 0]
-            row.update({
-                "estimate": pct(ra["p"], ha), "ci_low": pct(ra["ci_low"], ha), "ci_high": pct(ra["ci_high"], ha),
-                "reference_estimate": pct(rb["p"], hb),
-                "reference_ci_low": pct(rb["ci_low"], hb),
-                "reference_ci_high": pct(rb["ci_high"], hb),
-                "gap": 100 * gp["gap"], "gap_ci_low": 100 * gp["ci_low"], "gap_ci_high": 100 * gp["ci_high"],
-                "significant": bool(gp["significant"]),
-                "base_n": pd.NA if ha else ra["n"], "reference_base_n": pd.NA if hb else rb["n"],
-                "n_eff": np.nan if ha else ra["n_eff"], "reference_n_eff": np.nan if hb else rb["n_eff"],
-                "suppressed": bool(sup), "suppression": "; ".join(notes),
-            })
+            notes = [
+                f"{side}: {SUPPRESSION_TEXT[w].format(min_base=min_base)}"
+                for side, w in (("group", why_a), ("reference", why_b))
+                if w is not None
+            ]
+            notes += [
+                f"{side}: no respondents"
+                for side, r in (("group", ra), ("reference", rb))
+                if r["n"] == 0
+            ]
+            row.update(
+                {
+                    "estimate": pct(ra["p"], ha),
+                    "ci_low": pct(ra["ci_low"], ha),
+                    "ci_high": pct(ra["ci_high"], ha),
+                    "reference_estimate": pct(rb["p"], hb),
+                    "reference_ci_low": pct(rb["ci_low"], hb),
+                    "reference_ci_high": pct(rb["ci_high"], hb),
+                    "gap": 100 * gp["gap"],
+                    "gap_ci_low": 100 * gp["ci_low"],
+                    "gap_ci_high": 100 * gp["ci_high"],
+                    "significant": bool(gp["significant"]),
+                    "base_n": pd.NA if ha else ra["n"],
+                    "reference_base_n": pd.NA if hb else rb["n"],
+                    "n_eff": np.nan if ha else ra["n_eff"],
+                    "reference_n_eff": np.nan if hb else rb["n_eff"],
+                    "suppressed": bool(sup),
+                    "suppression": "; ".join(notes),
+                }
+            )
             rows.append(row)
-    cols = ["group_type", "group", "reference", *keys, "estimate", "ci_low", "ci_high", "reference_estimate",
-            "reference_ci_low", "reference_ci_high", "gap", "gap_ci_low", "gap_ci_high", "significant",
-            "base_n", "reference_base_n", "n_eff", "reference_n_eff", "suppressed", "suppression"]
+    cols = [
+        "group_type",
+        "group",
+        "reference",
+        *keys,
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "reference_estimate",
+        "reference_ci_low",
+        "reference_ci_high",
+        "gap",
+        "gap_ci_low",
+        "gap_ci_high",
+        "significant",
+        "base_n",
+        "reference_base_n",
+        "n_eff",
+        "reference_n_eff",
+        "suppressed",
+        "suppression",
+    ]
     out = pd.DataFrame(rows, columns=cols)
-    return out.astype({"base_n": "Int64", "reference_base_n": "Int64", "significant": "bool", "suppressed": "bool",
-                       "suppression": "str"})
+    return out.astype(
+        {
+            "base_n": "Int64",
+            "reference_base_n": "Int64",
+            "significant": "bool",
+            "suppressed": "bool",
+            "suppression": "str",
+        }
+    )
 
 
 #: Why a figure is withheld (the ``suppression`` column; blank when published).
@@ -386,8 +511,10 @@ SUPPRESSION_TEXT = {
 #: Pseudo-geography of force-wide cells in a :class:`SuppressionPlan`.
 FORCE = "(force)"
 #: Derived groups: the parts they pool.
-DERIVED_GROUPS = {("ethnic_group", "BME"): BME_GROUPS,
-                  ("age_band", "All other ages"): tuple(a for a in AGE_BANDS if a not in ("16-24", NOT_STATED))}
+DERIVED_GROUPS = {
+    ("ethnic_group", "BME"): BME_GROUPS,
+    ("age_band", "All other ages"): tuple(a for a in AGE_BANDS if a not in ("16-24", NOT_STATED)),
+}
 
 
 @dataclass(frozen=True)
@@ -483,8 +610,8 @@ def suppression_plan(
         for r in base.itertuples(index=False):
             rd = r._asdict()
             fy = rd["financial_year"]
-            for t in ({whole, fy}):
-                for g in ([FORCE, rd[geo_col]] if geo_col else [FORCE]):
+            for t in {whole, fy}:
+                for g in [FORCE, rd[geo_col]] if geo_col else [FORCE]:
                     add((m, t, g, "all", "All"), rd["n"])
                     for c in cols:
                         add((m, t, g, c, rd[c]), rd["n"])
@@ -505,16 +632,30 @@ def suppression_plan(
             for g in geos[1:]:
                 for dim, v in dcells:
                     n.setdefault((m, t, g, dim, v), 0)
-        n = {k: v for k, v in n.items() if k[2] == FORCE or (k[1] in fys and (k[3], k[4]) in dcells)}
+        n = {
+            k: v for k, v in n.items() if k[2] == FORCE or (k[1] in fys and (k[3], k[4]) in dcells)
+        }
         rels = []
         for t in times:
             for c in cols:
-                rels.append([(m, t, FORCE, "all", "All"), *[(m, t, FORCE, c, v) for v in values[c]]])
-            for (dc, dg) in derived:
-                rels.append([(m, t, FORCE, dc, dg), *[(m, t, FORCE, dc, v) for v in DERIVED_GROUPS[(dc, dg)]
-                                                      if v in values[dc]]])
+                rels.append(
+                    [(m, t, FORCE, "all", "All"), *[(m, t, FORCE, c, v) for v in values[c]]]
+                )
+            for dc, dg in derived:
+                rels.append(
+                    [
+                        (m, t, FORCE, dc, dg),
+                        *[
+                            (m, t, FORCE, dc, v)
+                            for v in DERIVED_GROUPS[(dc, dg)]
+                            if v in values[dc]
+                        ],
+                    ]
+                )
         for dim, v in cells:
-            rels.append([(m, whole, FORCE, dim, v), *[(m, f, FORCE, dim, v) for f in fys if f != whole]])
+            rels.append(
+                [(m, whole, FORCE, dim, v), *[(m, f, FORCE, dim, v) for f in fys if f != whole]]
+            )
         if geo_col:
             for t in fys:
                 for dim, v in dcells:
@@ -535,9 +676,25 @@ def _cached_plan(survey: pd.DataFrame, min_base: int) -> SuppressionPlan:
     the whole extract, so it is built once per extract (keyed by a hash of the columns
     it reads, never by object identity).
     """
-    cols = [c for c in ("measure", "fieldwork_month", "financial_year", "district", "ethnic_group", "age_band",
-                        "positive") if c in survey.columns]
-    key = (int(min_base), tuple(cols), int(pd.util.hash_pandas_object(survey[cols], index=False).sum()), len(survey))
+    cols = [
+        c
+        for c in (
+            "measure",
+            "fieldwork_month",
+            "financial_year",
+            "district",
+            "ethnic_group",
+            "age_band",
+            "positive",
+        )
+        if c in survey.columns
+    ]
+    key = (
+        int(min_base),
+        tuple(cols),
+        int(pd.util.hash_pandas_object(survey[cols], index=False).sum()),
+        len(survey),
+    )
     if key not in _PLAN_CACHE:
         if len(_PLAN_CACHE) >= 4:
             _PLAN_CACHE.pop(next(iter(_PLAN_CACHE)))
@@ -548,7 +705,12 @@ def _cached_plan(survey: pd.DataFrame, min_base: int) -> SuppressionPlan:
 def _blank_suppressed(out: pd.DataFrame, hide: pd.Series, cols: list[str]) -> None:
     for c in cols:
         if c in out.columns:
-            if pd.api.types.is_integer_dtype(out[c]) or c in ("n", "n_positive", "base_n", "reference_base_n"):
+            if pd.api.types.is_integer_dtype(out[c]) or c in (
+                "n",
+                "n_positive",
+                "base_n",
+                "reference_base_n",
+            ):
                 out[c] = out[c].astype("Int64").mask(hide)
             else:
                 out[c] = out[c].mask(hide)
@@ -596,17 +758,38 @@ def equality_gaps(
     frames = []
     if len(df):
         if plan is None:
-            plan = suppression_plan(df, groups, reference_groups=reference_groups, min_base=min_base)
+            plan = suppression_plan(
+                df, groups, reference_groups=reference_groups, min_base=min_base
+            )
         start = period.start if period is not None else df["fieldwork_month"].min()
-        end = period.end if period is not None else df["fieldwork_month"].max() + pd.offsets.MonthEnd(0)
+        end = (
+            period.end
+            if period is not None
+            else df["fieldwork_month"].max() + pd.offsets.MonthEnd(0)
+        )
         label = period.label if period is not None else f"{start:%Y-%m} to {end:%Y-%m}"
-        whole = gaps(df, comps, measures=measures, min_base=min_base, alpha=alpha, plan=plan, period_label=label)
+        whole = gaps(
+            df,
+            comps,
+            measures=measures,
+            min_base=min_base,
+            alpha=alpha,
+            plan=plan,
+            period_label=label,
+        )
         whole["period"] = label
         whole["period_start"], whole["period_end"] = start, end
         frames.append(whole)
         if by_financial_year:
-            fy = gaps(df, comps, by=["financial_year"], measures=measures, min_base=min_base, alpha=alpha,
-                      plan=plan)
+            fy = gaps(
+                df,
+                comps,
+                by=["financial_year"],
+                measures=measures,
+                min_base=min_base,
+                alpha=alpha,
+                plan=plan,
+            )
             fy["period"] = fy["financial_year"]
             bounds = fy["financial_year"].map(lambda s: Period.financial_year(s))
             fy["period_start"] = bounds.map(lambda p: p.start)
@@ -617,7 +800,9 @@ def equality_gaps(
         return empty_gaps()
     out = pd.concat(frames, ignore_index=True)
     # a period that is exactly one financial year appears once, not twice
-    out = out.drop_duplicates(["group_type", "group", "reference", "measure", "period"], keep="first")
+    out = out.drop_duplicates(
+        ["group_type", "group", "reference", "measure", "period"], keep="first"
+    )
     return out[EQUALITY_GAP_COLUMNS + extra].reset_index(drop=True)
 
 
@@ -664,8 +849,12 @@ def survey_estimates_for_targets(
     for mid in measure_ids:
         base = {"measure_id": mid, "period_start": period.start, "period_end": period.end}
         if aggregated:
-            sel = survey[(survey["measure"] == mid) & (survey["group_type"].str.lower() == "all")
-                         & (survey["period_start"] >= period.start) & (survey["period_end"] <= period.end)]
+            sel = survey[
+                (survey["measure"] == mid)
+                & (survey["group_type"].str.lower() == "all")
+                & (survey["period_start"] >= period.start)
+                & (survey["period_end"] <= period.end)
+            ]
             n = int(sel["base_n"].sum())
             if n == 0:
                 p = np.nan
@@ -678,30 +867,75 @@ def survey_estimates_for_targets(
         else:
             v = _valid(survey)
             sel = v[(v["measure"] == mid) & _in_period(v["fieldwork_month"], period)]
-            r = weighted_proportion(sel["positive"].to_numpy(dtype=bool), sel["weight"].to_numpy(dtype=float))
+            r = weighted_proportion(
+                sel["positive"].to_numpy(dtype=bool), sel["weight"].to_numpy(dtype=float)
+            )
             n, neff, p = r["n"], r["n_eff"], r["p"]
             note = "weighted; Wilson interval on Kish effective sample size"
         if n == 0:
-            rows.append({**base, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0,
-                         "n_eff": 0.0, "suppressed": False, "note": "no survey data for this measure and period"})
+            rows.append(
+                {
+                    **base,
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "n": 0,
+                    "n_eff": 0.0,
+                    "suppressed": False,
+                    "note": "no survey data for this measure and period",
+                }
+            )
             continue
         lo, hi = proportion_confint(p * neff, neff, alpha=alpha, method="wilson")
         why = plan.reason(mid, period.label, FORCE, "all", "All") if plan is not None else None
         if why is None and n < min_base:
             why = "primary"
         if why is not None:
-            rows.append({**base, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": pd.NA,
-                         "n_eff": np.nan, "suppressed": True,
-                         "note": "suppressed: " + SUPPRESSION_TEXT[why].format(min_base=min_base)})
+            rows.append(
+                {
+                    **base,
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "n": pd.NA,
+                    "n_eff": np.nan,
+                    "suppressed": True,
+                    "note": "suppressed: " + SUPPRESSION_TEXT[why].format(min_base=min_base),
+                }
+            )
             continue
-        rows.append({**base, "estimate": 100 * p, "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
-                     "n": int(n), "n_eff": float(neff), "suppressed": False, "note": note})
-    cols = ["measure_id", "period_start", "period_end", "estimate", "ci_low", "ci_high", "n", "n_eff",
-            "suppressed", "note"]
-    return pd.DataFrame(rows, columns=cols).astype({"n": "Int64", "n_eff": "float64", "suppressed": "bool"})
+        rows.append(
+            {
+                **base,
+                "estimate": 100 * p,
+                "ci_low": 100 * float(lo),
+                "ci_high": 100 * float(hi),
+                "n": int(n),
+                "n_eff": float(neff),
+                "suppressed": False,
+                "note": note,
+            }
+        )
+    cols = [
+        "measure_id",
+        "period_start",
+        "period_end",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "n_eff",
+        "suppressed",
+        "note",
+    ]
+    return pd.DataFrame(rows, columns=cols).astype(
+        {"n": "Int64", "n_eff": "float64", "suppressed": "bool"}
+    )
 
 
-def aggregated_estimates(agg: pd.DataFrame, *, min_base: int = DEFAULT_MIN_BASE, alpha: float = 0.05) -> pd.DataFrame:
+def aggregated_estimates(
+    agg: pd.DataFrame, *, min_base: int = DEFAULT_MIN_BASE, alpha: float = 0.05
+) -> pd.DataFrame:
     """Estimates with Wilson intervals from an aggregated extract (n_eff = base n).
 
     Returns the input's ``group_type, group, measure, period_start, period_end,
@@ -713,14 +947,25 @@ def aggregated_estimates(agg: pd.DataFrame, *, min_base: int = DEFAULT_MIN_BASE,
     """
     from .suppression import suppress
 
-    out = agg[["group_type", "group", "measure", "period_start", "period_end", "base_n", "n_positive"]].copy()
-    p = agg["weighted_proportion"].where(agg["weighted_proportion"].notna(), agg["n_positive"] / agg["base_n"])
+    out = agg[
+        ["group_type", "group", "measure", "period_start", "period_end", "base_n", "n_positive"]
+    ].copy()
+    p = agg["weighted_proportion"].where(
+        agg["weighted_proportion"].notna(), agg["n_positive"] / agg["base_n"]
+    )
     lo, hi = proportion_confint(p * agg["base_n"], agg["base_n"], alpha=alpha, method="wilson")
     out["estimate"] = 100 * p
     out["ci_low"] = 100 * pd.Series(lo, index=agg.index)
     out["ci_high"] = 100 * pd.Series(hi, index=agg.index)
-    keys = list(zip(out["measure"], out["period_start"], out["period_end"], out["group_type"].str.lower(),
-                    out["group"]))
+    keys = list(
+        zip(
+            out["measure"],
+            out["period_start"],
+            out["period_end"],
+            out["group_type"].str.lower(),
+            out["group"],
+        )
+    )
     n = dict(zip(keys, out["base_n"].astype(int)))
     rels = []
     for (m, s0, e0), blk in out.groupby(["measure", "period_start", "period_end"], sort=True):
@@ -769,8 +1014,11 @@ def estimates_by_groups(
         df = df[_in_period(df["fieldwork_month"], period)]
     if df.empty:
         return empty_estimates()
-    whole_label = (period.label if period is not None else
-                   f"{df['fieldwork_month'].min():%Y-%m} to {df['fieldwork_month'].max():%Y-%m}")
+    whole_label = (
+        period.label
+        if period is not None
+        else f"{df['fieldwork_month'].min():%Y-%m} to {df['fieldwork_month'].max():%Y-%m}"
+    )
     df = df.assign(_all="All", _whole=whole_label)
     frames = []
     for col in ("_all", *groups):
@@ -783,7 +1031,12 @@ def estimates_by_groups(
     out = out.drop_duplicates(["group_type", "group", "measure", "period"]).reset_index(drop=True)
     if plan is None:
         plan = suppression_plan(df, groups, period=period, min_base=min_base)
-    reason = pd.Series([plan.reason(m, t, FORCE, gt, g) or "" for m, t, gt, g in
-                        zip(out["measure"], out["period"], out["group_type"], out["group"])], index=out.index)
+    reason = pd.Series(
+        [
+            plan.reason(m, t, FORCE, gt, g) or ""
+            for m, t, gt, g in zip(out["measure"], out["period"], out["group_type"], out["group"])
+        ],
+        index=out.index,
+    )
     reason = reason.where((reason != "") | ~((out["n"] > 0) & (out["n"] < min_base)), "primary")
     return _apply_reasons(out.drop(columns=["suppressed", "suppression"]), reason, min_base)

@@ -8,6 +8,7 @@ All input errors derive from :class:`InputError` (itself a ``ValueError``) so th
 callers can catch one type; the subclasses say *what kind* of problem it was and
 tests assert on the exact kind.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,9 @@ def bounded(text: Any, limit: int = MESSAGE_LIMIT) -> str:
 
     Guards messages that quote a value without :func:`shorten` (a 50 MB header).
     """
-    text = _LONG_QUOTED.sub(lambda m: shorten(m.group(1) if m.group(1) is not None else m.group(2)), str(text))
+    text = _LONG_QUOTED.sub(
+        lambda m: shorten(m.group(1) if m.group(1) is not None else m.group(2)), str(text)
+    )
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... (message cut: {len(text) - limit} more characters)"

@@ -43,6 +43,7 @@ equals a LAD name; otherwise ``district = "unassigned"`` and ``district_method =
 no boundary polygons, so those records are unassigned (honestly, not guessed).
 Unassigned rows are kept and counted (:func:`district_summary`), never dropped.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,7 +59,12 @@ from .errors import SchemaError
 
 #: The six categories of the 2010-11 scheme, to which every later type maps.
 STABLE_CATEGORIES = (
-    "Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime", "Violent crime", "Other crime",
+    "Anti-social behaviour",
+    "Burglary",
+    "Robbery",
+    "Vehicle crime",
+    "Violent crime",
+    "Other crime",
 )
 #: District value for records that could not be placed.
 UNASSIGNED = "unassigned"
@@ -72,7 +78,13 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 
 def default_category_map_path() -> Path:
     """``data/raw/reference/police_uk_categories.csv`` in the project."""
-    return Path(__file__).resolve().parents[2] / "data" / "raw" / "reference" / "police_uk_categories.csv"
+    return (
+        Path(__file__).resolve().parents[2]
+        / "data"
+        / "raw"
+        / "reference"
+        / "police_uk_categories.csv"
+    )
 
 
 def load_category_map(path: str | Path | None = None) -> pd.DataFrame:
@@ -108,14 +120,25 @@ def _load_category_map(path: str) -> pd.DataFrame:
     for i, r in df.iterrows():
         line = int(i) + 2
         if r["category_stable"] not in STABLE_CATEGORIES:
-            raise SchemaError(f"unknown stable category {r['category_stable']!r}", path=path, row=line,
-                              field="category_stable", expected=f"one of {STABLE_CATEGORIES}")
+            raise SchemaError(
+                f"unknown stable category {r['category_stable']!r}",
+                path=path,
+                row=line,
+                field="category_stable",
+                expected=f"one of {STABLE_CATEGORIES}",
+            )
         for col in ("first_month", "last_month"):
             if r[col] and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", r[col]):
-                raise SchemaError(f"{r[col]!r} is not a month", path=path, row=line, field=col, expected="YYYY-MM")
+                raise SchemaError(
+                    f"{r[col]!r} is not a month", path=path, row=line, field=col, expected="YYYY-MM"
+                )
         if not r["first_month"] or not r["crime_type"] or not r["category"]:
-            raise SchemaError("empty required value", path=path, row=line,
-                              expected="crime_type, first_month and category filled")
+            raise SchemaError(
+                "empty required value",
+                path=path,
+                row=line,
+                expected="crime_type, first_month and category filled",
+            )
     df["last_month"] = df["last_month"].replace("", np.nan)
     df = df.sort_values(["crime_type", "first_month"], kind="mergesort").reset_index(drop=True)
     for ctype, grp in df.groupby("crime_type", sort=False):
@@ -123,8 +146,12 @@ def _load_category_map(path: str) -> pd.DataFrame:
         firsts = grp["first_month"].tolist()
         for a in range(len(grp) - 1):
             if not isinstance(lasts[a], str) or lasts[a] >= firsts[a + 1]:
-                raise SchemaError(f"overlapping month windows for {ctype!r}", path=path, field="first_month",
-                                  expected="non-overlapping windows per crime type")
+                raise SchemaError(
+                    f"overlapping month windows for {ctype!r}",
+                    path=path,
+                    field="first_month",
+                    expected="non-overlapping windows per crime type",
+                )
     return df.astype({c: _STR for c in MAP_COLUMNS})
 
 
@@ -134,7 +161,13 @@ OUTCOME_COLUMNS = ["outcome_type", "note"]
 
 def default_outcome_types_path() -> Path:
     """``data/raw/reference/police_uk_outcomes.csv`` in the project."""
-    return Path(__file__).resolve().parents[2] / "data" / "raw" / "reference" / "police_uk_outcomes.csv"
+    return (
+        Path(__file__).resolve().parents[2]
+        / "data"
+        / "raw"
+        / "reference"
+        / "police_uk_outcomes.csv"
+    )
 
 
 def load_outcome_types(path: str | Path | None = None) -> frozenset[str]:
@@ -168,11 +201,21 @@ def _load_outcome_types(path: str) -> frozenset[str]:
     seen: set[str] = set()
     for i, value in enumerate(df["outcome_type"].tolist()):
         if not value.strip() or value != value.strip():
-            raise SchemaError(f"outcome type {value!r} is empty or padded", path=path, row=i + 2,
-                              field="outcome_type", expected="an outcome type as police.uk writes it")
+            raise SchemaError(
+                f"outcome type {value!r} is empty or padded",
+                path=path,
+                row=i + 2,
+                field="outcome_type",
+                expected="an outcome type as police.uk writes it",
+            )
         if value in seen:
-            raise SchemaError(f"outcome type {value!r} listed twice", path=path, row=i + 2,
-                              field="outcome_type", expected="each outcome type once")
+            raise SchemaError(
+                f"outcome type {value!r} listed twice",
+                path=path,
+                row=i + 2,
+                field="outcome_type",
+                expected="each outcome type once",
+            )
         seen.add(value)
     return frozenset(seen)
 
@@ -212,11 +255,15 @@ def known_mask(values: pa.ChunkedArray | pa.Array, allowed, *, allow_null: bool)
 
 def empty_rejections() -> pd.DataFrame:
     """An empty rejections table with the documented columns and dtypes."""
-    return pd.DataFrame({
-        "path": pd.Series([], dtype=_STR), "line": pd.Series([], dtype="int64"),
-        "field": pd.Series([], dtype=_STR), "value": pd.Series([], dtype=_STR),
-        "reason": pd.Series([], dtype=_STR),
-    })
+    return pd.DataFrame(
+        {
+            "path": pd.Series([], dtype=_STR),
+            "line": pd.Series([], dtype="int64"),
+            "field": pd.Series([], dtype=_STR),
+            "value": pd.Series([], dtype=_STR),
+            "reason": pd.Series([], dtype=_STR),
+        }
+    )
 
 
 def to_arrow(values) -> pa.ChunkedArray:
@@ -227,7 +274,9 @@ def to_arrow(values) -> pa.ChunkedArray:
     if hasattr(arr, "__arrow_array__"):
         out = arr.__arrow_array__()
         return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
-    return pa.chunked_array([pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)])
+    return pa.chunked_array(
+        [pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)]
+    )
 
 
 def encode(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -247,7 +296,9 @@ def encode(values: pd.Series) -> tuple[np.ndarray, list]:
 def lookup_codes(values, keys: list) -> np.ndarray:
     """Position of each value in *keys* (int32; -1 for missing or not found). Vectorised."""
     arr = to_arrow(values)
-    idx = pc.index_in(arr, value_set=pa.array(list(keys), type=arr.type if len(keys) else pa.large_string()))
+    idx = pc.index_in(
+        arr, value_set=pa.array(list(keys), type=arr.type if len(keys) else pa.large_string())
+    )
     idx = idx.combine_chunks() if isinstance(idx, pa.ChunkedArray) else idx
     out = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False)
     return out.astype(np.int32, copy=False)
@@ -275,15 +326,20 @@ def _rejections(df: pd.DataFrame, mask: np.ndarray, field: str, reason: str) -> 
     sub = df.loc[mask]
     line = sub["_line"] if "_line" in sub else sub.get("line", pd.Series(-1, index=sub.index))
     path = sub["source_file"] if "source_file" in sub else pd.Series("", index=sub.index)
-    return pd.DataFrame({
-        "path": path.astype(_STR).to_numpy(), "line": line.astype("int64").to_numpy(),
-        "field": pd.array([field] * len(sub), dtype=_STR),
-        "value": sub[field].astype(_STR).fillna("").to_numpy(),
-        "reason": pd.array([reason] * len(sub), dtype=_STR),
-    })
+    return pd.DataFrame(
+        {
+            "path": path.astype(_STR).to_numpy(),
+            "line": line.astype("int64").to_numpy(),
+            "field": pd.array([field] * len(sub), dtype=_STR),
+            "value": sub[field].astype(_STR).fillna("").to_numpy(),
+            "reason": pd.array([reason] * len(sub), dtype=_STR),
+        }
+    )
 
 
-def harmonise_street(df: pd.DataFrame, category_map: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def harmonise_street(
+    df: pd.DataFrame, category_map: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add ``category`` and ``category_stable`` to street records.
 
     Parameters
@@ -335,11 +391,15 @@ def harmonise_street(df: pd.DataFrame, category_map: pd.DataFrame | None = None)
     out = df.loc[~bad] if bad.any() else df.copy(deep=False)
     pos = list(out.columns).index("crime_type") + 1
     out.insert(pos, "category", from_codes(cat_codes[~bad], labels_cat, index=out.index))
-    out.insert(pos + 1, "category_stable", from_codes(stable_codes[~bad], labels_stable, index=out.index))
+    out.insert(
+        pos + 1, "category_stable", from_codes(stable_codes[~bad], labels_stable, index=out.index)
+    )
     return out, rejections
 
 
-def category_lookup(month: str, category_map: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
+def category_lookup(
+    month: str, category_map: pd.DataFrame | None = None
+) -> dict[str, tuple[str, str]]:
     """``crime_type -> (category, category_stable)`` for records of one month.
 
     The same rule as :func:`harmonise_street` (the window whose ``first_month`` is
@@ -353,10 +413,18 @@ def category_lookup(month: str, category_map: pd.DataFrame | None = None) -> dic
     category_map : DataFrame, optional
         From :func:`load_category_map` (the default table if omitted).
     """
-    cmap = _load_category_map(str(default_category_map_path())) if category_map is None else category_map
+    cmap = (
+        _load_category_map(str(default_category_map_path()))
+        if category_map is None
+        else category_map
+    )
     out: dict[str, tuple[str, str]] = {}
-    for ctype, first, cat, stable in zip(cmap["crime_type"].tolist(), cmap["first_month"].tolist(),
-                                         cmap["category"].tolist(), cmap["category_stable"].tolist()):
+    for ctype, first, cat, stable in zip(
+        cmap["crime_type"].tolist(),
+        cmap["first_month"].tolist(),
+        cmap["category"].tolist(),
+        cmap["category_stable"].tolist(),
+    ):
         # rows are sorted by crime type and first month: a later window not after *month* wins
         if ctype not in out or first <= month:
             out[ctype] = (cat, stable)
@@ -365,7 +433,11 @@ def category_lookup(month: str, category_map: pd.DataFrame | None = None) -> dic
 
 def category_labels(category_map: pd.DataFrame | None = None) -> list[str]:
     """Every ``category`` of the mapping table, sorted (the dictionary of the column)."""
-    cmap = _load_category_map(str(default_category_map_path())) if category_map is None else category_map
+    cmap = (
+        _load_category_map(str(default_category_map_path()))
+        if category_map is None
+        else category_map
+    )
     return sorted(set(cmap["category"].tolist()))
 
 
@@ -379,7 +451,9 @@ def _as_dictionary_chunks(values: pa.ChunkedArray) -> list[pa.DictionaryArray]:
 
 
 def harmonise_street_arrow(
-    crime_type: pa.ChunkedArray, month: str, category_map: pd.DataFrame | None = None,
+    crime_type: pa.ChunkedArray,
+    month: str,
+    category_map: pd.DataFrame | None = None,
 ) -> tuple[pa.ChunkedArray, pa.ChunkedArray, np.ndarray]:
     """``category`` and ``category_stable`` for the street records of one month (Arrow).
 
@@ -422,8 +496,11 @@ def harmonise_street_arrow(
         stables.append(pa.DictionaryArray.from_arrays(s_idx, stable_dict))
         known.append(c_idx.is_valid().to_numpy(zero_copy_only=False))
     dtype = pa.dictionary(pa.int32(), pa.string())
-    return (pa.chunked_array(cats, type=dtype), pa.chunked_array(stables, type=dtype),
-            np.concatenate(known) if known else np.zeros(0, dtype=bool))
+    return (
+        pa.chunked_array(cats, type=dtype),
+        pa.chunked_array(stables, type=dtype),
+        np.concatenate(known) if known else np.zeros(0, dtype=bool),
+    )
 
 
 def _lsoa_prefix(name: str) -> str:
@@ -448,10 +525,15 @@ class DistrictLookup:
         self.empty = lsoa_lookup is None
         if lsoa_lookup is None:
             return
-        missing = [c for c in ("lsoa_code", "lsoa_name", "lad_name") if c not in lsoa_lookup.columns]
+        missing = [
+            c for c in ("lsoa_code", "lsoa_name", "lad_name") if c not in lsoa_lookup.columns
+        ]
         if missing:
-            raise SchemaError(f"LSOA lookup lacks columns {missing}", field=", ".join(missing),
-                              expected="lsoa_code, lsoa_name, lad_code, lad_name")
+            raise SchemaError(
+                f"LSOA lookup lacks columns {missing}",
+                field=", ".join(missing),
+                expected="lsoa_code, lsoa_name, lad_code, lad_name",
+            )
         lk_codes = lsoa_lookup["lsoa_code"].astype(str).tolist()
         lk_names = lsoa_lookup["lsoa_name"].astype(str).tolist()
         lk_lads = lsoa_lookup["lad_name"].astype(str).tolist()
@@ -477,7 +559,9 @@ class DistrictLookup:
         return got
 
 
-def district_codes(lsoa_code, lsoa_name, lookup: DistrictLookup, n: int) -> tuple[np.ndarray, np.ndarray]:
+def district_codes(
+    lsoa_code, lsoa_name, lookup: DistrictLookup, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """District and method codes of *n* records (vectorised).
 
     Parameters
@@ -510,14 +594,18 @@ def district_codes(lsoa_code, lsoa_name, lookup: DistrictLookup, n: int) -> tupl
     if lsoa_name is not None:
         names = to_arrow(lsoa_name)
         valid = pc.is_valid(names)
-        valid = (valid.combine_chunks() if isinstance(valid, pa.ChunkedArray) else valid).to_numpy(zero_copy_only=False)
+        valid = (valid.combine_chunks() if isinstance(valid, pa.ChunkedArray) else valid).to_numpy(
+            zero_copy_only=False
+        )
         todo = (dist_codes == 0) & valid
         if todo.any():
             rows = np.flatnonzero(todo)
             sub = pc.take(names, pa.array(rows))
             sub = sub.combine_chunks() if isinstance(sub, pa.ChunkedArray) else sub
             enc = sub if pa.types.is_dictionary(sub.type) else pc.dictionary_encode(sub)
-            per_unique = np.array([lookup.name_code(u) for u in enc.dictionary.to_pylist()] + [0], dtype=np.int32)
+            per_unique = np.array(
+                [lookup.name_code(u) for u in enc.dictionary.to_pylist()] + [0], dtype=np.int32
+            )
             codes = pc.fill_null(enc.indices, len(per_unique) - 1).to_numpy(zero_copy_only=False)
             got = per_unique[codes]
             dist_codes = dist_codes.copy()
@@ -526,7 +614,9 @@ def district_codes(lsoa_code, lsoa_name, lookup: DistrictLookup, n: int) -> tupl
     return dist_codes, method_codes
 
 
-def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | DistrictLookup | None) -> pd.DataFrame:
+def assign_districts(
+    df: pd.DataFrame, lsoa_lookup: pd.DataFrame | DistrictLookup | None
+) -> pd.DataFrame:
     """Add ``district`` (LAD name or ``"unassigned"``) and ``district_method``.
 
     Parameters
@@ -547,8 +637,8 @@ def assign_districts(df: pd.DataFrame, lsoa_lookup: pd.DataFrame | DistrictLooku
     out = df.copy(deep=False)
     lookup = lsoa_lookup if isinstance(lsoa_lookup, DistrictLookup) else DistrictLookup(lsoa_lookup)
     dist_codes, method_codes = district_codes(
-        out["lsoa_code"] if "lsoa_code" in out else None, out["lsoa_name"] if "lsoa_name" in out else None,
-        lookup, len(out))
+        out.get("lsoa_code"), out.get("lsoa_name"), lookup, len(out)
+    )
     out["district"] = from_codes(dist_codes, lookup.labels, index=out.index)
     out["district_method"] = from_codes(method_codes, list(DISTRICT_METHODS), index=out.index)
     return out
@@ -564,8 +654,15 @@ def district_summary(df: pd.DataFrame) -> pd.DataFrame:
     """
     assigned = df["district"] != UNASSIGNED
     g = (
-        pd.DataFrame({"month": df["month"], "district_method": df["district_method"], "assigned": assigned})
-        .groupby(["month", "district_method", "assigned"], observed=True).size().rename("rows").reset_index()
+        pd.DataFrame(
+            {"month": df["month"], "district_method": df["district_method"], "assigned": assigned}
+        )
+        .groupby(["month", "district_method", "assigned"], observed=True)
+        .size()
+        .rename("rows")
+        .reset_index()
     )
     g["rows"] = g["rows"].astype("int64")
-    return g.sort_values(["month", "district_method", "assigned"], kind="mergesort").reset_index(drop=True)
+    return g.sort_values(["month", "district_method", "assigned"], kind="mergesort").reset_index(
+        drop=True
+    )

@@ -21,9 +21,11 @@ has not started or has stopped is published as 0 (e.g. "Residential burglary" is
 before June 2017, "Domestic burglary" is 0 from March 2018). Such zeros are
 treated as *not published*, not as real zeros, and are reported in ``note``.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +33,17 @@ import pandas as pd
 from .errors import SchemaError, UnknownCategoryError
 from .periods import Period
 
-TIDY_COLUMNS = ["measure_id", "geography", "period_start", "period_end", "value", "source", "proxy",
-                "proxy_note", "note"]
+TIDY_COLUMNS = [
+    "measure_id",
+    "geography",
+    "period_start",
+    "period_end",
+    "value",
+    "source",
+    "proxy",
+    "proxy_note",
+    "note",
+]
 
 #: A zero in a force's series of an offence group whose typical (median non-zero)
 #: count is at least this is implausible as a real count (Poisson P(0 | 10) < 5e-5)
@@ -85,13 +96,18 @@ def measure_row(measures: pd.DataFrame, measure_id: str) -> Mapping[str, Any]:
     """
     hit = measures[measures["measure_id"] == measure_id]
     if hit.empty:
-        raise UnknownCategoryError(f"measure {measure_id!r} is not in the measures table",
-                                   field="measure_id", expected="an id from data/raw/targets/measures.csv")
+        raise UnknownCategoryError(
+            f"measure {measure_id!r} is not in the measures table",
+            field="measure_id",
+            expected="an id from data/raw/targets/measures.csv",
+        )
     return hit.iloc[0].to_dict()
 
 
 def _empty() -> pd.DataFrame:
-    out = pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "str") for c in TIDY_COLUMNS})
+    out = pd.DataFrame(
+        {c: pd.Series(dtype="float64" if c == "value" else "str") for c in TIDY_COLUMNS}
+    )
     out["period_start"] = pd.Series(dtype="datetime64[ns]")
     out["period_end"] = pd.Series(dtype="datetime64[ns]")
     out["proxy"] = pd.Series(dtype=bool)
@@ -101,8 +117,11 @@ def _empty() -> pd.DataFrame:
 def _require(df: pd.DataFrame, cols, table: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise SchemaError(f"processed table {table!r} lacks columns {missing}", field=missing[0],
-                          expected=f"columns {list(cols)}")
+        raise SchemaError(
+            f"processed table {table!r} lacks columns {missing}",
+            field=missing[0],
+            expected=f"columns {list(cols)}",
+        )
 
 
 # --------------------------------------------------------------------------- ONS
@@ -208,13 +227,25 @@ def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: st
     out = pd.DataFrame(rows)
     # month end one year earlier + 1 day (leap-year safe)
     out["period_start"] = (out["period_end"] - pd.offsets.MonthEnd(12)) + pd.Timedelta(days=1)
-    return _finish(out, measure, force, "ONS PFA", _truthy(measure.get("proxy")), _text(measure.get("proxy_note")))
+    return _finish(
+        out,
+        measure,
+        force,
+        "ONS PFA",
+        _truthy(measure.get("proxy")),
+        _text(measure.get("proxy_note")),
+    )
 
 
-def _finish(out: pd.DataFrame, measure, geography: str, source: str, proxy: bool, proxy_note: str) -> pd.DataFrame:
+def _finish(
+    out: pd.DataFrame, measure, geography: str, source: str, proxy: bool, proxy_note: str
+) -> pd.DataFrame:
     out = out.assign(
-        measure_id=str(measure.get("measure_id")), geography=geography, source=source,
-        proxy=bool(proxy), proxy_note=proxy_note,
+        measure_id=str(measure.get("measure_id")),
+        geography=geography,
+        source=source,
+        proxy=bool(proxy),
+        proxy_note=proxy_note,
     )
     if "note" not in out:
         out["note"] = ""
@@ -233,7 +264,9 @@ def _district_match(names: pd.Series, district: str) -> pd.Series:
     return (n == d) | n.str.startswith(d + " ") | n.str.startswith(d + ",")
 
 
-def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: list[str]) -> pd.DataFrame:
+def csp_quarterly(
+    csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: list[str]
+) -> pd.DataFrame:
     """Financial-quarter counts of a measure per district from Home Office CSP data.
 
     A district is matched to a CSP by name (``csp_name`` equal to the district, or
@@ -252,8 +285,14 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
     _require(csp_df, ["quarter_end", "csp_name", "offence_code", "count"], "csp")
     if codes == ["*"]:
         # every code except fraud (see the measures table's csp_note)
-        grp = csp_df["offence_group"].astype("str") if "offence_group" in csp_df else pd.Series("", index=csp_df.index)
-        codes = sorted(set(csp_df.loc[~grp.str.lower().str.contains("fraud"), "offence_code"].astype("str")))
+        grp = (
+            csp_df["offence_group"].astype("str")
+            if "offence_group" in csp_df
+            else pd.Series("", index=csp_df.index)
+        )
+        codes = sorted(
+            set(csp_df.loc[~grp.str.lower().str.contains("fraud"), "offence_code"].astype("str"))
+        )
     quarters = sorted(pd.to_datetime(csp_df["quarter_end"]).unique())
     frames = []
     note_extra = _text(measure.get("csp_note"))
@@ -268,15 +307,31 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
         for q in quarters:
             q = pd.Timestamp(q)
             if q not in present:
-                rows.append({"period_end": q, "value": np.nan, "note": "quarter missing for this CSP (gap)"})
+                rows.append(
+                    {"period_end": q, "value": np.nan, "note": "quarter missing for this CSP (gap)"}
+                )
             elif q in sums.index:
                 rows.append({"period_end": q, "value": float(sums[q]), "note": ""})
             else:
-                rows.append({"period_end": q, "value": 0.0, "note": "no rows for the measure's codes in a published quarter: 0"})
+                rows.append(
+                    {
+                        "period_end": q,
+                        "value": 0.0,
+                        "note": "no rows for the measure's codes in a published quarter: 0",
+                    }
+                )
         out = pd.DataFrame(rows)
         out["period_start"] = out["period_end"] - pd.offsets.MonthEnd(3) + pd.Timedelta(days=1)
-        frames.append(_finish(out, measure, district, "Home Office CSP", _truthy(measure.get("proxy")),
-                              join_notes(_text(measure.get("proxy_note")), note_extra)))
+        frames.append(
+            _finish(
+                out,
+                measure,
+                district,
+                "Home Office CSP",
+                _truthy(measure.get("proxy")),
+                join_notes(_text(measure.get("proxy_note")), note_extra),
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
@@ -285,9 +340,15 @@ def csp_quarterly(csp_df: pd.DataFrame, measure: Mapping[str, Any], districts: l
 
 def empty_street_counts() -> pd.DataFrame:
     """The empty table of :func:`street_month_counts`."""
-    return pd.DataFrame({"month_code": pd.Series([], dtype="int64"), "district": pd.Series([], dtype="str"),
-                         "category_stable": pd.Series([], dtype="str"), "category": pd.Series([], dtype="str"),
-                         "n": pd.Series([], dtype="int64")})
+    return pd.DataFrame(
+        {
+            "month_code": pd.Series([], dtype="int64"),
+            "district": pd.Series([], dtype="str"),
+            "category_stable": pd.Series([], dtype="str"),
+            "category": pd.Series([], dtype="str"),
+            "n": pd.Series([], dtype="int64"),
+        }
+    )
 
 
 def _codes(col: pd.Series | None, n: int) -> tuple[np.ndarray, list]:
@@ -326,7 +387,7 @@ def street_month_counts(street_df: pd.DataFrame) -> pd.DataFrame:
     key = code - lo
     parts = []
     for c in ("district", "category_stable", "category"):
-        codes, labels = _codes(street_df[c] if c in street_df else None, n)
+        codes, labels = _codes(street_df.get(c), n)
         key = key * len(labels) + codes
         parts.append((c, labels))
     uniq, counts = np.unique(key, return_counts=True)
@@ -335,12 +396,21 @@ def street_month_counts(street_df: pd.DataFrame) -> pd.DataFrame:
     for c, labels in reversed(parts):
         cols[c] = np.asarray(labels, dtype=object)[rest % len(labels)]
         rest = rest // len(labels)
-    out = pd.DataFrame({"month_code": (rest + lo).astype("int64"), "district": cols["district"],
-                        "category_stable": cols["category_stable"], "category": cols["category"],
-                        "n": counts.astype("int64")})
+    out = pd.DataFrame(
+        {
+            "month_code": (rest + lo).astype("int64"),
+            "district": cols["district"],
+            "category_stable": cols["category_stable"],
+            "category": cols["category"],
+            "n": counts.astype("int64"),
+        }
+    )
     out = out.astype({"district": "str", "category_stable": "str", "category": "str"})
-    out = out.sort_values(["month_code", "district", "category_stable", "category"], na_position="last",
-                          kind="mergesort").reset_index(drop=True)
+    out = out.sort_values(
+        ["month_code", "district", "category_stable", "category"],
+        na_position="last",
+        kind="mergesort",
+    ).reset_index(drop=True)
     return out.astype({"month_code": "int64", "n": "int64"})
 
 
@@ -380,9 +450,17 @@ def police_uk_monthly(
     cats = split_list(measure.get("police_uk_stable" if stable else "police_uk_categories"))
     if not cats or street_df is None or street_df.empty:
         return _empty()
-    _require(street_df, ["month", "category_stable" if stable else "category", "district"], "street")
-    return police_uk_monthly_from_counts(street_month_counts(street_df), measure, districts, months=months,
-                                         scheme=scheme, force_label=force_label)
+    _require(
+        street_df, ["month", "category_stable" if stable else "category", "district"], "street"
+    )
+    return police_uk_monthly_from_counts(
+        street_month_counts(street_df),
+        measure,
+        districts,
+        months=months,
+        scheme=scheme,
+        force_label=force_label,
+    )
 
 
 def police_uk_monthly_from_counts(
@@ -422,12 +500,18 @@ def police_uk_monthly_from_counts(
         expected = list(range(int(code.min()), int(code.max()) + 1))
     hit = counts[col].astype("str").isin(cats).to_numpy()
     dist = counts["district"].astype("str").to_numpy()
-    note_bits = [f"police.uk proxy ({scheme} categories: {', '.join(cats)}), not Home Office offence groups"]
+    note_bits = [
+        f"police.uk proxy ({scheme} categories: {', '.join(cats)}), not Home Office offence groups"
+    ]
     for extra in (_text(measure.get("police_uk_note")), _text(measure.get("proxy_note"))):
         if extra:
             note_bits.append(extra)
     frames = []
-    targets = [(d, dist == d) for d in districts] if districts is not None else [(force_label, np.ones(len(dist), bool))]
+    targets = (
+        [(d, dist == d) for d in districts]
+        if districts is not None
+        else [(force_label, np.ones(len(dist), bool))]
+    )
     for district, in_d in targets:
         sel = hit & in_d
         cmap = pd.Series(n[sel]).groupby(code[sel]).sum().to_dict() if sel.any() else {}
@@ -436,10 +520,23 @@ def police_uk_monthly_from_counts(
             start = pd.Timestamp(c // 12, c % 12 + 1, 1)
             end = start + pd.offsets.MonthEnd(0)
             if c not in present:
-                rows.append({"period_start": start, "period_end": end, "value": np.nan,
-                             "note": "month missing from police.uk data (gap)"})
+                rows.append(
+                    {
+                        "period_start": start,
+                        "period_end": end,
+                        "value": np.nan,
+                        "note": "month missing from police.uk data (gap)",
+                    }
+                )
             else:
-                rows.append({"period_start": start, "period_end": end, "value": float(cmap.get(c, 0)), "note": ""})
+                rows.append(
+                    {
+                        "period_start": start,
+                        "period_end": end,
+                        "value": float(cmap.get(c, 0)),
+                        "note": "",
+                    }
+                )
         out = pd.DataFrame(rows)
         frames.append(_finish(out, measure, district, "police.uk", True, "; ".join(note_bits)))
     return pd.concat(frames, ignore_index=True) if frames else _empty()
@@ -448,7 +545,9 @@ def police_uk_monthly_from_counts(
 # --------------------------------------------------------------------------- one period
 
 
-def measure_value(series: pd.DataFrame, period: Period, *, geography: str | None = None) -> dict[str, Any]:
+def measure_value(
+    series: pd.DataFrame, period: Period, *, geography: str | None = None
+) -> dict[str, Any]:
     """Value of a tidy series over *period* (e.g. a financial year).
 
     * A rolling-year series (ONS) gives the row whose window is exactly *period*.
@@ -463,17 +562,33 @@ def measure_value(series: pd.DataFrame, period: Period, *, geography: str | None
         ``note`` (str), ``source``, ``proxy``, ``proxy_note``.
     """
     s = series if geography is None else series[series["geography"] == geography]
-    base = {"value": np.nan, "complete": False, "months_covered": 0, "note": "", "source": "",
-            "proxy": False, "proxy_note": ""}
+    base = {
+        "value": np.nan,
+        "complete": False,
+        "months_covered": 0,
+        "note": "",
+        "source": "",
+        "proxy": False,
+        "proxy_note": "",
+    }
     if s.empty:
         base["note"] = "no data for this measure and geography"
         return base
-    base.update(source=str(s["source"].iloc[0]), proxy=bool(s["proxy"].iloc[0]), proxy_note=str(s["proxy_note"].iloc[0]))
+    base.update(
+        source=str(s["source"].iloc[0]),
+        proxy=bool(s["proxy"].iloc[0]),
+        proxy_note=str(s["proxy_note"].iloc[0]),
+    )
     exact = s[(s["period_start"] == period.start) & (s["period_end"] == period.end)]
     if not exact.empty:
         r = exact.iloc[0]
         ok = not pd.isna(r["value"])
-        base.update(value=float(r["value"]), complete=ok, months_covered=period.n_months if ok else 0, note=str(r["note"]))
+        base.update(
+            value=float(r["value"]),
+            complete=ok,
+            months_covered=period.n_months if ok else 0,
+            note=str(r["note"]),
+        )
         return base
     inside = s[(s["period_start"] >= period.start) & (s["period_end"] <= period.end)]
     # windows must be shorter than the period to be summed (quarters or months)

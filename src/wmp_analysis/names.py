@@ -12,6 +12,7 @@ A name holding a control character (NUL, a tab inside a name, any Unicode
 category ``Cc``/``Cf`` other than the plain space) is an error, not silently
 cleaned: such bytes are a sign of a damaged export.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,9 @@ __all__ = [
 _SPACE_RUN = re.compile(r"\s+")
 
 #: ``what`` values whose failures are :class:`UnknownForceError`.
-_FORCE_WORDS = frozenset({"force", "forces", "pfa", "police force", "police force area", "comparator",
-                          "comparators"})
+_FORCE_WORDS = frozenset(
+    {"force", "forces", "pfa", "police force", "police force area", "comparator", "comparators"}
+)
 
 
 def _control_chars(text: str) -> list[str]:
@@ -53,8 +55,13 @@ def _control_chars(text: str) -> list[str]:
     return [ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != " "]
 
 
-def normalise_name(text: str, *, path: str | PathLike | None = None, row: int | None = None,
-                   field: str | None = None) -> str:
+def normalise_name(
+    text: str,
+    *,
+    path: str | PathLike | None = None,
+    row: int | None = None,
+    field: str | None = None,
+) -> str:
     """The comparison form of a name: NFKC, case folded, white space collapsed.
 
     Parameters
@@ -84,14 +91,22 @@ def normalise_name(text: str, *, path: str | PathLike | None = None, row: int | 
     'west midlands'
     """
     if not isinstance(text, str):
-        raise ValueFormatError(f"{shorten(text)} is not a text name", path=path, row=row, field=field,
-                         expected="a name as text")
+        raise ValueFormatError(
+            f"{shorten(text)} is not a text name",
+            path=path,
+            row=row,
+            field=field,
+            expected="a name as text",
+        )
     bad = _control_chars(text)
     if bad:
         codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
         raise ValueFormatError(
-            f"name {shorten(text)} contains control character(s) {codes}", path=path, row=row,
-            field=field, expected="a name of printable characters",
+            f"name {shorten(text)} contains control character(s) {codes}",
+            path=path,
+            row=row,
+            field=field,
+            expected="a name of printable characters",
         )
     folded = unicodedata.normalize("NFKC", text).casefold()
     return _SPACE_RUN.sub(" ", folded).strip()
@@ -109,7 +124,9 @@ def name_index(known: Iterable[str]) -> dict[str, str]:
     for name in known:
         key = normalise_name(name)
         if key in index and index[key] != name:
-            raise ValueError(f"known names {index[key]!r} and {name!r} are the same after normalisation")
+            raise ValueError(
+                f"known names {index[key]!r} and {name!r} are the same after normalisation"
+            )
         index[key] = name
     return index
 
@@ -123,7 +140,9 @@ def suggestions(value: str, known: Iterable[str], *, n: int = 3, cutoff: float =
     try:
         key = normalise_name(value)
     except InputError:
-        cleaned = "".join(ch for ch in str(value) if not _control_chars(ch))  # only to suggest, never to match
+        cleaned = "".join(
+            ch for ch in str(value) if not _control_chars(ch)
+        )  # only to suggest, never to match
         key = _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", cleaned).casefold()).strip()
     index = {normalise_name(k): k for k in known}
     close = difflib.get_close_matches(key, list(index), n=n, cutoff=cutoff)
@@ -191,9 +210,16 @@ def match_name(
     if key in index:
         return index[key]
     near = suggestions(value, names)
-    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else "; no known name is close"
+    hint = (
+        f"; did you mean {' or '.join(repr(n) for n in near)}?"
+        if near
+        else "; no known name is close"
+    )
     raise _error_class(what)(
-        f"unknown {what} {shorten(value)}{hint}", path=path, row=row, field=field,
+        f"unknown {what} {shorten(value)}{hint}",
+        path=path,
+        row=row,
+        field=field,
         expected=f"one of the {len(names)} known {what} names (case and spacing are ignored)",
     )
 
@@ -230,7 +256,9 @@ def reference_areas(path: str | None = None) -> tuple[dict, ...]:
     out = []
     for r in rows:
         if r["kind"] not in AREA_KINDS:
-            raise ValueError(f"{src}: kind {r['kind']!r} of {r['name']!r} is not one of {AREA_KINDS}")
+            raise ValueError(
+                f"{src}: kind {r['kind']!r} of {r['name']!r} is not one of {AREA_KINDS}"
+            )
         out.append({**r, "aliases": tuple(a for a in r["aliases"].split("|") if a)})
     return tuple(out)
 
@@ -247,6 +275,8 @@ def force_index(kinds: Iterable[str] = ("pfa", "other", "fraud_body")) -> dict[s
             for n in (r["name"], *r["aliases"]):
                 key = normalise_name(n)
                 if index.get(key, r["name"]) != r["name"]:
-                    raise ValueError(f"{FORCES_TABLE}: {n!r} names both {index[key]!r} and {r['name']!r}")
+                    raise ValueError(
+                        f"{FORCES_TABLE}: {n!r} names both {index[key]!r} and {r['name']!r}"
+                    )
                 index[key] = r["name"]
     return index

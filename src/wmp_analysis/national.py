@@ -32,6 +32,7 @@ Definitions
   best rank is 1 + the number of forces whose interval lies wholly below its own;
   its worst rank is n - the number of forces whose interval lies wholly above it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -52,30 +53,73 @@ from .periods import Period
 #: Each plan's milestone year (the year its crime milestones are set for).
 PLAN_YEARS: dict[str, str] = {"spp-2012-15": "2012-13", "pcp-2014-15": "2014-15"}
 #: Measures of the national view (the plans' crime milestones; MSV is a proxy).
-NATIONAL_MEASURES = ("total_crime", "burglary_dwelling", "burglary", "robbery", "most_serious_violence")
+NATIONAL_MEASURES = (
+    "total_crime",
+    "burglary_dwelling",
+    "burglary",
+    "robbery",
+    "most_serious_violence",
+)
 #: Why the non-territorial "forces" of the ONS file are left out.
 EXCLUDED_REASON = {
     "British Transport Police": "British Transport Police polices the railways across Great Britain: "
-                                "no force area and no resident population",
+    "no force area and no resident population",
     "Fraud": "a national fraud reporting body (Action Fraud, CIFAS, UK Finance), not a force area",
 }
 
 #: Forces whose rates per resident mislead, and why (added to their rows' note).
 RATE_CAVEATS: dict[str, str] = {
     "City of London": "rates per resident are not comparable: the City has under 10,000 residents but a "
-                      "working-day population of several hundred thousand, so crime per resident is "
-                      "inflated many times over",
+    "working-day population of several hundred thousand, so crime per resident is "
+    "inflated many times over",
 }
 
 VIEW_COLUMNS = [
-    "plan", "target_id", "measure_id", "measure_name", "force", "region", "role", "baseline_period",
-    "target_period", "baseline_count", "target_count", "abs_change", "pct_change", "target_value",
-    "direction", "status", "rate_ratio", "rr_ci_low", "rr_ci_high", "p_value", "p_adjusted", "significant",
-    "rank_change", "rank_change_best", "rank_change_worst", "baseline_population", "target_population",
-    "baseline_rate_per_1000", "target_rate_per_1000", "target_rate_ci_low", "target_rate_ci_high",
-    "baseline_rate_ci_low", "baseline_rate_ci_high", "rank_rate", "rank_rate_best", "rank_rate_worst",
-    "rate_ratio_per_head", "rr_per_head_ci_low", "rr_per_head_ci_high", "n_forces", "proxy", "proxy_note",
-    "source", "recorded_crime_caveat", "note",
+    "plan",
+    "target_id",
+    "measure_id",
+    "measure_name",
+    "force",
+    "region",
+    "role",
+    "baseline_period",
+    "target_period",
+    "baseline_count",
+    "target_count",
+    "abs_change",
+    "pct_change",
+    "target_value",
+    "direction",
+    "status",
+    "rate_ratio",
+    "rr_ci_low",
+    "rr_ci_high",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "rank_change",
+    "rank_change_best",
+    "rank_change_worst",
+    "baseline_population",
+    "target_population",
+    "baseline_rate_per_1000",
+    "target_rate_per_1000",
+    "target_rate_ci_low",
+    "target_rate_ci_high",
+    "baseline_rate_ci_low",
+    "baseline_rate_ci_high",
+    "rank_rate",
+    "rank_rate_best",
+    "rank_rate_worst",
+    "rate_ratio_per_head",
+    "rr_per_head_ci_low",
+    "rr_per_head_ci_high",
+    "n_forces",
+    "proxy",
+    "proxy_note",
+    "source",
+    "recorded_crime_caveat",
+    "note",
 ]
 
 
@@ -97,14 +141,22 @@ def territorial_forces(ons_df: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     is_btp = region.str.strip().str.lower() == "british transport police"
     is_fraud = region.str.lower().str.startswith("fraud")
     excluded = pairs[is_btp | is_fraud].assign(
-        reason=np.where(is_btp[is_btp | is_fraud], EXCLUDED_REASON["British Transport Police"], EXCLUDED_REASON["Fraud"]))
+        reason=np.where(
+            is_btp[is_btp | is_fraud],
+            EXCLUDED_REASON["British Transport Police"],
+            EXCLUDED_REASON["Fraud"],
+        )
+    )
     forces = sorted(set(pairs.loc[~(is_btp | is_fraud), "force"].astype("str")))
     return forces, excluded.reset_index(drop=True)
 
 
-def plan_milestones(registry: pd.DataFrame, measures: pd.DataFrame,
-                    plan_years: Mapping[str, str] | None = None,
-                    measure_ids: Sequence[str] = NATIONAL_MEASURES) -> pd.DataFrame:
+def plan_milestones(
+    registry: pd.DataFrame,
+    measures: pd.DataFrame,
+    plan_years: Mapping[str, str] | None = None,
+    measure_ids: Sequence[str] = NATIONAL_MEASURES,
+) -> pd.DataFrame:
     """The registry's percentage-change crime milestones for the national view.
 
     Parameters
@@ -124,17 +176,35 @@ def plan_milestones(registry: pd.DataFrame, measures: pd.DataFrame,
         (registry or measure flag) and ``proxy_note`` joined once.
     """
     years = dict(PLAN_YEARS if plan_years is None else plan_years)
-    r = registry[(registry["target_kind"] == "pct_change") & registry["measure_id"].isin(list(measure_ids))]
+    r = registry[
+        (registry["target_kind"] == "pct_change") & registry["measure_id"].isin(list(measure_ids))
+    ]
     r = r[[years.get(p) == tp for p, tp in zip(r["plan"], r["target_period"])]]
-    r = r[r["geography"].astype("str").str.strip().str.lower().isin({"", "force", "force area", "force-wide", "pfa"})]
+    r = r[
+        r["geography"]
+        .astype("str")
+        .str.strip()
+        .str.lower()
+        .isin({"", "force", "force area", "force-wide", "pfa"})
+    ]
     mea = measures.set_index("measure_id")
-    r = r[[m in mea.index and str(mea.at[m, "kind"]) == "count" and bool(M.split_list(mea.at[m, "ons_offences"]))
-           for m in r["measure_id"]]]
+    r = r[
+        [
+            m in mea.index
+            and str(mea.at[m, "kind"]) == "count"
+            and bool(M.split_list(mea.at[m, "ons_offences"]))
+            for m in r["measure_id"]
+        ]
+    ]
     out = r.copy()
     out["measure_name"] = [str(mea.at[m, "name"]) for m in out["measure_id"]]
-    out["proxy"] = [bool(p) or M._truthy(mea.at[m, "proxy"]) for p, m in zip(out["proxy"], out["measure_id"])]
-    out["proxy_note"] = [M.join_notes(M._text(a), M._text(mea.at[m, "proxy_note"]))
-                         for a, m in zip(out["proxy_note"], out["measure_id"])]
+    out["proxy"] = [
+        bool(p) or M._truthy(mea.at[m, "proxy"]) for p, m in zip(out["proxy"], out["measure_id"])
+    ]
+    out["proxy_note"] = [
+        M.join_notes(M._text(a), M._text(mea.at[m, "proxy_note"]))
+        for a, m in zip(out["proxy_note"], out["measure_id"])
+    ]
     return out.reset_index(drop=True)
 
 
@@ -171,7 +241,9 @@ def rank_with_range(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Dat
         where *value* is NaN.
     """
     ok = value.notna() & low.notna() & high.notna()
-    out = pd.DataFrame({"rank": np.nan, "rank_best": np.nan, "rank_worst": np.nan}, index=value.index)
+    out = pd.DataFrame(
+        {"rank": np.nan, "rank_best": np.nan, "rank_worst": np.nan}, index=value.index
+    )
     v, lo, hi = value[ok], low[ok].to_numpy(), high[ok].to_numpy()
     n = int(ok.sum())
     if n == 0:
@@ -229,8 +301,9 @@ def national_view(
     def pops(year: int) -> pd.DataFrame:
         if year not in pop_cache:
             if population is None:
-                pop_cache[year] = pd.DataFrame({"force": forces, "population": np.nan,
-                                                "note": "no population source supplied"}).set_index("force")
+                pop_cache[year] = pd.DataFrame(
+                    {"force": forces, "population": np.nan, "note": "no population source supplied"}
+                ).set_index("force")
             else:
                 pop_cache[year] = force_population(population, forces, year).set_index("force")
         return pop_cache[year]
@@ -238,7 +311,10 @@ def national_view(
     frames = []
     for t in milestones.to_dict("records"):
         mrow = M.measure_row(measures, t["measure_id"])
-        bp, tp = Period.financial_year(t["baseline_period"]), Period.financial_year(t["target_period"])
+        bp, tp = (
+            Period.financial_year(t["baseline_period"]),
+            Period.financial_year(t["target_period"]),
+        )
         pb, pt = pops(population_year(bp)), pops(population_year(tp))
         rows = []
         for f in forces:
@@ -249,30 +325,57 @@ def national_view(
             b, a = M.measure_value(s, bp), M.measure_value(s, tp)
             bv, av = b["value"], a["value"]
             ok = bool(b["complete"] and a["complete"])
-            row = {"plan": t["plan"], "target_id": t["target_id"], "measure_id": t["measure_id"],
-                   "measure_name": t["measure_name"], "force": f, "region": regions.get(f, ""),
-                   "role": "force" if f == force else ("comparator" if f in comps else "other"),
-                   "baseline_period": bp.label, "target_period": tp.label, "baseline_count": bv,
-                   "target_count": av, "abs_change": av - bv if ok else np.nan,
-                   "pct_change": S.pct_change(bv, av) if ok else np.nan,
-                   "target_value": t["target_value"], "direction": t["direction"],
-                   "status": S.status_for_target(t["target_kind"], t["direction"], t["target_value"], bv, av,
-                                                 complete=ok),
-                   "proxy": bool(t["proxy"]), "proxy_note": t["proxy_note"], "source": "ONS PFA",
-                   "recorded_crime_caveat": _caveat(bp, tp)}
-            rt = S.poisson_rate_ratio_test(av, tp.n_months, bv, bp.n_months) if ok else S._nan_result("")
-            row.update(rate_ratio=rt["rate_ratio"], rr_ci_low=rt["ci_low"], rr_ci_high=rt["ci_high"],
-                       p_value=rt["p_value"])
+            row = {
+                "plan": t["plan"],
+                "target_id": t["target_id"],
+                "measure_id": t["measure_id"],
+                "measure_name": t["measure_name"],
+                "force": f,
+                "region": regions.get(f, ""),
+                "role": "force" if f == force else ("comparator" if f in comps else "other"),
+                "baseline_period": bp.label,
+                "target_period": tp.label,
+                "baseline_count": bv,
+                "target_count": av,
+                "abs_change": av - bv if ok else np.nan,
+                "pct_change": S.pct_change(bv, av) if ok else np.nan,
+                "target_value": t["target_value"],
+                "direction": t["direction"],
+                "status": S.status_for_target(
+                    t["target_kind"], t["direction"], t["target_value"], bv, av, complete=ok
+                ),
+                "proxy": bool(t["proxy"]),
+                "proxy_note": t["proxy_note"],
+                "source": "ONS PFA",
+                "recorded_crime_caveat": _caveat(bp, tp),
+            }
+            rt = (
+                S.poisson_rate_ratio_test(av, tp.n_months, bv, bp.n_months)
+                if ok
+                else S._nan_result("")
+            )
+            row.update(
+                rate_ratio=rt["rate_ratio"],
+                rr_ci_low=rt["ci_low"],
+                rr_ci_high=rt["ci_high"],
+                p_value=rt["p_value"],
+            )
             nb, nt = pb.at[f, "population"], pt.at[f, "population"]
-            row.update(baseline_population=nb, target_population=nt,
-                       baseline_rate_per_1000=bv / nb * 1000 if nb > 0 else np.nan,
-                       target_rate_per_1000=av / nt * 1000 if nt > 0 else np.nan)
+            row.update(
+                baseline_population=nb,
+                target_population=nt,
+                baseline_rate_per_1000=bv / nb * 1000 if nb > 0 else np.nan,
+                target_rate_per_1000=av / nt * 1000 if nt > 0 else np.nan,
+            )
             row["baseline_rate_ci_low"], row["baseline_rate_ci_high"] = _rate_ci(bv, nb)
             row["target_rate_ci_low"], row["target_rate_ci_high"] = _rate_ci(av, nt)
             # per head: the populations are known constants, so the ratio and its interval scale by nb / nt
             k = nb / nt if ok and nb > 0 and nt > 0 else np.nan
-            row.update(rate_ratio_per_head=rt["rate_ratio"] * k, rr_per_head_ci_low=rt["ci_low"] * k,
-                       rr_per_head_ci_high=rt["ci_high"] * k)
+            row.update(
+                rate_ratio_per_head=rt["rate_ratio"] * k,
+                rr_per_head_ci_low=rt["ci_low"] * k,
+                rr_per_head_ci_high=rt["ci_high"] * k,
+            )
             notes = [n for n in (b["note"], a["note"]) if n]
             for lbl, frame in (("baseline", pb), ("target", pt)):
                 pn = str(frame.at[f, "note"]) if "note" in frame else ""
@@ -285,8 +388,12 @@ def national_view(
             row["note"] = M.join_notes(*notes)
             rows.append(row)
         d = pd.DataFrame(rows)
-        rc = rank_with_range(d["pct_change"], 100 * (d["rr_ci_low"] - 1), 100 * (d["rr_ci_high"] - 1))
-        rr = rank_with_range(d["target_rate_per_1000"], d["target_rate_ci_low"], d["target_rate_ci_high"])
+        rc = rank_with_range(
+            d["pct_change"], 100 * (d["rr_ci_low"] - 1), 100 * (d["rr_ci_high"] - 1)
+        )
+        rr = rank_with_range(
+            d["target_rate_per_1000"], d["target_rate_ci_low"], d["target_rate_ci_high"]
+        )
         d[["rank_change", "rank_change_best", "rank_change_worst"]] = rc.to_numpy()
         d[["rank_rate", "rank_rate_best", "rank_rate_worst"]] = rr.to_numpy()
         d["n_forces"] = int(d["pct_change"].notna().sum())
@@ -320,16 +427,37 @@ def beside_comparators(view: pd.DataFrame, force: str, comparators: Sequence[str
         rate_ratio, rr_ci_low, rr_ci_high, baseline_rate_per_1000,
         target_rate_per_1000, rank_change, rank_rate, n_forces, proxy``.
     """
-    cols = ["target_id", "measure_id", "force", "role", "baseline_count", "target_count", "pct_change",
-            "rate_ratio", "rr_ci_low", "rr_ci_high", "baseline_rate_per_1000", "target_rate_per_1000",
-            "rank_change", "rank_rate", "n_forces", "proxy"]
+    cols = [
+        "target_id",
+        "measure_id",
+        "force",
+        "role",
+        "baseline_count",
+        "target_count",
+        "pct_change",
+        "rate_ratio",
+        "rr_ci_low",
+        "rr_ci_high",
+        "baseline_rate_per_1000",
+        "target_rate_per_1000",
+        "rank_change",
+        "rank_rate",
+        "n_forces",
+        "proxy",
+    ]
     order = [force, *[c for c in comparators if c != force]]
     frames = []
-    for tid, d in view.groupby("target_id", sort=False):
-        sel = d[d["force"].isin(order)].set_index("force").reindex([f for f in order if f in set(d["force"])])
+    for _tid, d in view.groupby("target_id", sort=False):
+        sel = (
+            d[d["force"].isin(order)]
+            .set_index("force")
+            .reindex([f for f in order if f in set(d["force"])])
+        )
         parts = [sel.reset_index()[cols]]
-        for label, sub in (("Comparators (pooled)", d[d["force"].isin(order[1:])]),
-                           (f"All {len(d)} territorial forces (pooled)", d)):
+        for label, sub in (
+            ("Comparators (pooled)", d[d["force"].isin(order[1:])]),
+            (f"All {len(d)} territorial forces (pooled)", d),
+        ):
             if sub.empty:
                 continue
             parts.append(pd.DataFrame([_pooled(sub, label)])[cols])
@@ -339,18 +467,34 @@ def beside_comparators(view: pd.DataFrame, force: str, comparators: Sequence[str
 
 def _pooled(sub: pd.DataFrame, label: str) -> dict:
     """Summed counts and populations of several forces (NaN if any part is missing)."""
+
     def total(col):
         v = sub[col]
         return float(v.sum()) if v.notna().all() else np.nan
-    bc, tc, bpop, tpop = (total(c) for c in ("baseline_count", "target_count", "baseline_population",
-                                             "target_population"))
+
+    bc, tc, bpop, tpop = (
+        total(c)
+        for c in ("baseline_count", "target_count", "baseline_population", "target_population")
+    )
     rt = S.poisson_rate_ratio_test(tc, 12, bc, 12)
-    return {"target_id": sub["target_id"].iloc[0], "measure_id": sub["measure_id"].iloc[0], "force": label,
-            "role": "pooled", "baseline_count": bc, "target_count": tc, "pct_change": S.pct_change(bc, tc),
-            "rate_ratio": rt["rate_ratio"], "rr_ci_low": rt["ci_low"], "rr_ci_high": rt["ci_high"],
-            "baseline_rate_per_1000": bc / bpop * 1000 if bpop > 0 else np.nan,
-            "target_rate_per_1000": tc / tpop * 1000 if tpop > 0 else np.nan,
-            "rank_change": np.nan, "rank_rate": np.nan, "n_forces": len(sub), "proxy": bool(sub["proxy"].iloc[0])}
+    return {
+        "target_id": sub["target_id"].iloc[0],
+        "measure_id": sub["measure_id"].iloc[0],
+        "force": label,
+        "role": "pooled",
+        "baseline_count": bc,
+        "target_count": tc,
+        "pct_change": S.pct_change(bc, tc),
+        "rate_ratio": rt["rate_ratio"],
+        "rr_ci_low": rt["ci_low"],
+        "rr_ci_high": rt["ci_high"],
+        "baseline_rate_per_1000": bc / bpop * 1000 if bpop > 0 else np.nan,
+        "target_rate_per_1000": tc / tpop * 1000 if tpop > 0 else np.nan,
+        "rank_change": np.nan,
+        "rank_rate": np.nan,
+        "n_forces": len(sub),
+        "proxy": bool(sub["proxy"].iloc[0]),
+    }
 
 
 __all__ = [

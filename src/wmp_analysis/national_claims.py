@@ -29,6 +29,7 @@ of the other force's interval (or of the pooled rate). Tests per claim:
   clearly above more than half of its members; *partly supported* if one of the
   two; else *not supported*.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -39,34 +40,73 @@ import pandas as pd
 from .national import _rate_ci, rank_with_range
 
 _SPP_FILE = "000_ebc194bc38b034ec.txt"
-_SPP_SECTION = ("5. STRATEGIC PRIORITIES AND PERFORMANCE MILESTONES > To protect our communities from crime "
-                "and anti-social behaviour > How are we doing?")
+_SPP_SECTION = (
+    "5. STRATEGIC PRIORITIES AND PERFORMANCE MILESTONES > To protect our communities from crime "
+    "and anti-social behaviour > How are we doing?"
+)
 
 #: The comparative claims checked (citation as in data/raw/targets/registry.csv).
 COMPARATIVE_CLAIMS: tuple[dict, ...] = (
-    {"claim_id": "spp-claim-overall-crime-lower-than-similar-areas", "plan": "spp-2012-15",
-     "claim": "levels of overall crime lower than similar areas", "measure_id": "total_crime",
-     "period": "2011-12", "group": "comparators", "test": "below_all",
-     "citation_file": _SPP_FILE, "citation_section": _SPP_SECTION,
-     "citation_sentence": "We have levels of overall crime lower than similar areas in the country but we want "
-                          "to reduce crime further."},
-    {"claim_id": "spp-claim-robbery-higher-than-rest-of-country", "plan": "spp-2012-15",
-     "claim": "robbery levels are generally higher than in other parts of the country", "measure_id": "robbery",
-     "period": "2011-12", "group": "national", "test": "above_most",
-     "citation_file": _SPP_FILE, "citation_section": _SPP_SECTION,
-     "citation_sentence": "Robbery levels are generally higher than in other parts of the country."},
-    {"claim_id": "spp-claim-burglary-homes-compares-well", "plan": "spp-2012-15",
-     "claim": "burglary of homes levels do compare well to similar parts of the country",
-     "measure_id": "burglary_dwelling", "period": "2011-12", "group": "comparators", "test": "below_pooled",
-     "citation_file": _SPP_FILE, "citation_section": _SPP_SECTION,
-     "citation_sentence": "We also feel burglary of homes is so intrusive it should stay a priority, though levels "
-                          "do compare well to similar parts of the country."},
+    {
+        "claim_id": "spp-claim-overall-crime-lower-than-similar-areas",
+        "plan": "spp-2012-15",
+        "claim": "levels of overall crime lower than similar areas",
+        "measure_id": "total_crime",
+        "period": "2011-12",
+        "group": "comparators",
+        "test": "below_all",
+        "citation_file": _SPP_FILE,
+        "citation_section": _SPP_SECTION,
+        "citation_sentence": "We have levels of overall crime lower than similar areas in the country but we want "
+        "to reduce crime further.",
+    },
+    {
+        "claim_id": "spp-claim-robbery-higher-than-rest-of-country",
+        "plan": "spp-2012-15",
+        "claim": "robbery levels are generally higher than in other parts of the country",
+        "measure_id": "robbery",
+        "period": "2011-12",
+        "group": "national",
+        "test": "above_most",
+        "citation_file": _SPP_FILE,
+        "citation_section": _SPP_SECTION,
+        "citation_sentence": "Robbery levels are generally higher than in other parts of the country.",
+    },
+    {
+        "claim_id": "spp-claim-burglary-homes-compares-well",
+        "plan": "spp-2012-15",
+        "claim": "burglary of homes levels do compare well to similar parts of the country",
+        "measure_id": "burglary_dwelling",
+        "period": "2011-12",
+        "group": "comparators",
+        "test": "below_pooled",
+        "citation_file": _SPP_FILE,
+        "citation_section": _SPP_SECTION,
+        "citation_sentence": "We also feel burglary of homes is so intrusive it should stay a priority, though levels "
+        "do compare well to similar parts of the country.",
+    },
 )
 
 #: Columns: those of :func:`wmp_analysis.compare.claims_check`, then the comparative ones.
-CLAIM_COLUMNS = ["claim", "source", "plan_value", "computed_value", "difference", "baseline_count",
-                 "actual_count", "definition", "explanation", "recorded_crime_caveat", "claim_id", "verdict",
-                 "comparison_group", "period", "measure_id", "proxy", "evidence"]
+CLAIM_COLUMNS = [
+    "claim",
+    "source",
+    "plan_value",
+    "computed_value",
+    "difference",
+    "baseline_count",
+    "actual_count",
+    "definition",
+    "explanation",
+    "recorded_crime_caveat",
+    "claim_id",
+    "verdict",
+    "comparison_group",
+    "period",
+    "measure_id",
+    "proxy",
+    "evidence",
+]
 
 
 def levels(view: pd.DataFrame, measure_id: str, period: str) -> pd.DataFrame:
@@ -88,15 +128,33 @@ def levels(view: pd.DataFrame, measure_id: str, period: str) -> pd.DataFrame:
         if hit.empty:
             continue
         hit = hit[hit["target_id"] == hit["target_id"].iloc[0]]
-        out = pd.DataFrame({
-            "force": hit["force"].to_numpy(), "count": hit[f"{side}_count"].to_numpy(),
-            "population": hit[f"{side}_population"].to_numpy(), "rate": hit[f"{side}_rate_per_1000"].to_numpy(),
-            "rate_ci_low": hit[f"{side}_rate_ci_low"].to_numpy(), "rate_ci_high": hit[f"{side}_rate_ci_high"].to_numpy(),
-            "proxy": hit["proxy"].to_numpy()})
+        out = pd.DataFrame(
+            {
+                "force": hit["force"].to_numpy(),
+                "count": hit[f"{side}_count"].to_numpy(),
+                "population": hit[f"{side}_population"].to_numpy(),
+                "rate": hit[f"{side}_rate_per_1000"].to_numpy(),
+                "rate_ci_low": hit[f"{side}_rate_ci_low"].to_numpy(),
+                "rate_ci_high": hit[f"{side}_rate_ci_high"].to_numpy(),
+                "proxy": hit["proxy"].to_numpy(),
+            }
+        )
         rk = rank_with_range(out["rate"], out["rate_ci_low"], out["rate_ci_high"])
         return pd.concat([out, rk], axis=1)
-    return pd.DataFrame(columns=["force", "count", "population", "rate", "rate_ci_low", "rate_ci_high", "rank",
-                                 "rank_best", "rank_worst", "proxy"])
+    return pd.DataFrame(
+        columns=[
+            "force",
+            "count",
+            "population",
+            "rate",
+            "rate_ci_low",
+            "rate_ci_high",
+            "rank",
+            "rank_best",
+            "rank_worst",
+            "proxy",
+        ]
+    )
 
 
 def _verdict(test: str, f: pd.Series, group: pd.DataFrame, pooled: float) -> str:
@@ -118,8 +176,12 @@ def _verdict(test: str, f: pd.Series, group: pd.DataFrame, pooled: float) -> str
     raise ValueError(f"unknown claim test {test!r}")
 
 
-def comparative_claims(view: pd.DataFrame, force: str, comparators: Sequence[str],
-                       claims: Sequence[dict] = COMPARATIVE_CLAIMS) -> pd.DataFrame:
+def comparative_claims(
+    view: pd.DataFrame,
+    force: str,
+    comparators: Sequence[str],
+    claims: Sequence[dict] = COMPARATIVE_CLAIMS,
+) -> pd.DataFrame:
     """Check each comparative claim on the national view.
 
     Parameters
@@ -145,52 +207,87 @@ def comparative_claims(view: pd.DataFrame, force: str, comparators: Sequence[str
     rows = []
     for c in claims:
         lv = levels(view, c["measure_id"], c["period"])
-        others = [x for x in comparators if x != force] if c["group"] == "comparators" else \
-            [x for x in lv["force"] if x != force]
-        group_name = ("comparators: " + ", ".join(others)) if c["group"] == "comparators" else \
-            f"the other {len(others)} territorial forces of England and Wales"
-        row = {"claim": c["claim"], "plan_value": np.nan, "baseline_count": np.nan,
-               "source": f"{c['citation_file']}: {c['citation_section']}: '{c['citation_sentence']}'",
-               "claim_id": c["claim_id"], "comparison_group": group_name, "period": c["period"],
-               "measure_id": c["measure_id"], "computed_value": np.nan, "difference": np.nan, "actual_count": np.nan,
-               "proxy": bool(lv["proxy"].any()) if len(lv) else False, "recorded_crime_caveat": "",
-               "definition": f"{c['measure_id']} per 1,000 residents (ONS mid-year population), "
-                             f"12 months to 31 March of {c['period']}, against {group_name}"}
+        others = (
+            [x for x in comparators if x != force]
+            if c["group"] == "comparators"
+            else [x for x in lv["force"] if x != force]
+        )
+        group_name = (
+            ("comparators: " + ", ".join(others))
+            if c["group"] == "comparators"
+            else f"the other {len(others)} territorial forces of England and Wales"
+        )
+        row = {
+            "claim": c["claim"],
+            "plan_value": np.nan,
+            "baseline_count": np.nan,
+            "source": f"{c['citation_file']}: {c['citation_section']}: '{c['citation_sentence']}'",
+            "claim_id": c["claim_id"],
+            "comparison_group": group_name,
+            "period": c["period"],
+            "measure_id": c["measure_id"],
+            "computed_value": np.nan,
+            "difference": np.nan,
+            "actual_count": np.nan,
+            "proxy": bool(lv["proxy"].any()) if len(lv) else False,
+            "recorded_crime_caveat": "",
+            "definition": f"{c['measure_id']} per 1,000 residents (ONS mid-year population), "
+            f"12 months to 31 March of {c['period']}, against {group_name}",
+        }
         me = lv[lv["force"] == force]
         grp = lv[lv["force"].isin(others)]
         if me.empty or grp.empty or me["rate"].isna().any() or grp["rate"].isna().any():
             missing = sorted(set(others) - set(grp.dropna(subset=["rate"])["force"]))
-            row.update(verdict="insufficient data",
-                       evidence="no rate for " + (force if me.empty or me["rate"].isna().any() else ", ".join(missing)),
-                       explanation="A comparison needs the count and population of the force and of every "
-                                   "member of the group.")
+            row.update(
+                verdict="insufficient data",
+                evidence="no rate for "
+                + (force if me.empty or me["rate"].isna().any() else ", ".join(missing)),
+                explanation="A comparison needs the count and population of the force and of every "
+                "member of the group.",
+            )
             rows.append(row)
             continue
         f = me.iloc[0]
         pooled = float(grp["count"].sum() / grp["population"].sum() * 1000)
         plo, phi = _rate_ci(float(grp["count"].sum()), float(grp["population"].sum()))
         verdict = _verdict(c["test"], f, grp, pooled)
-        parts = [(f"{force} {f['rate']:.2f} per 1,000 (95% CI {f['rate_ci_low']:.2f} to {f['rate_ci_high']:.2f}; "
-                 f"{int(f['count']):,} offences, population {int(f['population']):,})")]
-        parts += [f"{r.force} {r.rate:.2f}" for r in grp.sort_values("rate", ascending=c["test"] != "above_most").itertuples()][:8]
+        parts = [
+            (
+                f"{force} {f['rate']:.2f} per 1,000 (95% CI {f['rate_ci_low']:.2f} to {f['rate_ci_high']:.2f}; "
+                f"{int(f['count']):,} offences, population {int(f['population']):,})"
+            )
+        ]
+        parts += [
+            f"{r.force} {r.rate:.2f}"
+            for r in grp.sort_values("rate", ascending=c["test"] != "above_most").itertuples()
+        ][:8]
         if len(grp) > 8:
             parts.append(f"... ({len(grp) - 8} more forces)")
         parts.append(f"group pooled {pooled:.2f} (95% CI {plo:.2f} to {phi:.2f})")
         n = int(lv["rate"].notna().sum())
-        parts.append(f"{force} ranks {int(f['rank'])} of {n} territorial forces by rate, 1 = lowest "
-                     f"(range the intervals allow {int(f['rank_best'])} to {int(f['rank_worst'])})")
+        parts.append(
+            f"{force} ranks {int(f['rank'])} of {n} territorial forces by rate, 1 = lowest "
+            f"(range the intervals allow {int(f['rank_best'])} to {int(f['rank_worst'])})"
+        )
         below = int((grp["rate_ci_low"] > f["rate_ci_high"]).sum())
         above = int((grp["rate_ci_high"] < f["rate_ci_low"]).sum())
-        row.update(computed_value=float(f["rate"]), difference=float(f["rate"]) - pooled,
-                   actual_count=float(f["count"]), verdict=verdict, evidence="; ".join(parts),
-                   explanation=(f"Clearly lower than {below} and clearly higher than {above} of the "
-                                f"{len(grp)} forces of the group (non-overlapping 95% intervals). The plan was "
-                                f"written before {c['period']} ended, so it spoke from part-year figures; the "
-                                "ONS file holds the later full-year, revised counts. The 'similar areas' the plan "
-                                "meant are not named: the run's comparator forces stand in."
-                                if c["group"] == "comparators" else
-                                f"Clearly higher than {above} and clearly lower than {below} of the {len(grp)} "
-                                f"other forces (non-overlapping 95% intervals). The plan was written before "
-                                f"{c['period']} ended; the ONS file holds the later full-year, revised counts."))
+        row.update(
+            computed_value=float(f["rate"]),
+            difference=float(f["rate"]) - pooled,
+            actual_count=float(f["count"]),
+            verdict=verdict,
+            evidence="; ".join(parts),
+            explanation=(
+                f"Clearly lower than {below} and clearly higher than {above} of the "
+                f"{len(grp)} forces of the group (non-overlapping 95% intervals). The plan was "
+                f"written before {c['period']} ended, so it spoke from part-year figures; the "
+                "ONS file holds the later full-year, revised counts. The 'similar areas' the plan "
+                "meant are not named: the run's comparator forces stand in."
+                if c["group"] == "comparators"
+                else f"Clearly higher than {above} and clearly lower than {below} of the {len(grp)} "
+                f"other forces (non-overlapping 95% intervals). The plan was written before "
+                f"{c['period']} ended; the ONS file holds the later full-year, revised counts."
+            ),
+        )
         rows.append(row)
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)

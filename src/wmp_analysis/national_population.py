@@ -11,6 +11,7 @@ file the 43 forces' sums equal the ENGLAND AND WALES row exactly in every year o
 the one misspelt label ("Chesire", Warrington) is read as Cheshire;
 :func:`population_coverage` checks this on every run.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,15 +56,30 @@ def force_population(population: pd.DataFrame, forces: Sequence[str], year: int)
     rows = []
     for f in forces:
         hit = p[fixed == f]
-        notes = [f"'{a}' in the file's PFA column read as '{b}' ({int((label[fixed == f] == a).sum())} area)"
-                 for a, b in POPULATION_PFA_CORRECTIONS.items() if b == f and (label[fixed == f] == a).any()]
+        notes = [
+            f"'{a}' in the file's PFA column read as '{b}' ({int((label[fixed == f] == a).sum())} area)"
+            for a, b in POPULATION_PFA_CORRECTIONS.items()
+            if b == f and (label[fixed == f] == a).any()
+        ]
         if hit.empty:
-            why = ("no area of the population file is labelled with this force"
-                   if (population["year"] == int(year)).any() else f"no mid-{year} column in the population file")
-            rows.append({"force": f, "year": int(year), "population": np.nan, "areas": 0, "note": why})
+            why = (
+                "no area of the population file is labelled with this force"
+                if (population["year"] == int(year)).any()
+                else f"no mid-{year} column in the population file"
+            )
+            rows.append(
+                {"force": f, "year": int(year), "population": np.nan, "areas": 0, "note": why}
+            )
             continue
-        rows.append({"force": f, "year": int(year), "population": float(hit["population"].sum()),
-                     "areas": len(hit), "note": "; ".join(notes)})
+        rows.append(
+            {
+                "force": f,
+                "year": int(year),
+                "population": float(hit["population"].sum()),
+                "areas": len(hit),
+                "note": "; ".join(notes),
+            }
+        )
     return pd.DataFrame(rows, columns=["force", "year", "population", "areas", "note"])
 
 
@@ -85,13 +101,19 @@ def population_coverage(population: pd.DataFrame, forces: Sequence[str], year: i
     labels = set(local["pfa"].astype("str").str.strip().replace(POPULATION_PFA_CORRECTIONS)) - {""}
     total = float(fp["population"].sum(min_count=1))
     ewv = float(ew.iloc[0]) if len(ew) else np.nan
-    return {"year": int(year), "forces_total": total, "england_and_wales": ewv,
-            "difference": total - ewv if not np.isnan(ewv) else np.nan,
-            "missing": fp.loc[fp["population"].isna(), "force"].tolist(),
-            "unmatched_labels": sorted(labels - set(forces))}
+    return {
+        "year": int(year),
+        "forces_total": total,
+        "england_and_wales": ewv,
+        "difference": total - ewv if not np.isnan(ewv) else np.nan,
+        "missing": fp.loc[fp["population"].isna(), "force"].tolist(),
+        "unmatched_labels": sorted(labels - set(forces)),
+    }
 
 
-def population_summary(population: pd.DataFrame | None, forces: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+def population_summary(
+    population: pd.DataFrame | None, forces: Sequence[str], years: Sequence[int]
+) -> pd.DataFrame:
     """One row per mid-year: the coverage check of :func:`population_coverage` in words.
 
     Returns
@@ -105,15 +127,31 @@ def population_summary(population: pd.DataFrame | None, forces: Sequence[str], y
     rows = []
     for y in sorted({int(v) for v in years}):
         if population is None:
-            rows.append({"year": y, "forces_total": np.nan, "england_and_wales": np.nan, "difference": np.nan,
-                         "forces_without_population": "all: no population source supplied",
-                         "labels_corrected": "", "unmatched_labels": ""})
+            rows.append(
+                {
+                    "year": y,
+                    "forces_total": np.nan,
+                    "england_and_wales": np.nan,
+                    "difference": np.nan,
+                    "forces_without_population": "all: no population source supplied",
+                    "labels_corrected": "",
+                    "unmatched_labels": "",
+                }
+            )
             continue
         cov = population_coverage(population, forces, y)
         fp = force_population(population, forces, y).set_index("force")
-        rows.append({"year": y, "forces_total": cov["forces_total"], "england_and_wales": cov["england_and_wales"],
-                     "difference": cov["difference"],
-                     "forces_without_population": "; ".join(f"{f} ({fp.at[f, 'note']})" for f in cov["missing"]),
-                     "labels_corrected": "; ".join(n for n in fp["note"] if "read as" in str(n)),
-                     "unmatched_labels": "; ".join(cov["unmatched_labels"])})
+        rows.append(
+            {
+                "year": y,
+                "forces_total": cov["forces_total"],
+                "england_and_wales": cov["england_and_wales"],
+                "difference": cov["difference"],
+                "forces_without_population": "; ".join(
+                    f"{f} ({fp.at[f, 'note']})" for f in cov["missing"]
+                ),
+                "labels_corrected": "; ".join(n for n in fp["note"] if "read as" in str(n)),
+                "unmatched_labels": "; ".join(cov["unmatched_labels"]),
+            }
+        )
     return pd.DataFrame(rows)

@@ -11,6 +11,7 @@ Every notebook writes through a :class:`RunContext` so that
   mixed pack) is labelled row by row; a table or figure made only from real inputs of a
   section that also has synthetic ones is saved with ``synthetic=False``.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,15 @@ def mark_figure_synthetic(fig: plt.Figure) -> plt.Figure:
     # drawn just above the figure's top edge (savefig uses a tight bounding box, which
     # grows to include it), so it never covers a title or an axis
     fig.text(
-        0.5, 1.0, SYNTHETIC_NOTE, ha="center", va="bottom", fontsize=9, color="white",
-        fontweight="bold", bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 3},
+        0.5,
+        1.0,
+        SYNTHETIC_NOTE,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="white",
+        fontweight="bold",
+        bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 3},
         gid="synthetic-banner",
     )
     fig._wmp_synthetic = True  # type: ignore[attr-defined]
@@ -87,7 +95,10 @@ def write_figure(fig: plt.Figure, stem: str | Path, formats=("png", "svg")) -> l
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    alt, title = getattr(fig, "_wmp_alt", None), getattr(fig, "_wmp_title", None)  # plots.style.finish
+    alt, title = (
+        getattr(fig, "_wmp_alt", None),
+        getattr(fig, "_wmp_title", None),
+    )  # plots.style.finish
     for fmt in formats:
         out = stem.with_suffix(f".{fmt}")
         meta = dict(_PNG_META) if fmt == "png" else dict(_SVG_META) if fmt == "svg" else None
@@ -148,7 +159,9 @@ class RunContext:
     def __post_init__(self) -> None:
         out = Path(self.output_dir)
         if not out.is_absolute():  # like config paths: relative to the project root, so a
-            from .config import find_project_root  # notebook opened in notebooks/ writes to reports/
+            from .config import (
+                find_project_root,  # notebook opened in notebooks/ writes to reports/
+            )
 
             root = find_project_root()
             if root is not None:
@@ -180,7 +193,9 @@ class RunContext:
             if syn:
                 out["data_note"] = SYNTHETIC_NOTE
         path = write_table_csv(out, self.output_dir / "tables" / f"{name}.csv")
-        self.written.append({"kind": "table", "name": name, "path": str(path.name), "section": self.section})
+        self.written.append(
+            {"kind": "table", "name": name, "path": str(path.name), "section": self.section}
+        )
         self._saved[id(df)] = (df, name)  # so that showing this frame links its CSV
         return path
 
@@ -200,13 +215,26 @@ class RunContext:
         name = saved[1] if saved is not None and saved[0] is df else None
         if name is None and len(df) > MAX_ROWS:
             name = f"shown_{self._shown:02d}"
-            self.save_table(df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df, name)
+            self.save_table(
+                df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df, name
+            )
         href = f"{self.output_dir.name}/tables/{name}.csv" if name else None
-        return table_html(df, csv_href=href, csv_name=f"{name}.csv" if name else None,
-                          table_id=f"{self.section or 'table'}-{self._shown}")
+        return table_html(
+            df,
+            csv_href=href,
+            csv_name=f"{name}.csv" if name else None,
+            table_id=f"{self.section or 'table'}-{self._shown}",
+        )
 
-    def save_figure(self, fig: plt.Figure, name: str, *, close: bool = True, show: bool | None = None,
-                    synthetic: bool | None = None) -> list[Path]:
+    def save_figure(
+        self,
+        fig: plt.Figure,
+        name: str,
+        *,
+        close: bool = True,
+        show: bool | None = None,
+        synthetic: bool | None = None,
+    ) -> list[Path]:
         """Write ``figures/<name>.png`` and ``.svg``; banners synthetic figures.
 
         Parameters
@@ -244,5 +272,7 @@ class RunContext:
     def save_json(self, obj: Any, name: str) -> Path:
         """Write ``<name>.json`` (sorted keys) for the pack builder."""
         path = self.output_dir / f"{name}.json"
-        path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+        )
         return path

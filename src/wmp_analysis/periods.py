@@ -11,6 +11,7 @@ Definitions
   Timestamp on the first day of the month in tables.
 * A **period** in a config is a pair of ISO dates (inclusive start, inclusive end).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -46,7 +47,9 @@ def _year_month(ts):
     if isinstance(ts, (pd.DatetimeIndex, pd.PeriodIndex)):
         return np.asarray(ts.year), np.asarray(ts.month)
     if isinstance(ts, pd.Index):
-        idx = pd.DatetimeIndex(pd.to_datetime([x.to_timestamp() if isinstance(x, pd.Period) else x for x in ts]))
+        idx = pd.DatetimeIndex(
+            pd.to_datetime([x.to_timestamp() if isinstance(x, pd.Period) else x for x in ts])
+        )
         return np.asarray(idx.year), np.asarray(idx.month)
     if isinstance(ts, pd.Period):
         return ts.year, ts.month
@@ -141,7 +144,7 @@ class Period:
     end: pd.Timestamp
 
     @classmethod
-    def from_strings(cls, start: str, end: str, *, field: str = "period") -> "Period":
+    def from_strings(cls, start: str, end: str, *, field: str = "period") -> Period:
         s = parse_iso_date(start, field=f"{field}.start")
         e = parse_iso_date(end, field=f"{field}.end")
         if e < s:
@@ -149,8 +152,10 @@ class Period:
         return cls(s, e)
 
     @classmethod
-    def financial_year(cls, label_or_start: str | int) -> "Period":
-        start = label_or_start if isinstance(label_or_start, int) else parse_fy_label(label_or_start)
+    def financial_year(cls, label_or_start: str | int) -> Period:
+        start = (
+            label_or_start if isinstance(label_or_start, int) else parse_fy_label(label_or_start)
+        )
         return cls(*fy_bounds(start))
 
     @property

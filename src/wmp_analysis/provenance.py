@@ -5,6 +5,7 @@ researcher can tell exactly which inputs, parameters and software produced it.
 Timestamps and timings live in manifests only, never inside tables or figures, so
 that a re-run with the same inputs gives byte-identical outputs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,9 +23,22 @@ from typing import Any
 
 #: Packages whose versions are recorded in every manifest.
 TRACKED_PACKAGES = (
-    "wmp-analysis", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
-    "seaborn", "papermill", "nbconvert", "nbformat", "nbclient", "ipykernel", "pyyaml",
-    "requests", "tqdm",
+    "wmp-analysis",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "ipykernel",
+    "pyyaml",
+    "requests",
+    "tqdm",
 )
 
 _CHUNK = 1 << 20
@@ -77,13 +91,20 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
     """
     try:
         sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10,
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         if sha.returncode != 0:
             return None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd, capture_output=True, text=True, timeout=10,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
@@ -159,15 +180,40 @@ REAL, SYNTHETIC, MIXED = "real", "synthetic", "mixed"
 
 #: The sources each section reads (its notebook's inputs), for the section's badge and banner.
 SECTION_SOURCES: dict[str, tuple[str, ...]] = {
-    "01_ingest": ("ons_pfa", "csp", "police_uk", "census_ethnicity_la", "census_ethnicity_force",
-                  "census_age_ethnicity_2021", "population", "lsoa_lookup", "lad_lookup", "survey"),
+    "01_ingest": (
+        "ons_pfa",
+        "csp",
+        "police_uk",
+        "census_ethnicity_la",
+        "census_ethnicity_force",
+        "census_age_ethnicity_2021",
+        "population",
+        "lsoa_lookup",
+        "lad_lookup",
+        "survey",
+    ),
     "02_baseline": ("ons_pfa", "csp", "police_uk", "lsoa_lookup"),
     "03_target_comparison": ("ons_pfa", "csp", "police_uk", "lsoa_lookup", "survey"),
-    "04_equality_breakdowns": ("survey", "police_uk", "lsoa_lookup", "census_ethnicity_la",
-                               "census_ethnicity_force", "census_age_ethnicity_2021"),
+    "04_equality_breakdowns": (
+        "survey",
+        "police_uk",
+        "lsoa_lookup",
+        "census_ethnicity_la",
+        "census_ethnicity_force",
+        "census_age_ethnicity_2021",
+    ),
     "06_national_view": ("ons_pfa", "population"),
-    "05_briefing_summary": ("ons_pfa", "csp", "police_uk", "lsoa_lookup", "survey", "census_ethnicity_la",
-                            "census_ethnicity_force", "census_age_ethnicity_2021", "population"),
+    "05_briefing_summary": (
+        "ons_pfa",
+        "csp",
+        "police_uk",
+        "lsoa_lookup",
+        "survey",
+        "census_ethnicity_la",
+        "census_ethnicity_force",
+        "census_age_ethnicity_2021",
+        "population",
+    ),
 }
 
 
@@ -192,9 +238,12 @@ def source_origins(cfg) -> dict[str, str]:
         if p is None or key == "registry":
             continue
         if not Path(p).exists():
-            raise ConfigError(f"{p} does not exist, so whether it is real or synthetic cannot be told",
-                              path=cfg.path, field=f"sources.{key}",
-                              expected="an existing path (for the sample: generate it first, `wmp-analysis sample`)")
+            raise ConfigError(
+                f"{p} does not exist, so whether it is real or synthetic cannot be told",
+                path=cfg.path,
+                field=f"sources.{key}",
+                expected="an existing path (for the sample: generate it first, `wmp-analysis sample`)",
+            )
         out[key] = SYNTHETIC if is_synthetic(p) else REAL
     return out
 
@@ -218,8 +267,11 @@ def section_origin(cfg, section: str, origins: dict[str, str] | None = None) -> 
     origins = source_origins(cfg) if origins is None else origins
     keys = SECTION_SOURCES.get(section)
     used = {k: v for k, v in origins.items() if keys is None or k in keys}
-    return {"origin": origin_of(used), "real": sorted(k for k, v in used.items() if v == REAL),
-            "synthetic": sorted(k for k, v in used.items() if v == SYNTHETIC)}
+    return {
+        "origin": origin_of(used),
+        "real": sorted(k for k, v in used.items() if v == REAL),
+        "synthetic": sorted(k for k, v in used.items() if v == SYNTHETIC),
+    }
 
 
 #: Short reader's names of the sources, for the badges and the index sentence.
@@ -253,8 +305,10 @@ def origin_sentence(origins: dict[str, str]) -> str:
     real = [k for k, v in sorted(origins.items()) if v == REAL]
     syn = [k for k, v in sorted(origins.items()) if v == SYNTHETIC]
     if real and syn:
-        return (f"Real public data: {_source_names(real)}. Synthetic sample (invented, not police figures): "
-                f"{_source_names(syn)}, used only in the parts marked SYNTHETIC.")
+        return (
+            f"Real public data: {_source_names(real)}. Synthetic sample (invented, not police figures): "
+            f"{_source_names(syn)}, used only in the parts marked SYNTHETIC."
+        )
     if real:
         return f"Every input is real public data: {_source_names(real)}."
     if syn:

@@ -13,6 +13,7 @@ partitions its manifest lists), a processed folder (every partition under it), o
 list of partition files. The results equal the pandas path's on the same rows
 (``tests/test_queries.py`` computes both).
 """
+
 from __future__ import annotations
 
 import os
@@ -55,11 +56,17 @@ def partition_files(source: Any, table: str) -> list[str]:
         from .ingest.dataset import table_root
 
         root = table_root(source, table)
-        return [str(p) for p in sorted(root.glob("force=*/month=*/*.parquet"))] if root.is_dir() else []
+        return (
+            [str(p) for p in sorted(root.glob("force=*/month=*/*.parquet"))]
+            if root.is_dir()
+            else []
+        )
     return [str(p) for p in source]
 
 
-def query(source: Any, table: str, sql: str, *, params: dict | None = None, con=None) -> pd.DataFrame:
+def query(
+    source: Any, table: str, sql: str, *, params: dict | None = None, con=None
+) -> pd.DataFrame:
     """Run *sql* with the view ``t`` = *table* of *source* (hive columns ``force``, ``month``).
 
     Returns an empty DataFrame (no columns) when the table has no partitions.
@@ -71,8 +78,10 @@ def query(source: Any, table: str, sql: str, *, params: dict | None = None, con=
     con = con or connect()
     try:
         listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM read_parquet({listing}, hive_partitioning = true, "
-                    "hive_types = {'force': VARCHAR, 'month': VARCHAR})")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM read_parquet({listing}, hive_partitioning = true, "
+            "hive_types = {'force': VARCHAR, 'month': VARCHAR})"
+        )
         return con.execute(sql, params or {}).df()
     finally:
         if own:
@@ -86,8 +95,14 @@ def _text(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     return df
 
 
-def monthly_counts(source: Any, *, table: str = "street", by: Sequence[str] = ("force", "district", "category"),
-                   forces: Sequence[str] | None = None, con=None) -> pd.DataFrame:
+def monthly_counts(
+    source: Any,
+    *,
+    table: str = "street",
+    by: Sequence[str] = ("force", "district", "category"),
+    forces: Sequence[str] | None = None,
+    con=None,
+) -> pd.DataFrame:
     """Records per month and each of *by* (e.g. force, district, category), by DuckDB.
 
     Parameters
@@ -113,10 +128,18 @@ def monthly_counts(source: Any, *, table: str = "street", by: Sequence[str] = ("
     if forces is not None:
         where = "WHERE force IN (SELECT unnest($forces))"
         params["forces"] = list(forces)
-    out = query(source, table, f"SELECT {cols}, count(*) AS n FROM t {where} GROUP BY ALL ORDER BY ALL",
-                params=params, con=con)
+    out = query(
+        source,
+        table,
+        f"SELECT {cols}, count(*) AS n FROM t {where} GROUP BY ALL ORDER BY ALL",
+        params=params,
+        con=con,
+    )
     if out.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="str") for c in ("month", *by)} | {"n": pd.Series([], dtype="int64")})
+        return pd.DataFrame(
+            {c: pd.Series([], dtype="str") for c in ("month", *by)}
+            | {"n": pd.Series([], dtype="int64")}
+        )
     return _text(out, ["month", *by]).astype({"n": "int64"})
 
 
@@ -130,15 +153,22 @@ def street_month_counts(source: Any, *, con=None) -> pd.DataFrame:
         ``category`` (text; null stays null), ``n`` (int64); sorted by all columns. The
         same table :func:`wmp_analysis.measures.street_month_counts` computes in pandas.
     """
-    out = query(source, "street", """
+    out = query(
+        source,
+        "street",
+        """
         SELECT CAST(substr(month, 1, 4) AS BIGINT) * 12 + CAST(substr(month, 6, 2) AS BIGINT) - 1 AS month_code,
                district, category_stable, category, count(*) AS n
-        FROM t GROUP BY ALL ORDER BY ALL""", con=con)
+        FROM t GROUP BY ALL ORDER BY ALL""",
+        con=con,
+    )
     from .measures import empty_street_counts
 
     if out.empty:
         return empty_street_counts()
-    out = _text(out, ["district", "category_stable", "category"]).astype({"month_code": "int64", "n": "int64"})
+    out = _text(out, ["district", "category_stable", "category"]).astype(
+        {"month_code": "int64", "n": "int64"}
+    )
     return out.reset_index(drop=True)
 
 
@@ -152,16 +182,25 @@ def search_counts(source: Any, *, con=None) -> pd.DataFrame:
     from .stopsearch import MISSING
 
     parts = []
-    for dim, missing in (("self_defined_group", MISSING), ("officer_defined_ethnicity", "Not recorded"),
-                         ("age_range", "Not recorded")):
+    for dim, missing in (
+        ("self_defined_group", MISSING),
+        ("officer_defined_ethnicity", "Not recorded"),
+        ("age_range", "Not recorded"),
+    ):
         parts.append(f"""SELECT '{dim}' AS dimension,
             CASE WHEN "{dim}" IS NULL OR trim("{dim}") = '' THEN '{missing}' ELSE "{dim}" END AS category,
             count(*) AS searches FROM t GROUP BY ALL""")
     out = query(source, "stop_search", " UNION ALL ".join(parts), con=con)
     cols = ["dimension", "category", "searches", "share_pct"]
     if out.empty:
-        return pd.DataFrame({"dimension": pd.Series([], dtype="str"), "category": pd.Series([], dtype="str"),
-                             "searches": pd.Series([], dtype="int64"), "share_pct": pd.Series([], dtype="float64")})
+        return pd.DataFrame(
+            {
+                "dimension": pd.Series([], dtype="str"),
+                "category": pd.Series([], dtype="str"),
+                "searches": pd.Series([], dtype="int64"),
+                "share_pct": pd.Series([], dtype="float64"),
+            }
+        )
     frames = []
     for dim in ("self_defined_group", "officer_defined_ethnicity", "age_range"):
         c = out[out["dimension"] == dim].copy()
@@ -172,7 +211,9 @@ def search_counts(source: Any, *, con=None) -> pd.DataFrame:
     return res.astype({"searches": "int64", "category": "str", "dimension": "str"})
 
 
-def stop_search_counts(source: Any, by: Sequence[str] = ("self_defined_group",), *, con=None) -> pd.DataFrame:
+def stop_search_counts(
+    source: Any, by: Sequence[str] = ("self_defined_group",), *, con=None
+) -> pd.DataFrame:
     """Searches per month and each of *by* (missing values stay null), by DuckDB.
 
     Returns ``month`` (``YYYY-MM``), the *by* columns, ``searches`` (int64); sorted.
@@ -181,6 +222,8 @@ def stop_search_counts(source: Any, by: Sequence[str] = ("self_defined_group",),
     return out.rename(columns={"n": "searches"})
 
 
-def national_monthly(folder: str | Path, *, category: str = "category_stable", con=None) -> pd.DataFrame:
+def national_monthly(
+    folder: str | Path, *, category: str = "category_stable", con=None
+) -> pd.DataFrame:
     """Street records per force, month and *category* over a whole (national) dataset folder."""
     return monthly_counts(folder, table="street", by=("force", category), con=con)

@@ -10,6 +10,7 @@ It is a pure function of the row (and an optional display name for the measure):
 no files and never recomputes a status - the status, change and p-value are the ones the
 comparison produced.
 """
+
 from __future__ import annotations
 
 import math
@@ -90,10 +91,15 @@ def measure_label(row: Mapping[str, Any], name: str | None = None) -> str:
     homes"``). A parenthesis that qualifies the name is kept (``"Satisfaction with the
     overall service (anti-social behaviour)"``, ``"Total recorded crime (excluding fraud)"``).
     """
-    label = _text(name) or _text(row.get("measure_name")) or _text(row.get("measure_id")).replace("_", " ")
+    label = (
+        _text(name)
+        or _text(row.get("measure_name"))
+        or _text(row.get("measure_id")).replace("_", " ")
+    )
     label = re.sub(r"\s*\(\s*proxy\s*\)\s*$", "", label, flags=re.IGNORECASE).strip()
     m = re.match(r"^(?P<main>.*?)\s*\((?P<paren>[^()]*)\)\s*$", label)
     if m:
+
         def words(t: str) -> set[str]:
             return {w for w in re.findall(r"[a-z]+", t.lower()) if len(w) >= 4}
 
@@ -118,8 +124,10 @@ def _chance_clause(row: Mapping[str, Any], moved: str) -> str:
         return f"; a change this size could be chance ({format_p(p)})"
     od = _num(row.get("p_value_overdispersed"))
     if od is not None and od >= P_UNLIKELY:
-        out += (f", but allowing for the extra year-to-year variation seen in the series it could be "
-                f"chance ({format_p(od)})")
+        out += (
+            f", but allowing for the extra year-to-year variation seen in the series it could be "
+            f"chance ({format_p(od)})"
+        )
     return out
 
 
@@ -184,7 +192,11 @@ def target_reading(row: Mapping[str, Any], name: str | None = None) -> str:
             verb = f"is projected to {'fall' if pc < 0 else 'rise'} {_pct(pc)} by the year end"
         else:
             verb = "is projected to the year end"
-        target = f" against a target of {_target_pct(tv)}" if tv is not None and kind == "pct_change" else ""
+        target = (
+            f" against a target of {_target_pct(tv)}"
+            if tv is not None and kind == "pct_change"
+            else ""
+        )
         return f"{subject} {verb}{target}: {status} (the target year is not complete)."
 
     if kind == "pct_change" and change is not None:
@@ -194,8 +206,11 @@ def target_reading(row: Mapping[str, Any], name: str | None = None) -> str:
         else:
             wanted = "down" if direction == "down" or (not direction and tv < 0) else "up"
             with_target = (change < 0 and wanted == "down") or (change > 0 and wanted == "up")
-            target = (f" against a target of {_target_pct(tv)}" if with_target
-                      else f" against a target {'fall' if wanted == 'down' else 'rise'} of {_target_pct(tv)}")
+            target = (
+                f" against a target of {_target_pct(tv)}"
+                if with_target
+                else f" against a target {'fall' if wanted == 'down' else 'rise'} of {_target_pct(tv)}"
+            )
         return f"{subject} {verb}{target}: {status}{_chance_clause(row, noun)}."
     if kind == "level" and av is not None:
         unit = "%" if percent_level else ""
@@ -209,5 +224,7 @@ def target_reading(row: Mapping[str, Any], name: str | None = None) -> str:
     if kind == "direction" and change is not None:
         verb, noun = _movement(change)
         wanted = {"down": "a fall", "up": "a rise"}.get(direction, "a change")
-        return f"{subject} {verb} (the plan asked for {wanted}): {status}{_chance_clause(row, noun)}."
+        return (
+            f"{subject} {verb} (the plan asked for {wanted}): {status}{_chance_clause(row, noun)}."
+        )
     return f"{subject}: {status}."

@@ -17,6 +17,7 @@ target_status_rows     rows of the target status table (pure)
 equality_headline      the largest unsuppressed gaps (pure)
 external_references    loaded resources that point at another host (for checks)
 """
+
 from __future__ import annotations
 
 import base64
@@ -85,7 +86,9 @@ def section_label(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- notebook pages
-def normalise_notebook(nb: nbformat.NotebookNode, replace: Iterable[str] = ()) -> nbformat.NotebookNode:
+def normalise_notebook(
+    nb: nbformat.NotebookNode, replace: Iterable[str] = ()
+) -> nbformat.NotebookNode:
     """A copy of an executed notebook with everything run-specific removed.
 
     Drops papermill/execution metadata (start and end times, durations), the
@@ -95,7 +98,9 @@ def normalise_notebook(nb: nbformat.NotebookNode, replace: Iterable[str] = ()) -
     :data:`RUN_FOLDER_PLACEHOLDER` in every output.
     """
     nb = copy.deepcopy(nb)
-    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")})
+    nb.metadata = nbformat.from_dict(
+        {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
+    )
     keep = []
     subs = sorted({s for s in replace if s}, key=len, reverse=True)
 
@@ -122,7 +127,10 @@ def normalise_notebook(nb: nbformat.NotebookNode, replace: Iterable[str] = ()) -
                     out["text"] = scrub(out.get("text", ""))
                 elif "data" in out:
                     for mime, val in list(out["data"].items()):
-                        if mime.startswith("text/") or mime in ("image/svg+xml", "application/json"):
+                        if mime.startswith("text/") or mime in (
+                            "image/svg+xml",
+                            "application/json",
+                        ):
                             if isinstance(val, str):
                                 out["data"][mime] = scrub(val)
                             elif isinstance(val, list):
@@ -179,8 +187,10 @@ def synthetic_banner_text(origin: dict[str, Any] | None) -> str:
 
     if origin is None or not origin.get("real"):
         return SYNTHETIC_NOTE
-    return (f"{SYNTHETIC_NOTE}, in the parts of this page marked synthetic (from "
-            f"{_source_names(origin['synthetic'])}); the rest is real public data")
+    return (
+        f"{SYNTHETIC_NOTE}, in the parts of this page marked synthetic (from "
+        f"{_source_names(origin['synthetic'])}); the rest is real public data"
+    )
 
 
 def render_page(
@@ -204,23 +214,34 @@ def render_page(
         synthetic = bool(origin.get("synthetic"))
     tpl = _env().get_template("page.html.j2")
     return tpl.render(
-        body=body_html, title=title, page_title=page_title, synthetic=bool(synthetic),
-        synthetic_note=synthetic_banner_text(origin) if synthetic else SYNTHETIC_NOTE, nav=list(nav),
-        css=resource_text("pack.css"), version=_version(), figures=list(figures), badge=origin_badge(origin),
+        body=body_html,
+        title=title,
+        page_title=page_title,
+        synthetic=bool(synthetic),
+        synthetic_note=synthetic_banner_text(origin) if synthetic else SYNTHETIC_NOTE,
+        nav=list(nav),
+        css=resource_text("pack.css"),
+        version=_version(),
+        figures=list(figures),
+        badge=origin_badge(origin),
     )
 
 
 def _has_images(nb: nbformat.NotebookNode) -> bool:
     return any(
         any(m.startswith("image/") for m in out.get("data", {}))
-        for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for out in c.get("outputs", [])
     )
 
 
 def section_nav(sections: Sequence[str], current: str | None = None) -> list[dict[str, Any]]:
     """Navigation links: the briefing index, then each section page."""
     nav = [{"href": "index.html", "label": "Briefing", "current": current is None}]
-    nav += [{"href": f"{s}.html", "label": section_label(s), "current": s == current} for s in sections]
+    nav += [
+        {"href": f"{s}.html", "label": section_label(s), "current": s == current} for s in sections
+    ]
     return nav
 
 
@@ -269,11 +290,22 @@ def export_notebook_html(
     body = _nbconvert_body(clean)
     gallery = []
     if not _has_images(clean):
-        gallery = [{"name": Path(f).stem, "data": base64.b64encode(Path(f).read_bytes()).decode("ascii"),
-                    "alt": _png_description(f)} for f in figures]
+        gallery = [
+            {
+                "name": Path(f).stem,
+                "data": base64.b64encode(Path(f).read_bytes()).decode("ascii"),
+                "alt": _png_description(f),
+            }
+            for f in figures
+        ]
     return render_page(
-        body, title=title, page_title=section_label(name), synthetic=synthetic,
-        nav=section_nav(sections, current=name), figures=gallery, origin=origin,
+        body,
+        title=title,
+        page_title=section_label(name),
+        synthetic=synthetic,
+        nav=section_nav(sections, current=name),
+        figures=gallery,
+        origin=origin,
     )
 
 
@@ -293,8 +325,13 @@ _TAG_ATTR = re.compile(
     r"(?P<attrs>[^>]*)>",
     re.IGNORECASE,
 )
-_ATTR = re.compile(r"""\b(?:src|href|xlink:href|data|poster|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.IGNORECASE)
+_ATTR = re.compile(
+    r"""\b(?:src|href|xlink:href|data|poster|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+    re.IGNORECASE,
+)
+_CSS_URL = re.compile(
+    r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.IGNORECASE
+)
 
 
 def external_references(html: str) -> list[str]:
@@ -315,7 +352,9 @@ def external_references(html: str) -> list[str]:
     for m in _TAG_ATTR.finditer(html):
         for a in _ATTR.finditer(m.group("attrs")):
             val = next(v for v in a.groups() if v is not None).strip()
-            if re.match(r"^(?:https?:)?//", val, re.IGNORECASE) or re.search(r"(?:^|,\s*)(?:https?:)?//", val):
+            if re.match(r"^(?:https?:)?//", val, re.IGNORECASE) or re.search(
+                r"(?:^|,\s*)(?:https?:)?//", val
+            ):
                 found.append(f"{m.group('tag').lower()} {val}")
     found += [f"css {u}" for u in _CSS_URL.findall(html)]
     return found
@@ -374,7 +413,16 @@ def _status_class(status: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", status.strip().lower()).strip("-") or "unknown"
 
 
-_TARGET_TEXT_COLUMNS = ("wording", "target_text", "text", "description", "target", "title", "wording", "summary")
+_TARGET_TEXT_COLUMNS = (
+    "wording",
+    "target_text",
+    "text",
+    "description",
+    "target",
+    "title",
+    "wording",
+    "summary",
+)
 
 
 def target_status_rows(
@@ -416,7 +464,11 @@ def target_status_rows(
     df = comparison.copy()
     if plan is not None and "plan" in df.columns:
         df = df[df["plan"].astype(str) == plan]
-    if force is not None and "geography" in df.columns and (df["geography"].astype(str) == force).any():
+    if (
+        force is not None
+        and "geography" in df.columns
+        and (df["geography"].astype(str) == force).any()
+    ):
         df = df[df["geography"].astype(str) == force]
     texts: dict[str, str] = {}
     reg = None
@@ -434,9 +486,15 @@ def target_status_rows(
     reasons: dict[str, str] = {}
     if reg is not None:
         for _, r in reg.iterrows():
-            why = " - ".join(x for x in (_text(r.get("not_measurable_reason")).rstrip("."),
-                                       _text(r.get("would_measure_with")) and
-                                       f"Would be measured with: {_text(r.get('would_measure_with'))}.") if x)
+            why = " - ".join(
+                x
+                for x in (
+                    _text(r.get("not_measurable_reason")).rstrip("."),
+                    _text(r.get("would_measure_with"))
+                    and f"Would be measured with: {_text(r.get('would_measure_with'))}.",
+                )
+                if x
+            )
             reasons[str(r["target_id"])] = why
     rows: list[dict[str, Any]] = []
     for _, r in df.iterrows():
@@ -444,67 +502,116 @@ def target_status_rows(
         label = f"{tid}: {texts[tid]}" if texts.get(tid) else tid
         status = _text(r.get("status")) or "no result"
         lo, hi, rr = r.get("rr_ci_low"), r.get("rr_ci_high"), r.get("rate_ratio")
-        interval = "-" if _fmt(rr, "{:.3f}") == "-" else f"{_fmt(rr, '{:.3f}')} ({_fmt(lo, '{:.3f}')} to {_fmt(hi, '{:.3f}')})"
+        interval = (
+            "-"
+            if _fmt(rr, "{:.3f}") == "-"
+            else f"{_fmt(rr, '{:.3f}')} ({_fmt(lo, '{:.3f}')} to {_fmt(hi, '{:.3f}')})"
+        )
         kind = _text(r.get("target_kind"))
         percent_level = _text(r.get("source")).startswith("survey")
-        if percent_level:  # survey proportions (compare marks their source): percent, change in points
-            baseline, actual = _fmt(r.get("baseline_value"), "{:.1f}%"), _fmt(r.get("actual_value"), "{:.1f}%")
+        if (
+            percent_level
+        ):  # survey proportions (compare marks their source): percent, change in points
+            baseline, actual = (
+                _fmt(r.get("baseline_value"), "{:.1f}%"),
+                _fmt(r.get("actual_value"), "{:.1f}%"),
+            )
             change = _fmt(r.get("abs_change"), "{:+.1f} pts")
         else:
-            baseline, actual = _fmt(r.get("baseline_value"), "{:,.6g}"), _fmt(r.get("actual_value"), "{:,.6g}")
+            baseline, actual = (
+                _fmt(r.get("baseline_value"), "{:,.6g}"),
+                _fmt(r.get("actual_value"), "{:,.6g}"),
+            )
             change = _fmt(r.get("pct_change"), "{:+.1f}%")
-        target = _fmt(r.get("target_value"), "{:+g}%" if kind == "pct_change" else "{:g}%" if percent_level else "{:,g}")
+        target = _fmt(
+            r.get("target_value"),
+            "{:+g}%" if kind == "pct_change" else "{:g}%" if percent_level else "{:,g}",
+        )
         if kind in ("direction", "qualitative") and target == "-":
             target = _text(r.get("direction")) or kind
-        rows.append({
-            "target": label,
-            "target_id": tid,
-            "measure": _text(r.get("measure_id")),
-            "geography": _text(r.get("geography")),
-            "baseline": baseline,
-            "actual": actual,
-            "change": change,
-            "target_value": target,
-            "interval": interval,
-            "p": _p_text(r.get("p_value")),
-            "p_adjusted": _p_text(r.get("p_adjusted")),
-            "reading": target_reading(r, (names or {}).get(_text(r.get("measure_id")))),
-            "status": status,
-            "status_class": _status_class(status),
-            "proxy": _truthy(r.get("proxy")),
-            "proxy_note": _text(r.get("proxy_note")),
-            "reason": reasons.get(tid) or _text(r.get("note")),
-            "kind": kind,
-            "data": _text(r.get("data")),
-            "periods": (f"{_text(r.get('target_period'))} against {_text(r.get('baseline_period'))}"
-                        if _text(r.get("baseline_period")) else ""),
-        })
+        rows.append(
+            {
+                "target": label,
+                "target_id": tid,
+                "measure": _text(r.get("measure_id")),
+                "geography": _text(r.get("geography")),
+                "baseline": baseline,
+                "actual": actual,
+                "change": change,
+                "target_value": target,
+                "interval": interval,
+                "p": _p_text(r.get("p_value")),
+                "p_adjusted": _p_text(r.get("p_adjusted")),
+                "reading": target_reading(r, (names or {}).get(_text(r.get("measure_id")))),
+                "status": status,
+                "status_class": _status_class(status),
+                "proxy": _truthy(r.get("proxy")),
+                "proxy_note": _text(r.get("proxy_note")),
+                "reason": reasons.get(tid) or _text(r.get("note")),
+                "kind": kind,
+                "data": _text(r.get("data")),
+                "periods": (
+                    f"{_text(r.get('target_period'))} against {_text(r.get('baseline_period'))}"
+                    if _text(r.get("baseline_period"))
+                    else ""
+                ),
+            }
+        )
     rank = {"met": 0, "not met": 1, "not measurable": 3, "no result": 4}
-    rows.sort(key=lambda r: rank.get(r["status"].strip().lower(), 2))  # stable: target order kept within
+    rows.sort(
+        key=lambda r: rank.get(r["status"].strip().lower(), 2)
+    )  # stable: target order kept within
     if reg is not None:
         seen = set(df["target_id"].astype(str)) if "target_id" in df.columns else set()
         for tid in sorted(set(texts) - seen):
             label = f"{tid}: {texts[tid]}" if texts[tid] else tid
-            rows.append({
-                "target": label, "target_id": tid, "measure": "", "geography": "", "baseline": "-",
-                "actual": "-", "change": "-", "target_value": "-", "interval": "-", "p": "-",
-                "p_adjusted": "-", "reading": "", "status": "no result", "status_class": "no-result", "proxy": False,
-                "proxy_note": "", "reason": reasons.get(tid, ""), "kind": "", "data": "", "periods": "",
-            })
+            rows.append(
+                {
+                    "target": label,
+                    "target_id": tid,
+                    "measure": "",
+                    "geography": "",
+                    "baseline": "-",
+                    "actual": "-",
+                    "change": "-",
+                    "target_value": "-",
+                    "interval": "-",
+                    "p": "-",
+                    "p_adjusted": "-",
+                    "reading": "",
+                    "status": "no result",
+                    "status_class": "no-result",
+                    "proxy": False,
+                    "proxy_note": "",
+                    "reason": reasons.get(tid, ""),
+                    "kind": "",
+                    "data": "",
+                    "periods": "",
+                }
+            )
     return rows
 
 
 #: The plans' names as a reader knows them.
-PLAN_TITLES = {"spp-2012-15": "Strategic Policing Plan 2012-15", "pcp-2014-15": "Police and Crime Plan 2014-15"}
+PLAN_TITLES = {
+    "spp-2012-15": "Strategic Policing Plan 2012-15",
+    "pcp-2014-15": "Police and Crime Plan 2014-15",
+}
 
 #: Measure kinds (measures.csv ``kind``) whose numbers are the plan's own context figures
 #: (budgets, staffing, savings), not crime or service targets.
 PLAN_FIGURE_KINDS = ("workforce", "finance")
 
 
-def _registry_facts(registry: pd.DataFrame | None, measures: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+def _registry_facts(
+    registry: pd.DataFrame | None, measures: pd.DataFrame | None
+) -> dict[str, dict[str, str]]:
     """``target_id -> {kind, measure_kind, measure_id, value, unit, period, would}`` from the registry."""
-    mkind = {} if measures is None else {str(k): str(v) for k, v in zip(measures["measure_id"], measures["kind"])}
+    mkind = (
+        {}
+        if measures is None
+        else {str(k): str(v) for k, v in zip(measures["measure_id"], measures["kind"])}
+    )
     out: dict[str, dict[str, str]] = {}
     if registry is None:
         return out
@@ -513,9 +620,15 @@ def _registry_facts(registry: pd.DataFrame | None, measures: pd.DataFrame | None
         value = _fmt(r.get("target_value"), "{:,.10g}")
         unit = _text(r.get("target_unit"))
         out[str(r["target_id"])] = {
-            "kind": _text(r.get("target_kind")), "measure_id": mid, "measure_kind": mkind.get(mid, ""),
-            "value": value if value == "-" or not unit else (f"{value}%" if unit in ("percent", "percent_change") else f"{value} ({unit})"),
-            "numeric": value != "-", "period": _text(r.get("target_period")), "would": _text(r.get("would_measure_with")),
+            "kind": _text(r.get("target_kind")),
+            "measure_id": mid,
+            "measure_kind": mkind.get(mid, ""),
+            "value": value
+            if value == "-" or not unit
+            else (f"{value}%" if unit in ("percent", "percent_change") else f"{value} ({unit})"),
+            "numeric": value != "-",
+            "period": _text(r.get("target_period")),
+            "would": _text(r.get("would_measure_with")),
         }
     return out
 
@@ -532,18 +645,35 @@ def scorecard_part(row: dict[str, Any], facts: dict[str, Any]) -> str:
     * ``"needs_data"``: a numeric or directional target no public source measures (the
       force holds the data).
     """
-    kind, mkind, mid = facts.get("kind") or row.get("kind", ""), facts.get("measure_kind", ""), facts.get("measure_id", "")
-    if kind == "reported_figure" or mid == "plan_context_figure" or (mkind in PLAN_FIGURE_KINDS and kind != "qualitative"):
+    kind, mkind, mid = (
+        facts.get("kind") or row.get("kind", ""),
+        facts.get("measure_kind", ""),
+        facts.get("measure_id", ""),
+    )
+    if (
+        kind == "reported_figure"
+        or mid == "plan_context_figure"
+        or (mkind in PLAN_FIGURE_KINDS and kind != "qualitative")
+    ):
         return "figure"
     if row["status"] not in _UNJUDGED:
         return "measured"
-    if kind == "qualitative" or mid in ("", "other_plan_commitment") or (kind == "level" and not facts.get("numeric")):
+    if (
+        kind == "qualitative"
+        or mid in ("", "other_plan_commitment")
+        or (kind == "level" and not facts.get("numeric"))
+    ):
         return "commitment"
     return "needs_data"
 
 
-def scorecards(cfg, comparison: pd.DataFrame | None, registry: pd.DataFrame | None,
-               measures: pd.DataFrame | None = None, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def scorecards(
+    cfg,
+    comparison: pd.DataFrame | None,
+    registry: pd.DataFrame | None,
+    measures: pd.DataFrame | None = None,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """One scorecard per assessment of *cfg* (the index opens with them).
 
     Returns
@@ -556,19 +686,29 @@ def scorecards(cfg, comparison: pd.DataFrame | None, registry: pd.DataFrame | No
     facts = _registry_facts(registry, measures)
     out = []
     for a in cfg.assessments:
-        rows = target_status_rows(comparison, registry, plan=a.plan, force=cfg.force, names=names) or []
+        rows = (
+            target_status_rows(comparison, registry, plan=a.plan, force=cfg.force, names=names)
+            or []
+        )
         parts: dict[str, list] = {"measured": [], "needs_data": [], "commitment": [], "figure": []}
         for r in rows:
             f = facts.get(r["target_id"], {})
-            r = dict(r, value=f.get("value", "-"), would=f.get("would", ""), period=f.get("period", ""))
+            r = dict(
+                r, value=f.get("value", "-"), would=f.get("would", ""), period=f.get("period", "")
+            )
             parts[scorecard_part(r, f)].append(r)
-        out.append({
-            "plan": a.plan, "title": PLAN_TITLES.get(a.plan, a.plan),
-            "periods": f"{a.target_period.label} against {a.baseline.label}",
-            "measured": parts["measured"], "needs_data": parts["needs_data"],
-            "commitments": parts["commitment"], "figures": parts["figure"],
-            "counts": status_counts(parts["measured"]),
-        })
+        out.append(
+            {
+                "plan": a.plan,
+                "title": PLAN_TITLES.get(a.plan, a.plan),
+                "periods": f"{a.target_period.label} against {a.baseline.label}",
+                "measured": parts["measured"],
+                "needs_data": parts["needs_data"],
+                "commitments": parts["commitment"],
+                "figures": parts["figure"],
+                "counts": status_counts(parts["measured"]),
+            }
+        )
     return out
 
 
@@ -602,7 +742,9 @@ def equality_headline(gaps: pd.DataFrame | None, n: int = 5) -> pd.DataFrame | N
         return None
     df = gaps.copy()
     if "suppressed" in df.columns:
-        df = df[~df["suppressed"].map(_truthy).astype(bool)]  # bool even when empty (else a column selection)
+        df = df[
+            ~df["suppressed"].map(_truthy).astype(bool)
+        ]  # bool even when empty (else a column selection)
     df = df[pd.to_numeric(df["gap"], errors="coerce").notna()].copy()
     df["_abs"] = pd.to_numeric(df["gap"]).abs()
     keys = ["_abs"] + [c for c in ("group", "measure", "period") if c in df.columns]
@@ -615,17 +757,19 @@ def _gap_rows(df: pd.DataFrame | None) -> list[dict[str, str]] | None:
         return None
     out = []
     for _, r in df.iterrows():
-        out.append({
-            "group": _text(r.get("group")),
-            "reference": _text(r.get("reference")),
-            "measure": _text(r.get("measure")),
-            "period": _text(r.get("period")),
-            "estimate": _fmt(r.get("estimate"), "{:.3g}"),
-            "reference_estimate": _fmt(r.get("reference_estimate"), "{:.3g}"),
-            "gap": f"{_fmt(r.get('gap'), '{:+.3g}')} ({_fmt(r.get('gap_ci_low'), '{:+.3g}')} to {_fmt(r.get('gap_ci_high'), '{:+.3g}')})",
-            "significant": "yes" if _truthy(r.get("significant")) else "no",
-            "base_n": _fmt(r.get("base_n"), "{:,.0f}"),
-        })
+        out.append(
+            {
+                "group": _text(r.get("group")),
+                "reference": _text(r.get("reference")),
+                "measure": _text(r.get("measure")),
+                "period": _text(r.get("period")),
+                "estimate": _fmt(r.get("estimate"), "{:.3g}"),
+                "reference_estimate": _fmt(r.get("reference_estimate"), "{:.3g}"),
+                "gap": f"{_fmt(r.get('gap'), '{:+.3g}')} ({_fmt(r.get('gap_ci_low'), '{:+.3g}')} to {_fmt(r.get('gap_ci_high'), '{:+.3g}')})",
+                "significant": "yes" if _truthy(r.get("significant")) else "no",
+                "base_n": _fmt(r.get("base_n"), "{:,.0f}"),
+            }
+        )
     return out
 
 
@@ -671,7 +815,7 @@ def _measure_names() -> dict[str, str]:
         from .targets import load_measures
 
         m = load_measures()
-    except Exception:  # noqa: BLE001 - names only improve the wording; the id is the fallback
+    except Exception:
         return {}
     return {str(k): str(v) for k, v in zip(m["measure_id"], m["name"])}
 
@@ -696,9 +840,21 @@ def sources_rows(cfg) -> tuple[list[str], list[list[str]]]:
         from .availability import NOT_SUPPLIED, SOURCE_USES
 
         for key, entry in sorted((processed.manifest.get("sources") or {}).items()):
-            if entry.get("status") == NOT_SUPPLIED and key in SOURCE_USES:  # listed, never silently absent
-                rows.append([NOT_SUPPLIED if c == "path" else key if c == "source" else
-                             SOURCE_USES[key][0] if c == "description" else "" for c in cols])
+            if (
+                entry.get("status") == NOT_SUPPLIED and key in SOURCE_USES
+            ):  # listed, never silently absent
+                rows.append(
+                    [
+                        NOT_SUPPLIED
+                        if c == "path"
+                        else key
+                        if c == "source"
+                        else SOURCE_USES[key][0]
+                        if c == "description"
+                        else ""
+                        for c in cols
+                    ]
+                )
         return cols, rows
     from .provenance import is_synthetic
 
@@ -756,27 +912,53 @@ def render_index(
     if scorecards is None:
         parts: dict[str, list] = {"measured": [], "needs_data": [], "commitment": [], "figure": []}
         for r in targets or []:
-            parts[scorecard_part(dict(r, value="-"), {})].append(dict(r, value="-", would="", period=""))
-        scorecards = [{"plan": plan, "title": PLAN_TITLES.get(plan, plan), "periods": f"{target_period} against {baseline}",
-                       "measured": parts["measured"], "needs_data": parts["needs_data"],
-                       "commitments": parts["commitment"], "figures": parts["figure"],
-                       "counts": status_counts(parts["measured"])}]
+            parts[scorecard_part(dict(r, value="-"), {})].append(
+                dict(r, value="-", would="", period="")
+            )
+        scorecards = [
+            {
+                "plan": plan,
+                "title": PLAN_TITLES.get(plan, plan),
+                "periods": f"{target_period} against {baseline}",
+                "measured": parts["measured"],
+                "needs_data": parts["needs_data"],
+                "commitments": parts["commitment"],
+                "figures": parts["figure"],
+                "counts": status_counts(parts["measured"]),
+            }
+        ]
     tpl = _env().get_template("index.html.j2")
     return tpl.render(
-        scorecards=list(scorecards), origin_sentence=origin_sentence, gaps_synthetic=bool(gaps_synthetic),
-        title=title, force=force, plan=plan, baseline=baseline, target_period=target_period,
-        synthetic=bool(synthetic), synthetic_note=SYNTHETIC_NOTE, targets=targets, gaps=gaps,
+        scorecards=list(scorecards),
+        origin_sentence=origin_sentence,
+        gaps_synthetic=bool(gaps_synthetic),
+        title=title,
+        force=force,
+        plan=plan,
+        baseline=baseline,
+        target_period=target_period,
+        synthetic=bool(synthetic),
+        synthetic_note=SYNTHETIC_NOTE,
+        targets=targets,
+        gaps=gaps,
         judged=[t for t in targets or [] if t["status"] not in _UNJUDGED],
         unjudged=[t for t in targets or [] if t["status"] in _UNJUDGED],
         proxies=_proxy_notes(targets or []),
-        counts=status_counts(targets) if targets else [], sections=list(sections),
-        source_columns=list(source_columns), sources=[list(r) for r in sources],
-        target_note=target_note, gaps_note=gaps_note, css=resource_text("pack.css"), version=_version(),
+        counts=status_counts(targets) if targets else [],
+        sections=list(sections),
+        source_columns=list(source_columns),
+        sources=[list(r) for r in sources],
+        target_note=target_note,
+        gaps_note=gaps_note,
+        css=resource_text("pack.css"),
+        version=_version(),
         pdf=bool(pdf),
     )
 
 
-def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = None, n_gaps: int = 5) -> Path:
+def build_index(
+    cfg, run_dir: str | Path, *, sections: Sequence[str] | None = None, n_gaps: int = 5
+) -> Path:
     """Write ``<run_dir>/index.html``, the briefing pack's headline page.
 
     Parameters
@@ -812,12 +994,19 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
 
         cards = scorecards(cfg, comparison, registry, load_measures(), mnames)
     note = ""
-    if comparison is not None and "geography" in comparison.columns and (comparison["geography"].astype(str) == cfg.force).any():
+    if (
+        comparison is not None
+        and "geography" in comparison.columns
+        and (comparison["geography"].astype(str) == cfg.force).any()
+    ):
         note = f"Force-wide results for {cfg.force}; district results are in the Targets section."
     gaps = _gap_rows(equality_headline(read_table(run_dir, "equality_gaps"), n_gaps))
     sec = [
-        {"href": f"{s}.html", "label": section_label(s),
-         "present": (run_dir / f"{s}.html").is_file() or "briefing" in s}
+        {
+            "href": f"{s}.html",
+            "label": section_label(s),
+            "present": (run_dir / f"{s}.html").is_file() or "briefing" in s,
+        }
         for s in names
     ]
     cols, srows = sources_rows(cfg)
@@ -825,12 +1014,22 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
 
     gaps_note = not_supplied_note("survey") if missing_sources(cfg, ["survey"]) else ""
     html = render_index(
-        title=cfg.title, force=cfg.force, plan=cfg.plan,
+        title=cfg.title,
+        force=cfg.force,
+        plan=cfg.plan,
         baseline=f"{cfg.baseline.start:%Y-%m-%d} to {cfg.baseline.end:%Y-%m-%d}",
         target_period=f"{cfg.target_period.start:%Y-%m-%d} to {cfg.target_period.end:%Y-%m-%d}",
-        synthetic=origin_of(origins) == SYNTHETIC, targets=rows, gaps=gaps, sections=sec,
-        source_columns=cols, sources=srows, target_note=note, gaps_note=gaps_note,
-        pdf=pdf_enabled(cfg), scorecards=cards, origin_sentence=origin_sentence(origins),
+        synthetic=origin_of(origins) == SYNTHETIC,
+        targets=rows,
+        gaps=gaps,
+        sections=sec,
+        source_columns=cols,
+        sources=srows,
+        target_note=note,
+        gaps_note=gaps_note,
+        pdf=pdf_enabled(cfg),
+        scorecards=cards,
+        origin_sentence=origin_sentence(origins),
         gaps_synthetic=origins.get("survey") == SYNTHETIC and bool(gaps),
     )
     out = run_dir / "index.html"
@@ -839,8 +1038,12 @@ def build_index(cfg, run_dir: str | Path, *, sections: Sequence[str] | None = No
 
 
 #: Reader's names of the scorecard parts (:func:`scorecard_part`).
-SCORECARD_PARTS = {"measured": "measured", "needs_data": "needs data the force holds",
-                   "commitments": "commitment with no number", "figures": "plan figure (not a target)"}
+SCORECARD_PARTS = {
+    "measured": "measured",
+    "needs_data": "needs data the force holds",
+    "commitments": "commitment with no number",
+    "figures": "plan figure (not a target)",
+}
 
 
 def scorecard_frame(cards: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -850,15 +1053,42 @@ def scorecard_frame(cards: Sequence[dict[str, Any]]) -> pd.DataFrame:
     no data read), baseline, actual, change, target_value, interval, p_adjusted, status,
     reading, would_measure_with - display strings, as on the index.
     """
-    cols = ["plan", "part", "target", "data", "baseline", "actual", "change", "target_value", "interval",
-            "p_adjusted", "status", "reading", "would_measure_with"]
+    cols = [
+        "plan",
+        "part",
+        "target",
+        "data",
+        "baseline",
+        "actual",
+        "change",
+        "target_value",
+        "interval",
+        "p_adjusted",
+        "status",
+        "reading",
+        "would_measure_with",
+    ]
     rows = []
     for c in cards:
         for key, label in SCORECARD_PARTS.items():
             for r in c[key]:
-                rows.append({"plan": c["title"], "part": label, "target": r["target"], "data": r["data"],
-                             "baseline": r["baseline"], "actual": r["actual"], "change": r["change"],
-                             "target_value": r["value"] if key in ("figures", "needs_data") else r["target_value"],
-                             "interval": r["interval"], "p_adjusted": r["p_adjusted"], "status": r["status"],
-                             "reading": r["reading"], "would_measure_with": r["would"]})
+                rows.append(
+                    {
+                        "plan": c["title"],
+                        "part": label,
+                        "target": r["target"],
+                        "data": r["data"],
+                        "baseline": r["baseline"],
+                        "actual": r["actual"],
+                        "change": r["change"],
+                        "target_value": r["value"]
+                        if key in ("figures", "needs_data")
+                        else r["target_value"],
+                        "interval": r["interval"],
+                        "p_adjusted": r["p_adjusted"],
+                        "status": r["status"],
+                        "reading": r["reading"],
+                        "would_measure_with": r["would"],
+                    }
+                )
     return pd.DataFrame(rows, columns=cols)

@@ -17,6 +17,7 @@ Chromium missing: the runner fails the run with :class:`PdfError` naming what to
 config says ``runner: {pdf: false}`` (or the environment ``WMP_PDF=0``), in which case no PDF is
 written and the index says so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,9 +40,11 @@ PDF_NAME = "briefing.pdf"
 PRINT_TIMEOUT = 300
 #: Executable names tried, in order, on PATH (or the ``WMP_CHROMIUM`` environment variable).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_HINT = ("install headless Chromium (Debian/Ubuntu: `sudo apt-get install chromium`, or `make browser`), "
-                "or set `runner: {pdf: false}` in the config (or WMP_PDF=0 in the environment) to publish "
-                "the pack without briefing.pdf")
+INSTALL_HINT = (
+    "install headless Chromium (Debian/Ubuntu: `sudo apt-get install chromium`, or `make browser`), "
+    "or set `runner: {pdf: false}` in the config (or WMP_PDF=0 in the environment) to publish "
+    "the pack without briefing.pdf"
+)
 
 #: Extra print CSS for the joined document: margins, page numbers, one page break per part.
 PRINT_CSS = """
@@ -116,6 +119,7 @@ def _page_parts(page_html: str) -> tuple[str, str]:
 def _relink(body: str, anchors: dict[str, str]) -> str:
     """Links to other pages -> in-document anchors; other relative links (CSVs) lose their
     href (their text names the file), so no path of the run folder reaches the PDF."""
+
     def sub(m: re.Match) -> str:
         href = m.group("href")
         if href.startswith(("#", "http://", "https://", "mailto:")):
@@ -124,6 +128,7 @@ def _relink(body: str, anchors: dict[str, str]) -> str:
         if page in anchors:
             return f' href="#{anchors[page]}"'
         return ""
+
     return _HREF.sub(sub, body)
 
 
@@ -146,13 +151,18 @@ def source_statement(cfg) -> tuple[str, bool]:
         else:
             real.append(key)
     if not synth:
-        text = ("Every input of this pack is real public data" + (f" ({', '.join(real)})" if real else "")
-                + "; nothing in it is synthetic.")
+        text = (
+            "Every input of this pack is real public data"
+            + (f" ({', '.join(real)})" if real else "")
+            + "; nothing in it is synthetic."
+        )
     elif not real:
         text = f"{SYNTHETIC_NOTE}: every input of this pack ({', '.join(synth)}) is from the synthetic sample."
     else:
-        text = (f"Real public data: {', '.join(real)}. From the synthetic sample (generated, not real figures; "
-                f"marked on every page that uses it): {', '.join(synth)}.")
+        text = (
+            f"Real public data: {', '.join(real)}. From the synthetic sample (generated, not real figures; "
+            f"marked on every page that uses it): {', '.join(synth)}."
+        )
     if absent:
         text += f" Not supplied: {', '.join(absent)}."
     return text, bool(synth)
@@ -191,6 +201,7 @@ def _sharpen(body: str, vectors: dict[str, bytes]) -> str:
         if svg is None:
             return m.group(0)
         return 'src="data:image/svg+xml;base64,' + base64.b64encode(svg).decode("ascii") + '"'
+
     return _PNG_SRC.sub(sub, body)
 
 
@@ -226,30 +237,41 @@ def print_document(
         css = css or page_css
         body = _relink(_sharpen(body, vectors or {}), anchors)
         body = body.replace('<details class="unjudged">', '<details class="unjudged" open>')
-        parts.append(f'<section class="pdf-part" id="{anchors[name]}">'
-                     f'<p class="pdf-part-label">Part {i + 1} of {len(pages)}: {htmllib.escape(label)}</p>\n'
-                     f"{body}\n</section>")
+        parts.append(
+            f'<section class="pdf-part" id="{anchors[name]}">'
+            f'<p class="pdf-part-label">Part {i + 1} of {len(pages)}: {htmllib.escape(label)}</p>\n'
+            f"{body}\n</section>"
+        )
     nums = list(page_numbers) if page_numbers is not None else [None] * len(pages)
     contents = "\n".join(
         f'<li><a href="#{anchors[name]}">{htmllib.escape(label)}</a>'
         f'<span class="pn">{"page " + str(n) if n else "page .."}</span></li>'
-        for (name, label, _), n in zip(pages, nums))
+        for (name, label, _), n in zip(pages, nums)
+    )
     e = htmllib.escape
-    cover = (f'<section class="pdf-cover"><h1>{e(title)}</h1><p>{e(subtitle)}</p>'
-             f'<p class="statement{" synthetic" if synthetic else ""}">{e(statement)}</p>'
-             + (f'<div class="synthetic-banner">{e(SYNTHETIC_NOTE)}</div>' if synthetic else "")
-             + "<p class=\"note\">The briefing pack of wmp-analysis as one document: the headline page, then each "
-               "section. Tables and figures are those of the HTML pack; the machine-readable tables (CSV) and "
-               "the run's provenance (manifest.json) are in the run folder beside this file.</p></section>")
-    toc = (f'<section class="pdf-part pdf-toc"><h2>Contents</h2><ol class="pdf-contents">\n{contents}\n</ol>'
-           "</section>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{e(title)}</title>\n<style>\n{css}\n{PRINT_CSS}\n</style>\n</head>\n<body>\n"
-            f"{cover}\n{toc}\n" + "\n".join(parts) + "\n</body>\n</html>\n")
+    cover = (
+        f'<section class="pdf-cover"><h1>{e(title)}</h1><p>{e(subtitle)}</p>'
+        f'<p class="statement{" synthetic" if synthetic else ""}">{e(statement)}</p>'
+        + (f'<div class="synthetic-banner">{e(SYNTHETIC_NOTE)}</div>' if synthetic else "")
+        + '<p class="note">The briefing pack of wmp-analysis as one document: the headline page, then each '
+        "section. Tables and figures are those of the HTML pack; the machine-readable tables (CSV) and "
+        "the run's provenance (manifest.json) are in the run folder beside this file.</p></section>"
+    )
+    toc = (
+        f'<section class="pdf-part pdf-toc"><h2>Contents</h2><ol class="pdf-contents">\n{contents}\n</ol>'
+        "</section>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{e(title)}</title>\n<style>\n{css}\n{PRINT_CSS}\n</style>\n</head>\n<body>\n"
+        f"{cover}\n{toc}\n" + "\n".join(parts) + "\n</body>\n</html>\n"
+    )
 
 
 # --------------------------------------------------------------------------- printing
-def chromium_print(html: str, out: Path, *, chromium: str | None = None, timeout: float = PRINT_TIMEOUT) -> Path:
+def chromium_print(
+    html: str, out: Path, *, chromium: str | None = None, timeout: float = PRINT_TIMEOUT
+) -> Path:
     """Print *html* to *out* with headless Chromium (fresh profile, no network).
 
     Raises
@@ -264,21 +286,47 @@ def chromium_print(html: str, out: Path, *, chromium: str | None = None, timeout
         doc = Path(tmp) / "briefing-print.html"
         doc.write_text(html, encoding="utf-8")
         target = Path(tmp) / "out.pdf"
-        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--disable-extensions", "--disable-dev-shm-usage", "--disable-quic",
-               "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={Path(tmp) / 'profile'}",
-               f"--print-to-pdf={target}", doc.as_uri()]
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={target}",
+            doc.as_uri(),
+        ]
         try:
-            got = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout, start_new_session=True,
-                                 env={**os.environ, "TZ": "UTC"})
+            got = subprocess.run(
+                cmd,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                start_new_session=True,
+                env={**os.environ, "TZ": "UTC"},
+            )
         except subprocess.TimeoutExpired as exc:
-            raise PdfError(f"briefing.pdf: Chromium did not finish printing within {timeout:.0f} s") from exc
+            raise PdfError(
+                f"briefing.pdf: Chromium did not finish printing within {timeout:.0f} s"
+            ) from exc
         except OSError as exc:
-            raise PdfError(f"briefing.pdf: could not start Chromium ({exe}): {exc} - {INSTALL_HINT}") from exc
+            raise PdfError(
+                f"briefing.pdf: could not start Chromium ({exe}): {exc} - {INSTALL_HINT}"
+            ) from exc
         if got.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
             tail = (got.stderr or "").strip().splitlines()[-3:]
-            raise PdfError(f"briefing.pdf: Chromium failed (exit {got.returncode}): {' | '.join(tail)[:400]}")
+            raise PdfError(
+                f"briefing.pdf: Chromium failed (exit {got.returncode}): {' | '.join(tail)[:400]}"
+            )
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, out)
     return out
@@ -295,7 +343,9 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's trailer /Size is often short: harmless
+    logging.getLogger("pypdf").setLevel(
+        logging.ERROR
+    )  # Chromium's trailer /Size is often short: harmless
     reader = PdfReader(str(path))
     writer = PdfWriter(clone_from=reader)
     content = hashlib.sha256()
@@ -304,7 +354,11 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
         content.update(data.get_data() if data is not None else b"")
     _renumber_structure_ids(writer)
     # replaces Chromium's info dictionary (its /CreationDate and /ModDate are the print time)
-    writer.metadata = {"/Title": title, "/Producer": "wmp-analysis (Chromium print)", "/Creator": "wmp-analysis"}
+    writer.metadata = {
+        "/Title": title,
+        "/Producer": "wmp-analysis (Chromium print)",
+        "/Creator": "wmp-analysis",
+    }
     ident = ByteStringObject(content.digest()[:16])
     writer._ID = ArrayObject([ident, ident])
     buf = io.BytesIO()
@@ -338,7 +392,9 @@ def _renumber_structure_ids(writer) -> None:
             return
         if isinstance(obj, DictionaryObject):
             for k in list(obj.keys()):
-                v = obj.raw_get(k)  # no resolving of indirect references: each object is visited once
+                v = obj.raw_get(
+                    k
+                )  # no resolving of indirect references: each object is visited once
                 if isinstance(v, str):
                     obj[k] = fn(v)
                 else:
@@ -398,7 +454,9 @@ def pack_pages(run_dir: Path, sections: Sequence[str]) -> list[tuple[str, str, s
     from .report import section_label
 
     pages = []
-    for name, label in [("index.html", "Briefing: headline page")] + [(f"{s}.html", section_label(s)) for s in sections]:
+    for name, label in [("index.html", "Briefing: headline page")] + [
+        (f"{s}.html", section_label(s)) for s in sections
+    ]:
         p = run_dir / name
         if p.is_file():
             pages.append((name, label, p.read_text(encoding="utf-8")))
@@ -427,8 +485,13 @@ def write_briefing_pdf(
     if not pages:
         raise PdfError(f"briefing.pdf: no pages in {run_dir.name} to print")
     out = run_dir / PDF_NAME
-    kw: dict[str, Any] = {"title": title, "subtitle": subtitle, "statement": statement, "synthetic": synthetic,
-                          "vectors": vector_figures(run_dir)}
+    kw: dict[str, Any] = {
+        "title": title,
+        "subtitle": subtitle,
+        "statement": statement,
+        "synthetic": synthetic,
+        "vectors": vector_figures(run_dir),
+    }
     chromium_print(print_document(pages, **kw), out, chromium=chromium)
     numbers = _part_pages(out, len(pages))
     chromium_print(print_document(pages, page_numbers=numbers, **kw), out, chromium=chromium)
@@ -436,11 +499,17 @@ def write_briefing_pdf(
 
 
 #: Pages and window widths (CSS px) of the screenshots kept in ``screenshots/`` of a run.
-SCREENSHOTS = (("index", 1366), ("index", 390), ("03_target_comparison", 1366), ("03_target_comparison", 390))
+SCREENSHOTS = (
+    ("index", 1366),
+    ("index", 390),
+    ("03_target_comparison", 1366),
+    ("03_target_comparison", 390),
+)
 
 
-def write_screenshots(run_dir: Path, *, chromium: str | None = None, shots=SCREENSHOTS,
-                      height: int = 2400) -> list[Path]:
+def write_screenshots(
+    run_dir: Path, *, chromium: str | None = None, shots=SCREENSHOTS, height: int = 2400
+) -> list[Path]:
     """``screenshots/<page>-<width>px.png`` of the index and a section page, desktop and phone.
 
     The top *height* pixels of each page in a window of that width (Chromium
@@ -458,15 +527,36 @@ def write_screenshots(run_dir: Path, *, chromium: str | None = None, shots=SCREE
         out = Path(run_dir) / "screenshots" / f"{page}-{width}px.png"
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="wmp-shot-") as tmp:
-            cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   "--no-first-run", "--disable-extensions", "--disable-dev-shm-usage",
-                   "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={Path(tmp) / 'profile'}",
-                   f"--window-size={width},{height}", f"--screenshot={out}", src.resolve().as_uri()]
-            got = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
-                                 start_new_session=True)
+            cmd = [
+                exe,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-dev-shm-usage",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--user-data-dir={Path(tmp) / 'profile'}",
+                f"--window-size={width},{height}",
+                f"--screenshot={out}",
+                src.resolve().as_uri(),
+            ]
+            got = subprocess.run(
+                cmd,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                start_new_session=True,
+            )
         if got.returncode != 0 or not out.is_file():
-            raise PdfError(f"screenshots: Chromium failed on {src.name} at {width} px (exit {got.returncode})")
+            raise PdfError(
+                f"screenshots: Chromium failed on {src.name} at {width} px (exit {got.returncode})"
+            )
         written.append(out)
     return written
 
@@ -487,15 +577,27 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> A
         return None
     t0 = time.monotonic()
     statement, synthetic = source_statement(cfg)
-    subtitle = (f"Force: {cfg.force}. Plan: {cfg.plan}. Baseline {cfg.baseline.start:%Y-%m-%d} to "
-                f"{cfg.baseline.end:%Y-%m-%d}; target period {cfg.target_period.start:%Y-%m-%d} to "
-                f"{cfg.target_period.end:%Y-%m-%d}.")
+    subtitle = (
+        f"Force: {cfg.force}. Plan: {cfg.plan}. Baseline {cfg.baseline.start:%Y-%m-%d} to "
+        f"{cfg.baseline.end:%Y-%m-%d}; target period {cfg.target_period.start:%Y-%m-%d} to "
+        f"{cfg.target_period.end:%Y-%m-%d}."
+    )
     try:
-        write_briefing_pdf(run_dir, title=cfg.title, subtitle=subtitle, statement=statement, synthetic=synthetic,
-                           sections=sections)
-    except Exception as exc:  # noqa: BLE001 - any failure to print fails the run, with its message
-        res = NotebookResult(PDF_NAME, "failed", time.monotonic() - t0, str(exc) if isinstance(exc, PdfError)
-                             else f"briefing.pdf: {type(exc).__name__}: {exc}")
+        write_briefing_pdf(
+            run_dir,
+            title=cfg.title,
+            subtitle=subtitle,
+            statement=statement,
+            synthetic=synthetic,
+            sections=sections,
+        )
+    except Exception as exc:
+        res = NotebookResult(
+            PDF_NAME,
+            "failed",
+            time.monotonic() - t0,
+            str(exc) if isinstance(exc, PdfError) else f"briefing.pdf: {type(exc).__name__}: {exc}",
+        )
         results.append(res)
         return res
     try:  # diagnostics for the reader's eye, not part of the pack: a failure is only reported
@@ -503,5 +605,8 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> A
     except (PdfError, OSError, subprocess.SubprocessError) as exc:
         print(f"note: screenshots not written: {exc}", flush=True)
         shots = []
-    print(f"briefing.pdf written, {len(shots)} screenshots, in {time.monotonic() - t0:.1f} s", flush=True)
+    print(
+        f"briefing.pdf written, {len(shots)} screenshots, in {time.monotonic() - t0:.1f} s",
+        flush=True,
+    )
     return None

@@ -26,6 +26,7 @@ Run folder layout::
 Exit codes: 0 success; 1 the run failed; 2 bad configuration or set-up (unknown
 notebook name, missing kernel); 3 another run holds the lock.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,10 +43,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import nbformat
 
@@ -89,7 +91,7 @@ def _say(msg: str = "") -> None:
 
 
 def _utc_now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+    return _dt.datetime.now(_dt.UTC)
 
 
 def default_run_id(cfg, now: _dt.datetime | None = None) -> str:
@@ -120,8 +122,11 @@ def declared_parameters(nb_path: str | Path) -> list[str]:
             except SyntaxError:
                 return names
             for node in tree.body:
-                targets = node.targets if isinstance(node, ast.Assign) else (
-                    [node.target] if isinstance(node, ast.AnnAssign) else [])
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+                )
                 for t in targets:
                     if isinstance(t, ast.Name) and t.id not in names:
                         names.append(t.id)
@@ -140,7 +145,11 @@ def _parameter_defaults(nb_path: Path) -> dict[str, Any]:
             except SyntaxError:
                 return out
             for node in tree.body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                ):
                     try:
                         out[node.targets[0].id] = ast.literal_eval(node.value)
                     except ValueError:
@@ -149,7 +158,9 @@ def _parameter_defaults(nb_path: Path) -> dict[str, Any]:
     return out
 
 
-def select_notebooks(names: Sequence[str], only: str | None = None, from_: str | None = None) -> list[str]:
+def select_notebooks(
+    names: Sequence[str], only: str | None = None, from_: str | None = None
+) -> list[str]:
     """The notebooks to execute for ``--only`` / ``--from``.
 
     A NAME matches a stem exactly (``03_target_comparison``), by its number
@@ -162,20 +173,23 @@ def select_notebooks(names: Sequence[str], only: str | None = None, from_: str |
     ConfigError
         For an unknown NAME, listing the known ones.
     """
+
     def find(name: str, what: str) -> int:
         key = name.removesuffix(".ipynb").strip()
         for i, stem in enumerate(names):
             num, _, rest = stem.partition("_")
-            if key == stem or key == rest or (key.isdigit() and num.isdigit() and int(key) == int(num)):
+            if key in (stem, rest) or (key.isdigit() and num.isdigit() and int(key) == int(num)):
                 return i
-        raise ConfigError(f"no notebook called {name!r}", field=what, expected="one of " + ", ".join(names))
+        raise ConfigError(
+            f"no notebook called {name!r}", field=what, expected="one of " + ", ".join(names)
+        )
 
     if only and from_:
         raise ConfigError("give --only or --from, not both", field="--only/--from")
     if only:
         chosen = [names[find(only, "--only")]]
     elif from_:
-        chosen = list(names[find(from_, "--from"):])
+        chosen = list(names[find(from_, "--from") :])
     else:
         return list(names)
     for stem in names:
@@ -320,7 +334,7 @@ def _kill(proc_or_pid, sig: int) -> None:
             os.kill(proc_or_pid, sig)
         else:
             proc_or_pid.send_signal(sig)
-    except Exception:  # noqa: BLE001, S110 - gone already (ProcessLookupError, psutil.NoSuchProcess)
+    except Exception:
         pass
 
 
@@ -406,7 +420,9 @@ def _child_main(spec_path: str) -> int:
 
     import logging
 
-    logging.basicConfig(level=logging.WARNING, format="    %(name)s: %(message)s", stream=sys.stdout)
+    logging.basicConfig(
+        level=logging.WARNING, format="    %(name)s: %(message)s", stream=sys.stdout
+    )
     import papermill as pm
     from papermill.engines import NotebookExecutionManager
     from papermill.exceptions import PapermillExecutionError
@@ -418,25 +434,46 @@ def _child_main(spec_path: str) -> int:
 
     def cell_start(self, cell, cell_index=None, **kwargs):
         if cell.cell_type == "code":
-            progress.write_text(json.dumps({"id": cell.get("id"), "index": cell_index}), encoding="utf-8")
+            progress.write_text(
+                json.dumps({"id": cell.get("id"), "index": cell_index}), encoding="utf-8"
+            )
             first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
-            print(f"    [{time.monotonic() - t0:7.1f}s] cell {cell_index + 1}/{len(self.nb.cells)}: {first[:70]}",
-                  flush=True)
+            print(
+                f"    [{time.monotonic() - t0:7.1f}s] cell {cell_index + 1}/{len(self.nb.cells)}: {first[:70]}",
+                flush=True,
+            )
         return orig_start(self, cell, cell_index=cell_index, **kwargs)
 
     NotebookExecutionManager.cell_start = cell_start
     result: dict[str, Any] = {"status": "ok"}
     try:
         pm.execute_notebook(
-            spec["input"], spec["output"], parameters=spec["parameters"], kernel_name=spec["kernel"],
-            cwd=spec["cwd"], execution_timeout=spec["cell_timeout"], progress_bar=False, log_output=False,
+            spec["input"],
+            spec["output"],
+            parameters=spec["parameters"],
+            kernel_name=spec["kernel"],
+            cwd=spec["cwd"],
+            execution_timeout=spec["cell_timeout"],
+            progress_bar=False,
+            log_output=False,
             request_save_on_cell_execute=True,
         )
     except PapermillExecutionError as exc:
-        result = {"status": "failed", "ename": exc.ename, "evalue": exc.evalue, "exec_count": exc.exec_count}
+        result = {
+            "status": "failed",
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+            "exec_count": exc.exec_count,
+        }
     except BaseException as exc:  # DeadKernelError, CellTimeoutError, kernel start failures...
         name = type(exc).__name__
-        status = "dead kernel" if name == "DeadKernelError" else "timeout" if "Timeout" in name else "failed"
+        status = (
+            "dead kernel"
+            if name == "DeadKernelError"
+            else "timeout"
+            if "Timeout" in name
+            else "failed"
+        )
         result = {"status": status, "ename": name, "evalue": str(exc)}
     tmp = spec["result"] + ".tmp"
     Path(tmp).write_text(json.dumps(result), encoding="utf-8")
@@ -444,8 +481,12 @@ def _child_main(spec_path: str) -> int:
     return 0
 
 
-def _failing_cell(executed: Path, source: Path, last_started: str | None = None,
-                  annotate: dict[str, str] | None = None) -> tuple[int | None, str]:
+def _failing_cell(
+    executed: Path,
+    source: Path,
+    last_started: str | None = None,
+    annotate: dict[str, str] | None = None,
+) -> tuple[int | None, str]:
     """(0-based index in the *source* notebook, first source line) of the failed cell.
 
     The failed cell is the one with an error output or, when the kernel died or
@@ -468,10 +509,14 @@ def _failing_cell(executed: Path, source: Path, last_started: str | None = None,
     if bad is None and last_started is not None:
         bad = next((c for c in nb.cells if c.get("id") == last_started), None)
         if bad is not None and annotate:
-            bad.outputs.append(nbformat.v4.new_output(
-                "error", ename=annotate["ename"], evalue=annotate["evalue"],
-                traceback=[f"{annotate['ename']}: {annotate['evalue']}"],
-            ))
+            bad.outputs.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename=annotate["ename"],
+                    evalue=annotate["evalue"],
+                    traceback=[f"{annotate['ename']}: {annotate['evalue']}"],
+                )
+            )
             try:
                 nbformat.write(nb, str(executed))
             except OSError:
@@ -490,8 +535,17 @@ def _failing_cell(executed: Path, source: Path, last_started: str | None = None,
 
 
 def _execute(
-    name: str, source: Path, output: Path, parameters: dict[str, Any], *, kernel: str, cwd: Path,
-    timeout: float, cell_timeout: float, env_extra: dict[str, str] | None = None, label: str = "",
+    name: str,
+    source: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    kernel: str,
+    cwd: Path,
+    timeout: float,
+    cell_timeout: float,
+    env_extra: dict[str, str] | None = None,
+    label: str = "",
 ) -> NotebookResult:
     """Execute one notebook in a child process group with a whole-notebook time limit.
 
@@ -500,21 +554,32 @@ def _execute(
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wmp-nbexec-") as tmp:
         spec = {
-            "input": str(source), "output": str(output), "parameters": parameters, "kernel": kernel,
-            "cwd": str(cwd), "cell_timeout": int(cell_timeout), "result": str(Path(tmp) / "result.json"),
+            "input": str(source),
+            "output": str(output),
+            "parameters": parameters,
+            "kernel": kernel,
+            "cwd": str(cwd),
+            "cell_timeout": int(cell_timeout),
+            "result": str(Path(tmp) / "result.json"),
             "progress": str(Path(tmp) / "progress.json"),
             "parent_pid": os.getpid(),
         }
         spec_path = Path(tmp) / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         env = dict(os.environ)
-        env.update({"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "TZ": "UTC", "PYTHONUNBUFFERED": "1"})
+        env.update(
+            {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "TZ": "UTC", "PYTHONUNBUFFERED": "1"}
+        )
         env.update(env_extra or {})
         t0 = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "wmp_analysis.runner", "--child", str(spec_path)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=env, cwd=str(cwd),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+            cwd=str(cwd),
         )
         with _LIVE_LOCK:
             _LIVE[proc.pid] = proc
@@ -563,8 +628,12 @@ def _execute(
     if result["status"] == "dead kernel":
         msg = "the kernel died (killed, crashed or out of memory) while running this cell"
     else:
-        msg = bounded(f"{result.get('ename')}: {result.get('evalue')}".strip())  # a 50 MB value stays off the console
-    idx, line = _failing_cell(output, source, last, {"ename": str(result.get("ename")), "evalue": msg})
+        msg = bounded(
+            f"{result.get('ename')}: {result.get('evalue')}".strip()
+        )  # a 50 MB value stays off the console
+    idx, line = _failing_cell(
+        output, source, last, {"ename": str(result.get("ename")), "evalue": msg}
+    )
     return NotebookResult(name, result["status"], seconds, msg, idx, line)
 
 
@@ -616,7 +685,9 @@ def _ingest_state(cfg) -> tuple[bool, str | None]:
     except ImportError:
         return False, None
     fp = pipeline.ingest_fingerprint(cfg)
-    return bool(pipeline.ingest_is_current(cfg)), (fp if isinstance(fp, str) else provenance.sha256_json(fp))
+    return bool(pipeline.ingest_is_current(cfg)), (
+        fp if isinstance(fp, str) else provenance.sha256_json(fp)
+    )
 
 
 def _ingest_stub(cfg, fingerprint: str | None) -> nbformat.NotebookNode:
@@ -635,7 +706,12 @@ def _ingest_stub(cfg, fingerprint: str | None) -> nbformat.NotebookNode:
         import pandas as pd
 
         df = summary if isinstance(summary, pd.DataFrame) else pd.DataFrame(list(summary))
-        lines += ["", "## Sources", "", df.to_markdown(index=False) if hasattr(df, "to_markdown") else ""]
+        lines += [
+            "",
+            "## Sources",
+            "",
+            df.to_markdown(index=False) if hasattr(df, "to_markdown") else "",
+        ]
     except Exception:
         pass
     nb = nbformat.v4.new_notebook()
@@ -644,19 +720,35 @@ def _ingest_stub(cfg, fingerprint: str | None) -> nbformat.NotebookNode:
     return nb
 
 
-def _export_page(cfg, run_dir: Path, name: str, executed: Path, sections: Sequence[str], synthetic: bool,
-                 replace: Sequence[str]) -> Path:
+def _export_page(
+    cfg,
+    run_dir: Path,
+    name: str,
+    executed: Path,
+    sections: Sequence[str],
+    synthetic: bool,
+    replace: Sequence[str],
+) -> Path:
     from .provenance import section_origin
     from .report import export_notebook_html, external_references
 
     figures = sorted((run_dir / name / "figures").glob("*.png"))
     # the badge and the banner follow the section's own sources (real, synthetic or both)
-    html = export_notebook_html(executed, title=cfg.title, name=name, synthetic=synthetic,
-                                sections=sections, replace=replace, figures=figures,
-                                origin=section_origin(cfg, name))
+    html = export_notebook_html(
+        executed,
+        title=cfg.title,
+        name=name,
+        synthetic=synthetic,
+        sections=sections,
+        replace=replace,
+        figures=figures,
+        origin=section_origin(cfg, name),
+    )
     bad = external_references(html)
     if bad:
-        raise RuntimeError(f"page {name}.html would load resources from other hosts: {', '.join(bad[:5])}")
+        raise RuntimeError(
+            f"page {name}.html would load resources from other hosts: {', '.join(bad[:5])}"
+        )
     out = run_dir / f"{name}.html"
     out.write_text(html, encoding="utf-8", newline="\n")
     return out
@@ -672,13 +764,18 @@ def _inputs_record(cfg) -> dict[str, Any]:
             data = {}
         inputs = data.get("inputs") or data.get("files") or data.get("sources")
         if inputs:
-            return {"from": _rel(ingest_manifest, cfg.root),
-                    "ingest_manifest_sha256": provenance.sha256_file(ingest_manifest), "files": inputs}
+            return {
+                "from": _rel(ingest_manifest, cfg.root),
+                "ingest_manifest_sha256": provenance.sha256_file(ingest_manifest),
+                "files": inputs,
+            }
     files = []
     for key, p in sorted(cfg.sources.items()):
         if p is None or not Path(p).exists():
             continue
-        paths = [Path(p)] if Path(p).is_file() else sorted(q for q in Path(p).rglob("*") if q.is_file())
+        paths = (
+            [Path(p)] if Path(p).is_file() else sorted(q for q in Path(p).rglob("*") if q.is_file())
+        )
         files += [provenance.file_record(q, root=cfg.root, source=key) for q in paths]
     return {"from": "hashed by the runner", "files": files}
 
@@ -697,7 +794,9 @@ def code_fingerprint(root: Path | None = None) -> str:
     key = str(root)
     if key not in _CODE_FINGERPRINT:
         pkg = Path(__file__).resolve().parent
-        files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css"))
+        files = sorted(
+            p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css")
+        )
         if root is not None:
             for sub in ("data/raw/targets", "data/raw/reference"):
                 files += sorted(p for p in (Path(root) / sub).glob("*") if p.is_file())
@@ -706,7 +805,9 @@ def code_fingerprint(root: Path | None = None) -> str:
     return _CODE_FINGERPRINT[key]
 
 
-def section_keys(cfg, names: Sequence[str], nb_dir: Path, fingerprint: str | None) -> dict[str, str]:
+def section_keys(
+    cfg, names: Sequence[str], nb_dir: Path, fingerprint: str | None
+) -> dict[str, str]:
     """A hash per section of everything its outputs depend on.
 
     A section's key covers its notebook file, the config file, the processed data
@@ -724,29 +825,49 @@ def section_keys(cfg, names: Sequence[str], nb_dir: Path, fingerprint: str | Non
     keys: dict[str, str] = {}
     for name in names:
         nb = nb_dir / f"{name}.ipynb"
-        keys[name] = provenance.sha256_json({**common, "notebook": provenance.sha256_file(nb) if nb.is_file() else None})
+        keys[name] = provenance.sha256_json(
+            {**common, "notebook": provenance.sha256_file(nb) if nb.is_file() else None}
+        )
     for name in names:
         if _is_summary(name):
-            keys[name] = provenance.sha256_json({"own": keys[name], "others": {n: keys[n] for n in names if n != name}})
+            keys[name] = provenance.sha256_json(
+                {"own": keys[name], "others": {n: keys[n] for n in names if n != name}}
+            )
     return keys
 
 
-def _write_manifest(cfg, run_dir: Path, *, run_id: str, status: str, started: _dt.datetime,
-                    results: list[NotebookResult], selection: dict[str, Any], synthetic: bool,
-                    fingerprint: str | None, keys: dict[str, str] | None = None) -> Path:
+def _write_manifest(
+    cfg,
+    run_dir: Path,
+    *,
+    run_id: str,
+    status: str,
+    started: _dt.datetime,
+    results: list[NotebookResult],
+    selection: dict[str, Any],
+    synthetic: bool,
+    fingerprint: str | None,
+    keys: dict[str, str] | None = None,
+) -> Path:
     from . import __version__
 
     outputs = [
         provenance.file_record(p, root=run_dir)
         for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name != "manifest.json" and "screenshots" not in p.relative_to(run_dir).parts
+        if p.is_file()
+        and p.name != "manifest.json"
+        and "screenshots" not in p.relative_to(run_dir).parts
     ]
     manifest = {
         "run_id": run_id,
         "status": status,
         "started_utc": f"{started:%Y-%m-%dT%H:%M:%SZ}",
         "finished_utc": f"{_utc_now():%Y-%m-%dT%H:%M:%SZ}",
-        "config": {"path": _rel(cfg.path, cfg.root), "sha256": provenance.sha256_file(cfg.path), "raw": cfg.raw},
+        "config": {
+            "path": _rel(cfg.path, cfg.root),
+            "sha256": provenance.sha256_file(cfg.path),
+            "raw": cfg.raw,
+        },
         "package_version": __version__,
         "git_commit": provenance.git_commit(cfg.root),
         "environment": provenance.environment_record(),
@@ -754,11 +875,18 @@ def _write_manifest(cfg, run_dir: Path, *, run_id: str, status: str, started: _d
         "synthetic": synthetic,
         "selection": selection,
         "ingest_fingerprint": fingerprint,
-        "section_keys": {r.name: (keys or {}).get(r.name) for r in results
-                         if r.status in ("ran", "cached") and (keys or {}).get(r.name)},
+        "section_keys": {
+            r.name: (keys or {}).get(r.name)
+            for r in results
+            if r.status in ("ran", "cached") and (keys or {}).get(r.name)
+        },
         "sections": {
-            r.name: {"status": r.status, "seconds": round(r.seconds, 3), "copied_from": r.copied_from,
-                     "message": r.message or None}
+            r.name: {
+                "status": r.status,
+                "seconds": round(r.seconds, 3),
+                "copied_from": r.copied_from,
+                "message": r.message or None,
+            }
             for r in results
         },
         "timings_seconds": {r.name: round(r.seconds, 3) for r in results},
@@ -773,9 +901,14 @@ def _write_manifest(cfg, run_dir: Path, *, run_id: str, status: str, started: _d
 
 def _summary_table(results: Sequence[NotebookResult]) -> str:
     w = max([len("notebook")] + [len(r.name) for r in results])
-    lines = [f"{'notebook':<{w}}  {'status':<24}  {'seconds':>8}", f"{'-' * w}  {'-' * 24}  {'-' * 8}"]
+    lines = [
+        f"{'notebook':<{w}}  {'status':<24}  {'seconds':>8}",
+        f"{'-' * w}  {'-' * 24}  {'-' * 8}",
+    ]
     for r in results:
-        status = r.status + (f" ({r.copied_from})" if r.copied_from and r.status == "copied" else "")
+        status = r.status + (
+            f" ({r.copied_from})" if r.copied_from and r.status == "copied" else ""
+        )
         lines.append(f"{r.name:<{w}}  {status[:24]:<24}  {r.seconds:8.1f}")
     return "\n".join(lines)
 
@@ -784,7 +917,7 @@ def _clear_stale_staging(reports_dir: Path) -> None:
     """Move staging folders left by killed runs aside (we hold the lock, so none is live)."""
     for p in sorted(reports_dir.glob(f"{STAGING_PREFIX}*")):
         if p.is_dir():
-            dst = reports_dir / f"{FAILED_PREFIX}{p.name[len(STAGING_PREFIX):]}-interrupted"
+            dst = reports_dir / f"{FAILED_PREFIX}{p.name[len(STAGING_PREFIX) :]}-interrupted"
             if dst.exists():
                 shutil.rmtree(p, ignore_errors=True)
             else:
@@ -843,7 +976,9 @@ def run_suite(
         chosen = select_notebooks(names, only, from_)
         from .config import preflight
 
-        preflight(cfg)  # unknown district/comparator, missing source...: exit 2 before anything runs
+        preflight(
+            cfg
+        )  # unknown district/comparator, missing source...: exit 2 before anything runs
     except ConfigError as exc:
         _say(f"wmp-analysis: error: {bounded(exc)}")
         return EXIT_CONFIG
@@ -860,7 +995,9 @@ def run_suite(
         return EXIT_CONFIG
     run_id = run_id or default_run_id(cfg, started)
     if not _RUN_ID_RE.match(run_id) or run_id == "latest":
-        _say(f"wmp-analysis: error: run id {run_id!r} is not a plain folder name (letters, digits, . _ -)")
+        _say(
+            f"wmp-analysis: error: run id {run_id!r} is not a plain folder name (letters, digits, . _ -)"
+        )
         return EXIT_CONFIG
 
     main_thread = threading.current_thread() is threading.main_thread()
@@ -869,19 +1006,38 @@ def run_suite(
         signal.signal(signal.SIGINT, _on_sigint)
     try:
         with run_lock(reports_dir, lock_wait):
-            return _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit,
-                               cell_limit, force, only, from_)
+            return _run_locked(
+                cfg,
+                names,
+                chosen,
+                nb_dir,
+                reports_dir,
+                run_id,
+                started,
+                kernel,
+                limit,
+                cell_limit,
+                force,
+                only,
+                from_,
+            )
     except RunLockedError as exc:
         _say(f"wmp-analysis: {exc}")
         return EXIT_LOCKED
     except KeyboardInterrupt:
         stop_children()  # in case the interrupt came from elsewhere than _on_sigint
-        print(f"wmp-analysis: interrupted (Ctrl-C): run {run_id} stopped, no kernel left running; "
-              "reports/latest unchanged", file=sys.stderr, flush=True)
+        print(
+            f"wmp-analysis: interrupted (Ctrl-C): run {run_id} stopped, no kernel left running; "
+            "reports/latest unchanged",
+            file=sys.stderr,
+            flush=True,
+        )
         return EXIT_INTERRUPTED
     finally:
         if main_thread:
-            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+            signal.signal(
+                signal.SIGINT, previous if previous is not None else signal.default_int_handler
+            )
 
 
 def _on_sigint(signum, frame) -> None:
@@ -896,12 +1052,27 @@ def _on_sigint(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit, cell_limit,
-                force, only, from_) -> int:
+def _run_locked(
+    cfg,
+    names,
+    chosen,
+    nb_dir,
+    reports_dir,
+    run_id,
+    started,
+    kernel,
+    limit,
+    cell_limit,
+    force,
+    only,
+    from_,
+) -> int:
     _clear_stale_staging(reports_dir)
     base_id = run_id
     k = 2
-    while any((reports_dir / f"{pre}{run_id}").exists() for pre in ("", STAGING_PREFIX, FAILED_PREFIX)):
+    while any(
+        (reports_dir / f"{pre}{run_id}").exists() for pre in ("", STAGING_PREFIX, FAILED_PREFIX)
+    ):
         run_id = f"{base_id}-{k}"
         k += 1
     if cfg.sample.get("generate"):
@@ -912,35 +1083,83 @@ def _run_locked(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
     staging = reports_dir / f"{STAGING_PREFIX}{run_id}"
     staging.mkdir(parents=True)
     try:
-        return _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit,
-                           cell_limit, force, only, from_, staging)
+        return _run_staged(
+            cfg,
+            names,
+            chosen,
+            nb_dir,
+            reports_dir,
+            run_id,
+            started,
+            kernel,
+            limit,
+            cell_limit,
+            force,
+            only,
+            from_,
+            staging,
+        )
     except BaseException as exc:
         # an unexpected error (bad input found mid-run, Ctrl-C...): keep what was written aside,
         # under a name that is never taken for a complete pack
         if staging.exists():
-            kept = f"{FAILED_PREFIX}{run_id}" + ("-interrupted" if isinstance(exc, KeyboardInterrupt) else "")
+            kept = f"{FAILED_PREFIX}{run_id}" + (
+                "-interrupted" if isinstance(exc, KeyboardInterrupt) else ""
+            )
             os.replace(staging, reports_dir / kept)
             _say(f"run {run_id} stopped; partial folder kept as {kept}; reports/latest unchanged")
         raise
 
 
-def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel, limit, cell_limit,
-                force, only, from_, staging) -> int:
+def _run_staged(
+    cfg,
+    names,
+    chosen,
+    nb_dir,
+    reports_dir,
+    run_id,
+    started,
+    kernel,
+    limit,
+    cell_limit,
+    force,
+    only,
+    from_,
+    staging,
+) -> int:
     from .report import pack_is_synthetic
 
-    replace = sorted({str(staging), str(staging.resolve()), _rel(staging, cfg.root),
-                      os.path.relpath(staging, cfg.root)}, key=len, reverse=True)
+    replace = sorted(
+        {
+            str(staging),
+            str(staging.resolve()),
+            _rel(staging, cfg.root),
+            os.path.relpath(staging, cfg.root),
+        },
+        key=len,
+        reverse=True,
+    )
     latest = _latest_run(reports_dir)
     latest_manifest = _read_manifest(latest)
-    if latest is not None and (latest_manifest.get("config", {}).get("raw") or {}).get("name") != cfg.name:
+    if (
+        latest is not None
+        and (latest_manifest.get("config", {}).get("raw") or {}).get("name") != cfg.name
+    ):
         latest, latest_manifest = None, {}  # another config's pack: nothing to copy from it
-    config_changed = bool(latest_manifest) and latest_manifest.get("config", {}).get("sha256") != \
-        provenance.sha256_file(cfg.path)
+    config_changed = bool(latest_manifest) and latest_manifest.get("config", {}).get(
+        "sha256"
+    ) != provenance.sha256_file(cfg.path)
     synthetic = pack_is_synthetic(cfg)
     t_run = time.monotonic()
     results: list[NotebookResult] = []
     fingerprint: str | None = None
-    selection = {"only": only, "from": from_, "force": bool(force), "notebooks": names, "executed": []}
+    selection = {
+        "only": only,
+        "from": from_,
+        "force": bool(force),
+        "notebooks": names,
+        "executed": [],
+    }
 
     to_run = list(chosen)
     if any(_is_ingest(n) for n in to_run) and not force:
@@ -953,13 +1172,18 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
     unchanged: list[str] = []
     if not force and only is None and from_ is None and latest is not None:
         old_keys = latest_manifest.get("section_keys") or {}
-        unchanged = [n for n in to_run if not _is_ingest(n) and old_keys.get(n) == keys[n]
-                     and _section_files(latest, n)]
+        unchanged = [
+            n
+            for n in to_run
+            if not _is_ingest(n) and old_keys.get(n) == keys[n] and _section_files(latest, n)
+        ]
         to_run = [n for n in to_run if n not in unchanged]
     selection["executed"] = list(to_run)
 
-    _say(f"wmp-analysis run {run_id}: config {_rel(cfg.path, cfg.root)}, kernel {kernel}, "
-         f"{len(to_run)} of {len(names)} notebooks to execute")
+    _say(
+        f"wmp-analysis run {run_id}: config {_rel(cfg.path, cfg.root)}, kernel {kernel}, "
+        f"{len(to_run)} of {len(names)} notebooks to execute"
+    )
     if synthetic:  # which inputs are real and which synthetic, in one sentence (as on the index)
         from .provenance import origin_sentence, source_origins
 
@@ -974,31 +1198,61 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             same = latest is not None and latest_manifest.get("ingest_fingerprint") == fingerprint
             if same and _section_files(latest, name):
                 _copy_section(latest, staging, name)
-                results.append(NotebookResult(name, "cached", 0.0, "ingest inputs unchanged; section from "
-                                              + latest.name, copied_from=latest.name))
+                results.append(
+                    NotebookResult(
+                        name,
+                        "cached",
+                        0.0,
+                        "ingest inputs unchanged; section from " + latest.name,
+                        copied_from=latest.name,
+                    )
+                )
             else:
                 stub = _ingest_stub(cfg, fingerprint)
                 executed = staging / "notebooks" / f"{name}.ipynb"
                 executed.parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(stub, str(executed))
                 _export_page(cfg, staging, name, executed, names, synthetic, replace)
-                results.append(NotebookResult(name, "cached", 0.0, "ingest inputs unchanged; stub page"))
-            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (inputs unchanged)")
+                results.append(
+                    NotebookResult(name, "cached", 0.0, "ingest inputs unchanged; stub page")
+                )
+            _say(
+                f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (inputs unchanged)"
+            )
         elif name in unchanged:
             _copy_section(latest, staging, name)
             if _is_summary(name) and (latest / "index.html").is_file():
                 shutil.copy2(latest / "index.html", staging / "index.html")
-            results.append(NotebookResult(name, "cached", 0.0, "notebook, config, data and code unchanged; "
-                                          "section from " + latest.name, copied_from=latest.name))
-            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (unchanged since {latest.name})")
+            results.append(
+                NotebookResult(
+                    name,
+                    "cached",
+                    0.0,
+                    "notebook, config, data and code unchanged; section from " + latest.name,
+                    copied_from=latest.name,
+                )
+            )
+            _say(
+                f"notebook {names.index(name) + 1} of {len(names)}: {name} - cached (unchanged since {latest.name})"
+            )
         elif latest is not None and _section_files(latest, name):
             _copy_section(latest, staging, name)
-            results.append(NotebookResult(
-                name, "copied", 0.0, "config file changed since that run" if config_changed else "",
-                copied_from=latest.name))
-            _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - copied from {latest.name}")
+            results.append(
+                NotebookResult(
+                    name,
+                    "copied",
+                    0.0,
+                    "config file changed since that run" if config_changed else "",
+                    copied_from=latest.name,
+                )
+            )
+            _say(
+                f"notebook {names.index(name) + 1} of {len(names)}: {name} - copied from {latest.name}"
+            )
         else:
-            results.append(NotebookResult(name, "not produced", 0.0, "not run and no earlier run to copy from"))
+            results.append(
+                NotebookResult(name, "not produced", 0.0, "not run and no earlier run to copy from")
+            )
             _say(f"notebook {names.index(name) + 1} of {len(names)}: {name} - not produced")
 
     failed: NotebookResult | None = None
@@ -1019,8 +1273,17 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
                     offered[flag] = bool(force)
         params = {k: v for k, v in offered.items() if k in declared}
         executed = staging / "notebooks" / f"{name}.ipynb"
-        return _execute(name, source, executed, params, kernel=kernel, cwd=Path(cfg.root),
-                        timeout=limit, cell_timeout=cell_limit, label=label)
+        return _execute(
+            name,
+            source,
+            executed,
+            params,
+            kernel=kernel,
+            cwd=Path(cfg.root),
+            timeout=limit,
+            cell_timeout=cell_limit,
+            label=label,
+        )
 
     def run_and_export(name: str, label: str = "") -> NotebookResult:
         res = launch(name, label)
@@ -1028,13 +1291,20 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             executed = staging / "notebooks" / f"{name}.ipynb"
             try:
                 _export_page(cfg, staging, name, executed, names, synthetic, replace)
-            except Exception as exc:  # noqa: BLE001 - report any export failure as a failed run
-                res.status, res.message = "failed", f"HTML export failed: {type(exc).__name__}: {exc}"
+            except Exception as exc:
+                res.status, res.message = (
+                    "failed",
+                    f"HTML export failed: {type(exc).__name__}: {exc}",
+                )
         return res
 
     for stage in execution_stages(to_run, parallel):
         for name in stage:
-            together = f" (in parallel with {', '.join(n for n in stage if n != name)})" if len(stage) > 1 else ""
+            together = (
+                f" (in parallel with {', '.join(n for n in stage if n != name)})"
+                if len(stage) > 1
+                else ""
+            )
             _say(f"notebook {names.index(name) + 1} of {len(names)}: {name}{together}")
         if len(stage) == 1:
             stage_results = [run_and_export(stage[0])]
@@ -1049,11 +1319,16 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
             if res.status != "ran":
                 failed = failed or res
             else:
-                _say(f"  {name}: done in {res.seconds:.1f} s (elapsed {time.monotonic() - t_run:.1f} s)")
+                _say(
+                    f"  {name}: done in {res.seconds:.1f} s (elapsed {time.monotonic() - t_run:.1f} s)"
+                )
         if failed is not None:
             break
 
-    from .report_pdf import publish_pdf  # briefing.pdf, printed in staging: a failed PDF fails the run
+    from .report_pdf import (
+        publish_pdf,  # briefing.pdf, printed in staging: a failed PDF fails the run
+    )
+
     failed = failed or publish_pdf(cfg, staging, names, results)
     order = {n: i for i, n in enumerate(names)}
     results.sort(key=lambda r: order.get(r.name, 99))
@@ -1061,9 +1336,19 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
     if failed is not None:
         dest = reports_dir / f"{FAILED_PREFIX}{run_id}"
         try:
-            _write_manifest(cfg, staging, run_id=run_id, status="failed", started=started, results=results, keys=keys,
-                            selection=selection, synthetic=synthetic, fingerprint=fingerprint)
-        except Exception as exc:  # noqa: BLE001 - the failure report matters more than the manifest
+            _write_manifest(
+                cfg,
+                staging,
+                run_id=run_id,
+                status="failed",
+                started=started,
+                results=results,
+                keys=keys,
+                selection=selection,
+                synthetic=synthetic,
+                fingerprint=fingerprint,
+            )
+        except Exception as exc:
             _say(f"  (could not write the failed run's manifest: {exc})")
         os.replace(staging, dest)
         kept = dest / "notebooks" / f"{failed.name}.ipynb"
@@ -1077,11 +1362,23 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
         _say(f"RUN FAILED: notebook {failed.name} {failed.status}{where}")
         _say(f"  {failed.message}")
         _say(f"  executed notebook kept: {kept if kept.is_file() else dest}")
-        _say(f"  reports/latest unchanged ({'points to ' + latest.name if latest else 'no earlier run'})")
+        _say(
+            f"  reports/latest unchanged ({'points to ' + latest.name if latest else 'no earlier run'})"
+        )
         return EXIT_FAILED
 
-    _write_manifest(cfg, staging, run_id=run_id, status="complete", started=started, results=results, keys=keys,
-                    selection=selection, synthetic=synthetic, fingerprint=fingerprint)
+    _write_manifest(
+        cfg,
+        staging,
+        run_id=run_id,
+        status="complete",
+        started=started,
+        results=results,
+        keys=keys,
+        selection=selection,
+        synthetic=synthetic,
+        fingerprint=fingerprint,
+    )
     final = reports_dir / run_id
     os.replace(staging, final)
     provenance.point_symlink_atomically(reports_dir / "latest", final)
@@ -1090,8 +1387,10 @@ def _run_staged(cfg, names, chosen, nb_dir, reports_dir, run_id, started, kernel
     _say("")
     total = time.monotonic() - t_run
     index = final / "index.html"
-    _say(f"run {run_id} complete in {total:.1f} s: {final}"
-         + (f" (open {index})" if index.is_file() else ""))
+    _say(
+        f"run {run_id} complete in {total:.1f} s: {final}"
+        + (f" (open {index})" if index.is_file() else "")
+    )
     _say(f"reports/latest -> {run_id}")
     return EXIT_OK
 

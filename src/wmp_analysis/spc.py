@@ -27,6 +27,7 @@ Special-cause rules (Western Electric Handbook 1956; NHS "Making Data Count")
 
 Missing values (NaN) are kept as rows, never flagged, and break runs and trends.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -109,34 +110,52 @@ def special_cause_rules(
     two3 = np.zeros(len(v), dtype=bool)
     for side in (hi2, lo2):
         for i in range(len(v) - 2):
-            w = side[i:i + 3]
+            w = side[i : i + 3]
             if w.sum() >= 2:
-                two3[i:i + 3] |= w
-    return pd.DataFrame({
-        "rule_beyond_limits": beyond, "rule_run": run, "rule_trend": trend, "rule_two_of_three": two3,
-    })
+                two3[i : i + 3] |= w
+    return pd.DataFrame(
+        {
+            "rule_beyond_limits": beyond,
+            "rule_run": run,
+            "rule_trend": trend,
+            "rule_two_of_three": two3,
+        }
+    )
 
 
-def _assemble(values: pd.Series, mask, centre, sigma, lcl, ucl, chart, run_length, trend_length) -> pd.DataFrame:
+def _assemble(
+    values: pd.Series, mask, centre, sigma, lcl, ucl, chart, run_length, trend_length
+) -> pd.DataFrame:
     v = values.to_numpy(dtype="float64")
-    rules = special_cause_rules(v, centre, sigma, lcl, ucl, run_length=run_length, trend_length=trend_length)
-    out = pd.DataFrame({
-        "value": v,
-        "centre": centre,
-        "lcl": lcl,
-        "ucl": ucl,
-        "sigma": sigma,
-        "in_baseline": mask,
-    }, index=values.index)
+    rules = special_cause_rules(
+        v, centre, sigma, lcl, ucl, run_length=run_length, trend_length=trend_length
+    )
+    out = pd.DataFrame(
+        {
+            "value": v,
+            "centre": centre,
+            "lcl": lcl,
+            "ucl": ucl,
+            "sigma": sigma,
+            "in_baseline": mask,
+        },
+        index=values.index,
+    )
     for col in RULE_COLUMNS:
         out[col] = rules[col].to_numpy()
     out["special_cause"] = out[list(RULE_COLUMNS)].any(axis=1)
-    out.attrs.update(chart=chart, run_length=run_length, trend_length=trend_length,
-                     n_baseline=int(np.sum(mask & ~np.isnan(v))))
+    out.attrs.update(
+        chart=chart,
+        run_length=run_length,
+        trend_length=trend_length,
+        n_baseline=int(np.sum(mask & ~np.isnan(v))),
+    )
     return out
 
 
-def xmr_chart(values: pd.Series, baseline=None, *, run_length: int = 8, trend_length: int = 6) -> pd.DataFrame:
+def xmr_chart(
+    values: pd.Series, baseline=None, *, run_length: int = 8, trend_length: int = 6
+) -> pd.DataFrame:
     """Individuals (XmR) chart with limits from the baseline points.
 
     Parameters
@@ -174,13 +193,24 @@ def xmr_chart(values: pd.Series, baseline=None, *, run_length: int = 8, trend_le
     centre = float(base_ok.mean())
     mr_bar = float(mr.mean())
     sigma = mr_bar / D2
-    out = _assemble(values, mask, centre, sigma, centre - XMR_FACTOR * mr_bar, centre + XMR_FACTOR * mr_bar,
-                    "xmr", run_length, trend_length)
+    out = _assemble(
+        values,
+        mask,
+        centre,
+        sigma,
+        centre - XMR_FACTOR * mr_bar,
+        centre + XMR_FACTOR * mr_bar,
+        "xmr",
+        run_length,
+        trend_length,
+    )
     out.attrs["mr_bar"] = mr_bar
     return out
 
 
-def c_chart(values: pd.Series, baseline=None, *, run_length: int = 8, trend_length: int = 6) -> pd.DataFrame:
+def c_chart(
+    values: pd.Series, baseline=None, *, run_length: int = 8, trend_length: int = 6
+) -> pd.DataFrame:
     """c-chart (Poisson counts) with limits from the baseline points.
 
     Same parameters and return layout as :func:`xmr_chart`; ``attrs["chart"] ==
@@ -201,5 +231,14 @@ def c_chart(values: pd.Series, baseline=None, *, run_length: int = 8, trend_leng
         raise ValueError("c-chart needs at least one non-missing baseline point")
     cbar = float(base_ok.mean())
     sigma = float(np.sqrt(cbar))
-    return _assemble(values, mask, cbar, sigma, max(0.0, cbar - 3 * sigma), cbar + 3 * sigma,
-                     "c", run_length, trend_length)
+    return _assemble(
+        values,
+        mask,
+        cbar,
+        sigma,
+        max(0.0, cbar - 3 * sigma),
+        cbar + 3 * sigma,
+        "c",
+        run_length,
+        trend_length,
+    )

@@ -14,6 +14,7 @@ Definitions
   RR < 1 means fewer offences per unit of exposure than in the baseline.
 * **Percentage change**: ``100 * (actual - base) / base`` (percent).
 """
+
 from __future__ import annotations
 
 import math
@@ -43,7 +44,13 @@ _UP = {"up", "increase", "improve", "higher", "rise", "above"}
 
 
 def _nan_result(method: str) -> dict[str, Any]:
-    return {"rate_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "method": method}
+    return {
+        "rate_ratio": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "method": method,
+    }
 
 
 def poisson_rate_ratio_test(
@@ -170,8 +177,12 @@ def pct_change(base, actual):
         if math.isnan(b) or math.isnan(a) or b == 0:
             return np.nan
         return 100.0 * (a - b) / b
-    b = pd.to_numeric(pd.Series(base) if not isinstance(base, pd.Series) else base, errors="coerce").astype("float64")
-    a = pd.to_numeric(pd.Series(actual) if not isinstance(actual, pd.Series) else actual, errors="coerce").astype("float64")
+    b = pd.to_numeric(
+        pd.Series(base) if not isinstance(base, pd.Series) else base, errors="coerce"
+    ).astype("float64")
+    a = pd.to_numeric(
+        pd.Series(actual) if not isinstance(actual, pd.Series) else actual, errors="coerce"
+    ).astype("float64")
     b = b.where(b != 0)
     return 100.0 * (a - b) / b
 
@@ -204,7 +215,9 @@ def seasonal_shares(baseline_monthly: pd.Series) -> pd.Series:
     full = df.groupby("fy")["fym"].nunique()
     years = sorted(int(y) for y in full[full == 12].index)
     if not years:
-        raise ValueError("baseline_monthly: no complete financial year (12 months) to derive a seasonal profile")
+        raise ValueError(
+            "baseline_monthly: no complete financial year (12 months) to derive a seasonal profile"
+        )
     use = df[df["fy"].isin(years)]
     tot = use.groupby("fy")["count"].transform("sum")
     use = use.assign(share=use["count"] / tot)
@@ -218,7 +231,9 @@ def _as_monthly(s: pd.Series) -> pd.Series:
     idx = s.index
     if isinstance(idx, pd.PeriodIndex):
         return s.astype("float64")
-    return pd.Series(s.to_numpy(dtype="float64"), index=pd.PeriodIndex(pd.to_datetime(idx), freq="M"))
+    return pd.Series(
+        s.to_numpy(dtype="float64"), index=pd.PeriodIndex(pd.to_datetime(idx), freq="M")
+    )
 
 
 def baseline_dispersion(baseline_monthly: pd.Series) -> float:
@@ -239,7 +254,9 @@ def baseline_dispersion(baseline_monthly: pd.Series) -> float:
     fym = financial_month(s.index)
     n_years = len(set(fy))
     if n_years >= 2 and len(s) >= 24:
-        X = pd.get_dummies(pd.DataFrame({"m": fym.astype(str), "y": fy.astype(str)}), drop_first=True, dtype=float)
+        X = pd.get_dummies(
+            pd.DataFrame({"m": fym.astype(str), "y": fy.astype(str)}), drop_first=True, dtype=float
+        )
         X = sm.add_constant(X, has_constant="add")
     else:
         X = np.ones((len(s), 1))
@@ -301,8 +318,16 @@ def project_year_end(
     """
     method = "seasonal-share quasi-Poisson"
     obs = _as_monthly(months_observed)
-    out = {"projected": np.nan, "pi_low": np.nan, "pi_high": np.nan, "observed": np.nan,
-           "months_observed": int(len(obs)), "share_observed": np.nan, "dispersion": np.nan, "method": method}
+    out = {
+        "projected": np.nan,
+        "pi_low": np.nan,
+        "pi_high": np.nan,
+        "observed": np.nan,
+        "months_observed": int(len(obs)),
+        "share_observed": np.nan,
+        "dispersion": np.nan,
+        "method": method,
+    }
     if len(obs) == 0 or obs.isna().any():
         return out
     fym = [int(m) for m in financial_month(obs.index)]
@@ -322,7 +347,7 @@ def project_year_end(
     # (binomial share of the baseline total N, inflated by phi; delta method on ytd / s)
     n_base = float(_as_monthly(baseline_monthly).dropna().sum())
     var_year = phi * proj * (1 - s) / s
-    var_share = (proj ** 2) * phi * s * (1 - s) / (n_base * s ** 2) if n_base > 0 else 0.0
+    var_share = (proj**2) * phi * s * (1 - s) / (n_base * s**2) if n_base > 0 else 0.0
     half = z * math.sqrt(var_year + var_share)
     out.update(projected=proj, pi_low=max(ytd, proj - half), pi_high=proj + half)
     return out
@@ -361,7 +386,12 @@ def meets_target(
         return None
     d = _direction(direction, target_value)
     if kind == "pct_change":
-        if target_value is None or pd.isna(target_value) or baseline_value is None or pd.isna(baseline_value):
+        if (
+            target_value is None
+            or pd.isna(target_value)
+            or baseline_value is None
+            or pd.isna(baseline_value)
+        ):
             return None
         change = pct_change(baseline_value, value)
         if pd.isna(change):
@@ -375,7 +405,11 @@ def meets_target(
     if kind == "level":
         if target_value is None or pd.isna(target_value):
             return None
-        return bool(value <= float(target_value)) if d == "down" else bool(value >= float(target_value))
+        return (
+            bool(value <= float(target_value))
+            if d == "down"
+            else bool(value >= float(target_value))
+        )
     if kind == "direction":
         if baseline_value is None or pd.isna(baseline_value) or d is None:
             return None
@@ -440,8 +474,12 @@ def status_for_target(
 
 def projection_note(target_kind, direction, target_value, baseline_value, projection: dict) -> str:
     """Plain-words statement of whether the projection's interval settles the target."""
-    lo_ok = meets_target(target_kind, direction, target_value, baseline_value, projection.get("pi_low"))
-    hi_ok = meets_target(target_kind, direction, target_value, baseline_value, projection.get("pi_high"))
+    lo_ok = meets_target(
+        target_kind, direction, target_value, baseline_value, projection.get("pi_low")
+    )
+    hi_ok = meets_target(
+        target_kind, direction, target_value, baseline_value, projection.get("pi_high")
+    )
     if lo_ok is None or hi_ok is None:
         return "projection interval could not be judged"
     if lo_ok and hi_ok:
@@ -501,8 +539,14 @@ def quasi_poisson_rate_ratio_test(
     """
     import statsmodels.api as sm
 
-    out = {"rate_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
-           "dispersion": dispersion, "method": "quasi-poisson wald"}
+    out = {
+        "rate_ratio": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "dispersion": dispersion,
+        "method": "quasi-poisson wald",
+    }
     vals = [count_target, exposure_target, count_base, exposure_base, dispersion]
     if any(v is None or pd.isna(v) for v in vals):
         return out
@@ -512,9 +556,14 @@ def quasi_poisson_rate_ratio_test(
     X = np.array([[1.0, 0.0], [1.0, 1.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = sm.GLM(np.array([cb, ct]), X, family=sm.families.Poisson(),
-                     offset=np.log([eb, et])).fit(scale=phi)
+        fit = sm.GLM(
+            np.array([cb, ct]), X, family=sm.families.Poisson(), offset=np.log([eb, et])
+        ).fit(scale=phi)
     lo, hi = fit.conf_int(alpha=alpha)[1]
-    out.update(rate_ratio=float(np.exp(fit.params[1])), ci_low=float(np.exp(lo)), ci_high=float(np.exp(hi)),
-               p_value=float(fit.pvalues[1]))
+    out.update(
+        rate_ratio=float(np.exp(fit.params[1])),
+        ci_low=float(np.exp(lo)),
+        ci_high=float(np.exp(hi)),
+        p_value=float(fit.pvalues[1]),
+    )
     return out

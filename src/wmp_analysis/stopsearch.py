@@ -30,6 +30,7 @@ Definitions
 
 .. note:: :data:`RESIDENTIAL_POPULATION_CAVEAT` applies to every rate.
 """
+
 from __future__ import annotations
 
 import io
@@ -73,7 +74,13 @@ MISSING = "Not stated"
 ARREST_OUTCOMES = frozenset({"arrest", "suspect arrested", "offender arrested"})
 #: police.uk age ranges in order.
 AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
-_AGE_BOUNDS = {"under 10": (0, 9), "10-17": (10, 17), "18-24": (18, 24), "25-34": (25, 34), "over 34": (35, 200)}
+_AGE_BOUNDS = {
+    "under 10": (0, 9),
+    "10-17": (10, 17),
+    "18-24": (18, 24),
+    "25-34": (25, 34),
+    "over 34": (35, 200),
+}
 
 
 def _missing_to_label(s: pd.Series, label: str) -> pd.Series:
@@ -102,8 +109,11 @@ def search_counts(stop_search: pd.DataFrame) -> pd.DataFrame:
 
         return _sql_search_counts(stop_search)
     frames = []
-    for dim, missing in (("self_defined_group", MISSING), ("officer_defined_ethnicity", "Not recorded"),
-                         ("age_range", "Not recorded")):
+    for dim, missing in (
+        ("self_defined_group", MISSING),
+        ("officer_defined_ethnicity", "Not recorded"),
+        ("age_range", "Not recorded"),
+    ):
         s = _missing_to_label(stop_search[dim], missing)
         c = s.value_counts().rename("searches").reset_index().rename(columns={dim: "category"})
         c.insert(0, "dimension", dim)
@@ -115,7 +125,10 @@ def search_counts(stop_search: pd.DataFrame) -> pd.DataFrame:
 
 
 def census_population_by_group(
-    census_ethnicity: pd.DataFrame, geographies: list[str] | None = None, *, level: str = "lad",
+    census_ethnicity: pd.DataFrame,
+    geographies: list[str] | None = None,
+    *,
+    level: str = "lad",
 ) -> pd.Series:
     """2011 usual residents by the five groups (plus ``BME`` and ``All``).
 
@@ -152,7 +165,9 @@ def census_population_by_group(
     return out.astype("int64")
 
 
-def poisson_rate_ci(count: int, exposure: float, *, per: float = 1000.0, alpha: float = 0.05) -> tuple[float, float]:
+def poisson_rate_ci(
+    count: int, exposure: float, *, per: float = 1000.0, alpha: float = 0.05
+) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson rate ``count / exposure * per``."""
     lo = 0.0 if count == 0 else chi2.ppf(alpha / 2, 2 * count) / 2
     hi = chi2.ppf(1 - alpha / 2, 2 * (count + 1)) / 2
@@ -165,7 +180,12 @@ def rate_ratio(c1: int, e1: float, c2: int, e2: float, *, alpha: float = 0.05) -
         return {"rr": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
     lo, hi = confint_poisson_2indep(c1, e1, c2, e2, method="score", compare="ratio", alpha=alpha)
     p = test_poisson_2indep(c1, e1, c2, e2, method="score", compare="ratio").pvalue
-    return {"rr": (c1 / e1) / (c2 / e2), "ci_low": float(lo), "ci_high": float(hi), "p_value": float(p)}
+    return {
+        "rr": (c1 / e1) / (c2 / e2),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "p_value": float(p),
+    }
 
 
 def search_rates(
@@ -200,14 +220,23 @@ def search_rates(
     counts = grp.value_counts()
     c = {g: int(counts.get(g, 0)) for g in GROUPS}
     c["BME"] = sum(c[g] for g in BME)
-    missing = int(counts.get(MISSING, 0)) + int(sum(v for k, v in counts.items() if k not in GROUPS and k != MISSING))
+    missing = int(counts.get(MISSING, 0)) + int(
+        sum(v for k, v in counts.items() if k not in GROUPS and k != MISSING)
+    )
     c["All"] = c["BME"] + c["White"] + missing
     rows = []
     for g in (*GROUPS, "BME", "All"):
         pop = float(population[g])
         lo, hi = poisson_rate_ci(c[g], pop, per=per, alpha=alpha) if pop > 0 else (np.nan, np.nan)
-        row = {"geography": geography, "group": g, "searches": c[g], "population": int(pop),
-               "rate_per_1000": c[g] / pop * per if pop > 0 else np.nan, "rate_ci_low": lo, "rate_ci_high": hi}
+        row = {
+            "geography": geography,
+            "group": g,
+            "searches": c[g],
+            "population": int(pop),
+            "rate_per_1000": c[g] / pop * per if pop > 0 else np.nan,
+            "rate_ci_low": lo,
+            "rate_ci_high": hi,
+        }
         if g in (*BME, "BME"):
             rr = rate_ratio(c[g], pop, c["White"], float(population["White"]), alpha=alpha)
             bounds = []
@@ -216,15 +245,37 @@ def search_rates(
                 num = sum(alloc[k] for k in BME) if g == "BME" else alloc[g]
                 if alloc["White"] > 0 and pop > 0:
                     bounds.append((num / pop) / (alloc["White"] / float(population["White"])))
-            row.update({"rr_vs_white": rr["rr"], "rr_ci_low": rr["ci_low"], "rr_ci_high": rr["ci_high"],
-                        "rr_p_value": rr["p_value"],
-                        "rr_min_missing": min(bounds) if bounds else np.nan,
-                        "rr_max_missing": max(bounds) if bounds else np.nan})
+            row.update(
+                {
+                    "rr_vs_white": rr["rr"],
+                    "rr_ci_low": rr["ci_low"],
+                    "rr_ci_high": rr["ci_high"],
+                    "rr_p_value": rr["p_value"],
+                    "rr_min_missing": min(bounds) if bounds else np.nan,
+                    "rr_max_missing": max(bounds) if bounds else np.nan,
+                }
+            )
         rows.append(row)
-    rows.append({"geography": geography, "group": MISSING, "searches": missing, "population": 0,
-                 "rate_per_1000": np.nan, "rate_ci_low": np.nan, "rate_ci_high": np.nan})
+    rows.append(
+        {
+            "geography": geography,
+            "group": MISSING,
+            "searches": missing,
+            "population": 0,
+            "rate_per_1000": np.nan,
+            "rate_ci_low": np.nan,
+            "rate_ci_high": np.nan,
+        }
+    )
     out = pd.DataFrame(rows)
-    for col in ("rr_vs_white", "rr_ci_low", "rr_ci_high", "rr_p_value", "rr_min_missing", "rr_max_missing"):
+    for col in (
+        "rr_vs_white",
+        "rr_ci_low",
+        "rr_ci_high",
+        "rr_p_value",
+        "rr_min_missing",
+        "rr_max_missing",
+    ):
         if col not in out.columns:
             out[col] = np.nan
     out["missing_searches"] = missing
@@ -243,16 +294,22 @@ def search_rates_by_district(
     there is no district, and this raises a clear ``ValueError`` rather than guessing.
     """
     if "district" not in stop_search.columns:
-        raise ValueError("searches have no 'district' column: police.uk stop-and-search rows carry only "
-                         "latitude/longitude, so district rates need a geographic lookup that is not available")
+        raise ValueError(
+            "searches have no 'district' column: police.uk stop-and-search rows carry only "
+            "latitude/longitude, so district rates need a geographic lookup that is not available"
+        )
     frames = []
     for d in districts:
         pop = census_population_by_group(census_ethnicity, [d], level="lad")
-        frames.append(search_rates(stop_search[stop_search["district"] == d], pop, geography=d, **kw))
+        frames.append(
+            search_rates(stop_search[stop_search["district"] == d], pop, geography=d, **kw)
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def outcome_rates(stop_search: pd.DataFrame, *, by: str = "self_defined_group", alpha: float = 0.05) -> pd.DataFrame:
+def outcome_rates(
+    stop_search: pd.DataFrame, *, by: str = "self_defined_group", alpha: float = 0.05
+) -> pd.DataFrame:
     """Arrest rate and find rate by group, with Wilson intervals and the gap against White.
 
     Returns
@@ -272,19 +329,45 @@ def outcome_rates(stop_search: pd.DataFrame, *, by: str = "self_defined_group", 
     arrest = has_outcome & outcome.str.strip().str.lower().isin(ARREST_OUTCOMES)
     linked = stop_search["outcome_linked_to_object"].astype("boolean")
     rows = []
-    frame = pd.DataFrame({"g": grp, "has": has_outcome, "arr": arrest, "lrec": linked.notna(),
-                          "find": linked.fillna(False).astype(bool)})
+    frame = pd.DataFrame(
+        {
+            "g": grp,
+            "has": has_outcome,
+            "arr": arrest,
+            "lrec": linked.notna(),
+            "find": linked.fillna(False).astype(bool),
+        }
+    )
     for g, sub in frame.groupby("g", sort=True):
         n_out, n_arr = int(sub["has"].sum()), int(sub["arr"].sum())
         n_lrec, n_find = int(sub["lrec"].sum()), int(sub["find"].sum())
-        a_lo, a_hi = proportion_confint(n_arr, n_out, alpha=alpha, method="wilson") if n_out else (np.nan, np.nan)
-        f_lo, f_hi = proportion_confint(n_find, n_lrec, alpha=alpha, method="wilson") if n_lrec else (np.nan, np.nan)
-        rows.append({"dimension": by, "group": g, "searches": len(sub), "outcome_recorded": n_out,
-                     "arrests": n_arr, "arrest_rate": 100 * n_arr / n_out if n_out else np.nan,
-                     "arrest_ci_low": 100 * a_lo, "arrest_ci_high": 100 * a_hi,
-                     "linked_recorded": n_lrec, "finds": n_find,
-                     "find_rate": 100 * n_find / n_lrec if n_lrec else np.nan,
-                     "find_ci_low": 100 * f_lo, "find_ci_high": 100 * f_hi})
+        a_lo, a_hi = (
+            proportion_confint(n_arr, n_out, alpha=alpha, method="wilson")
+            if n_out
+            else (np.nan, np.nan)
+        )
+        f_lo, f_hi = (
+            proportion_confint(n_find, n_lrec, alpha=alpha, method="wilson")
+            if n_lrec
+            else (np.nan, np.nan)
+        )
+        rows.append(
+            {
+                "dimension": by,
+                "group": g,
+                "searches": len(sub),
+                "outcome_recorded": n_out,
+                "arrests": n_arr,
+                "arrest_rate": 100 * n_arr / n_out if n_out else np.nan,
+                "arrest_ci_low": 100 * a_lo,
+                "arrest_ci_high": 100 * a_hi,
+                "linked_recorded": n_lrec,
+                "finds": n_find,
+                "find_rate": 100 * n_find / n_lrec if n_lrec else np.nan,
+                "find_ci_low": 100 * f_lo,
+                "find_ci_high": 100 * f_hi,
+            }
+        )
     out = pd.DataFrame(rows)
     out["find_gap_vs_white"] = np.nan
     out["find_gap_ci_low"] = np.nan
@@ -292,30 +375,69 @@ def outcome_rates(stop_search: pd.DataFrame, *, by: str = "self_defined_group", 
     if by == "self_defined_group" and len(out) and "White" in set(out["group"]):
         w = out[out["group"] == "White"].iloc[0]
         for i, r in out.iterrows():
-            if r["group"] in ("White", MISSING) or r["linked_recorded"] == 0 or w["linked_recorded"] == 0:
+            if (
+                r["group"] in ("White", MISSING)
+                or r["linked_recorded"] == 0
+                or w["linked_recorded"] == 0
+            ):
                 continue
-            lo, hi = confint_proportions_2indep(r["finds"], r["linked_recorded"], w["finds"], w["linked_recorded"],
-                                                method="newcomb", compare="diff", alpha=alpha)
+            lo, hi = confint_proportions_2indep(
+                r["finds"],
+                r["linked_recorded"],
+                w["finds"],
+                w["linked_recorded"],
+                method="newcomb",
+                compare="diff",
+                alpha=alpha,
+            )
             out.loc[i, ["find_gap_vs_white", "find_gap_ci_low", "find_gap_ci_high"]] = [
-                r["find_rate"] - w["find_rate"], 100 * float(lo), 100 * float(hi)]
+                r["find_rate"] - w["find_rate"],
+                100 * float(lo),
+                100 * float(hi),
+            ]
     return out
 
 
 #: Column types of :func:`rates_by_financial_year`'s rates table (``tables/stop_search_rates.csv``).
 RATE_DTYPES: dict[str, str] = {
-    "period": "str", "months_of_data": "int64", "geography": "str", "group": "str", "searches": "int64",
-    "population": "int64", "rate_per_1000": "float64", "rate_ci_low": "float64", "rate_ci_high": "float64",
-    "rr_vs_white": "float64", "rr_ci_low": "float64", "rr_ci_high": "float64", "rr_p_value": "float64",
-    "rr_min_missing": "float64", "rr_max_missing": "float64", "missing_searches": "int64",
-    "denominator": "str", "caveat": "str",
+    "period": "str",
+    "months_of_data": "int64",
+    "geography": "str",
+    "group": "str",
+    "searches": "int64",
+    "population": "int64",
+    "rate_per_1000": "float64",
+    "rate_ci_low": "float64",
+    "rate_ci_high": "float64",
+    "rr_vs_white": "float64",
+    "rr_ci_low": "float64",
+    "rr_ci_high": "float64",
+    "rr_p_value": "float64",
+    "rr_min_missing": "float64",
+    "rr_max_missing": "float64",
+    "missing_searches": "int64",
+    "denominator": "str",
+    "caveat": "str",
 }
 #: Column types of :func:`rates_by_financial_year`'s outcomes table (``tables/stop_search_outcomes.csv``).
 OUTCOME_DTYPES: dict[str, str] = {
-    "dimension": "str", "group": "str", "searches": "int64", "outcome_recorded": "int64", "arrests": "int64",
-    "arrest_rate": "float64", "arrest_ci_low": "float64", "arrest_ci_high": "float64",
-    "linked_recorded": "int64", "finds": "int64", "find_rate": "float64", "find_ci_low": "float64",
-    "find_ci_high": "float64", "find_gap_vs_white": "float64", "find_gap_ci_low": "float64",
-    "find_gap_ci_high": "float64", "period": "str",
+    "dimension": "str",
+    "group": "str",
+    "searches": "int64",
+    "outcome_recorded": "int64",
+    "arrests": "int64",
+    "arrest_rate": "float64",
+    "arrest_ci_low": "float64",
+    "arrest_ci_high": "float64",
+    "linked_recorded": "int64",
+    "finds": "int64",
+    "find_rate": "float64",
+    "find_ci_low": "float64",
+    "find_ci_high": "float64",
+    "find_gap_vs_white": "float64",
+    "find_gap_ci_low": "float64",
+    "find_gap_ci_high": "float64",
+    "period": "str",
 }
 
 
@@ -330,7 +452,11 @@ def empty_outcomes() -> pd.DataFrame:
 
 
 def rates_by_financial_year(
-    stop_search: pd.DataFrame, population: pd.Series, *, geography: str, alpha: float = 0.05,
+    stop_search: pd.DataFrame,
+    population: pd.Series,
+    *,
+    geography: str,
+    alpha: float = 0.05,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`search_rates` and :func:`outcome_rates` for each financial year of searches.
 
@@ -368,8 +494,13 @@ def rates_by_financial_year(
 
 # --------------------------------------------------------------------------- age
 _C21_FIXED = ["Geography Code", "Geography Name", "Age"]
-_C21_GROUP_PREFIX = (("Asian", "Asian"), ("Black", "Black"), ("Mixed", "Mixed"), ("White", "White"),
-                     ("Other ethnic group", "Other"))
+_C21_GROUP_PREFIX = (
+    ("Asian", "Asian"),
+    ("Black", "Black"),
+    ("Mixed", "Mixed"),
+    ("White", "White"),
+    ("Other ethnic group", "Other"),
+)
 
 
 def read_census2021_age_ethnicity(path: str | Path) -> pd.DataFrame:
@@ -400,42 +531,68 @@ def read_census2021_age_ethnicity(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     text = decode_utf8(read_bytes(path), path)
     if not text.strip():
-        raise SchemaError("file is empty", path=path, row=1, expected="a header Geography Code,Geography Name,Age,...")
+        raise SchemaError(
+            "file is empty",
+            path=path,
+            row=1,
+            expected="a header Geography Code,Geography Name,Age,...",
+        )
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     cols = [c.strip() for c in df.columns]
     if cols[:3] != _C21_FIXED or len(cols) != 22:
-        raise SchemaError(f"unexpected header {cols[:4]}...", path=path, row=1,
-                          expected=f"columns {_C21_FIXED} then 19 ethnic-group counts")
+        raise SchemaError(
+            f"unexpected header {cols[:4]}...",
+            path=path,
+            row=1,
+            expected=f"columns {_C21_FIXED} then 19 ethnic-group counts",
+        )
     df.columns = cols
     groups = {}
     for c in cols[3:]:
         g = next((grp for pre, grp in _C21_GROUP_PREFIX if c.startswith(pre)), None)
         if g is None:
-            raise SchemaError(f"column {c!r} is not an ethnic group", path=path, row=1, field=c,
-                              expected="headings starting Asian/Black/Mixed/White/Other ethnic group")
+            raise SchemaError(
+                f"column {c!r} is not an ethnic group",
+                path=path,
+                row=1,
+                field=c,
+                expected="headings starting Asian/Black/Mixed/White/Other ethnic group",
+            )
         groups[c] = g
     age_txt = df["Age"].str.strip().str.replace(" or over", "", regex=False)
     age = pd.to_numeric(age_txt, errors="coerce")
     if age.isna().any():
         i = int(np.argmax(age.isna().to_numpy()))
-        raise ValueFormatError(f"{df['Age'].iloc[i]!r} is not an age", path=path, row=i + 2, field="Age",
-                               expected="0..99 or '100 or over'")
+        raise ValueFormatError(
+            f"{df['Age'].iloc[i]!r} is not an age",
+            path=path,
+            row=i + 2,
+            field="Age",
+            expected="0..99 or '100 or over'",
+        )
     long = df.melt(id_vars=_C21_FIXED, var_name="category", value_name="count")
     raw = long["count"].str.strip()
     cnt = pd.to_numeric(raw.where(raw != "c"), errors="coerce")
     bad = (cnt.isna() & (raw != "c")) | (cnt < 0)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        raise ValueFormatError(f"{long['count'].iloc[i]!r} is not a count", path=path,
-                               row=int(i % len(df)) + 2, field=str(long["category"].iloc[i]), expected="a count >= 0")
-    return pd.DataFrame({
-        "geography_code": long["Geography Code"].astype("str"),
-        "geography": long["Geography Name"].astype("str"),
-        "age": np.tile(age.to_numpy(dtype="int64"), len(cols) - 3),
-        "category": long["category"].astype("str"),
-        "group": long["category"].map(groups).astype("str"),
-        "count": cnt.astype("Int64"),
-    })
+        raise ValueFormatError(
+            f"{long['count'].iloc[i]!r} is not a count",
+            path=path,
+            row=int(i % len(df)) + 2,
+            field=str(long["category"].iloc[i]),
+            expected="a count >= 0",
+        )
+    return pd.DataFrame(
+        {
+            "geography_code": long["Geography Code"].astype("str"),
+            "geography": long["Geography Name"].astype("str"),
+            "age": np.tile(age.to_numpy(dtype="int64"), len(cols) - 3),
+            "category": long["category"].astype("str"),
+            "group": long["category"].map(groups).astype("str"),
+            "count": cnt.astype("Int64"),
+        }
+    )
 
 
 def age_range_population(census2021: pd.DataFrame, geographies: list[str]) -> pd.DataFrame:
@@ -445,7 +602,9 @@ def age_range_population(census2021: pd.DataFrame, geographies: list[str]) -> pd
     cells) and ``suppressed_cells`` (cells published as ``"c"``, left out of the
     sums, so the sums are slight undercounts; reported, not filled).
     """
-    df = census2021[census2021["geography"].isin(geographies) | census2021["geography_code"].isin(geographies)]
+    df = census2021[
+        census2021["geography"].isin(geographies) | census2021["geography_code"].isin(geographies)
+    ]
     absent = [g for g in geographies if g not in set(df["geography"]) | set(df["geography_code"])]
     if absent:
         raise ValueError(f"no 2021 Census rows for {absent}")
@@ -456,12 +615,24 @@ def age_range_population(census2021: pd.DataFrame, geographies: list[str]) -> pd
     out = tagged.groupby(["age_range", "group"])["count"].sum().unstack(fill_value=0)
     out["All"] = out.sum(axis=1)
     out = out.reindex(AGE_RANGES).astype("int64")
-    out["suppressed_cells"] = tagged["count"].isna().groupby(tagged["age_range"]).sum().reindex(AGE_RANGES).astype("int64")
+    out["suppressed_cells"] = (
+        tagged["count"]
+        .isna()
+        .groupby(tagged["age_range"])
+        .sum()
+        .reindex(AGE_RANGES)
+        .astype("int64")
+    )
     return out
 
 
-def age_rates(stop_search: pd.DataFrame, age_population: pd.DataFrame, *, per: float = 1000.0,
-              alpha: float = 0.05) -> pd.DataFrame:
+def age_rates(
+    stop_search: pd.DataFrame,
+    age_population: pd.DataFrame,
+    *,
+    per: float = 1000.0,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Searches per 1,000 residents by police.uk age range (2021 Census proxy denominator).
 
     Returns ``age_range, searches, population, rate_per_1000, rate_ci_low,
@@ -473,25 +644,51 @@ def age_rates(stop_search: pd.DataFrame, age_population: pd.DataFrame, *, per: f
     for a in AGE_RANGES:
         n, pop = int(counts.get(a, 0)), float(age_population.loc[a, "All"])
         lo, hi = poisson_rate_ci(n, pop, per=per, alpha=alpha)
-        rows.append({"age_range": a, "searches": n, "population": int(pop), "rate_per_1000": n / pop * per,
-                     "rate_ci_low": lo, "rate_ci_high": hi})
-    rows.append({"age_range": "Not recorded", "searches": int(counts.get("Not recorded", 0)), "population": 0,
-                 "rate_per_1000": np.nan, "rate_ci_low": np.nan, "rate_ci_high": np.nan})
+        rows.append(
+            {
+                "age_range": a,
+                "searches": n,
+                "population": int(pop),
+                "rate_per_1000": n / pop * per,
+                "rate_ci_low": lo,
+                "rate_ci_high": hi,
+            }
+        )
+    rows.append(
+        {
+            "age_range": "Not recorded",
+            "searches": int(counts.get("Not recorded", 0)),
+            "population": 0,
+            "rate_per_1000": np.nan,
+            "rate_ci_low": np.nan,
+            "rate_ci_high": np.nan,
+        }
+    )
     out = pd.DataFrame(rows)
-    out["suppressed_cells"] = [int(age_population.loc[a, "suppressed_cells"]) if "suppressed_cells" in age_population
-                               else 0 for a in AGE_RANGES] + [0]
-    out["denominator"] = "PROXY: 2021 Census usual residents (no 2011 age x ethnicity table available)"
+    out["suppressed_cells"] = [
+        int(age_population.loc[a, "suppressed_cells"])
+        if "suppressed_cells" in age_population
+        else 0
+        for a in AGE_RANGES
+    ] + [0]
+    out["denominator"] = (
+        "PROXY: 2021 Census usual residents (no 2011 age x ethnicity table available)"
+    )
     return out
 
 
-def force_population(census_ethnicity: pd.DataFrame, force: str, districts: list[str]) -> tuple[pd.Series, str]:
+def force_population(
+    census_ethnicity: pd.DataFrame, force: str, districts: list[str]
+) -> tuple[pd.Series, str]:
     """2011 residents by group for the force: its police-force-area row if present, else the sum of *districts*.
 
     Returns the Series (see :func:`census_population_by_group`) and a note saying which was used.
     """
     pfa = census_ethnicity[census_ethnicity["level"] == "pfa"]
     if force in set(pfa["geography"]):
-        return census_population_by_group(census_ethnicity, [force], level="pfa"), \
-            f"2011 Census, police force area {force}"
-    return census_population_by_group(census_ethnicity, districts, level="lad"), \
-        "2011 Census, sum of the districts " + ", ".join(districts)
+        return census_population_by_group(
+            census_ethnicity, [force], level="pfa"
+        ), f"2011 Census, police force area {force}"
+    return census_population_by_group(
+        census_ethnicity, districts, level="lad"
+    ), "2011 Census, sum of the districts " + ", ".join(districts)

@@ -29,6 +29,7 @@ the ONS and NHS Digital (now NHS England) disclosure control guidance for tables
 *Disclosure control method for the Hospital Episode Statistics*), with the extra
 exact check of step 3.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
@@ -121,7 +122,11 @@ def suppress(
         return set(out) | {c for rel in rels for c in rel if c not in published and c not in zero}
 
     def candidates(rel):
-        return [c for c in rel if c not in out and c in published and c not in zero and int(n.get(c, 0)) > 0]
+        return [
+            c
+            for c in rel
+            if c not in out and c in published and c not in zero and int(n.get(c, 0)) > 0
+        ]
 
     def deficient():
         """Relations whose one hidden cell is a suppressed one (it would be a subtraction away)."""
@@ -140,8 +145,12 @@ def suppress(
         # yet, which would then need a cell of their own)
         hidden = hidden_set()
         cover = {c: sum(1 for r in open_rels if c in r) for c in cands}
-        opens = {c: sum(1 for r in rels if c in r and not any(x in hidden for x in r)) for c in cands}
-        return min(cands, key=lambda c: (cost.get(c, 1), -cover[c], opens[c], int(n.get(c, 0)), repr(c)))
+        opens = {
+            c: sum(1 for r in rels if c in r and not any(x in hidden for x in r)) for c in cands
+        }
+        return min(
+            cands, key=lambda c: (cost.get(c, 1), -cover[c], opens[c], int(n.get(c, 0)), repr(c))
+        )
 
     for _ in range(100_000):
         while True:
@@ -164,7 +173,12 @@ def suppress(
         added = False
         before = set(out)
         for target in still:  # one more cell per recovered cell, in one of its relations
-            if any(c in out and out[c] == SECONDARY and c not in before for rel in rels if target in rel for c in rel):
+            if any(
+                c in out and out[c] == SECONDARY and c not in before
+                for rel in rels
+                if target in rel
+                for c in rel
+            ):
                 continue  # a cell added this round already shares a relation with it: check again first
             mine = [rel for rel in rels if target in rel]
             cand = sorted({c for rel in mine for c in candidates(rel)}, key=repr)

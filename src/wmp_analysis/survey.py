@@ -21,6 +21,7 @@ raises the most specific :class:`~wmp_analysis.errors.InputError` subclass namin
 the file, the line (header = line 1), the field and what was expected. The raw
 file is only read.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,12 +37,29 @@ from .provenance import is_synthetic
 
 #: Respondent-level header, in order. ``wave`` may be left out entirely.
 RESPONDENT_COLUMNS = [
-    "respondent_id", "survey", "fieldwork_month", "wave", "district", "age_band", "ethnicity",
-    "sex", "measure", "response", "scale_points", "positive_threshold", "weight",
+    "respondent_id",
+    "survey",
+    "fieldwork_month",
+    "wave",
+    "district",
+    "age_band",
+    "ethnicity",
+    "sex",
+    "measure",
+    "response",
+    "scale_points",
+    "positive_threshold",
+    "weight",
 ]
 #: Aggregated header, in order. ``weighted_proportion`` may be left out entirely.
 AGGREGATED_COLUMNS = [
-    "group_type", "group", "measure", "period_start", "period_end", "base_n", "n_positive",
+    "group_type",
+    "group",
+    "measure",
+    "period_start",
+    "period_end",
+    "base_n",
+    "n_positive",
     "weighted_proportion",
 ]
 
@@ -69,10 +87,17 @@ BME_GROUPS = ("Mixed", "Asian", "Black", "Other")
 #: The 18 categories of the 2011 Census ethnic group question (QS201EW), by group.
 CENSUS_CATEGORIES: dict[str, tuple[str, ...]] = {
     "White": (
-        "English/Welsh/Scottish/Northern Irish/British", "Irish", "Gypsy or Irish Traveller",
+        "English/Welsh/Scottish/Northern Irish/British",
+        "Irish",
+        "Gypsy or Irish Traveller",
         "Other White",
     ),
-    "Mixed": ("White and Black Caribbean", "White and Black African", "White and Asian", "Other Mixed"),
+    "Mixed": (
+        "White and Black Caribbean",
+        "White and Black African",
+        "White and Asian",
+        "Other Mixed",
+    ),
     "Asian": ("Indian", "Pakistani", "Bangladeshi", "Chinese", "Other Asian"),
     "Black": ("African", "Caribbean", "Other Black"),
     "Other": ("Arab", "Any other ethnic group"),
@@ -91,10 +116,21 @@ _CATEGORY_ALIASES = {
     "any other": "Any other ethnic group",
 }
 _GROUP_PREFIXES = (
-    ("white", "White"), ("mixed", "Mixed"), ("asian", "Asian"), ("black", "Black"), ("other", "Other"),
+    ("white", "White"),
+    ("mixed", "Mixed"),
+    ("asian", "Asian"),
+    ("black", "Black"),
+    ("other", "Other"),
     ("chinese", "Asian"),
 )
-_NOT_STATED_WORDS = {"not stated", "not recorded", "not known", "unknown", "prefer not to say", "refused"}
+_NOT_STATED_WORDS = {
+    "not stated",
+    "not recorded",
+    "not known",
+    "unknown",
+    "prefer not to say",
+    "refused",
+}
 
 
 def _norm(text: str) -> str:
@@ -147,11 +183,27 @@ def map_ethnicity(label: str) -> tuple[str, str] | None:
 #: Column types of the respondent-level table :func:`read_survey` returns (and the
 #: ingest stores as ``survey``), in order.
 RESPONDENT_DTYPES: dict[str, str] = {
-    "respondent_id": "str", "survey": "str", "fieldwork_month": "datetime64[ns]", "financial_year": "str",
-    "wave": "str", "district": "str", "age_band": "str", "ethnicity": "str", "ethnicity_category": "str",
-    "ethnic_group": "str", "bme": "boolean", "sex": "str", "measure": "str", "response": "Int64",
-    "scale_points": "int64", "positive_threshold": "int64", "weight": "float64", "positive": "boolean",
-    "line": "int64", "contract": "str", "synthetic": "bool",
+    "respondent_id": "str",
+    "survey": "str",
+    "fieldwork_month": "datetime64[ns]",
+    "financial_year": "str",
+    "wave": "str",
+    "district": "str",
+    "age_band": "str",
+    "ethnicity": "str",
+    "ethnicity_category": "str",
+    "ethnic_group": "str",
+    "bme": "boolean",
+    "sex": "str",
+    "measure": "str",
+    "response": "Int64",
+    "scale_points": "int64",
+    "positive_threshold": "int64",
+    "weight": "float64",
+    "positive": "boolean",
+    "line": "int64",
+    "contract": "str",
+    "synthetic": "bool",
 }
 
 
@@ -174,9 +226,13 @@ def _detect(path: Path, first_line: str) -> str:
     if "group_type" in cols:
         return "aggregated"
     raise SchemaError(
-        "header matches neither survey contract", path=path, row=1,
-        expected=(f"respondent-level columns {RESPONDENT_COLUMNS} (wave optional) or aggregated "
-                  f"columns {AGGREGATED_COLUMNS} (weighted_proportion optional); see docs/survey_contract.md"),
+        "header matches neither survey contract",
+        path=path,
+        row=1,
+        expected=(
+            f"respondent-level columns {RESPONDENT_COLUMNS} (wave optional) or aggregated "
+            f"columns {AGGREGATED_COLUMNS} (weighted_proportion optional); see docs/survey_contract.md"
+        ),
     )
 
 
@@ -231,12 +287,19 @@ def read_survey(path: str | Path) -> pd.DataFrame:
     contract = _detect(path, first)
     header = [c.strip().strip('"') for c in first.split(",")]
     if contract == "respondent":
-        expected = RESPONDENT_COLUMNS if "wave" in header else [c for c in RESPONDENT_COLUMNS if c != "wave"]
+        expected = (
+            RESPONDENT_COLUMNS
+            if "wave" in header
+            else [c for c in RESPONDENT_COLUMNS if c != "wave"]
+        )
         raw = read_csv_strict(path, expected, text=text)
         out = _validate_respondent(raw, path)
     else:
-        expected = (AGGREGATED_COLUMNS if "weighted_proportion" in header
-                    else [c for c in AGGREGATED_COLUMNS if c != "weighted_proportion"])
+        expected = (
+            AGGREGATED_COLUMNS
+            if "weighted_proportion" in header
+            else [c for c in AGGREGATED_COLUMNS if c != "weighted_proportion"]
+        )
         raw = read_csv_strict(path, expected, text=text)
         out = _validate_aggregated(raw, path)
     out["contract"] = contract
@@ -245,10 +308,18 @@ def read_survey(path: str | Path) -> pd.DataFrame:
     return out
 
 
-def _fail_where(df: pd.DataFrame, bad: pd.Series, col: str, path, msg: str, expected: str, cls=ValueFormatError):
+def _fail_where(
+    df: pd.DataFrame, bad: pd.Series, col: str, path, msg: str, expected: str, cls=ValueFormatError
+):
     if bool(bad.any()):
         i = bad.idxmax()
-        raise cls(f"{df.at[i, col]!r} {msg}", path=path, row=int(df.at[i, "_line"]), field=col, expected=expected)
+        raise cls(
+            f"{df.at[i, col]!r} {msg}",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field=col,
+            expected=expected,
+        )
 
 
 def _ints(df: pd.DataFrame, col: str, path, *, allow_blank: bool = False) -> pd.Series:
@@ -256,7 +327,14 @@ def _ints(df: pd.DataFrame, col: str, path, *, allow_blank: bool = False) -> pd.
     num = pd.to_numeric(raw, errors="coerce")
     blank = raw == ""
     bad = (num.isna() & ~(blank & allow_blank)) | (num.notna() & (num.round() != num))
-    _fail_where(df, bad, col, path, "is not a whole number", "an integer" + (" or blank" if allow_blank else ""))
+    _fail_where(
+        df,
+        bad,
+        col,
+        path,
+        "is not a whole number",
+        "an integer" + (" or blank" if allow_blank else ""),
+    )
     return num.astype("Int64") if allow_blank else num.astype("int64")
 
 
@@ -266,8 +344,15 @@ def _category(df, col, path, allowed, *, canonical=None) -> pd.Series:
     lookup.update(canonical or {})
     uniq = {v: lookup.get(_norm(v)) for v in df[col].unique()}
     out = df[col].map(uniq)
-    _fail_where(df, out.isna(), col, path, "is not a known value", "one of " + ", ".join(allowed),
-                cls=UnknownCategoryError)
+    _fail_where(
+        df,
+        out.isna(),
+        col,
+        path,
+        "is not a known value",
+        "one of " + ", ".join(allowed),
+        cls=UnknownCategoryError,
+    )
     return out.astype("str")
 
 
@@ -283,63 +368,108 @@ def _validate_respondent(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if mismatch.any():
         i = mismatch.idxmax()
         raise UnknownCategoryError(
-            f"measure {measure[i]!r} does not belong to survey {survey[i]!r}", path=path,
-            row=int(df.at[i, "_line"]), field="measure",
+            f"measure {measure[i]!r} does not belong to survey {survey[i]!r}",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field="measure",
             expected=f"one of {list(SURVEY_MEASURES[survey[i]])} for that survey",
         )
     month_txt = df["fieldwork_month"].str.strip()
     month = pd.to_datetime(month_txt, format="%Y-%m", errors="coerce")
-    _fail_where(df, month.isna(), "fieldwork_month", path, "is not a month", "YYYY-MM, e.g. 2011-04")
+    _fail_where(
+        df, month.isna(), "fieldwork_month", path, "is not a month", "YYYY-MM, e.g. 2011-04"
+    )
     district = df["district"].str.strip()
-    _fail_where(df, district == "", "district", path, "is blank", "a district name (or 'Not stated')")
-    age = _category(df, "age_band", path, list(AGE_BANDS), canonical={"65 and over": "65+", "65 +": "65+",
-                                                                     "over 65": "65+"})
+    _fail_where(
+        df, district == "", "district", path, "is blank", "a district name (or 'Not stated')"
+    )
+    age = _category(
+        df,
+        "age_band",
+        path,
+        list(AGE_BANDS),
+        canonical={"65 and over": "65+", "65 +": "65+", "over 65": "65+"},
+    )
     sex = _category(df, "sex", path, list(SEXES), canonical={"m": "Male", "f": "Female"})
     mapped = df["ethnicity"].map({v: map_ethnicity(v) for v in df["ethnicity"].unique()})
-    _fail_where(df, mapped.isna(), "ethnicity", path, "is not a known ethnicity",
-                "one of the 18 2011 Census categories, White/Mixed/Asian/Black/Other, or 'Not stated'",
-                cls=UnknownCategoryError)
+    _fail_where(
+        df,
+        mapped.isna(),
+        "ethnicity",
+        path,
+        "is not a known ethnicity",
+        "one of the 18 2011 Census categories, White/Mixed/Asian/Black/Other, or 'Not stated'",
+        cls=UnknownCategoryError,
+    )
     category = mapped.map(lambda t: t[0]).astype("str")
     group = mapped.map(lambda t: t[1]).astype("str")
     scale = _ints(df, "scale_points", path)
     _fail_where(df, scale < 2, "scale_points", path, "is too small", "a scale of at least 2 points")
     thr = _ints(df, "positive_threshold", path)
-    _fail_where(df, (thr < 1) | (thr > scale), "positive_threshold", path, "is not on the scale",
-                "1 <= positive_threshold <= scale_points")
+    _fail_where(
+        df,
+        (thr < 1) | (thr > scale),
+        "positive_threshold",
+        path,
+        "is not on the scale",
+        "1 <= positive_threshold <= scale_points",
+    )
     resp = _ints(df, "response", path, allow_blank=True)
     off = resp.notna() & ((resp < 1) | (resp > scale))
-    _fail_where(df, off.fillna(False).astype(bool), "response", path, "is off the scale",
-                "1 <= response <= scale_points, or blank for no valid answer")
+    _fail_where(
+        df,
+        off.fillna(False).astype(bool),
+        "response",
+        path,
+        "is off the scale",
+        "1 <= response <= scale_points, or blank for no valid answer",
+    )
     weight = pd.to_numeric(df["weight"].str.strip(), errors="coerce")
-    _fail_where(df, weight.isna() | ~np.isfinite(weight) | (weight <= 0), "weight", path,
-                "is not a positive number", "a survey weight > 0")
+    _fail_where(
+        df,
+        weight.isna() | ~np.isfinite(weight) | (weight <= 0),
+        "weight",
+        path,
+        "is not a positive number",
+        "a survey weight > 0",
+    )
     key = pd.DataFrame({"r": rid, "s": survey, "m": measure})
     dup = key.duplicated(keep="first")
-    _fail_where(df, dup, "respondent_id", path, "appears twice for the same survey and measure",
-                "one row per respondent, survey and measure")
+    _fail_where(
+        df,
+        dup,
+        "respondent_id",
+        path,
+        "appears twice for the same survey and measure",
+        "one row per respondent, survey and measure",
+    )
     positive = (resp >= thr).astype("boolean")
     bme = group.map({"White": False, **{g: True for g in BME_GROUPS}}).astype("boolean")
-    out = pd.DataFrame({
-        "respondent_id": rid.astype("str"),
-        "survey": survey,
-        "fieldwork_month": month,
-        "financial_year": month.map({m: financial_year(m) for m in month.unique()}).astype("str"),
-        "wave": df["wave"].str.strip().astype("str"),
-        "district": district.astype("str"),
-        "age_band": age,
-        "ethnicity": df["ethnicity"].str.strip().astype("str"),
-        "ethnicity_category": category,
-        "ethnic_group": group,
-        "bme": bme,
-        "sex": sex,
-        "measure": measure,
-        "response": resp,
-        "scale_points": scale,
-        "positive_threshold": thr,
-        "weight": weight.astype("float64"),
-        "positive": positive,
-        "line": df["_line"].astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "respondent_id": rid.astype("str"),
+            "survey": survey,
+            "fieldwork_month": month,
+            "financial_year": month.map({m: financial_year(m) for m in month.unique()}).astype(
+                "str"
+            ),
+            "wave": df["wave"].str.strip().astype("str"),
+            "district": district.astype("str"),
+            "age_band": age,
+            "ethnicity": df["ethnicity"].str.strip().astype("str"),
+            "ethnicity_category": category,
+            "ethnic_group": group,
+            "bme": bme,
+            "sex": sex,
+            "measure": measure,
+            "response": resp,
+            "scale_points": scale,
+            "positive_threshold": thr,
+            "weight": weight.astype("float64"),
+            "positive": positive,
+            "line": df["_line"].astype("int64"),
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -347,10 +477,18 @@ def _validate_aggregated(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if "weighted_proportion" not in df.columns:
         df["weighted_proportion"] = ""
     gtype = df["group_type"].str.strip()
-    _fail_where(df, gtype == "", "group_type", path, "is blank",
-                "a grouping such as all, ethnic_group, bme, age_band, district")
+    _fail_where(
+        df,
+        gtype == "",
+        "group_type",
+        path,
+        "is blank",
+        "a grouping such as all, ethnic_group, bme, age_band, district",
+    )
     group = df["group"].str.strip()
-    _fail_where(df, group == "", "group", path, "is blank", "a group label (use 'All' for everyone)")
+    _fail_where(
+        df, group == "", "group", path, "is blank", "a group label (use 'All' for everyone)"
+    )
     measure = _category(df, "measure", path, list(MEASURES))
     starts, ends = [], []
     for col, store in (("period_start", starts), ("period_end", ends)):
@@ -358,33 +496,61 @@ def _validate_aggregated(df: pd.DataFrame, path: Path) -> pd.DataFrame:
         _fail_where(df, d.isna(), col, path, "is not a date", "an ISO date YYYY-MM-DD")
         store.append(d)
     start, end = starts[0], ends[0]
-    _fail_where(df, end < start, "period_end", path, "is before period_start", "period_end >= period_start")
+    _fail_where(
+        df, end < start, "period_end", path, "is before period_start", "period_end >= period_start"
+    )
     base = _ints(df, "base_n", path)
-    _fail_where(df, base <= 0, "base_n", path, "is not a positive count", "base_n >= 1 (unweighted respondents)")
+    _fail_where(
+        df,
+        base <= 0,
+        "base_n",
+        path,
+        "is not a positive count",
+        "base_n >= 1 (unweighted respondents)",
+    )
     npos = _ints(df, "n_positive", path)
-    _fail_where(df, (npos < 0) | (npos > base), "n_positive", path, "is outside 0..base_n",
-                "0 <= n_positive <= base_n")
+    _fail_where(
+        df,
+        (npos < 0) | (npos > base),
+        "n_positive",
+        path,
+        "is outside 0..base_n",
+        "0 <= n_positive <= base_n",
+    )
     wp_txt = df["weighted_proportion"].str.strip()
     wp = pd.to_numeric(wp_txt, errors="coerce")
-    _fail_where(df, (wp_txt != "") & (wp.isna() | (wp < 0) | (wp > 1)), "weighted_proportion", path,
-                "is not a proportion", "a number in 0..1 or blank")
-    out = pd.DataFrame({
-        "group_type": gtype.astype("str"),
-        "group": group.astype("str"),
-        "measure": measure,
-        "period_start": start,
-        "period_end": end,
-        "base_n": base,
-        "n_positive": npos,
-        "weighted_proportion": wp.astype("float64"),
-        "line": df["_line"].astype("int64"),
-    })
-    dup = out.duplicated(["group_type", "group", "measure", "period_start", "period_end"], keep="first")
+    _fail_where(
+        df,
+        (wp_txt != "") & (wp.isna() | (wp < 0) | (wp > 1)),
+        "weighted_proportion",
+        path,
+        "is not a proportion",
+        "a number in 0..1 or blank",
+    )
+    out = pd.DataFrame(
+        {
+            "group_type": gtype.astype("str"),
+            "group": group.astype("str"),
+            "measure": measure,
+            "period_start": start,
+            "period_end": end,
+            "base_n": base,
+            "n_positive": npos,
+            "weighted_proportion": wp.astype("float64"),
+            "line": df["_line"].astype("int64"),
+        }
+    )
+    dup = out.duplicated(
+        ["group_type", "group", "measure", "period_start", "period_end"], keep="first"
+    )
     if dup.any():
         i = dup.idxmax()
         raise DuplicatePeriodError(
             f"second row for {out.at[i, 'group_type']}/{out.at[i, 'group']}/{out.at[i, 'measure']} "
-            "in the same period", path=path, row=int(out.at[i, "line"]), field="group",
+            "in the same period",
+            path=path,
+            row=int(out.at[i, "line"]),
+            field="group",
             expected="one row per group_type, group, measure and period",
         )
     return out.reset_index(drop=True)

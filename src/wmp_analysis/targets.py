@@ -50,6 +50,7 @@ Every reader here is strict: a wrong header is a :class:`~wmp_analysis.errors.Sc
 a bad value a :class:`~wmp_analysis.errors.ValueFormatError` naming the line and field, and a
 ``measure_id`` that ``measures.csv`` lacks an :class:`~wmp_analysis.errors.UnknownCategoryError`.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,15 +66,46 @@ from .ingest.textio import read_csv_strict
 from .periods import fy_label, parse_fy_label
 
 REGISTRY_COLUMNS = [
-    "target_id", "plan", "section", "measure_id", "wording", "target_kind", "target_value",
-    "target_unit", "direction", "baseline_period", "baseline_value", "target_period", "geography",
-    "citation_file", "citation_section", "citation_sentence", "data_source", "definition", "proxy",
-    "proxy_note", "measurable", "not_measurable_reason", "would_measure_with",
+    "target_id",
+    "plan",
+    "section",
+    "measure_id",
+    "wording",
+    "target_kind",
+    "target_value",
+    "target_unit",
+    "direction",
+    "baseline_period",
+    "baseline_value",
+    "target_period",
+    "geography",
+    "citation_file",
+    "citation_section",
+    "citation_sentence",
+    "data_source",
+    "definition",
+    "proxy",
+    "proxy_note",
+    "measurable",
+    "not_measurable_reason",
+    "would_measure_with",
 ]
 MEASURE_COLUMNS = [
-    "measure_id", "name", "unit", "kind", "definition", "ons_offences", "ons_note",
-    "csp_offence_codes", "csp_note", "police_uk_categories", "police_uk_stable", "police_uk_note",
-    "survey_measure", "proxy", "proxy_note",
+    "measure_id",
+    "name",
+    "unit",
+    "kind",
+    "definition",
+    "ons_offences",
+    "ons_note",
+    "csp_offence_codes",
+    "csp_note",
+    "police_uk_categories",
+    "police_uk_stable",
+    "police_uk_note",
+    "survey_measure",
+    "proxy",
+    "proxy_note",
 ]
 TARGET_KINDS = ("pct_change", "level", "direction", "qualitative", "reported_figure")
 #: Kinds that must carry a numeric ``target_value``.
@@ -83,7 +115,12 @@ DATA_SOURCES = ("ons_pfa", "csp", "police_uk", "survey", "workforce", "none")
 MEASURE_KINDS = ("count", "survey_proportion", "detection_rate", "workforce", "finance", "other")
 #: The six police.uk categories of the 2010-11 scheme (docs/CONTRACTS.md).
 POLICE_UK_STABLE = (
-    "Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime", "Violent crime", "Other crime",
+    "Anti-social behaviour",
+    "Burglary",
+    "Robbery",
+    "Vehicle crime",
+    "Violent crime",
+    "Other crime",
 )
 SURVEY_MEASURES = ("crime_satisfaction", "asb_satisfaction", "confidence", "good_job")
 #: Sources :func:`measure_definition` answers for.
@@ -108,8 +145,13 @@ def _bool(df: pd.DataFrame, col: str, path) -> pd.Series:
     bad = ~raw.isin(["true", "false"])
     if bad.any():
         i = bad.idxmax()
-        raise ValueFormatError(f"{df.at[i, col]!r} is not a boolean", path=path, row=int(df.at[i, "_line"]),
-                               field=col, expected="true or false")
+        raise ValueFormatError(
+            f"{df.at[i, col]!r} is not a boolean",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field=col,
+            expected="true or false",
+        )
     return (raw == "true").astype(bool)
 
 
@@ -119,8 +161,13 @@ def _float(df: pd.DataFrame, col: str, path) -> pd.Series:
     bad = (raw != "") & num.isna()
     if bad.any():
         i = bad.idxmax()
-        raise ValueFormatError(f"{df.at[i, col]!r} is not a number", path=path, row=int(df.at[i, "_line"]),
-                               field=col, expected="a number such as -5 or 88 (no % sign), or blank")
+        raise ValueFormatError(
+            f"{df.at[i, col]!r} is not a number",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field=col,
+            expected="a number such as -5 or 88 (no % sign), or blank",
+        )
     return num.astype("float64")
 
 
@@ -133,8 +180,14 @@ def _check_in(df: pd.DataFrame, col: str, allowed, path, *, allow_blank: bool = 
     ok = vals.isin(list(allowed)) | ((vals == "") if allow_blank else False)
     if not ok.all():
         i = (~ok).idxmax()
-        raise _err(df, i, col, f"{df.at[i, col]!r} is not allowed", "one of " + ", ".join(allowed)
-                   + (" or blank" if allow_blank else ""), path)
+        raise _err(
+            df,
+            i,
+            col,
+            f"{df.at[i, col]!r} is not allowed",
+            "one of " + ", ".join(allowed) + (" or blank" if allow_blank else ""),
+            path,
+        )
 
 
 def _fy(df: pd.DataFrame, col: str, path) -> pd.Series:
@@ -148,7 +201,9 @@ def _fy(df: pd.DataFrame, col: str, path) -> pd.Series:
         except ValueError:
             label = None
         if label != v:
-            raise _err(df, i, col, f"{v!r} is not a financial-year label", "e.g. '2011-12' or blank", path)
+            raise _err(
+                df, i, col, f"{v!r} is not a financial-year label", "e.g. '2011-12' or blank", path
+            )
         out.append(v)
     return pd.Series(out, index=df.index, dtype="str")
 
@@ -185,31 +240,60 @@ def load_measures(path: str | Path | None = None) -> pd.DataFrame:
     bad_id = ~df["measure_id"].str.match(_MEASURE_ID)
     if bad_id.any():
         i = bad_id.idxmax()
-        raise _err(df, i, "measure_id", f"{df.at[i, 'measure_id']!r} is not a measure id",
-                   "lower_case_with_underscores", path)
+        raise _err(
+            df,
+            i,
+            "measure_id",
+            f"{df.at[i, 'measure_id']!r} is not a measure id",
+            "lower_case_with_underscores",
+            path,
+        )
     dup = df["measure_id"].duplicated()
     if dup.any():
         i = dup.idxmax()
-        raise _err(df, i, "measure_id", f"duplicate measure_id {df.at[i, 'measure_id']!r}", "unique ids", path)
+        raise _err(
+            df,
+            i,
+            "measure_id",
+            f"duplicate measure_id {df.at[i, 'measure_id']!r}",
+            "unique ids",
+            path,
+        )
     _check_in(df, "kind", MEASURE_KINDS, path)
     _check_in(df, "survey_measure", SURVEY_MEASURES, path, allow_blank=True)
     for i, text in df["ons_offences"].items():
         for g in _split(text):
             if g not in KNOWN_OFFENCES:
-                raise _err(df, i, "ons_offences", f"unknown ONS offence group {g!r}",
-                           "groups exactly as in rec-crime-pfa.csv", path, cls=UnknownCategoryError)
+                raise _err(
+                    df,
+                    i,
+                    "ons_offences",
+                    f"unknown ONS offence group {g!r}",
+                    "groups exactly as in rec-crime-pfa.csv",
+                    path,
+                    cls=UnknownCategoryError,
+                )
     for i, text in df["police_uk_stable"].items():
         for c in _split(text):
             if c not in POLICE_UK_STABLE:
-                raise _err(df, i, "police_uk_stable", f"unknown police.uk stable category {c!r}",
-                           "one of " + ", ".join(POLICE_UK_STABLE), path, cls=UnknownCategoryError)
+                raise _err(
+                    df,
+                    i,
+                    "police_uk_stable",
+                    f"unknown police.uk stable category {c!r}",
+                    "one of " + ", ".join(POLICE_UK_STABLE),
+                    path,
+                    cls=UnknownCategoryError,
+                )
     df["proxy"] = _bool(df, "proxy", path)
     df = df.rename(columns={"_line": "line"})
     df["line"] = df["line"].astype("int64")
     return df.reset_index(drop=True)
 
 
-def load_registry(path: str | Path | None = None, *, measures: pd.DataFrame | None = None) -> pd.DataFrame:
+def load_registry(
+    path: str | Path | None = None, *, measures: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Read and validate the target registry.
 
     Parameters
@@ -248,11 +332,20 @@ def load_registry(path: str | Path | None = None, *, measures: pd.DataFrame | No
     bad = ~df["target_id"].str.match(_SLUG)
     if bad.any():
         i = bad.idxmax()
-        raise _err(df, i, "target_id", f"{df.at[i, 'target_id']!r} is not a slug", "e.g. spp-total-crime", path)
+        raise _err(
+            df,
+            i,
+            "target_id",
+            f"{df.at[i, 'target_id']!r} is not a slug",
+            "e.g. spp-total-crime",
+            path,
+        )
     dup = df["target_id"].duplicated()
     if dup.any():
         i = dup.idxmax()
-        raise _err(df, i, "target_id", f"duplicate target_id {df.at[i, 'target_id']!r}", "unique ids", path)
+        raise _err(
+            df, i, "target_id", f"duplicate target_id {df.at[i, 'target_id']!r}", "unique ids", path
+        )
     _check_in(df, "plan", PLANS, path)
     _check_in(df, "target_kind", TARGET_KINDS, path)
     _check_in(df, "direction", DIRECTIONS, path, allow_blank=True)
@@ -261,8 +354,15 @@ def load_registry(path: str | Path | None = None, *, measures: pd.DataFrame | No
     unknown = ~df["measure_id"].isin(known)
     if unknown.any():
         i = unknown.idxmax()
-        raise _err(df, i, "measure_id", f"unknown measure_id {df.at[i, 'measure_id']!r}",
-                   "a measure_id of measures.csv", path, cls=UnknownCategoryError)
+        raise _err(
+            df,
+            i,
+            "measure_id",
+            f"unknown measure_id {df.at[i, 'measure_id']!r}",
+            "a measure_id of measures.csv",
+            path,
+            cls=UnknownCategoryError,
+        )
     value = _float(df, "target_value", path)
     base = _float(df, "baseline_value", path)
     for i in df.index:
@@ -272,24 +372,53 @@ def load_registry(path: str | Path | None = None, *, measures: pd.DataFrame | No
         if kind in ("direction", "qualitative") and not np.isnan(value[i]):
             raise _err(df, i, "target_value", f"a {kind} target has no value", "blank", path)
         if kind in VALUED_KINDS and df.at[i, "target_unit"] == "":
-            raise _err(df, i, "target_unit", "a value needs a unit", "e.g. percent_change, percent, count", path)
+            raise _err(
+                df,
+                i,
+                "target_unit",
+                "a value needs a unit",
+                "e.g. percent_change, percent, count",
+                path,
+            )
         if kind in ("pct_change", "direction") and df.at[i, "direction"] == "":
             raise _err(df, i, "direction", f"a {kind} target needs a direction", "up or down", path)
         if not df.at[i, "citation_sentence"] or not df.at[i, "citation_file"]:
-            raise _err(df, i, "citation_sentence", "every target needs a citation", "the quoted sentence", path)
+            raise _err(
+                df,
+                i,
+                "citation_sentence",
+                "every target needs a citation",
+                "the quoted sentence",
+                path,
+            )
     baseline_period = _fy(df, "baseline_period", path)
     target_period = _fy(df, "target_period", path)
     proxy = _bool(df, "proxy", path)
     measurable = _bool(df, "measurable", path)
     for i in df.index[~measurable]:
         if not df.at[i, "not_measurable_reason"].startswith(NOT_MEASURABLE_PREFIX):
-            raise _err(df, i, "not_measurable_reason", "a target that is not measurable needs a reason",
-                       f"text starting '{NOT_MEASURABLE_PREFIX}'", path)
+            raise _err(
+                df,
+                i,
+                "not_measurable_reason",
+                "a target that is not measurable needs a reason",
+                f"text starting '{NOT_MEASURABLE_PREFIX}'",
+                path,
+            )
         if not df.at[i, "would_measure_with"]:
-            raise _err(df, i, "would_measure_with", "say what data would measure it", "a description", path)
+            raise _err(
+                df, i, "would_measure_with", "say what data would measure it", "a description", path
+            )
     for i in df.index[proxy]:
         if not df.at[i, "proxy_note"]:
-            raise _err(df, i, "proxy_note", "a proxy needs a note", "what stands in for what, and why", path)
+            raise _err(
+                df,
+                i,
+                "proxy_note",
+                "a proxy needs a note",
+                "what stands in for what, and why",
+                path,
+            )
     out = df.drop(columns=["_line"]).copy()
     out["target_value"] = value
     out["baseline_value"] = base
@@ -310,7 +439,9 @@ def registry_for_plan(registry: pd.DataFrame, plan: str) -> pd.DataFrame:
         For a plan id that is not one of :data:`wmp_analysis.config.PLANS`.
     """
     if plan not in PLANS:
-        raise UnknownCategoryError(f"unknown plan {plan!r}", field="plan", expected=" or ".join(PLANS))
+        raise UnknownCategoryError(
+            f"unknown plan {plan!r}", field="plan", expected=" or ".join(PLANS)
+        )
     return registry[registry["plan"] == plan].reset_index(drop=True)
 
 
@@ -347,12 +478,18 @@ def measure_definition(measures: pd.DataFrame, measure_id: str, source: str) -> 
         Unknown measure id or source.
     """
     if source not in MEASURE_SOURCES:
-        raise UnknownCategoryError(f"unknown source {source!r}", field="source",
-                                   expected="one of " + ", ".join(MEASURE_SOURCES))
+        raise UnknownCategoryError(
+            f"unknown source {source!r}",
+            field="source",
+            expected="one of " + ", ".join(MEASURE_SOURCES),
+        )
     hit = measures[measures["measure_id"] == measure_id]
     if hit.empty:
-        raise UnknownCategoryError(f"unknown measure_id {measure_id!r}", field="measure_id",
-                                   expected="a measure_id of measures.csv")
+        raise UnknownCategoryError(
+            f"unknown measure_id {measure_id!r}",
+            field="measure_id",
+            expected="a measure_id of measures.csv",
+        )
     r = hit.iloc[0]
     col, note_col = {
         "ons_pfa": ("ons_offences", "ons_note"),

@@ -38,6 +38,7 @@ the entry):
 
 Raw inputs are only ever opened for reading.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -137,7 +138,9 @@ SKIP_SAME_FILE = "the same file as one already found (reached through a link), r
 SKIP_OTHER_FORCE = "files of other forces, not read"
 SKIP_OTHER_KIND = "files of kinds not asked for, not read"
 
-_COLLECTOR: contextvars.ContextVar[list | None] = contextvars.ContextVar("police_uk_skipped", default=None)
+_COLLECTOR: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "police_uk_skipped", default=None
+)
 
 
 class Discovered(list):
@@ -181,8 +184,10 @@ def describe_skipped(skipped: Sequence[dict], limit: int = 5) -> list[str]:
     for r in skipped:
         by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + int(r.get("count") or 1)
     total = sum(by_reason.values())
-    lines = [f"{total} entr{'y' if total == 1 else 'ies'} not read: "
-             + "; ".join(f"{n} {reason}" for reason, n in sorted(by_reason.items()))]
+    lines = [
+        f"{total} entr{'y' if total == 1 else 'ies'} not read: "
+        + "; ".join(f"{n} {reason}" for reason, n in sorted(by_reason.items()))
+    ]
     for r in list(skipped)[:limit]:
         name = f"{r['path']}!{r['member']}" if r.get("member") else str(r["path"])
         lines.append(f"  {name}: {r['reason']}")
@@ -191,29 +196,29 @@ def describe_skipped(skipped: Sequence[dict], limit: int = 5) -> list[str]:
     return lines
 
 
-def _skip(skipped: list[dict], path: Path | str, member: str | None, reason: str, count: int = 1) -> None:
+def _skip(
+    skipped: list[dict], path: Path | str, member: str | None, reason: str, count: int = 1
+) -> None:
     skipped.append({"path": str(path), "member": member, "reason": reason, "count": int(count)})
 
 
 def _check_month(month: str, where: str) -> None:
     year, mon = int(month[:4]), int(month[5:7])
     if not (1 <= mon <= 12) or year < 2000:
-        raise PeriodError(f"impossible month {month!r} in file name", path=where, expected="YYYY-MM, a real month")
-
+        raise PeriodError(
+            f"impossible month {month!r} in file name", path=where, expected="YYYY-MM, a real month"
+        )
 
 
 def check_member_name(archive: Path | str, name: str) -> None:
     """Raise ArchiveError for a zip entry that could escape its folder."""
     norm = name.replace("\\", "/")
     parts = PurePosixPath(norm).parts
-    if (
-        norm.startswith("/")
-        or re.match(r"^[A-Za-z]:", norm)
-        or ".." in parts
-        or "\x00" in norm
-    ):
+    if norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or ".." in parts or "\x00" in norm:
         raise ArchiveError(
-            f"unsafe entry name {shorten(name)} (absolute path or '..')", path=archive, field=name,
+            f"unsafe entry name {shorten(name)} (absolute path or '..')",
+            path=archive,
+            field=name,
             expected="relative entry names inside the archive",
         )
 
@@ -228,7 +233,9 @@ def open_zip(path: Path | str | io.BytesIO, label: str | None = None) -> zipfile
     try:
         zf = zipfile.ZipFile(path, "r")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveError(f"not a readable zip archive ({exc})", path=where, expected="a complete .zip file") from None
+        raise ArchiveError(
+            f"not a readable zip archive ({exc})", path=where, expected="a complete .zip file"
+        ) from None
     try:
         for info in zf.infolist():
             check_member_name(where, info.filename)
@@ -258,18 +265,24 @@ def _inner_zip_bytes(path: Path, member: str) -> bytes:
             if info.file_size > MAX_FILE_BYTES:
                 raise ArchiveError(
                     f"inner zip declares {info.file_size} bytes uncompressed (possible zip bomb)",
-                    path=path, field=member, expected=f"at most {MAX_FILE_BYTES} bytes",
+                    path=path,
+                    field=member,
+                    expected=f"at most {MAX_FILE_BYTES} bytes",
                 )
             with zf.open(member) as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
         if isinstance(exc, (FileNotFoundError, PermissionError)):
             raise
-        raise ArchiveError(f"truncated or corrupt compressed data ({exc})", path=where,
-                           expected="a complete zip") from None
+        raise ArchiveError(
+            f"truncated or corrupt compressed data ({exc})", path=where, expected="a complete zip"
+        ) from None
     if len(data) > MAX_FILE_BYTES:
-        raise ArchiveError(f"inner zip decompresses to more than {MAX_FILE_BYTES} bytes (possible zip bomb)",
-                           path=where, expected="a file below the size limit")
+        raise ArchiveError(
+            f"inner zip decompresses to more than {MAX_FILE_BYTES} bytes (possible zip bomb)",
+            path=where,
+            expected="a file below the size limit",
+        )
     with _INNER_LOCK:
         _INNER_CACHE.clear()
         _INNER_CACHE[key] = data
@@ -298,8 +311,11 @@ def _walk(root: Path, skipped: list[dict]) -> list[Path]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            raise ArchiveError(f"folder cannot be listed ({exc.strerror})", path=folder,
-                               expected="a readable folder") from None
+            raise ArchiveError(
+                f"folder cannot be listed ({exc.strerror})",
+                path=folder,
+                expected="a readable folder",
+            ) from None
         subdirs = []
         for entry in entries:
             p = Path(entry.path)
@@ -313,15 +329,22 @@ def _walk(root: Path, skipped: list[dict]) -> list[Path]:
                 try:
                     target = p.resolve(strict=True)
                 except (OSError, RuntimeError) as exc:
-                    reason = "loops" if isinstance(exc, RuntimeError) or "loop" in str(exc).lower() else "points to nothing"
+                    reason = (
+                        "loops"
+                        if isinstance(exc, RuntimeError) or "loop" in str(exc).lower()
+                        else "points to nothing"
+                    )
                     raise ArchiveError(
-                        f"symbolic link {p.name!r} {reason} (-> {os.readlink(p)!r})", path=p,
+                        f"symbolic link {p.name!r} {reason} (-> {os.readlink(p)!r})",
+                        path=p,
                         expected="links that resolve to a file or folder inside the source folder",
                     ) from None
                 if target != real_root and real_root not in target.parents:
                     raise ArchiveError(
-                        f"symbolic link {p.name!r} points outside the source folder (to {target})", path=p,
-                        field=p.name, expected=f"links that stay inside {root}",
+                        f"symbolic link {p.name!r} points outside the source folder (to {target})",
+                        path=p,
+                        field=p.name,
+                        expected=f"links that stay inside {root}",
                     )
             else:
                 target = p
@@ -402,8 +425,11 @@ def discover(
     for src in sources:
         src = Path(src)
         if not src.exists():
-            raise ValueFormatError("police.uk source not found", path=src,
-                                   expected="a folder, a .csv/.csv.gz file or a .zip archive")
+            raise ValueFormatError(
+                "police.uk source not found",
+                path=src,
+                expected="a folder, a .csv/.csv.gz file or a .zip archive",
+            )
         if src.is_dir():
             candidates = _walk(src, skipped)
             explicit = False
@@ -418,25 +444,34 @@ def discover(
                 continue
             if not lower.endswith((".csv", ".csv.gz")):
                 if explicit:
-                    raise ValueFormatError("not a police.uk CSV or zip", path=p,
-                                           expected="YYYY-MM-<force>-<kind>.csv[.gz] or .zip")
+                    raise ValueFormatError(
+                        "not a police.uk CSV or zip",
+                        path=p,
+                        expected="YYYY-MM-<force>-<kind>.csv[.gz] or .zip",
+                    )
                 _skip(skipped, p, None, SKIP_NOT_DATA)  # README, checksums, ... beside the data
                 continue
             parsed = parse_file_name(p.name)
             if parsed is None:
                 raise ValueFormatError(
-                    "file name does not follow the police.uk scheme", path=p,
+                    "file name does not follow the police.uk scheme",
+                    path=p,
                     expected="YYYY-MM-<force-slug>-<street|outcomes|stop-and-search>.csv",
                 )
             month, slug, kind = parsed
             _check_month(month, str(p))
             if _MONTH_DIR_RE.match(p.parent.name) and p.parent.name != month and not explicit:
-                raise PeriodError(f"file for {month} inside folder {p.parent.name}", path=p,
-                                  expected=f"files of {p.parent.name} only")
+                raise PeriodError(
+                    f"file for {month} inside folder {p.parent.name}",
+                    path=p,
+                    expected=f"files of {p.parent.name} only",
+                )
             if slug != force_slug:
                 if explicit:
                     raise UnknownForceError(
-                        f"file is for force {slug!r}", path=p, expected=f"files of force {force_slug!r}"
+                        f"file is for force {slug!r}",
+                        path=p,
+                        expected=f"files of force {force_slug!r}",
                     )
                 other_slugs.add(slug)
                 tally.other(slug)
@@ -449,7 +484,8 @@ def discover(
     if not found and other_slugs:
         raise UnknownForceError(
             f"no files for force {force_slug!r}; the source holds {sorted(other_slugs)[:10]}",
-            path=", ".join(str(s) for s in sources), expected=f"files named YYYY-MM-{force_slug}-<kind>.csv",
+            path=", ".join(str(s) for s in sources),
+            expected=f"files named YYYY-MM-{force_slug}-<kind>.csv",
         )
     by_key: dict[tuple[str, str], list[PoliceUkFile]] = {}
     for f in found:
@@ -457,8 +493,10 @@ def discover(
     for (kind, month), group in sorted(by_key.items()):
         if len(group) > 1:
             raise DuplicatePeriodError(
-                f"{len(group)} {kind} files for {month}: {_describe(group)}", path=group[1].display,
-                field="month", expected="one file per kind and month",
+                f"{len(group)} {kind} files for {month}: {_describe(group)}",
+                path=group[1].display,
+                field="month",
+                expected="one file per kind and month",
             )
     out = Discovered(sorted(found, key=lambda f: (KINDS.index(f.kind), f.month)))
     out.skipped = skipped
@@ -485,14 +523,26 @@ class _Tally:
         if self.slugs:
             names = sorted(self.slugs)
             more = f" and {len(names) - 10} more" if len(names) > 10 else ""
-            _skip(skipped, path, member, f"{SKIP_OTHER_FORCE} ({', '.join(names[:10])}{more})",
-                  sum(self.slugs.values()))
+            _skip(
+                skipped,
+                path,
+                member,
+                f"{SKIP_OTHER_FORCE} ({', '.join(names[:10])}{more})",
+                sum(self.slugs.values()),
+            )
         if self.kinds:
-            _skip(skipped, path, member, f"{SKIP_OTHER_KIND} ({', '.join(sorted(self.kinds))})",
-                  sum(self.kinds.values()))
+            _skip(
+                skipped,
+                path,
+                member,
+                f"{SKIP_OTHER_KIND} ({', '.join(sorted(self.kinds))})",
+                sum(self.kinds.values()),
+            )
 
 
-def _zip_members(zf: zipfile.ZipFile, label: str) -> Iterator[tuple[zipfile.ZipInfo, str, str | None]]:
+def _zip_members(
+    zf: zipfile.ZipFile, label: str
+) -> Iterator[tuple[zipfile.ZipInfo, str, str | None]]:
     """Entries of *zf* as ``(info, base name, reason to skip or None)``."""
     for info in zf.infolist():
         if info.is_dir():
@@ -508,29 +558,44 @@ def _zip_members(zf: zipfile.ZipFile, label: str) -> Iterator[tuple[zipfile.ZipI
             yield info, parts[-1], None
 
 
-def _from_zip(path: Path, force_slug: str, kinds: Sequence[str], other_slugs: set[str],
-              skipped: list[dict]) -> list[PoliceUkFile]:
+def _from_zip(
+    path: Path, force_slug: str, kinds: Sequence[str], other_slugs: set[str], skipped: list[dict]
+) -> list[PoliceUkFile]:
     out: list[PoliceUkFile] = []
     with open_zip(path) as zf:
-        inner_zips = _scan_zip(zf, str(path), path, None, force_slug, kinds, other_slugs, skipped, out)
+        inner_zips = _scan_zip(
+            zf, str(path), path, None, force_slug, kinds, other_slugs, skipped, out
+        )
     for member in inner_zips:
         data = _inner_zip_bytes(path, member)
         label = f"{path}!{member}"
         with open_zip(io.BytesIO(data), label) as inner:
-            deeper = _scan_zip(inner, label, path, member, force_slug, kinds, other_slugs, skipped, out)
+            deeper = _scan_zip(
+                inner, label, path, member, force_slug, kinds, other_slugs, skipped, out
+            )
         if deeper:
             raise ArchiveError(
                 f"zip {deeper[0]!r} inside zip {member!r} inside the archive: nested more than one level",
-                path=label, field=deeper[0],
+                path=label,
+                field=deeper[0],
                 expected="monthly files, or zips of them, at most one zip inside the archive",
             )
     return out
 
 
-def _scan_zip(zf: zipfile.ZipFile, label: str, path: Path, outer_member: str | None, force_slug: str,
-              kinds: Sequence[str], other_slugs: set[str], skipped: list[dict],
-              out: list[PoliceUkFile]) -> list[str]:
+def _scan_zip(
+    zf: zipfile.ZipFile,
+    label: str,
+    path: Path,
+    outer_member: str | None,
+    force_slug: str,
+    kinds: Sequence[str],
+    other_slugs: set[str],
+    skipped: list[dict],
+    out: list[PoliceUkFile],
+) -> list[str]:
     """Add the police.uk files of *zf* to *out*; return the names of the zips inside it."""
+
     def member_name(name: str) -> str:
         return name if outer_member is None else f"{outer_member}!{name}"
 
@@ -550,7 +615,9 @@ def _scan_zip(zf: zipfile.ZipFile, label: str, path: Path, outer_member: str | N
         parsed = parse_file_name(base)
         if parsed is None:
             raise ValueFormatError(
-                "entry name does not follow the police.uk scheme", path=label, field=info.filename,
+                "entry name does not follow the police.uk scheme",
+                path=label,
+                field=info.filename,
                 expected="YYYY-MM-<force-slug>-<street|outcomes|stop-and-search>.csv",
             )
         month, slug, kind = parsed
@@ -580,9 +647,9 @@ class ByteBudget:
         if self.used > self.limit:
             raise ArchiveError(
                 f"decompressed data exceed the limit of {self.limit} bytes (possible zip bomb)",
-                path=where, expected="archives below the size limit",
+                path=where,
+                expected="archives below the size limit",
             )
-
 
 
 def _open_member(f: PoliceUkFile) -> tuple[zipfile.ZipFile, str]:
@@ -594,7 +661,9 @@ def _open_member(f: PoliceUkFile) -> tuple[zipfile.ZipFile, str]:
     return open_zip(io.BytesIO(data), f"{f.path}!{outer_member}"), inner_member
 
 
-def check_declared_sizes(files: Sequence[PoliceUkFile], max_total_bytes: int = MAX_ARCHIVE_BYTES) -> None:
+def check_declared_sizes(
+    files: Sequence[PoliceUkFile], max_total_bytes: int = MAX_ARCHIVE_BYTES
+) -> None:
     """Refuse, before reading, zip entries whose declared sizes exceed the limits."""
     by_zip: dict[Path, list[PoliceUkFile]] = {}
     for f in files:
@@ -609,13 +678,16 @@ def check_declared_sizes(files: Sequence[PoliceUkFile], max_total_bytes: int = M
             if info.file_size > min(MAX_FILE_BYTES, max_total_bytes):
                 raise ArchiveError(
                     f"entry declares {info.file_size} bytes uncompressed (possible zip bomb)",
-                    path=zpath, field=f.member, expected=f"at most {min(MAX_FILE_BYTES, max_total_bytes)} bytes",
+                    path=zpath,
+                    field=f.member,
+                    expected=f"at most {min(MAX_FILE_BYTES, max_total_bytes)} bytes",
                 )
             total += info.file_size
         if total > max_total_bytes:
             raise ArchiveError(
                 f"entries to read declare {total} bytes uncompressed (possible zip bomb)",
-                path=zpath, expected=f"at most {max_total_bytes} bytes in total",
+                path=zpath,
+                expected=f"at most {max_total_bytes} bytes in total",
             )
 
 
@@ -646,11 +718,15 @@ def read_file_bytes(f: PoliceUkFile, budget: ByteBudget | None = None) -> bytes:
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
         if isinstance(exc, (FileNotFoundError, PermissionError)):
             raise
-        raise ArchiveError(f"truncated or corrupt compressed data ({exc})", path=where,
-                           expected="a complete gzip/zip") from None
+        raise ArchiveError(
+            f"truncated or corrupt compressed data ({exc})",
+            path=where,
+            expected="a complete gzip/zip",
+        ) from None
     if len(data) > limit:
         raise ArchiveError(
-            f"decompresses to more than {limit} bytes (possible zip bomb)", path=where,
+            f"decompresses to more than {limit} bytes (possible zip bomb)",
+            path=where,
             expected="a file below the size limit",
         )
     if budget is not None:

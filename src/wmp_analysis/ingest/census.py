@@ -14,6 +14,7 @@ raises an :class:`~wmp_analysis.errors.InputError` subclass naming the file, lin
 and field for anything unexpected. Counts are persons (usual residents on census
 day, 27 March 2011; or mid-year estimates at 30 June).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DuplicatePeriodError, InputError, SchemaError, UnknownForceError, ValueFormatError, shorten
+from ..errors import (
+    DuplicatePeriodError,
+    InputError,
+    SchemaError,
+    UnknownForceError,
+    ValueFormatError,
+    shorten,
+)
 from ..names import force_index, match_name, normalise_name
-from .textio import decode_utf8, header_fields, normalise_newlines, parse_int_column, read_bytes, read_csv_strict
+from .textio import (
+    decode_utf8,
+    header_fields,
+    normalise_newlines,
+    parse_int_column,
+    read_bytes,
+    read_csv_strict,
+)
 
 # --------------------------------------------------------------------------- census
 
@@ -37,8 +52,18 @@ ETHNICITY_COLUMNS: list[tuple[str, str, str, bool]] = [
     ("White: Gypsy or Irish Traveller", "White", "Gypsy or Irish Traveller", False),
     ("White: Other White", "White", "Other White", False),
     ("Mixed", "Mixed", "Mixed", True),
-    ("Mixed/multiple ethnic group: White and Black Caribbean", "Mixed", "White and Black Caribbean", False),
-    ("Mixed/multiple ethnic group: White and Black African", "Mixed", "White and Black African", False),
+    (
+        "Mixed/multiple ethnic group: White and Black Caribbean",
+        "Mixed",
+        "White and Black Caribbean",
+        False,
+    ),
+    (
+        "Mixed/multiple ethnic group: White and Black African",
+        "Mixed",
+        "White and Black African",
+        False,
+    ),
     ("Mixed/multiple ethnic group: White and Asian", "Mixed", "White and Asian", False),
     ("Mixed/multiple ethnic group: Other Mixed", "Mixed", "Other Mixed", False),
     ("Asian", "Asian", "Asian", True),
@@ -66,23 +91,34 @@ LA_ETHNICITY_COLUMNS = ["date", "geography", "geography code", "Rural Urban", *_
 #: Header of ``force-demographics.csv`` (QS201EW summed by PFA16NM, 25 columns).
 FORCE_ETHNICITY_COLUMNS = ["PFA16NM", *_VALUE_COLUMNS]
 
-CENSUS_OUTPUT_COLUMNS = ["geography_code", "geography", "level", "group", "category", "is_group_total", "count"]
+CENSUS_OUTPUT_COLUMNS = [
+    "geography_code",
+    "geography",
+    "level",
+    "group",
+    "category",
+    "is_group_total",
+    "count",
+]
 
 
 def _check_census_sums(counts: dict[str, pd.Series], df: pd.DataFrame, path) -> None:
     """Group totals must equal the sum of their categories; All the sum of the groups."""
     cols = {label: _VALUE_COLUMNS[i] for i, (label, *_) in enumerate(ETHNICITY_COLUMNS)}
     for group in ETHNIC_GROUPS:
-        total_label = next(l for l, g, c, t in ETHNICITY_COLUMNS if t and g == group)
-        parts = [l for l, g, c, t in ETHNICITY_COLUMNS if not t and g == group]
+        total_label = next(lab for lab, g, _c, t in ETHNICITY_COLUMNS if t and g == group)
+        parts = [lab for lab, g, _c, t in ETHNICITY_COLUMNS if not t and g == group]
         s = sum(counts[cols[p]] for p in parts)
         bad = s != counts[cols[total_label]]
         if bad.any():
             i = bad.idxmax()
             raise ValueFormatError(
                 f"{group} total {int(counts[cols[total_label]][i])} differs from the sum of its "
-                f"categories {int(s[i])}", path=path, row=int(df.at[i, "_line"]),
-                field=cols[total_label], expected="group total = sum of its categories",
+                f"categories {int(s[i])}",
+                path=path,
+                row=int(df.at[i, "_line"]),
+                field=cols[total_label],
+                expected="group total = sum of its categories",
             )
     all_col = cols["All categories: Ethnic group"]
     s = sum(counts[cols[g]] for g in ETHNIC_GROUPS)
@@ -91,11 +127,16 @@ def _check_census_sums(counts: dict[str, pd.Series], df: pd.DataFrame, path) -> 
         i = bad.idxmax()
         raise ValueFormatError(
             f"All categories {int(counts[all_col][i])} differs from the sum of the five groups {int(s[i])}",
-            path=path, row=int(df.at[i, "_line"]), field=all_col, expected="All = White+Mixed+Asian+Black+Other",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field=all_col,
+            expected="All = White+Mixed+Asian+Black+Other",
         )
 
 
-def _tidy_ethnicity(df: pd.DataFrame, codes: pd.Series, names: pd.Series, level: str, path) -> pd.DataFrame:
+def _tidy_ethnicity(
+    df: pd.DataFrame, codes: pd.Series, names: pd.Series, level: str, path
+) -> pd.DataFrame:
     counts = {c: parse_int_column(df, c, path) for c in _VALUE_COLUMNS}
     _check_census_sums(counts, df, path)
     dup = names.duplicated(keep=False) if level == "pfa" else codes.duplicated(keep=False)
@@ -103,20 +144,27 @@ def _tidy_ethnicity(df: pd.DataFrame, codes: pd.Series, names: pd.Series, level:
         lines = df.loc[dup, "_line"].tolist()
         raise DuplicatePeriodError(
             f"geography {names[dup].iloc[0]!r} appears twice (lines {lines[0]} and {lines[1]})",
-            path=path, row=int(lines[1]), field="geography", expected="one row per geography",
+            path=path,
+            row=int(lines[1]),
+            field="geography",
+            expected="one row per geography",
         )
     frames = []
-    for (label, group, category, total), col in zip(ETHNICITY_COLUMNS, _VALUE_COLUMNS):
-        frames.append(pd.DataFrame({
-            "geography_code": codes.values,
-            "geography": names.values,
-            "level": level,
-            "group": group,
-            "category": category,
-            "is_group_total": total,
-            "count": counts[col].values,
-            "_order": range(len(df)),
-        }))
+    for (_label, group, category, total), col in zip(ETHNICITY_COLUMNS, _VALUE_COLUMNS):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "geography_code": codes.values,
+                    "geography": names.values,
+                    "level": level,
+                    "group": group,
+                    "category": category,
+                    "is_group_total": total,
+                    "count": counts[col].values,
+                    "_order": range(len(df)),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     order = {c: i for i, (_, _, c, _) in enumerate(ETHNICITY_COLUMNS)}
     out["_cat"] = out["category"].map(order)
@@ -160,11 +208,16 @@ def read_census_ethnicity_la(path: str | Path) -> pd.DataFrame:
     if bad.any():
         i = bad.idxmax()
         raise ValueFormatError(
-            f"Rural Urban is {df.at[i, 'Rural Urban']!r}", path=path, row=int(df.at[i, "_line"]),
-            field="Rural Urban", expected="'Total' (download the table without a rural/urban split)",
+            f"Rural Urban is {df.at[i, 'Rural Urban']!r}",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field="Rural Urban",
+            expected="'Total' (download the table without a rural/urban split)",
         )
     _check_names(df, "geography", path)
-    return _tidy_ethnicity(df, df["geography code"].str.strip(), df["geography"].str.strip(), "lad", path)
+    return _tidy_ethnicity(
+        df, df["geography code"].str.strip(), df["geography"].str.strip(), "lad", path
+    )
 
 
 def _norm_or_none(name) -> str | None:
@@ -181,7 +234,9 @@ def _check_names(df: pd.DataFrame, col: str, path) -> None:
         normalise_name(value, path=path, row=int(line), field=col)
 
 
-def read_census_ethnicity_force(path: str | Path, *, pfa_codes: dict[str, str] | None = None) -> pd.DataFrame:
+def read_census_ethnicity_force(
+    path: str | Path, *, pfa_codes: dict[str, str] | None = None
+) -> pd.DataFrame:
     """2011 Census ethnic group by police force area (``force-demographics.csv``), tidy.
 
     Parameters
@@ -212,11 +267,14 @@ def read_census_ethnicity_force(path: str | Path, *, pfa_codes: dict[str, str] |
     mapping: dict[str, str] = {}
     for value in pd.unique(df["PFA16NM"]):
         i = int((df["PFA16NM"] == value).to_numpy().argmax())
-        mapping[value] = match_name(value, index, what="force", path=path, row=int(df["_line"].iloc[i]),
-                                    field="PFA16NM")
+        mapping[value] = match_name(
+            value, index, what="force", path=path, row=int(df["_line"].iloc[i]), field="PFA16NM"
+        )
     names = df["PFA16NM"].map(mapping).astype("str")
     # codes by force, whatever spelling the lookup uses ("Devon & Cornwall" or "Devon and Cornwall")
-    by_force = {index[k]: c for n, c in (pfa_codes or {}).items() if (k := _norm_or_none(n)) in index}
+    by_force = {
+        index[k]: c for n, c in (pfa_codes or {}).items() if (k := _norm_or_none(n)) in index
+    }
     codes = names.map(lambda n: by_force.get(n, "")).astype("str")
     return _tidy_ethnicity(df, codes, names, "pfa", path)
 
@@ -255,7 +313,9 @@ def read_population(path: str | Path) -> pd.DataFrame:
     """
     text = decode_utf8(read_bytes(path), path)
     if not text.strip():
-        raise SchemaError("file is empty", path=path, row=1, expected="a header Name,PFA,Geography,Mid-YYYY,...")
+        raise SchemaError(
+            "file is empty", path=path, row=1, expected="a header Name,PFA,Geography,Mid-YYYY,..."
+        )
     text = normalise_newlines(text)
     header = header_fields(text)
     trailing = bool(header) and header[-1] == ""
@@ -263,33 +323,44 @@ def read_population(path: str | Path) -> pd.DataFrame:
     years = [m.group(1) for m in (_MID_RE.match(h) for h in body[3:]) if m]
     if body[:3] != _POP_FIXED or not years or len(years) != len(body) - 3:
         raise SchemaError(
-            f"wrong header {header}", path=path, row=1,
+            f"wrong header {header}",
+            path=path,
+            row=1,
             expected="Name,PFA,Geography followed by Mid-YYYY columns (and optionally one empty column)",
         )
     expected = body + (["_trailing"] if trailing else [])
     if trailing:
         # give the empty trailing column a name for the strict reader; line numbers unchanged
         first, sep, rest = text.partition("\n")
-        text = first.rstrip("\r") + "_trailing" + ("\r" if first.endswith("\r") else "") + sep + rest
+        text = (
+            first.rstrip("\r") + "_trailing" + ("\r" if first.endswith("\r") else "") + sep + rest
+        )
     df = read_csv_strict(path, expected, text=text)
     if trailing:
         extra = df["_trailing"].str.strip() != ""
         if extra.any():
             i = extra.idxmax()
             raise ValueFormatError(
-                "value in the unnamed last column", path=path, row=int(df.at[i, "_line"]),
-                field="(unnamed)", expected="an empty last column",
+                "value in the unnamed last column",
+                path=path,
+                row=int(df.at[i, "_line"]),
+                field="(unnamed)",
+                expected="an empty last column",
             )
     frames = []
     for col, year in zip(body[3:], years):
-        frames.append(pd.DataFrame({
-            "name": df["Name"].str.strip(),
-            "geography_type": df["Geography"].str.strip(),
-            "pfa": df["PFA"].str.strip(),
-            "year": int(year),
-            "population": parse_int_column(df, col, path, zero_decimals=2),
-            "_order": range(len(df)),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "name": df["Name"].str.strip(),
+                    "geography_type": df["Geography"].str.strip(),
+                    "pfa": df["PFA"].str.strip(),
+                    "year": int(year),
+                    "population": parse_int_column(df, col, path, zero_decimals=2),
+                    "_order": range(len(df)),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True).sort_values(["_order", "year"], kind="mergesort")
     out["year"] = out["year"].astype("int64")
     return out.drop(columns="_order").reset_index(drop=True)
@@ -297,7 +368,10 @@ def read_population(path: str | Path) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------ lookups
 
-def _read_vintage_lookup(path, spec: list[tuple[str, str]], optional: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+
+def _read_vintage_lookup(
+    path, spec: list[tuple[str, str]], optional: list[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read an ONS Open Geography lookup whose column names carry a 2-digit vintage.
 
     *spec* lists (output name, regex) pairs that must each match exactly one column;
@@ -314,23 +388,37 @@ def _read_vintage_lookup(path, spec: list[tuple[str, str]], optional: list[str])
         if len(hits) != 1:
             raise SchemaError(
                 f"wrong header: {'no' if not hits else 'more than one'} column matching {pattern}",
-                path=path, row=1, expected=f"columns like {[p for _, p in spec]}",
+                path=path,
+                row=1,
+                expected=f"columns like {[p for _, p in spec]}",
             )
         mapping[out_name] = hits[0]
     known = set(mapping.values())
     extra = [h for h in header if h not in known and not any(re.fullmatch(p, h) for p in optional)]
     if extra:
-        raise SchemaError(f"unexpected columns {extra}", path=path, row=1, expected=f"columns like {[p for _, p in spec]}")
+        raise SchemaError(
+            f"unexpected columns {extra}",
+            path=path,
+            row=1,
+            expected=f"columns like {[p for _, p in spec]}",
+        )
     df = read_csv_strict(path, header, text=text)
-    for out_name, col in mapping.items():
+    for col in mapping.values():
         empty = df[col].str.strip() == ""
         if empty.any():
             i = empty.idxmax()
-            raise ValueFormatError("empty value", path=path, row=int(df.at[i, "_line"]), field=col,
-                                   expected="a code or name")
+            raise ValueFormatError(
+                "empty value",
+                path=path,
+                row=int(df.at[i, "_line"]),
+                field=col,
+                expected="a code or name",
+            )
     for out_name, col in mapping.items():
         if out_name.endswith("_name"):
-            _check_names(df, col, path)  # a NUL in a district or force name is an error, not a silent miss
+            _check_names(
+                df, col, path
+            )  # a NUL in a district or force name is an error, not a silent miss
     out = pd.DataFrame({name: df[col].str.strip() for name, col in mapping.items()})
     out["_line"] = df["_line"]
     return out, mapping
@@ -363,11 +451,16 @@ def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
         ValueFormatError also for an LSOA listed twice.
     """
     spec = [
-        ("lsoa_code", r"LSOA11CD"), ("lsoa_name", r"LSOA11NM"),
-        ("ward_code", r"WD\d\dCD"), ("ward_name", r"WD\d\dNM"),
-        ("lad_code", r"LAD\d\dCD"), ("lad_name", r"LAD\d\dNM"),
+        ("lsoa_code", r"LSOA11CD"),
+        ("lsoa_name", r"LSOA11NM"),
+        ("ward_code", r"WD\d\dCD"),
+        ("ward_name", r"WD\d\dNM"),
+        ("lad_code", r"LAD\d\dCD"),
+        ("lad_name", r"LAD\d\dNM"),
     ]
-    df, mapping = _read_vintage_lookup(path, spec, [r"WD\d\dNMW", r"LAD\d\dNMW", r"FID", r"Object[Ii][Dd]"])
+    df, mapping = _read_vintage_lookup(
+        path, spec, [r"WD\d\dNMW", r"LAD\d\dNMW", r"FID", r"Object[Ii][Dd]"]
+    )
     _refuse_duplicates(df, "lsoa_code", "LSOA", path, mapping)
     out = df[LSOA_OUTPUT_COLUMNS].reset_index(drop=True)
     out.attrs["vintage"] = mapping
@@ -381,7 +474,10 @@ def _refuse_duplicates(df: pd.DataFrame, key: str, what: str, path, mapping: dic
         lines = df.loc[dup, "_line"].tolist()
         raise ValueFormatError(
             f"{what} {df.loc[dup, key].iloc[0]} listed twice (lines {lines[0]} and {lines[1]})",
-            path=path, row=int(lines[1]), field=mapping[key], expected=f"one row per {what}",
+            path=path,
+            row=int(lines[1]),
+            field=mapping[key],
+            expected=f"one row per {what}",
         )
 
 
@@ -410,9 +506,12 @@ def read_lad_lookup(path: str | Path) -> pd.DataFrame:
         ValueFormatError also for a district listed twice.
     """
     spec = [
-        ("lad_code", r"LAD\d\dCD"), ("lad_name", r"LAD\d\dNM"),
-        ("csp_code", r"CSP\d\dCD"), ("csp_name", r"CSP\d\dNM"),
-        ("pfa_code", r"PFA\d\dCD"), ("pfa_name", r"PFA\d\dNM"),
+        ("lad_code", r"LAD\d\dCD"),
+        ("lad_name", r"LAD\d\dNM"),
+        ("csp_code", r"CSP\d\dCD"),
+        ("csp_name", r"CSP\d\dNM"),
+        ("pfa_code", r"PFA\d\dCD"),
+        ("pfa_name", r"PFA\d\dNM"),
     ]
     df, mapping = _read_vintage_lookup(path, spec, [r"FID", r"Object[Ii][Dd]", r"LAD\d\dNMW"])
     _refuse_duplicates(df, "lad_code", "district", path, mapping)
@@ -446,5 +545,7 @@ def force_districts(lad_lookup: pd.DataFrame, force: str) -> list[str]:
     rows = lad_lookup[lad_lookup["pfa_name"].map(canon) == target]
     if rows.empty:
         match_name(force, sorted(lad_lookup["pfa_name"].unique()), what="force", field="pfa_name")
-        raise UnknownForceError(f"force {shorten(force)} not in the district lookup", field="pfa_name")
+        raise UnknownForceError(
+            f"force {shorten(force)} not in the district lookup", field="pfa_name"
+        )
     return sorted(rows["lad_name"].unique().tolist())

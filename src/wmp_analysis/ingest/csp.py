@@ -21,10 +21,11 @@ sources of these column lists)::
 ``Financial Year`` is written ``2011/12``; ``Financial Quarter`` is ``1``..``4``
 (Q1 = April-June); ``Q1``..``Q4`` is also accepted.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -35,19 +36,42 @@ from .textio import decode_utf8, header_fields, parse_int_column, read_bytes, re
 
 #: Column layout of the 2011/12-2014/15 CSP tables (prc-csp-1112-1415-tables).
 COLUMNS = [
-    "Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
-    "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences",
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "CSP Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Number of Offences",
 ]
 #: Column names used by the later (2016 onwards) CSP tables: force and count renamed.
 COLUMNS_2016 = [
-    "Financial Year", "Financial Quarter", "Police Force", "CSP Name", "Offence Description",
-    "Offence Group", "Offence Subgroup", "Offence Code", "Offence Count",
+    "Financial Year",
+    "Financial Quarter",
+    "Police Force",
+    "CSP Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Offence Count",
 ]
 
 #: Output columns, in order.
 OUTPUT_COLUMNS = [
-    "financial_year", "quarter", "quarter_end", "force", "csp_name", "csp_code", "offence_code",
-    "offence_description", "offence_group", "offence_subgroup", "count",
+    "financial_year",
+    "quarter",
+    "quarter_end",
+    "force",
+    "csp_name",
+    "csp_code",
+    "offence_code",
+    "offence_description",
+    "offence_group",
+    "offence_subgroup",
+    "count",
 ]
 
 _SPREADSHEET_SUFFIXES = {".ods", ".xlsx", ".xls"}
@@ -67,8 +91,11 @@ def _quarter_numbers(df: pd.DataFrame, path) -> pd.Series:
     if bad.any():
         i = bad.idxmax()
         raise ValueFormatError(
-            f"{df.at[i, 'Financial Quarter']!r} is not a financial quarter", path=path,
-            row=int(df.at[i, "_line"]), field="Financial Quarter", expected="1, 2, 3 or 4 (or Q1..Q4)",
+            f"{df.at[i, 'Financial Quarter']!r} is not a financial quarter",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field="Financial Quarter",
+            expected="1, 2, 3 or 4 (or Q1..Q4)",
         )
     return num.astype("int64")
 
@@ -83,8 +110,11 @@ def _fy_starts(df: pd.DataFrame, path) -> pd.Series:
                 cache[lab] = parse_fy_label(lab)
             except ValueError:
                 raise ValueFormatError(
-                    f"{lab!r} is not a financial year", path=path, row=int(df.at[i, "_line"]),
-                    field="Financial Year", expected="e.g. 2011/12 or 2011-12",
+                    f"{lab!r} is not a financial year",
+                    path=path,
+                    row=int(df.at[i, "_line"]),
+                    field="Financial Year",
+                    expected="e.g. 2011/12 or 2011-12",
                 ) from None
         out.append(cache[lab])
     return pd.Series(out, index=df.index, dtype="int64")
@@ -97,9 +127,7 @@ def quarter_end(start_year: pd.Series, quarter: pd.Series) -> pd.Series:
     of the following year.
     """
     month0 = start_year * 12 + 3 + 3 * quarter  # 0-based month index of the month after the quarter
-    first_next = pd.to_datetime(
-        {"year": month0 // 12, "month": month0 % 12 + 1, "day": 1}
-    )
+    first_next = pd.to_datetime({"year": month0 // 12, "month": month0 % 12 + 1, "day": 1})
     return (first_next - pd.Timedelta(days=1)).astype("datetime64[ns]")
 
 
@@ -107,7 +135,9 @@ def _read_one(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in _SPREADSHEET_SUFFIXES:
         raise SchemaError(
             "spreadsheets are not read directly; open the file and save each financial-year "
-            "data sheet as CSV (UTF-8)", path=path, expected="a .csv or .csv.gz file",
+            "data sheet as CSV (UTF-8)",
+            path=path,
+            expected="a .csv or .csv.gz file",
         )
     text = decode_utf8(read_bytes(path), path)
     layout = _layout_for(text)
@@ -119,7 +149,11 @@ def _read_one(path: Path) -> pd.DataFrame:
         if empty.any():
             i = empty.idxmax()
             raise ValueFormatError(
-                "empty value", path=path, row=int(df.at[i, "_line"]), field=col, expected="a non-empty name or code",
+                "empty value",
+                path=path,
+                row=int(df.at[i, "_line"]),
+                field=col,
+                expected="a non-empty name or code",
             )
     force = _canonical_forces(df, force_col, path)
     for col in ("CSP Name", "Offence Description", "Offence Group", "Offence Subgroup"):
@@ -127,19 +161,21 @@ def _read_one(path: Path) -> pd.DataFrame:
     start = _fy_starts(df, path)
     quarter = _quarter_numbers(df, path)
     counts = parse_int_column(df, count_col, path)
-    out = pd.DataFrame({
-        "financial_year": start.map(fy_label).astype("str"),
-        "quarter": quarter,
-        "quarter_end": quarter_end(start, quarter),
-        "force": force,
-        "csp_name": df["CSP Name"].str.strip(),
-        "csp_code": pd.Series("", index=df.index, dtype="str"),
-        "offence_code": df["Offence Code"].str.strip(),
-        "offence_description": df["Offence Description"].str.strip(),
-        "offence_group": df["Offence Group"].str.strip(),
-        "offence_subgroup": df["Offence Subgroup"].str.strip(),
-        "count": counts,
-    })
+    out = pd.DataFrame(
+        {
+            "financial_year": start.map(fy_label).astype("str"),
+            "quarter": quarter,
+            "quarter_end": quarter_end(start, quarter),
+            "force": force,
+            "csp_name": df["CSP Name"].str.strip(),
+            "csp_code": pd.Series("", index=df.index, dtype="str"),
+            "offence_code": df["Offence Code"].str.strip(),
+            "offence_description": df["Offence Description"].str.strip(),
+            "offence_group": df["Offence Group"].str.strip(),
+            "offence_subgroup": df["Offence Subgroup"].str.strip(),
+            "count": counts,
+        }
+    )
     out["_line"] = df["_line"].astype("int64")
     out["_path"] = str(path)
     return out
@@ -155,7 +191,9 @@ def _canonical_forces(df: pd.DataFrame, col: str, path) -> pd.Series:
     mapping: dict[str, str] = {}
     for value in pd.unique(df[col]):
         i = int((df[col] == value).to_numpy().argmax())
-        mapping[value] = match_name(value, index, what="force", path=path, row=int(df["_line"].iloc[i]), field=col)
+        mapping[value] = match_name(
+            value, index, what="force", path=path, row=int(df["_line"].iloc[i]), field=col
+        )
     return df[col].map(mapping).astype("str")
 
 
@@ -170,9 +208,15 @@ def csp_files(source: str | Path) -> list[Path]:
     """The CSV files of a CSP source: the file itself, or every ``*.csv``/``*.csv.gz`` in a folder."""
     p = Path(source)
     if p.is_dir():
-        files = sorted(q for q in p.iterdir() if q.is_file() and (q.name.endswith(".csv") or q.name.endswith(".csv.gz")))
+        files = sorted(
+            q
+            for q in p.iterdir()
+            if q.is_file() and (q.name.endswith(".csv") or q.name.endswith(".csv.gz"))
+        )
         if not files:
-            raise SchemaError("folder holds no .csv or .csv.gz files", path=p, expected="CSP CSV exports")
+            raise SchemaError(
+                "folder holds no .csv or .csv.gz files", path=p, expected="CSP CSV exports"
+            )
         return files
     return [p]
 
@@ -230,7 +274,9 @@ def read_csp(source: str | Path, *, forces: Iterable[str] | None = None) -> pd.D
         if unknown:
             raise UnknownForceError(
                 f"force(s) {unknown} have no rows; forces in the data: {sorted(present)[:10]}",
-                path=source, field=COLUMNS[2], expected="a force with rows in the file (case and spacing ignored)",
+                path=source,
+                field=COLUMNS[2],
+                expected="a force with rows in the file (case and spacing ignored)",
             )
         df = df[df["force"].isin(forces)]
     key = ["financial_year", "quarter", "csp_name", "offence_code"]
@@ -242,10 +288,14 @@ def read_csp(source: str | Path, *, forces: Iterable[str] | None = None) -> pd.D
         raise DuplicatePeriodError(
             f"two rows for {a['financial_year']} Q{a['quarter']} / {a['csp_name']} / offence code "
             f"{a['offence_code']} ({where} and line {b['_line']})",
-            path=b["_path"], row=int(b["_line"]), field="Offence Code",
+            path=b["_path"],
+            row=int(b["_line"]),
+            field="Offence Code",
             expected="one row per financial year, quarter, CSP and offence code",
         )
-    df = df.sort_values(["force", "csp_name", "offence_code", "financial_year", "quarter"], kind="mergesort")
+    df = df.sort_values(
+        ["force", "csp_name", "offence_code", "financial_year", "quarter"], kind="mergesort"
+    )
     return df[OUTPUT_COLUMNS].reset_index(drop=True)
 
 

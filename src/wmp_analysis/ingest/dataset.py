@@ -30,16 +30,18 @@ again: its partitions are hard-linked (or, across file systems, copied with thei
 times) from the previous folder, so they stay byte-identical and keep their mtimes.
 Only new or changed months are read, checked and written.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
 import zipfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,6 +72,7 @@ PLAIN_COLUMNS = frozenset({"crime_id"})
 
 # ----------------------------------------------------------------------------- paths
 
+
 def partition_relpath(table: str, slug: str, month: str) -> str:
     """``police_uk/<table>/force=<slug>/month=<YYYY-MM>/part-0.parquet`` (POSIX, relative)."""
     return f"{DATASET_DIR}/{table}/force={slug}/month={month}/part-0.parquet"
@@ -99,12 +102,18 @@ def list_partitions(folder: str | Path, table: str) -> list[dict]:
     if not root.is_dir():
         return out
     for p in sorted(root.glob("force=*/month=*/*.parquet")):
-        out.append({"force": p.parent.parent.name.split("=", 1)[1], "month": p.parent.name.split("=", 1)[1],
-                    "file": p.relative_to(folder).as_posix()})
+        out.append(
+            {
+                "force": p.parent.parent.name.split("=", 1)[1],
+                "month": p.parent.name.split("=", 1)[1],
+                "file": p.relative_to(folder).as_posix(),
+            }
+        )
     return out
 
 
 # ----------------------------------------------------------------------------- writing
+
 
 def _strip_path_columns(table: pa.Table, name: str) -> pa.Table:
     drop = [c for c in PATH_COLUMNS.get(name, ()) if c in table.column_names]
@@ -118,8 +127,12 @@ def write_parquet(table: pa.Table, path: Path) -> str:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, use_dictionary=[c for c in table.column_names if c not in PLAIN_COLUMNS],
-                   **PARQUET_OPTIONS)
+    pq.write_table(
+        table,
+        sink,
+        use_dictionary=[c for c in table.column_names if c not in PLAIN_COLUMNS],
+        **PARQUET_OPTIONS,
+    )
     buf = sink.getvalue()
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
@@ -142,7 +155,13 @@ def write_partition(folder: Path, name: str, slug: str, month: str, table: pa.Ta
     """
     rel = partition_relpath(name, slug, month)
     digest = write_parquet(_strip_path_columns(table, name), folder / rel)
-    return {"file": rel, "rows": int(table.num_rows), "sha256": digest, "force": slug, "month": month}
+    return {
+        "file": rel,
+        "rows": int(table.num_rows),
+        "sha256": digest,
+        "force": slug,
+        "month": month,
+    }
 
 
 def write_schema(folder: Path, name: str, table: pa.Table) -> None:
@@ -176,8 +195,10 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 # ----------------------------------------------------------------------------- reading
 
-def read_table(folder: str | Path, name: str, partitions: Sequence[dict],
-               labels: dict[str, str] | None = None) -> pa.Table:
+
+def read_table(
+    folder: str | Path, name: str, partitions: Sequence[dict], labels: dict[str, str] | None = None
+) -> pa.Table:
     """The whole table *name* rebuilt from its partitions (in the order given).
 
     Parameters
@@ -211,7 +232,9 @@ def read_table(folder: str | Path, name: str, partitions: Sequence[dict],
             if f.name in t.column_names:
                 cols[f.name] = t.column(f.name)
             elif f.name == "month":
-                cols[f.name] = pa.array(np.full(n, np.datetime64(p["month"] + "-01", "ns")), type=f.type)
+                cols[f.name] = pa.array(
+                    np.full(n, np.datetime64(p["month"] + "-01", "ns")), type=f.type
+                )
             elif f.name == "force":
                 label = (labels or {}).get(p["force"], p.get("label", p["force"]))
                 cols[f.name] = pa.array([label] * n, type=f.type)
@@ -235,6 +258,7 @@ def read_rejections(folder: str | Path, entries: Sequence[dict]) -> pd.DataFrame
 
 # ----------------------------------------------------------------------------- incremental
 
+
 def _zip_entry_key(f) -> str:
     with zipfile.ZipFile(f.path) as zf:
         info = zf.getinfo(f.member)
@@ -257,13 +281,22 @@ def file_key(f, sha256_of: Callable[[Path], str]) -> str:
 def _synthetic(f) -> bool:
     from .police_uk import _is_synthetic_file
 
-    return bool(_is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+    return bool(
+        _is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower())
+    )
 
 
 def month_key(files: Sequence, keys: Sequence[str]) -> str:
     """sha256 over one month's files: their names as shown in the data, kinds, content keys."""
-    return sha256_json(sorted([{"file": f.display, "kind": f.kind, "key": k, "synthetic": _synthetic(f)}
-                               for f, k in zip(files, keys)], key=lambda r: (r["kind"], r["file"])))
+    return sha256_json(
+        sorted(
+            [
+                {"file": f.display, "kind": f.kind, "key": k, "synthetic": _synthetic(f)}
+                for f, k in zip(files, keys)
+            ],
+            key=lambda r: (r["kind"], r["file"]),
+        )
+    )
 
 
 def params_key(*, force: str, lsoa_lookup: pd.DataFrame | None, max_unknown_share: float) -> str:
@@ -277,10 +310,21 @@ def params_key(*, force: str, lsoa_lookup: pd.DataFrame | None, max_unknown_shar
     lookup = None
     if lsoa_lookup is not None:
         cols = [c for c in ("lsoa_code", "lsoa_name", "lad_code", "lad_name") if c in lsoa_lookup]
-        lookup = hashlib.sha256(pd.util.hash_pandas_object(lsoa_lookup[cols].astype("str"), index=False)
-                                .to_numpy().tobytes()).hexdigest()
-    return sha256_json({"version": __version__, "dataset": DATASET_VERSION, "force": force, "lookup": lookup,
-                        "references": refs, "max_unknown_share": float(max_unknown_share)})
+        lookup = hashlib.sha256(
+            pd.util.hash_pandas_object(lsoa_lookup[cols].astype("str"), index=False)
+            .to_numpy()
+            .tobytes()
+        ).hexdigest()
+    return sha256_json(
+        {
+            "version": __version__,
+            "dataset": DATASET_VERSION,
+            "force": force,
+            "lookup": lookup,
+            "references": refs,
+            "max_unknown_share": float(max_unknown_share),
+        }
+    )
 
 
 @dataclass
@@ -320,7 +364,11 @@ class DatasetIngest:
 
     def partitions(self, table: str) -> list[dict]:
         """Partition entries of *table*, by month."""
-        return [m["partitions"][table] for _, m in sorted(self.months.items()) if table in m["partitions"]]
+        return [
+            m["partitions"][table]
+            for _, m in sorted(self.months.items())
+            if table in m["partitions"]
+        ]
 
     def rows(self, table: str) -> int:
         return int(sum(p["rows"] for p in self.partitions(table)))
@@ -404,11 +452,22 @@ def ingest_police_uk(
     by_month: dict[str, list] = {}
     for f in found:
         if wanted is not None and f.month not in wanted:
-            res.out_of_range.append({"path": rel(str(f.path)), "member": f.member, "kind": f.kind, "month": f.month,
-                                     "reason": f"month outside {months.label}"})
+            res.out_of_range.append(
+                {
+                    "path": rel(str(f.path)),
+                    "member": f.member,
+                    "kind": f.kind,
+                    "month": f.month,
+                    "reason": f"month outside {months.label}",
+                }
+            )
         else:
             by_month.setdefault(f.month, []).append(f)
-    old = (previous or {}).get("months", {}) if (previous or {}).get("params_sha256") == params else {}
+    old = (
+        (previous or {}).get("months", {})
+        if (previous or {}).get("params_sha256") == params
+        else {}
+    )
     to_read: list = []
     for month, files in sorted(by_month.items()):
         entry = old.get(month)
@@ -438,22 +497,39 @@ def ingest_police_uk(
                 entry["partitions"][name]["label"] = str(force)
 
     with ThreadPoolExecutor(max_workers=1) as writer:
-        for mr in iter_police_uk_months(to_read, force=force, lsoa_lookup=lsoa_lookup,
-                                        max_unknown_share=float(share)):
+        for mr in iter_police_uk_months(
+            to_read, force=force, lsoa_lookup=lsoa_lookup, max_unknown_share=float(share)
+        ):
             entry: dict[str, Any] = {"partitions": {}, "rejections": None}
             settle(keep=0)  # the previous month written (it was written while this one was read)
             for name, table in mr.tables.items():
                 write_schema(out, name, table)
                 if table.num_rows:
-                    pending.append((writer.submit(write_partition, out, name, slug, mr.month, table), entry, name))
+                    pending.append(
+                        (
+                            writer.submit(write_partition, out, name, slug, mr.month, table),
+                            entry,
+                            name,
+                        )
+                    )
             if len(mr.rejections):
                 rel_rej = partition_relpath(REJECTIONS, slug, mr.month)
-                digest = write_parquet(pa.Table.from_pandas(mr.rejections, preserve_index=False), out / rel_rej)
-                entry["rejections"] = {"file": rel_rej, "rows": int(len(mr.rejections)), "sha256": digest,
-                                       "force": slug, "month": mr.month}
+                digest = write_parquet(
+                    pa.Table.from_pandas(mr.rejections, preserve_index=False), out / rel_rej
+                )
+                entry["rejections"] = {
+                    "file": rel_rej,
+                    "rows": int(len(mr.rejections)),
+                    "sha256": digest,
+                    "force": slug,
+                    "month": mr.month,
+                }
             keys = []
             for f in files_of[mr.month]:
-                rec = next((r for r in mr.files if r["path"] == str(f.path) and r["member"] == f.member), None)
+                rec = next(
+                    (r for r in mr.files if r["path"] == str(f.path) and r["member"] == f.member),
+                    None,
+                )
                 if f.member is None and rec is not None:
                     keys.append(rec["sha256"])
                     if on_key is not None:
@@ -470,7 +546,7 @@ def ingest_police_uk(
         settle(keep=0)
     # the whole force, from every month's record
     rej_entries = []
-    for month, entry in sorted(res.months.items()):
+    for _month, entry in sorted(res.months.items()):
         res.files.extend(entry["files"])
         _add_counts(res.not_recorded, entry.get("not_recorded") or {})
         _add_counts(res.location_rejections, entry.get("location_rejections") or {})
@@ -480,7 +556,11 @@ def ingest_police_uk(
     from ..harmonise import REJECTION_COLUMNS
 
     rej = read_rejections(out, rej_entries)
-    res.rejections = rej[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
+    res.rejections = (
+        rej[REJECTION_COLUMNS]
+        .sort_values(["path", "line"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     res.missing_months, empty = missing_months_of(res.files, kinds, months)
     res.empty_files = empty
     return res
@@ -488,7 +568,9 @@ def ingest_police_uk(
 
 def _reuse(entry: dict, prev_folder: Path, out: Path) -> bool:
     """Bring a previous month's files into *out* (hard links); False when one is missing or altered."""
-    files = list(entry.get("partitions", {}).values()) + ([entry["rejections"]] if entry.get("rejections") else [])
+    files = list(entry.get("partitions", {}).values()) + (
+        [entry["rejections"]] if entry.get("rejections") else []
+    )
     for p in files:
         src = prev_folder / p["file"]
         if not src.is_file() or src.stat().st_size == 0:
@@ -526,10 +608,11 @@ def verify(folder: str | Path, manifest_outputs: dict) -> list[str]:
 def outputs_entry(folder: Path, name: str, partitions: list[dict], rel_folder: str) -> dict:
     """The manifest's ``outputs[<table>]`` record for a partitioned table."""
     return {
-        "dataset": f"{DATASET_DIR}/{name}", "path": f"{rel_folder}/{DATASET_DIR}/{name}",
+        "dataset": f"{DATASET_DIR}/{name}",
+        "path": f"{rel_folder}/{DATASET_DIR}/{name}",
         "layout": "hive: force=<slug>/month=YYYY-MM/part-0.parquet",
-        "rows": int(sum(p["rows"] for p in partitions)), "partitions": partitions,
+        "rows": int(sum(p["rows"] for p in partitions)),
+        "partitions": partitions,
         "sha256": sha256_json([[p["file"], p["sha256"], p["rows"]] for p in partitions]),
         "columns": [f.name for f in pq.read_schema(folder / schema_relpath(name))],
     }
-

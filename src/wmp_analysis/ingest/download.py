@@ -21,6 +21,7 @@ Behaviour of :func:`download_archive`:
 * on any failure the ``.part`` file is removed: no partial file is left that
   could be taken as complete.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -123,12 +124,17 @@ def download_archive(
                 return _attempt(sess, url, final, part, timeout, progress)
             except DownloadError:
                 raise
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError, _Retryable) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+                _Retryable,
+            ) as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 part.unlink(missing_ok=True)
                 if attempt < retries:
-                    time.sleep(backoff * (2 ** attempt))
+                    time.sleep(backoff * (2**attempt))
     finally:
         part.unlink(missing_ok=True)
         if session is None:
@@ -144,15 +150,29 @@ def _attempt(sess, url: str, final: Path, part: Path, timeout, progress: bool) -
         if resp.status_code >= 500:
             raise _Retryable(f"HTTP {resp.status_code}")
         if resp.status_code != 200:
-            hint = " (data.police.uk keeps only the latest 36 months)" if resp.status_code == 404 else ""
-            raise DownloadError(f"HTTP {resp.status_code} for {url}{hint}; not retried. No file was written.")
+            hint = (
+                " (data.police.uk keeps only the latest 36 months)"
+                if resp.status_code == 404
+                else ""
+            )
+            raise DownloadError(
+                f"HTTP {resp.status_code} for {url}{hint}; not retried. No file was written."
+            )
         length = resp.headers.get("Content-Length")
         expected = int(length) if length and length.isdigit() else None
         digest = hashlib.sha256()
         size = 0
-        with open(part, "wb") as fh, tqdm(
-            total=expected, unit="B", unit_scale=True, desc=final.name, disable=not progress, leave=False,
-        ) as bar:
+        with (
+            open(part, "wb") as fh,
+            tqdm(
+                total=expected,
+                unit="B",
+                unit_scale=True,
+                desc=final.name,
+                disable=not progress,
+                leave=False,
+            ) as bar,
+        ):
             for chunk in resp.iter_content(_CHUNK):
                 if not chunk:
                     continue

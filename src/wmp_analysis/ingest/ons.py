@@ -55,6 +55,7 @@ still matches nothing known is an error with the nearest known names, never a
 silent drop or a new group. Counts follow the one strict integer rule of
 :func:`~wmp_analysis.ingest.textio.parse_int_column`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -95,10 +96,24 @@ COLUMNS = ["12 months ending", "PFA", "Region", "Offence", "Rolling year total n
 OUTPUT_COLUMNS = ["period_end", "date_as_published", "force", "region", "offence", "count", "line"]
 
 #: The offence-column mapping table (wide layout) and offence-group list (both layouts).
-OFFENCE_TABLE = Path(__file__).resolve().parents[3] / "data" / "raw" / "reference" / "ons_offence_columns.csv"
+OFFENCE_TABLE = (
+    Path(__file__).resolve().parents[3] / "data" / "raw" / "reference" / "ons_offence_columns.csv"
+)
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _MONTH_RE = "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _MONTHS) + "|sept"
 #: A title line naming the period: "... year ending September 2024 ...".
 _TITLE_PERIOD = re.compile(rf"year ending ({_MONTH_RE})\.? (\d{{4}})\b", re.IGNORECASE)
@@ -119,6 +134,7 @@ MAX_PREAMBLE = 20
 
 
 # ----------------------------------------------------------------------------- reference tables
+
 
 @functools.lru_cache(maxsize=2)
 def offence_table(path: str | None = None) -> pd.DataFrame:
@@ -149,10 +165,15 @@ KNOWN_OFFENCES = known_offences()
 
 
 def _region_of() -> dict[str, str]:
-    return {r["name"]: r["region"] for r in reference_areas() if r["kind"] in ("pfa", "other", "fraud_body")}
+    return {
+        r["name"]: r["region"]
+        for r in reference_areas()
+        if r["kind"] in ("pfa", "other", "fraud_body")
+    }
 
 
 # ----------------------------------------------------------------------------- layout detection
+
 
 def clean_header(text: str) -> str:
     """A header cell as compared: note markers and footnote digits removed, spaces collapsed.
@@ -186,6 +207,7 @@ def detect_layout(records: list[tuple[int, list[str]]]) -> tuple[str, int]:
 
 
 # ----------------------------------------------------------------------------- public reader
+
 
 def read_ons_pfa(path: str | Path, *, forces: list[str] | None = None) -> pd.DataFrame:
     """Read an ONS police-force-area recorded crime table (either layout) into a tidy table.
@@ -222,38 +244,53 @@ def read_ons_pfa(path: str | Path, *, forces: list[str] | None = None) -> pd.Dat
     if Path(path).suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise SchemaError(
             "spreadsheets are not read directly; open the ONS workbook and save the table of counts "
-            "(Table P1, number of offences) as CSV (UTF-8)", path=path, expected="a .csv or .csv.gz file",
+            "(Table P1, number of offences) as CSV (UTF-8)",
+            path=path,
+            expected="a .csv or .csv.gz file",
         )
     text = decode_utf8(read_bytes(path), path)
     layout, at = ("rolling", 0)
     if text.strip():
         # the layout is decided on the first lines only; a wide table is then parsed in full
-        head = "\n".join(normalise_newlines(text[: 1 << 20]).split("\n", 4 * MAX_PREAMBLE)[: 4 * MAX_PREAMBLE])
+        head = "\n".join(
+            normalise_newlines(text[: 1 << 20]).split("\n", 4 * MAX_PREAMBLE)[: 4 * MAX_PREAMBLE]
+        )
         try:
             layout, at = detect_layout(read_records(head, path, check_fields=False))
         except InputError:
-            layout, at = "rolling", 0  # let the rolling reader report it with its exact header check
+            layout, at = (
+                "rolling",
+                0,
+            )  # let the rolling reader report it with its exact header check
     if layout == "wide":
         records = read_records(text, path, check_fields=False)
         out, attrs = _read_wide(records, at, path)
     else:
         out, attrs = _read_rolling(path, text)
     if forces is not None:
-        out = _filter_forces(out, forces, path, field="PFA" if layout == "rolling" else attrs["name_column"])
+        out = _filter_forces(
+            out, forces, path, field="PFA" if layout == "rolling" else attrs["name_column"]
+        )
     dup = out.duplicated(["force", "offence", "period_end"], keep=False)
     if dup.any():
         first = out.loc[dup].sort_values("line", kind="mergesort").iloc[0]
-        same = (out["force"] == first["force"]) & (out["offence"] == first["offence"]) & (
-            out["period_end"] == first["period_end"])
+        same = (
+            (out["force"] == first["force"])
+            & (out["offence"] == first["offence"])
+            & (out["period_end"] == first["period_end"])
+        )
         rows = out.loc[same].sort_values("line", kind="mergesort")
         raise DuplicatePeriodError(
             f"two rows for {first['force']} / {first['offence']} / {first['period_end']:%Y-%m-%d} "
             f"(lines {', '.join(str(x) for x in rows['line'].head(2))})",
-            path=path, row=int(rows['line'].iloc[1]),
+            path=path,
+            row=int(rows["line"].iloc[1]),
             field="12 months ending" if layout == "rolling" else attrs["name_column"],
             expected="one row per force, offence and period",
         )
-    out = out.sort_values(["force", "offence", "period_end"], kind="mergesort").reset_index(drop=True)
+    out = out.sort_values(["force", "offence", "period_end"], kind="mergesort").reset_index(
+        drop=True
+    )
     out.attrs.update(attrs)
     return out
 
@@ -266,20 +303,28 @@ def _filter_forces(out: pd.DataFrame, forces: list[str], path, *, field: str) ->
     if missing:
         close = sorted({s for m in missing for s in suggestions(m, present)})
         raise UnknownForceError(
-            f"force(s) {missing} not in file" + (f"; similar names in the file: {close[:5]}" if close else ""),
-            path=path, field=field, expected="a force the file has rows for",
+            f"force(s) {missing} not in file"
+            + (f"; similar names in the file: {close[:5]}" if close else ""),
+            path=path,
+            field=field,
+            expected="a force the file has rows for",
         )
     return out[out["force"].isin(wanted)]
 
 
 # ----------------------------------------------------------------------------- rolling layout
 
-def _canonical(values: pd.Series, lines: pd.Series, known, *, what: str, path, field: str) -> pd.Series:
+
+def _canonical(
+    values: pd.Series, lines: pd.Series, known, *, what: str, path, field: str
+) -> pd.Series:
     """Map each distinct value to its known canonical name (first failing line named)."""
     mapping: dict[str, str] = {}
     for value in pd.unique(values):
         i = int((values == value).to_numpy().argmax())
-        mapping[value] = match_name(value, known, what=what, path=path, row=int(lines.iloc[i]), field=field)
+        mapping[value] = match_name(
+            value, known, what=what, path=path, row=int(lines.iloc[i]), field=field
+        )
     return values.map(mapping)
 
 
@@ -289,34 +334,49 @@ def _read_rolling(path, text: str) -> tuple[pd.DataFrame, dict]:
     if dates.isna().any():
         i = dates.isna().idxmax()
         raise ValueFormatError(
-            f"{shorten(df.at[i, '12 months ending'])} is not a date", path=path,
-            row=int(df.at[i, "_line"]), field="12 months ending", expected="dd-mm-yyyy",
+            f"{shorten(df.at[i, '12 months ending'])} is not a date",
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field="12 months ending",
+            expected="dd-mm-yyyy",
         )
-    counts = parse_int_column(df, "Rolling year total number of offences", path, allow_negative=True)
+    counts = parse_int_column(
+        df, "Rolling year total number of offences", path, allow_negative=True
+    )
     force = _canonical(df["PFA"], df["_line"], force_index(), what="force", path=path, field="PFA")
     try:
-        offence = _canonical(df["Offence"], df["_line"], KNOWN_OFFENCES, what="offence", path=path, field="Offence")
+        offence = _canonical(
+            df["Offence"], df["_line"], KNOWN_OFFENCES, what="offence", path=path, field="Offence"
+        )
     except UnknownCategoryError as exc:  # say where a genuinely new ONS group would be added
         raise UnknownCategoryError(
-            exc.message, path=exc.path, row=exc.row, field=exc.field,
+            exc.message,
+            path=exc.path,
+            row=exc.row,
+            field=exc.field,
             expected=f"{exc.expected}; a new ONS offence group is added to data/raw/reference/ons_offence_columns.csv",
         ) from None
-    for value in pd.unique(df["Region"]):  # the region is kept as published; a control character is an error
+    for value in pd.unique(
+        df["Region"]
+    ):  # the region is kept as published; a control character is an error
         i = int((df["Region"] == value).to_numpy().argmax())
         normalise_name(value, path=path, row=int(df["_line"].iloc[i]), field="Region")
-    out = pd.DataFrame({
-        "period_end": dates + pd.offsets.MonthEnd(0),
-        "date_as_published": df["12 months ending"].astype(str),
-        "force": force.astype(str),
-        "region": df["Region"].str.strip(),
-        "offence": offence.astype(str),
-        "count": counts,
-        "line": df["_line"].astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "period_end": dates + pd.offsets.MonthEnd(0),
+            "date_as_published": df["12 months ending"].astype(str),
+            "force": force.astype(str),
+            "region": df["Region"].str.strip(),
+            "offence": offence.astype(str),
+            "count": counts,
+            "line": df["_line"].astype("int64"),
+        }
+    )
     return out[OUTPUT_COLUMNS], {"layout": "rolling"}
 
 
 # ----------------------------------------------------------------------------- wide layout
+
 
 def _column_index() -> tuple[dict[str, dict], list[str]]:
     """Normal form of each known wide column -> its table row; and the display names."""
@@ -338,14 +398,16 @@ def _match_column(header: str, idx: dict[str, dict], names: list[str], path, col
     if len(starts) > 1:
         raise SchemaError(
             f"header {shorten(header)} (column {col_no}) is cut short and could be any of "
-            f"{sorted(idx[k]['wide_column'] for k in starts)}", field=header,
+            f"{sorted(idx[k]['wide_column'] for k in starts)}",
+            field=header,
             expected="a header that names one offence column",
         )
     near = suggestions(cleaned, names)
     raise SchemaError(
         f"unexpected column {shorten(header)} (column {col_no})"
         + (f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""),
-        field=header, expected="Area Code, Area Name, a period column and offence columns listed in "
+        field=header,
+        expected="Area Code, Area Name, a period column and offence columns listed in "
         "data/raw/reference/ons_offence_columns.csv",
     )
 
@@ -380,8 +442,12 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
             name_col = j
         elif low in _PERIOD_HEADERS or _YEAR_ENDING_MONTH.fullmatch(c):
             if period_col is not None:
-                raise SchemaError(f"two period columns ({header[period_col]!r} and {h!r})", path=path,
-                                  row=header_line, expected="one period column")
+                raise SchemaError(
+                    f"two period columns ({header[period_col]!r} and {h!r})",
+                    path=path,
+                    row=header_line,
+                    expected="one period column",
+                )
             period_col = j
             m = _YEAR_ENDING_MONTH.fullmatch(c)
             period_month = m.group(1) if m else None
@@ -391,26 +457,40 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
             try:
                 spec = _match_column(h, idx, names, path, j + 1)
             except SchemaError as exc:
-                raise SchemaError(exc.message, path=path, row=header_line, field=exc.field,
-                                  expected=exc.expected) from None
+                raise SchemaError(
+                    exc.message, path=path, row=header_line, field=exc.field, expected=exc.expected
+                ) from None
             if spec["wide_column"] in seen:
                 raise SchemaError(
                     f"columns {seen[spec['wide_column']] + 1} and {j + 1} are both {spec['wide_column']!r}",
-                    path=path, row=header_line, field=h, expected="each offence column once",
+                    path=path,
+                    row=header_line,
+                    field=h,
+                    expected="each offence column once",
                 )
             seen[spec["wide_column"]] = j
             offence_cols[j] = spec
     name_field = header[name_col] if name_col is not None else "Area Name"
     if name_col is None:
-        raise SchemaError("no 'Area Name' column", path=path, row=header_line,
-                          expected="an 'Area Name' column (and preferably 'Area Code')")
+        raise SchemaError(
+            "no 'Area Name' column",
+            path=path,
+            row=header_line,
+            expected="an 'Area Name' column (and preferably 'Area Code')",
+        )
     if not offence_cols:
-        raise SchemaError("no offence columns", path=path, row=header_line,
-                          expected="offence columns listed in data/raw/reference/ons_offence_columns.csv")
+        raise SchemaError(
+            "no offence columns",
+            path=path,
+            row=header_line,
+            expected="offence columns listed in data/raw/reference/ons_offence_columns.csv",
+        )
     if period_col is None and title_period is None:
         raise SchemaError(
             "no period: neither a 'Year ending ...' column nor a title line saying 'year ending <Month> <YYYY>'",
-            path=path, row=header_line, expected="the year ending the figures cover",
+            path=path,
+            row=header_line,
+            expected="the year ending the figures cover",
         )
     groups = _check_structure(offence_cols, header, path, header_line)
 
@@ -424,14 +504,21 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
     skipped: list[dict] = []
     ncols = len(header)
     check_field_lengths(header, header_line, path)
-    for line, rec in records[at + 1:]:
+    for line, rec in records[at + 1 :]:
         check_field_lengths(rec, line, path, header)
         if len(rec) != ncols:
-            raise SchemaError(f"record has {len(rec)} fields", path=path, row=line, expected=f"{ncols} fields")
+            raise SchemaError(
+                f"record has {len(rec)} fields", path=path, row=line, expected=f"{ncols} fields"
+            )
         for j in blank_cols:
             if rec[j].strip():
-                raise ValueFormatError(f"value {shorten(rec[j])} under an empty header (column {j + 1})",
-                                       path=path, row=line, field=f"column {j + 1}", expected="an empty column")
+                raise ValueFormatError(
+                    f"value {shorten(rec[j])} under an empty header (column {j + 1})",
+                    path=path,
+                    row=line,
+                    field=f"column {j + 1}",
+                    expected="an empty column",
+                )
         name = rec[name_col]
         key = normalise_name(name, path=path, row=line, field=name_field)
         code = rec[code_col].strip() if code_col is not None else ""
@@ -441,29 +528,47 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
                 if ref is None or ref["kind"] != "pfa":
                     raise UnknownForceError(
                         f"area code {shorten(code)} ({shorten(name)}) is not a police force area of the "
-                        "reference list", path=path, row=line, field=header[code_col],
+                        "reference list",
+                        path=path,
+                        row=line,
+                        field=header[code_col],
                         expected="an E23/W15 code listed in data/raw/reference/forces.csv",
                     )
                 if key not in {normalise_name(n) for n in (ref["name"], *ref["aliases"])}:
                     raise ValueFormatError(
-                        f"area code {code} is {ref['name']!r} but the row names {shorten(name)}", path=path,
-                        row=line, field=name_field, expected=f"the name of {code} ({ref['name']})",
+                        f"area code {code} is {ref['name']!r} but the row names {shorten(name)}",
+                        path=path,
+                        row=line,
+                        field=name_field,
+                        expected=f"the name of {code} ({ref['name']})",
                     )
                 force = ref["name"]
             elif code[:3] in NON_FORCE_CODE_PREFIXES:
-                skipped.append({"line": line, "code": code, "name": name, "kind": NON_FORCE_CODE_PREFIXES[code[:3]]})
+                skipped.append(
+                    {
+                        "line": line,
+                        "code": code,
+                        "name": name,
+                        "kind": NON_FORCE_CODE_PREFIXES[code[:3]],
+                    }
+                )
                 continue
             else:
                 raise ValueFormatError(
                     f"area code {shorten(code)} is neither a police force area (E23, W15), a region (E12) "
-                    "nor a country (E92, W92, K04)", path=path, row=line, field=header[code_col],
+                    "nor a country (E92, W92, K04)",
+                    path=path,
+                    row=line,
+                    field=header[code_col],
                     expected="an ONS area code",
                 )
         else:
             ref = name_kinds.get(key)
             if ref is None:
                 # neither a force nor a listed region/country: an error with the nearest names
-                match_name(name, force_index(("pfa",)), what="force", path=path, row=line, field=name_field)
+                match_name(
+                    name, force_index(("pfa",)), what="force", path=path, row=line, field=name_field
+                )
             if ref["kind"] != "pfa":
                 skipped.append({"line": line, "code": code, "name": name, "kind": ref["kind"]})
                 continue
@@ -475,56 +580,91 @@ def _read_wide(records: list[tuple[int, list[str]]], at: int, path) -> tuple[pd.
                 same_month = m is not None and m.group(1)[:3].lower() == period_month[:3].lower()
                 if not (re.fullmatch(r"[0-9]{4}", raw) or same_month):
                     raise ValueFormatError(
-                        f"{shorten(raw)} is not a year ending {period_month.capitalize()}", path=path, row=line,
-                        field=header[period_col], expected=f"a year such as 2024 (or '{period_month.capitalize()} 2024')",
+                        f"{shorten(raw)} is not a year ending {period_month.capitalize()}",
+                        path=path,
+                        row=line,
+                        field=header[period_col],
+                        expected=f"a year such as 2024 (or '{period_month.capitalize()} 2024')",
                     )
                 month, year = period_month, (m.group(2) if same_month else raw)
                 published = f"Year ending {period_month.capitalize()} {year}"
             else:
                 m = _PERIOD_VALUE.fullmatch(raw)
                 if not m:
-                    raise ValueFormatError(f"{shorten(raw)} is not a year ending", path=path, row=line,
-                                           field=header[period_col],
-                                           expected="e.g. 'September 2024' or 'Year ending Sep 2024'")
+                    raise ValueFormatError(
+                        f"{shorten(raw)} is not a year ending",
+                        path=path,
+                        row=line,
+                        field=header[period_col],
+                        expected="e.g. 'September 2024' or 'Year ending Sep 2024'",
+                    )
                 month, year, published = m.group(1), m.group(2), raw
         else:
             month, year = title_period
             published = f"Year ending {month.capitalize()} {year}"
-        out_rows.append({"_line": line, "_force": force, "_end": f"{_month_end(month, year):%d-%m-%Y}",
-                         "_published": published, **{header[j]: rec[j] for j in offence_cols}})
+        out_rows.append(
+            {
+                "_line": line,
+                "_force": force,
+                "_end": f"{_month_end(month, year):%d-%m-%Y}",
+                "_published": published,
+                **{header[j]: rec[j] for j in offence_cols},
+            }
+        )
     frame = pd.DataFrame(out_rows)
     if frame.empty:
-        raise SchemaError("no police force area rows", path=path, row=header_line,
-                          expected="rows for police force areas (E23/W15 codes or force names)")
-    values = {spec["wide_column"]: parse_int_column(frame, header[j], path) for j, spec in offence_cols.items()}
+        raise SchemaError(
+            "no police force area rows",
+            path=path,
+            row=header_line,
+            expected="rows for police force areas (E23/W15 codes or force names)",
+        )
+    values = {
+        spec["wide_column"]: parse_int_column(frame, header[j], path)
+        for j, spec in offence_cols.items()
+    }
     _check_totals(values, frame, offence_cols, header, path)
     parts = []
     for wide, group in groups.items():
-        parts.append(pd.DataFrame({
-            # parsed exactly as the rolling layout's dates, so both layouts give one dtype
-            "period_end": pd.to_datetime(frame["_end"], format="%d-%m-%Y") + pd.offsets.MonthEnd(0),
-            "date_as_published": frame["_published"].astype(str),
-            "force": frame["_force"].astype(str),
-            "region": frame["_force"].map(region_of).astype(str),
-            "offence": group,
-            "count": values[wide].astype("int64"),
-            "line": frame["_line"].astype("int64"),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    # parsed exactly as the rolling layout's dates, so both layouts give one dtype
+                    "period_end": pd.to_datetime(frame["_end"], format="%d-%m-%Y")
+                    + pd.offsets.MonthEnd(0),
+                    "date_as_published": frame["_published"].astype(str),
+                    "force": frame["_force"].astype(str),
+                    "region": frame["_force"].map(region_of).astype(str),
+                    "offence": group,
+                    "count": values[wide].astype("int64"),
+                    "line": frame["_line"].astype("int64"),
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     attrs = {
-        "layout": "wide", "name_column": name_field, "areas_not_forces": skipped,
-        "columns": {header[j]: spec["offence_group"] or f"total of {spec['total_of']}" for j, spec in offence_cols.items()},
+        "layout": "wide",
+        "name_column": name_field,
+        "areas_not_forces": skipped,
+        "columns": {
+            header[j]: spec["offence_group"] or f"total of {spec['total_of']}"
+            for j, spec in offence_cols.items()
+        },
     }
     return out[OUTPUT_COLUMNS], attrs
 
 
 def _totals_spec() -> dict[str, list[list[str]]]:
     t = offence_table()
-    return {r.wide_column: [alt.split(";") for alt in r.total_of.split("|")]
-            for r in t[t["kind"] == "total"].itertuples()}
+    return {
+        r.wide_column: [alt.split(";") for alt in r.total_of.split("|")]
+        for r in t[t["kind"] == "total"].itertuples()
+    }
 
 
-def _check_structure(offence_cols: dict[int, dict], header: list[str], path, line: int) -> dict[str, str]:
+def _check_structure(
+    offence_cols: dict[int, dict], header: list[str], path, line: int
+) -> dict[str, str]:
     """Group columns of the table (wide column -> group); totals must be splittable.
 
     A total column present whose parts cannot all be found (directly or through
@@ -536,8 +676,12 @@ def _check_structure(offence_cols: dict[int, dict], header: list[str], path, lin
     if len(set(groups.values())) != len(groups):
         dup = next(g for g in set(groups.values()) if list(groups.values()).count(g) > 1)
         cols = [w for w, g in groups.items() if g == dup]
-        raise SchemaError(f"columns {cols} are the same offence group {dup!r}", path=path, row=line,
-                          expected="each offence group once")
+        raise SchemaError(
+            f"columns {cols} are the same offence group {dup!r}",
+            path=path,
+            row=line,
+            expected="each offence group once",
+        )
     have_groups = set(groups.values())
     totals = _totals_spec()
 
@@ -553,16 +697,25 @@ def _check_structure(offence_cols: dict[int, dict], header: list[str], path, lin
             missing = sorted({p for alt in totals[w] for p in alt if not resolvable(p)})
             raise SchemaError(
                 f"column {w!r} is a total of several offence groups, but the table lacks {missing}: "
-                "it cannot be split into offence groups", path=path, row=line, field=w,
+                "it cannot be split into offence groups",
+                path=path,
+                row=line,
+                field=w,
                 expected="the parts of every total column (see data/raw/reference/ons_offence_columns.csv)",
             )
     return groups
 
 
-def _check_totals(values: dict[str, pd.Series], frame: pd.DataFrame, offence_cols, header, path) -> None:
+def _check_totals(
+    values: dict[str, pd.Series], frame: pd.DataFrame, offence_cols, header, path
+) -> None:
     """Each total column equals the sum of its parts (ValueFormatError naming the line)."""
     totals = _totals_spec()
-    group_of = {spec["offence_group"]: spec["wide_column"] for spec in offence_cols.values() if spec["kind"] == "group"}
+    group_of = {
+        spec["offence_group"]: spec["wide_column"]
+        for spec in offence_cols.values()
+        if spec["kind"] == "group"
+    }
     col_of = {spec["wide_column"]: header[j] for j, spec in offence_cols.items()}
 
     def value(part: str):
@@ -590,13 +743,17 @@ def _check_totals(values: dict[str, pd.Series], frame: pd.DataFrame, offence_col
                     i = bad.idxmax()
                     raise ValueFormatError(
                         f"{w} {int(values[w][i])} differs from the sum of its parts {int(s[i])} "
-                        f"({', '.join(alt)})", path=path, row=int(frame.at[i, "_line"]), field=col_of[w],
+                        f"({', '.join(alt)})",
+                        path=path,
+                        row=int(frame.at[i, "_line"]),
+                        field=col_of[w],
                         expected="a total equal to the sum of its offence groups",
                     )
                 break
 
 
 # ----------------------------------------------------------------------------- quirks
+
 
 def describe_quirks(df: pd.DataFrame) -> dict:
     """Quirks worth reporting in the ingest manifest.
@@ -610,23 +767,37 @@ def describe_quirks(df: pd.DataFrame) -> dict:
     """
     neg = df[df["count"] < 0]
     published = pd.to_datetime(df["date_as_published"], format="%d-%m-%Y", errors="coerce")
-    odd = df[(published.notna() & (published != df["period_end"])) | (~df["period_end"].dt.month.isin([3, 6, 9, 12]))]
+    odd = df[
+        (published.notna() & (published != df["period_end"]))
+        | (~df["period_end"].dt.month.isin([3, 6, 9, 12]))
+    ]
     cov = df.groupby("offence")["period_end"].agg(["min", "max"]).reset_index()
     return {
         "negative_counts": [
-            {"force": r.force, "offence": r.offence, "period_end": f"{r.period_end:%Y-%m-%d}",
-             "count": int(r.count), "line": int(r.line)}
+            {
+                "force": r.force,
+                "offence": r.offence,
+                "period_end": f"{r.period_end:%Y-%m-%d}",
+                "count": int(r.count),
+                "line": int(r.line),
+            }
             for r in neg.itertuples()
         ],
         "non_quarter_end_dates": sorted(
             {(str(r.date_as_published), f"{r.period_end:%Y-%m-%d}") for r in odd.itertuples()}
         ),
         "offence_coverage": {
-            r.offence: {"first": f"{r.min:%Y-%m-%d}", "last": f"{r.max:%Y-%m-%d}"} for r in cov.itertuples()
+            r.offence: {"first": f"{r.min:%Y-%m-%d}", "last": f"{r.max:%Y-%m-%d}"}
+            for r in cov.itertuples()
         },
         "layout": df.attrs.get("layout", "rolling"),
         "areas_not_forces": [
-            {"line": int(a["line"]), "code": str(a["code"]), "name": str(a["name"]), "kind": str(a["kind"])}
+            {
+                "line": int(a["line"]),
+                "code": str(a["code"]),
+                "name": str(a["name"]),
+                "kind": str(a["kind"]),
+            }
             for a in df.attrs.get("areas_not_forces", [])
         ],
     }

@@ -22,6 +22,7 @@ Concurrency: an exclusive ``fcntl.flock`` on ``data/processed/.<name>.lock`` mea
 two ingests of one config never interleave; the second waits up to
 ``ingest.lock_timeout`` seconds (default 600) and then raises :class:`IngestLockError`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,9 +34,10 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,15 +50,29 @@ from ..config import SOURCE_KEYS, RunConfig
 from ..errors import ConfigError
 from ..periods import financial_year_start
 from ..provenance import (
-    environment_record, git_commit, is_synthetic, point_symlink_atomically, remove_tree,
-    sha256_file, sha256_json, write_json_atomic,
+    environment_record,
+    git_commit,
+    is_synthetic,
+    point_symlink_atomically,
+    remove_tree,
+    sha256_file,
+    sha256_json,
+    write_json_atomic,
 )
 from .textio import decode_utf8, read_bytes
 
 #: Tables the ingest can write (whichever sources were supplied).
 TABLES = (
-    "ons_pfa", "csp", "street", "outcomes", "stop_search", "census_ethnicity", "population",
-    "lsoa_lookup", "lad_lookup", "survey",
+    "ons_pfa",
+    "csp",
+    "street",
+    "outcomes",
+    "stop_search",
+    "census_ethnicity",
+    "population",
+    "lsoa_lookup",
+    "lad_lookup",
+    "survey",
 )
 #: Bumped when the ingest's output changes for the same inputs (invalidates caches).
 PIPELINE_VERSION = 2  # 2: police.uk tables as a hive-partitioned dataset
@@ -82,6 +98,7 @@ class NotIngestedError(RuntimeError):
 
 # ----------------------------------------------------------------------------- paths
 
+
 def store_root(cfg: RunConfig) -> Path:
     """``data/processed/.store`` (beside the config's processed folder)."""
     return cfg.processed_dir.parent / ".store"
@@ -104,6 +121,7 @@ def _rel(path: Path | str, root: Path) -> str:
 
 
 # ----------------------------------------------------------------------- hash cache
+
 
 class HashCache:
     """sha256 of files, cached by ``(resolved path, size, mtime_ns)`` in a JSON file."""
@@ -156,22 +174,33 @@ def source_digest(path: Path, cache: HashCache) -> dict[str, Any]:
     """``{kind, size, sha256, files}`` of a source file or folder (folder: hash of its listing)."""
     if path.is_dir():
         listing = [
-            {"path": q.relative_to(path).as_posix(), "size": q.stat().st_size, "sha256": cache.sha256(q)}
+            {
+                "path": q.relative_to(path).as_posix(),
+                "size": q.stat().st_size,
+                "sha256": cache.sha256(q),
+            }
             for q in _source_files(path)
         ]
-        return {"kind": "folder", "size": sum(x["size"] for x in listing), "sha256": sha256_json(listing),
-                "files": len(listing)}
+        return {
+            "kind": "folder",
+            "size": sum(x["size"] for x in listing),
+            "sha256": sha256_json(listing),
+            "files": len(listing),
+        }
     return {"kind": "file", "size": path.stat().st_size, "sha256": cache.sha256(path), "files": 1}
 
 
 # ---------------------------------------------------------------------- fingerprint
+
 
 def _ingest_params(cfg: RunConfig) -> dict[str, Any]:
     return {
         "force": cfg.force,
         "comparators": list(cfg.comparators),
         "districts": list(cfg.districts),
-        "police_uk_months": None if cfg.police_uk_months is None else cfg.police_uk_months.as_dict(),
+        "police_uk_months": None
+        if cfg.police_uk_months is None
+        else cfg.police_uk_months.as_dict(),
         "baseline": cfg.baseline.as_dict(),
         "target_period": cfg.target_period.as_dict(),
         "sources": sorted(k for k, v in cfg.sources.items() if v is not None),
@@ -190,10 +219,14 @@ def ingest_fingerprint(cfg: RunConfig, *, cache: HashCache | None = None) -> str
         if path is None or key in NOT_INGESTED:
             continue
         inputs[key] = source_digest(path, cache)["sha256"] if path.exists() else "missing"
-    return sha256_json({
-        "inputs": inputs, "params": _ingest_params(cfg), "version": __version__,
-        "pipeline": PIPELINE_VERSION,
-    })
+    return sha256_json(
+        {
+            "inputs": inputs,
+            "params": _ingest_params(cfg),
+            "version": __version__,
+            "pipeline": PIPELINE_VERSION,
+        }
+    )
 
 
 def _read_manifest(folder: Path) -> dict | None:
@@ -228,6 +261,7 @@ def ingest_is_current(cfg: RunConfig) -> bool:
 
 # ---------------------------------------------------------------------------- lock
 
+
 @contextlib.contextmanager
 def ingest_lock(cfg: RunConfig, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on ``data/processed/.<name>.lock`` for the block.
@@ -239,7 +273,7 @@ def ingest_lock(cfg: RunConfig, timeout: float | None = None) -> Iterator[None]:
         timeout = float(cfg.option("ingest.lock_timeout", 600))
     path = lock_path(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+")
+    fh = open(path, "a+")  # noqa: SIM115 - held open for the lock's lifetime, closed in finally
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -263,6 +297,7 @@ def ingest_lock(cfg: RunConfig, timeout: float | None = None) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _count_rows(path: Path) -> int:
     """Data records in a CSV file (header excluded), counted with the csv module."""
@@ -315,12 +350,18 @@ def _period_of(name: str, df: pd.DataFrame) -> dict[str, Any] | None:
     if len(df) == 0:
         return None
     if name == "ons_pfa":
-        return {"unit": "12 months ending", "first": f"{df.period_end.min():%Y-%m-%d}",
-                "last": f"{df.period_end.max():%Y-%m-%d}"}
+        return {
+            "unit": "12 months ending",
+            "first": f"{df.period_end.min():%Y-%m-%d}",
+            "last": f"{df.period_end.max():%Y-%m-%d}",
+        }
     if name == "csp":
         keys = sorted(set(zip(df.financial_year, df.quarter)))
-        return {"unit": "financial quarter", "first": f"{keys[0][0]} Q{keys[0][1]}",
-                "last": f"{keys[-1][0]} Q{keys[-1][1]}"}
+        return {
+            "unit": "financial quarter",
+            "first": f"{keys[0][0]} Q{keys[0][1]}",
+            "last": f"{keys[-1][0]} Q{keys[-1][1]}",
+        }
     if isinstance(df, pa.Table):
         if "month" not in df.column_names:
             return None
@@ -332,7 +373,11 @@ def _period_of(name: str, df: pd.DataFrame) -> dict[str, Any] | None:
     if name == "census_ethnicity":
         return {"unit": "census day", "first": "2011-03-27", "last": "2011-03-27"}
     if name == "population":
-        return {"unit": "mid-year", "first": str(int(df.year.min())), "last": str(int(df.year.max()))}
+        return {
+            "unit": "mid-year",
+            "first": str(int(df.year.min())),
+            "last": str(int(df.year.max())),
+        }
     for col in ("month", "date", "period_end", "period", "year", "financial_year"):
         if col in df:
             vals = df[col].dropna()
@@ -361,29 +406,43 @@ def _district_summary(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     for name in ("street", "outcomes", "stop_search"):
         df = tables.get(name)
         if isinstance(df, pa.Table):  # only the few columns counted here go to pandas
-            df = df.select([c for c in ("district", "district_method", "source_format") if c in df.column_names])
+            df = df.select(
+                [
+                    c
+                    for c in ("district", "district_method", "source_format")
+                    if c in df.column_names
+                ]
+            )
             df = df.to_pandas().astype("str")
         if df is None or "district" not in df:
             continue
         n = len(df)
         unassigned = int((df["district"] == "unassigned").sum())
         entry: dict[str, Any] = {
-            "records": n, "unassigned": unassigned,
+            "records": n,
+            "unassigned": unassigned,
             "unassigned_share": (unassigned / n) if n else None,
-            "by_district": {str(k): int(v) for k, v in df["district"].value_counts().sort_index().items()},
+            "by_district": {
+                str(k): int(v) for k, v in df["district"].value_counts().sort_index().items()
+            },
         }
         if "district_method" in df:
-            entry["by_method"] = {str(k): int(v) for k, v in df["district_method"].value_counts().sort_index().items()}
+            entry["by_method"] = {
+                str(k): int(v) for k, v in df["district_method"].value_counts().sort_index().items()
+            }
         if "source_format" in df and unassigned:
             entry["unassigned_by_format"] = {
-                str(k): int(v) for k, v in
-                df.loc[df["district"] == "unassigned", "source_format"].value_counts().sort_index().items()
+                str(k): int(v)
+                for k, v in df.loc[df["district"] == "unassigned", "source_format"]
+                .value_counts()
+                .sort_index()
+                .items()
             }
         out[name] = entry
     return out
 
 
-def _district_columns(got: "_Collected", folder: Path) -> dict[str, pa.Table | pd.DataFrame]:
+def _district_columns(got: _Collected, folder: Path) -> dict[str, pa.Table | pd.DataFrame]:
     """The columns :func:`_district_summary` counts, of every police.uk table (from the partitions)."""
     out: dict[str, pa.Table | pd.DataFrame] = {}
     for name in ("street", "outcomes", "stop_search"):
@@ -392,7 +451,11 @@ def _district_columns(got: "_Collected", folder: Path) -> dict[str, pa.Table | p
             parts = []
             for p in got.datasets[name]:
                 schema = pq.read_schema(folder / p["file"])
-                parts.append(pq.read_table(folder / p["file"], columns=[c for c in want if c in schema.names]))
+                parts.append(
+                    pq.read_table(
+                        folder / p["file"], columns=[c for c in want if c in schema.names]
+                    )
+                )
             if parts:
                 out[name] = pa.concat_tables(parts, promote_options="permissive")
             else:
@@ -404,7 +467,9 @@ def _district_columns(got: "_Collected", folder: Path) -> dict[str, pa.Table | p
     return out
 
 
-def _rejection_summary(rejections: list[tuple[str, pd.DataFrame]], root: Path, examples: int = 50) -> dict[str, Any]:
+def _rejection_summary(
+    rejections: list[tuple[str, pd.DataFrame]], root: Path, examples: int = 50
+) -> dict[str, Any]:
     frames = []
     for source, df in rejections:
         if df is None or df.empty:
@@ -418,17 +483,29 @@ def _rejection_summary(rejections: list[tuple[str, pd.DataFrame]], root: Path, e
     for col in ("path", "line", "field", "value", "reason"):
         if col not in allr:
             allr[col] = None
-    allr["path"] = allr["path"].map(lambda p: _rel(str(p).split("!")[0], root) + ("!" + str(p).split("!", 1)[1] if "!" in str(p) else ""))
-    grouped = (allr.groupby(["source", "path", "field", "reason"], dropna=False).size()
-               .reset_index(name="count").sort_values(["source", "path", "field", "reason"]))
+    allr["path"] = allr["path"].map(
+        lambda p: (
+            _rel(str(p).split("!")[0], root)
+            + ("!" + str(p).split("!", 1)[1] if "!" in str(p) else "")
+        )
+    )
+    grouped = (
+        allr.groupby(["source", "path", "field", "reason"], dropna=False)
+        .size()
+        .reset_index(name="count")
+        .sort_values(["source", "path", "field", "reason"])
+    )
     return {
         "total": int(len(allr)),
         "by_reason": _jsonable(grouped),
-        "examples": _jsonable(allr[["source", "path", "line", "field", "value", "reason"]].head(examples)),
+        "examples": _jsonable(
+            allr[["source", "path", "line", "field", "value", "reason"]].head(examples)
+        ),
     }
 
 
 # ------------------------------------------------------------------------ the ingest
+
 
 @dataclass
 class _Collected:
@@ -455,20 +532,34 @@ class _Collected:
         if len(parts) == 1:
             return parts[0]
         if any(isinstance(p, pa.Table) for p in parts):
-            parts = [p if isinstance(p, pa.Table) else pa.Table.from_pandas(p, preserve_index=False) for p in parts]
+            parts = [
+                p if isinstance(p, pa.Table) else pa.Table.from_pandas(p, preserve_index=False)
+                for p in parts
+            ]
             return pa.concat_tables(parts, promote_options="permissive").unify_dictionaries()
         return pd.concat(parts, ignore_index=True)
 
 
 def _input_record(cfg: RunConfig, key: str, path: Path, cache: HashCache, rows: int | None) -> dict:
     dig = source_digest(path, cache)
-    return {"source": key, "path": _rel(path, cfg.root), "kind": dig["kind"], "size": dig["size"],
-            "sha256": dig["sha256"], "files": dig["files"], "rows_read": rows, "synthetic": is_synthetic(path)}
+    return {
+        "source": key,
+        "path": _rel(path, cfg.root),
+        "kind": dig["kind"],
+        "size": dig["size"],
+        "sha256": dig["sha256"],
+        "files": dig["files"],
+        "rows_read": rows,
+        "synthetic": is_synthetic(path),
+    }
 
 
 def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> _Collected:
     from .census import (
-        read_census_ethnicity_force, read_census_ethnicity_la, read_lad_lookup, read_lsoa_lookup,
+        read_census_ethnicity_force,
+        read_census_ethnicity_la,
+        read_lad_lookup,
+        read_lsoa_lookup,
         read_population,
     )
     from .csp import csp_files, missing_quarters, read_csp
@@ -481,18 +572,32 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
             got.sources[key] = {"status": "not supplied"}
     for key, path in src.items():
         if not path.exists():
-            raise ConfigError("source file or folder not found", path=path, field=f"sources.{key}",
-                              expected=SOURCE_KEYS.get(key, "an existing path"))
+            raise ConfigError(
+                "source file or folder not found",
+                path=path,
+                field=f"sources.{key}",
+                expected=SOURCE_KEYS.get(key, "an existing path"),
+            )
 
-    def simple(key: str, table: str, reader: Callable[[Path], pd.DataFrame], rows: Callable[[Path, pd.DataFrame], int]):
+    def simple(
+        key: str,
+        table: str,
+        reader: Callable[[Path], pd.DataFrame],
+        rows: Callable[[Path, pd.DataFrame], int],
+    ):
         path = src[key]
         df = reader(path)
         syn = is_synthetic(path)
         got.add(table, df, syn)
         n = rows(path, df)
         got.inputs.append(_input_record(cfg, key, path, cache, n))
-        got.sources[key] = {"status": "read", "path": _rel(path, cfg.root), "table": table, "rows": int(len(df)),
-                            "synthetic": syn}
+        got.sources[key] = {
+            "status": "read",
+            "path": _rel(path, cfg.root),
+            "table": table,
+            "rows": int(len(df)),
+            "synthetic": syn,
+        }
         return df
 
     # lookups first: police.uk needs the LSOA lookup, the force census needs PFA codes
@@ -504,26 +609,49 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
     if "ons_pfa" in src:
         forces = [cfg.force] + [c for c in cfg.comparators if c != cfg.force]
 
-        def every_force(p):  # the national view needs every force; the configured ones must be there
+        def every_force(
+            p,
+        ):  # the national view needs every force; the configured ones must be there
             df = read_ons_pfa(p)
-            return df if set(forces) <= set(df["force"]) else read_ons_pfa(p, forces=forces)  # raises, naming it
+            return (
+                df if set(forces) <= set(df["force"]) else read_ons_pfa(p, forces=forces)
+            )  # raises, naming it
 
         ons = simple("ons_pfa", "ons_pfa", every_force, lambda p, d: _count_rows(p))
         got.ons_quirks = describe_quirks(ons)
-        got.missing["ons_pfa"] = {"unit": "quarter-end", "by_force": ons_missing_quarter_ends(ons, forces)}
+        got.missing["ons_pfa"] = {
+            "unit": "quarter-end",
+            "by_force": ons_missing_quarter_ends(ons, forces),
+        }
     if "csp" in src:
-        df = simple("csp", "csp", lambda p: read_csp(p, forces=[cfg.force]),
-                    lambda p, d: sum(_count_rows(f) for f in csp_files(p)))
+        df = simple(
+            "csp",
+            "csp",
+            lambda p: read_csp(p, forces=[cfg.force]),
+            lambda p, d: sum(_count_rows(f) for f in csp_files(p)),
+        )
         first = financial_year_start(cfg.baseline.start)
         last = financial_year_start(cfg.target_period.end)
-        got.missing["csp"] = {"unit": "financial quarter", "checked": f"FY starting {first} to FY starting {last}",
-                              "by_csp": missing_quarters(df, first, last)}
+        got.missing["csp"] = {
+            "unit": "financial quarter",
+            "checked": f"FY starting {first} to FY starting {last}",
+            "by_csp": missing_quarters(df, first, last),
+        }
     if "census_ethnicity_la" in src:
-        simple("census_ethnicity_la", "census_ethnicity", read_census_ethnicity_la, lambda p, d: len(d) // 24)
+        simple(
+            "census_ethnicity_la",
+            "census_ethnicity",
+            read_census_ethnicity_la,
+            lambda p, d: len(d) // 24,
+        )
     if "census_ethnicity_force" in src:
         codes = None if lad is None else dict(zip(lad.pfa_name, lad.pfa_code))
-        simple("census_ethnicity_force", "census_ethnicity",
-               lambda p: read_census_ethnicity_force(p, pfa_codes=codes), lambda p, d: len(d) // 24)
+        simple(
+            "census_ethnicity_force",
+            "census_ethnicity",
+            lambda p: read_census_ethnicity_force(p, pfa_codes=codes),
+            lambda p, d: len(d) // 24,
+        )
     if "population" in src:
         simple("population", "population", read_population, lambda p, d: _count_rows(p))
     if "police_uk" in src:
@@ -538,11 +666,22 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
         prev_man = (_read_manifest(prev_folder) or {}) if prev_folder is not None else {}
         slug = force_slug(cfg.force)
         previous = ((prev_man.get("police_uk_dataset") or {}).get("forces") or {}).get(slug)
-        with collect_skipped() as skipped:  # entries not read (__MACOSX/, dot-files, other forces...)
-            res = ingest_police_uk(path, staging, force=cfg.force, months=cfg.police_uk_months, lsoa_lookup=lsoa,
-                                   max_unknown_share=cfg.option("ingest.max_unknown_share", 0.005),
-                                   previous=previous, previous_folder=prev_folder, sha256_of=cache.sha256,
-                                   rel=lambda q: _rel(q, cfg.root), on_key=cache.remember)
+        with (
+            collect_skipped() as skipped
+        ):  # entries not read (__MACOSX/, dot-files, other forces...)
+            res = ingest_police_uk(
+                path,
+                staging,
+                force=cfg.force,
+                months=cfg.police_uk_months,
+                lsoa_lookup=lsoa,
+                max_unknown_share=cfg.option("ingest.max_unknown_share", 0.005),
+                previous=previous,
+                previous_folder=prev_folder,
+                sha256_of=cache.sha256,
+                rel=lambda q: _rel(q, cfg.root),
+                on_key=cache.remember,
+            )
         ensure_schemas(staging)
         syn = is_synthetic(path)
         rows = {}
@@ -550,35 +689,58 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
             got.datasets[name] = res.partitions(name)
             got.table_synthetic[name] = syn
             rows[name] = res.rows(name)
-        got.police_uk_dataset = {"root": DATASET_DIR, "layout": "<table>/force=<slug>/month=YYYY-MM/part-0.parquet",
-                                 "forces": {slug: res.manifest_entry()},
-                                 "last_ingest": {slug: {"read_months": res.read_months,
-                                                        "reused_months": res.reused_months}}}
+        got.police_uk_dataset = {
+            "root": DATASET_DIR,
+            "layout": "<table>/force=<slug>/month=YYYY-MM/part-0.parquet",
+            "forces": {slug: res.manifest_entry()},
+            "last_ingest": {
+                slug: {"read_months": res.read_months, "reused_months": res.reused_months}
+            },
+        }
         files = [_jsonable(f) for f in res.files]
-        rec = _input_record(cfg, "police_uk", path, cache, int(sum(f.get("rows_read") or 0 for f in res.files)))
+        rec = _input_record(
+            cfg, "police_uk", path, cache, int(sum(f.get("rows_read") or 0 for f in res.files))
+        )
         rec["file_list"] = files
         got.inputs.append(rec)
         got.rejections.append(("police_uk", res.rejections))
-        got.missing["police_uk"] = {"unit": "month", "by_kind": _jsonable(res.missing_months),
-                                    "out_of_range_files": _jsonable(res.out_of_range),
-                                    "empty_files": _jsonable(res.empty_files)}
-        got.sources["police_uk"] = {"status": "read", "path": _rel(path, cfg.root), "tables": rows,
-                                    "files": len(res.files), "synthetic": syn,
-                                    "not_recorded": _jsonable(res.not_recorded),
-                                    "location_rejections": _jsonable(res.location_rejections),
-                                    "skipped": [{**r, "path": _rel(r["path"], cfg.root)} for r in skipped]}
+        got.missing["police_uk"] = {
+            "unit": "month",
+            "by_kind": _jsonable(res.missing_months),
+            "out_of_range_files": _jsonable(res.out_of_range),
+            "empty_files": _jsonable(res.empty_files),
+        }
+        got.sources["police_uk"] = {
+            "status": "read",
+            "path": _rel(path, cfg.root),
+            "tables": rows,
+            "files": len(res.files),
+            "synthetic": syn,
+            "not_recorded": _jsonable(res.not_recorded),
+            "location_rejections": _jsonable(res.location_rejections),
+            "skipped": [{**r, "path": _rel(r["path"], cfg.root)} for r in skipped],
+        }
     if "survey" in src:
         try:
             from ..survey import read_survey
         except ImportError as exc:  # being written in parallel; never silently dropped
-            got.sources["survey"] = {"status": "reader unavailable", "path": _rel(src["survey"], cfg.root),
-                                     "note": f"wmp_analysis.survey.read_survey could not be imported ({exc})"}
-            got.notes.append("survey source configured but its reader is not available: not ingested")
+            got.sources["survey"] = {
+                "status": "reader unavailable",
+                "path": _rel(src["survey"], cfg.root),
+                "note": f"wmp_analysis.survey.read_survey could not be imported ({exc})",
+            }
+            got.notes.append(
+                "survey source configured but its reader is not available: not ingested"
+            )
         else:
             simple("survey", "survey", read_survey, lambda p, d: len(d))
     for key, note in NOT_INGESTED.items():
         if key in src:
-            got.sources[key] = {"status": "not ingested", "path": _rel(src[key], cfg.root), "note": note}
+            got.sources[key] = {
+                "status": "not ingested",
+                "path": _rel(src[key], cfg.root),
+                "note": note,
+            }
     return got
 
 
@@ -592,7 +754,9 @@ def _write_tables(got: _Collected, folder: Path, cfg: RunConfig) -> dict[str, di
             entry = outputs_entry(folder, name, parts, _rel(cfg.processed_dir, cfg.root))
             months = sorted(p["month"] for p in parts)
             entry["synthetic"] = bool(got.table_synthetic.get(name, False))
-            entry["period"] = {"unit": "month", "first": months[0], "last": months[-1]} if months else None
+            entry["period"] = (
+                {"unit": "month", "first": months[0], "last": months[-1]} if months else None
+            )
             outputs[name] = entry
             continue
         df = got.table(name)
@@ -606,8 +770,11 @@ def _write_tables(got: _Collected, folder: Path, cfg: RunConfig) -> dict[str, di
             df.to_parquet(out, index=False, engine="pyarrow")
             columns = [str(c) for c in df.columns]
         outputs[name] = {
-            "file": out.name, "path": _rel(cfg.processed_dir / out.name, cfg.root), "rows": int(len(df)),
-            "sha256": sha256_file(out), "columns": columns,
+            "file": out.name,
+            "path": _rel(cfg.processed_dir / out.name, cfg.root),
+            "rows": int(len(df)),
+            "sha256": sha256_file(out),
+            "columns": columns,
             "synthetic": bool(got.table_synthetic.get(name, False)),
             "period": _period_of(name, df),
         }
@@ -637,8 +804,11 @@ def _prune_store(cfg: RunConfig) -> list[str]:
     root = store_root(cfg)
     pat = re.compile(rf"^{re.escape(cfg.name)}-[0-9a-f]{{12}}(-\d+)?$")
     current = cfg.processed_dir.resolve() if cfg.processed_dir.is_symlink() else None
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and pat.match(p.name)),
-                     key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    folders = sorted(
+        (p for p in root.iterdir() if p.is_dir() and pat.match(p.name)),
+        key=lambda p: p.stat().st_mtime_ns,
+        reverse=True,
+    )
     keep = [p for p in folders if p.resolve() == current]
     for p in folders:
         if len(keep) >= KEEP_STORE_FOLDERS:
@@ -654,10 +824,12 @@ def _prune_store(cfg: RunConfig) -> list[str]:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def run_ingest(cfg: RunConfig, *, force: bool = False, lock_timeout: float | None = None) -> "IngestResult":
+def run_ingest(
+    cfg: RunConfig, *, force: bool = False, lock_timeout: float | None = None
+) -> IngestResult:
     """Run the ingest step for *cfg* (see the module docstring).
 
     Parameters
@@ -687,7 +859,8 @@ def run_ingest(cfg: RunConfig, *, force: bool = False, lock_timeout: float | Non
     if link.exists() and not link.is_symlink():
         raise ConfigError(
             "processed folder is a real folder, not the symlink the ingest manages; move it away",
-            path=link, expected="a symlink into data/processed/.store (or nothing)",
+            path=link,
+            expected="a symlink into data/processed/.store (or nothing)",
         )
     with ingest_lock(cfg, lock_timeout):
         if cfg.sample.get("generate"):
@@ -747,10 +920,21 @@ def run_ingest(cfg: RunConfig, *, force: bool = False, lock_timeout: float | Non
 
 # -------------------------------------------------------------------------- results
 
+
 def _inputs_frame(manifest: dict) -> pd.DataFrame:
-    rows = [{"source": i["source"], "path": i["path"], "kind": i.get("kind", "file"), "files": i.get("files", 1),
-             "size_bytes": i["size"], "sha256": i["sha256"], "rows_read": i.get("rows_read"),
-             "synthetic": bool(i["synthetic"])} for i in manifest.get("inputs", [])]
+    rows = [
+        {
+            "source": i["source"],
+            "path": i["path"],
+            "kind": i.get("kind", "file"),
+            "files": i.get("files", 1),
+            "size_bytes": i["size"],
+            "sha256": i["sha256"],
+            "rows_read": i.get("rows_read"),
+            "synthetic": bool(i["synthetic"]),
+        }
+        for i in manifest.get("inputs", [])
+    ]
     cols = ["source", "path", "kind", "files", "size_bytes", "sha256", "rows_read", "synthetic"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -783,26 +967,44 @@ class IngestResult:
 
     def outputs_table(self) -> pd.DataFrame:
         """One row per Parquet table: table, rows, first, last, synthetic."""
-        rows = [{"table": k, "rows": v["rows"], "first": (v.get("period") or {}).get("first"),
-                 "last": (v.get("period") or {}).get("last"), "synthetic": v["synthetic"]}
-                for k, v in self.manifest.get("outputs", {}).items()]
+        rows = [
+            {
+                "table": k,
+                "rows": v["rows"],
+                "first": (v.get("period") or {}).get("first"),
+                "last": (v.get("period") or {}).get("last"),
+                "synthetic": v["synthetic"],
+            }
+            for k, v in self.manifest.get("outputs", {}).items()
+        ]
         return pd.DataFrame(rows, columns=["table", "rows", "first", "last", "synthetic"])
 
     def rejections_table(self) -> pd.DataFrame:
         """Rejected rows by source, file, field and reason, with counts."""
-        return pd.DataFrame(self.manifest.get("rejections", {}).get("by_reason", []),
-                            columns=["source", "path", "field", "reason", "count"])
+        return pd.DataFrame(
+            self.manifest.get("rejections", {}).get("by_reason", []),
+            columns=["source", "path", "field", "reason", "count"],
+        )
 
     def missing_table(self) -> pd.DataFrame:
         """Missing periods: source, series (kind/CSP/force), unit, missing (one row per period)."""
         rows = []
         miss = self.manifest.get("missing_periods", {})
         for kind, months in (miss.get("police_uk", {}).get("by_kind") or {}).items():
-            rows += [{"source": "police_uk", "series": kind, "unit": "month", "missing": m} for m in months]
+            rows += [
+                {"source": "police_uk", "series": kind, "unit": "month", "missing": m}
+                for m in months
+            ]
         for csp, qs in (miss.get("csp", {}).get("by_csp") or {}).items():
-            rows += [{"source": "csp", "series": csp, "unit": "financial quarter", "missing": q} for q in qs]
+            rows += [
+                {"source": "csp", "series": csp, "unit": "financial quarter", "missing": q}
+                for q in qs
+            ]
         for force, ends in (miss.get("ons_pfa", {}).get("by_force") or {}).items():
-            rows += [{"source": "ons_pfa", "series": force, "unit": "quarter-end", "missing": d} for d in ends]
+            rows += [
+                {"source": "ons_pfa", "series": force, "unit": "quarter-end", "missing": d}
+                for d in ends
+            ]
         return pd.DataFrame(rows, columns=["source", "series", "unit", "missing"])
 
     def districts_table(self) -> pd.DataFrame:
@@ -811,21 +1013,42 @@ class IngestResult:
         for table, entry in self.manifest.get("district_assignment", {}).items():
             n = entry.get("records") or 0
             for district, count in entry.get("by_district", {}).items():
-                rows.append({"table": table, "district": district, "records": count,
-                             "share": count / n if n else None})
+                rows.append(
+                    {
+                        "table": table,
+                        "district": district,
+                        "records": count,
+                        "share": count / n if n else None,
+                    }
+                )
         return pd.DataFrame(rows, columns=["table", "district", "records", "share"])
 
     def sources_table(self) -> pd.DataFrame:
         """Every source key: status (read / not supplied / ...), path, note."""
-        rows = [{"source": k, "status": v.get("status"), "path": v.get("path", ""), "note": v.get("note", "")}
-                for k, v in self.manifest.get("sources", {}).items()]
-        return pd.DataFrame(rows, columns=["source", "status", "path", "note"]).sort_values("source").reset_index(drop=True)
+        rows = [
+            {
+                "source": k,
+                "status": v.get("status"),
+                "path": v.get("path", ""),
+                "note": v.get("note", ""),
+            }
+            for k, v in self.manifest.get("sources", {}).items()
+        ]
+        return (
+            pd.DataFrame(rows, columns=["source", "status", "path", "note"])
+            .sort_values("source")
+            .reset_index(drop=True)
+        )
 
     def summary(self) -> str:
         """A few lines for the console: what was read, written, missing and rejected."""
         m = self.manifest
-        head = (f"ingest {m.get('name')}: " + ("up to date, nothing to do" if self.skipped else "done")
-                + f" -> {self.processed_dir}" + (" [SYNTHETIC SAMPLE]" if m.get("synthetic") else ""))
+        head = (
+            f"ingest {m.get('name')}: "
+            + ("up to date, nothing to do" if self.skipped else "done")
+            + f" -> {self.processed_dir}"
+            + (" [SYNTHETIC SAMPLE]" if m.get("synthetic") else "")
+        )
         lines = [head, f"  fingerprint {str(m.get('fingerprint', ''))[:12]}"]
         for name, o in m.get("outputs", {}).items():
             per = o.get("period") or {}
@@ -833,47 +1056,70 @@ class IngestResult:
             lines.append(f"  {name:<17} {o['rows']:>10,} rows{span}")
         ds = m.get("police_uk_dataset") or {}
         for slug, last in (ds.get("last_ingest") or {}).items():
-            parts = sum(len((m.get("outputs", {}).get(t) or {}).get("partitions") or [])
-                        for t in ("street", "outcomes", "stop_search"))
+            parts = sum(
+                len((m.get("outputs", {}).get(t) or {}).get("partitions") or [])
+                for t in ("street", "outcomes", "stop_search")
+            )
             # Only what the dataset holds: how many months this run read and how many it kept
             # unchanged depends on the run before (cache state), so it lives in the manifest
             # (police_uk_dataset.last_ingest), not on the page, which must be identical on a re-run.
             months = len(set(last.get("read_months") or []) | set(last.get("reused_months") or []))
-            lines.append(f"  police.uk dataset {ds.get('root', 'police_uk')}/ ({slug}): {parts} partitions, "
-                         f"{months} months (months read and kept: ingest_manifest.json)")
-        not_supplied = sorted(k for k, v in m.get("sources", {}).items() if v.get("status") == "not supplied")
+            lines.append(
+                f"  police.uk dataset {ds.get('root', 'police_uk')}/ ({slug}): {parts} partitions, "
+                f"{months} months (months read and kept: ingest_manifest.json)"
+            )
+        not_supplied = sorted(
+            k for k, v in m.get("sources", {}).items() if v.get("status") == "not supplied"
+        )
         if not_supplied:
             lines.append("  not supplied: " + ", ".join(not_supplied))
-        other = {k: v for k, v in m.get("sources", {}).items() if v.get("status") not in ("read", "not supplied")}
+        other = {
+            k: v
+            for k, v in m.get("sources", {}).items()
+            if v.get("status") not in ("read", "not supplied")
+        }
         for k, v in sorted(other.items()):
             lines.append(f"  {k}: {v.get('status')} ({v.get('note', '')})")
         miss = self.missing_table()
         if len(miss):
             for (src, unit), grp in miss.groupby(["source", "unit"]):
-                lines.append(f"  missing {unit}s in {src}: {len(grp)} (across {grp.series.nunique()} series)")
+                lines.append(
+                    f"  missing {unit}s in {src}: {len(grp)} (across {grp.series.nunique()} series)"
+                )
                 if src == "police_uk":  # never zero: name them, per kind
                     for kind, sub in grp.groupby("series"):
                         ms = sorted(sub["missing"].astype(str))
-                        shown = ", ".join(ms[:6]) + (f" ... (+{len(ms) - 6})" if len(ms) > 6 else "")
+                        shown = ", ".join(ms[:6]) + (
+                            f" ... (+{len(ms) - 6})" if len(ms) > 6 else ""
+                        )
                         lines.append(f"    {kind}: {shown}")
         for e in m.get("missing_periods", {}).get("police_uk", {}).get("empty_files") or []:
-            lines.append(f"  police_uk {e.get('kind')} {e.get('month')}: header and no rows -> missing month "
-                         f"({e.get('member') or e.get('path')})")
+            lines.append(
+                f"  police_uk {e.get('kind')} {e.get('month')}: header and no rows -> missing month "
+                f"({e.get('member') or e.get('path')})"
+            )
         from .archive import describe_skipped
 
         for k, v in sorted(m.get("sources", {}).items()):
             lines += [f"  {k}: {line}" for line in describe_skipped(v.get("skipped") or [])]
         rej = m.get("rejections", {}).get("total", 0)
         lines.append(f"  rejected rows: {rej}")
-        loc = sum((m.get("sources", {}).get("police_uk", {}).get("location_rejections") or {}).values())
+        loc = sum(
+            (m.get("sources", {}).get("police_uk", {}).get("location_rejections") or {}).values()
+        )
         if loc:
-            lines.append(f"    of which police.uk locations only (coordinates nulled, records kept): {loc}")
+            lines.append(
+                f"    of which police.uk locations only (coordinates nulled, records kept): {loc}"
+            )
         for table, entry in m.get("district_assignment", {}).items():
-            lines.append(f"  {table}: {entry['unassigned']:,} of {entry['records']:,} records without a district")
+            lines.append(
+                f"  {table}: {entry['unassigned']:,} of {entry['records']:,} records without a district"
+            )
         return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------- processed
+
 
 @dataclass
 class ProcessedData:
@@ -894,7 +1140,8 @@ class ProcessedData:
     def synthetic(self) -> bool:
         """True when any input of the ingest was synthetic."""
         return bool(self.manifest.get("synthetic")) or any(
-            i.get("synthetic") for i in self.manifest.get("inputs", []))
+            i.get("synthetic") for i in self.manifest.get("inputs", [])
+        )
 
     def has(self, name: str) -> bool:
         return name in self.manifest.get("outputs", {})
@@ -908,7 +1155,9 @@ class ProcessedData:
             )
         if name not in self._cache:
             entry = self.manifest["outputs"][name]
-            if "partitions" in entry:  # police.uk: the partitioned dataset, rebuilt in manifest order
+            if (
+                "partitions" in entry
+            ):  # police.uk: the partitioned dataset, rebuilt in manifest order
                 from .dataset import read_table
 
                 self._cache[name] = read_table(self.folder, name, entry["partitions"]).to_pandas()
@@ -933,18 +1182,31 @@ class ProcessedData:
         for inp in self.manifest.get("inputs", []):
             key = inp["source"]
             src = self.manifest.get("sources", {}).get(key, {})
-            names = [table_of.get(key)] if table_of.get(key) else list((src.get("tables") or {}).keys())
+            names = (
+                [table_of.get(key)] if table_of.get(key) else list((src.get("tables") or {}).keys())
+            )
             periods = []
             for n in names:
                 per = (outputs.get(n) or {}).get("period")
                 if per:
-                    periods.append(f"{per['first']} to {per['last']}" if per["first"] != per["last"] else per["first"])
-            rows.append({
-                "source": key, "description": SOURCE_KEYS.get(key, key), "path": inp["path"],
-                "period": "; ".join(dict.fromkeys(periods)), "synthetic": bool(inp["synthetic"]),
-                "rows": inp.get("rows_read"),
-            })
-        return pd.DataFrame(rows, columns=["source", "description", "path", "period", "synthetic", "rows"])
+                    periods.append(
+                        f"{per['first']} to {per['last']}"
+                        if per["first"] != per["last"]
+                        else per["first"]
+                    )
+            rows.append(
+                {
+                    "source": key,
+                    "description": SOURCE_KEYS.get(key, key),
+                    "path": inp["path"],
+                    "period": "; ".join(dict.fromkeys(periods)),
+                    "synthetic": bool(inp["synthetic"]),
+                    "rows": inp.get("rows_read"),
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["source", "description", "path", "period", "synthetic", "rows"]
+        )
 
 
 def load_processed(cfg: RunConfig) -> ProcessedData:

@@ -60,17 +60,18 @@ The checks run over each column's distinct values (its dictionary), not over row
 
 The one entry point for the ingest pipeline is :func:`read_police_uk`.
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,37 +80,93 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import (
-    EncodingError, PeriodError, SchemaError, UnknownForceError, ValueFormatError,
+    EncodingError,
+    PeriodError,
+    SchemaError,
+    UnknownForceError,
+    ValueFormatError,
 )
 from ..harmonise import (
-    DISTRICT_METHODS, REJECTION_COLUMNS, DistrictLookup, district_codes, empty_rejections,
-    harmonise_street_arrow, known_mask, map_strings,
+    DISTRICT_METHODS,
+    REJECTION_COLUMNS,
+    DistrictLookup,
+    district_codes,
+    empty_rejections,
+    harmonise_street_arrow,
+    known_mask,
+    map_strings,
 )
-from ..periods import Period, missing_months as _missing_months
+from ..periods import Period
+from ..periods import missing_months as _missing_months
 from ..provenance import is_synthetic, sha256_file
 from .archive import (
-    KINDS, MAX_ARCHIVE_BYTES, ByteBudget, PoliceUkFile, check_declared_sizes, discover, read_file_bytes,
+    KINDS,
+    MAX_ARCHIVE_BYTES,
+    ByteBudget,
+    PoliceUkFile,
+    check_declared_sizes,
+    discover,
+    read_file_bytes,
 )
 from .police_uk_reference import (
-    DEFAULT_MAX_UNKNOWN_SHARE, FieldValues, check_unknown_share, load_value_table,
+    DEFAULT_MAX_UNKNOWN_SHARE,
+    FieldValues,
+    check_unknown_share,
+    load_value_table,
 )
 from .textio import MAX_FIELD_CHARS, check_header, decode_utf8, header_fields
 
 STREET_COLUMNS = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 ]
 STREET_2010_COLUMNS = [
-    "Month", "Reported by", "Falls within", "Easting", "Northing", "Location", "Crime type", "Context",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Easting",
+    "Northing",
+    "Location",
+    "Crime type",
+    "Context",
 ]
 OUTCOMES_COLUMNS = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Outcome type",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
 ]
 STOP_SEARCH_COLUMNS = [
-    "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude",
-    "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",
-    "Object of search", "Outcome", "Outcome linked to object of search",
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
     "Removal of more than just outer clothing",
 ]
 STOP_SEARCH_2014_COLUMNS = STOP_SEARCH_COLUMNS[:13]
@@ -118,20 +175,39 @@ STOP_SEARCH_2014_COLUMNS = STOP_SEARCH_COLUMNS[:13]
 FORMATS: dict[str, dict[str, list[str]]] = {
     "street": {"street": STREET_COLUMNS, "street-2010": STREET_2010_COLUMNS},
     "outcomes": {"outcomes": OUTCOMES_COLUMNS},
-    "stop-and-search": {"stop-and-search": STOP_SEARCH_COLUMNS, "stop-and-search-2014": STOP_SEARCH_2014_COLUMNS},
+    "stop-and-search": {
+        "stop-and-search": STOP_SEARCH_COLUMNS,
+        "stop-and-search-2014": STOP_SEARCH_2014_COLUMNS,
+    },
 }
 
 _INTERNAL = {
-    "Crime ID": "crime_id", "Month": "month_text", "Reported by": "reported_by",
-    "Falls within": "falls_within", "Longitude": "longitude", "Latitude": "latitude",
-    "Easting": "easting", "Northing": "northing", "Location": "location", "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name", "Crime type": "crime_type", "Last outcome category": "last_outcome",
-    "Context": "context", "Outcome type": "outcome_type", "Type": "type", "Date": "date_text",
+    "Crime ID": "crime_id",
+    "Month": "month_text",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Longitude": "longitude",
+    "Latitude": "latitude",
+    "Easting": "easting",
+    "Northing": "northing",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "crime_type",
+    "Last outcome category": "last_outcome",
+    "Context": "context",
+    "Outcome type": "outcome_type",
+    "Type": "type",
+    "Date": "date_text",
     "Part of a policing operation": "part_of_policing_operation",
-    "Policing operation": "policing_operation", "Gender": "gender", "Age range": "age_range",
+    "Policing operation": "policing_operation",
+    "Gender": "gender",
+    "Age range": "age_range",
     "Self-defined ethnicity": "self_defined_ethnicity",
-    "Officer-defined ethnicity": "officer_defined_ethnicity", "Legislation": "legislation",
-    "Object of search": "object_of_search", "Outcome": "outcome",
+    "Officer-defined ethnicity": "officer_defined_ethnicity",
+    "Legislation": "legislation",
+    "Object of search": "object_of_search",
+    "Outcome": "outcome",
     "Outcome linked to object of search": "outcome_linked_to_object",
     "Removal of more than just outer clothing": "removal_of_more_than_outer_clothing",
 }
@@ -139,19 +215,64 @@ _FIELD = {v: k for k, v in _INTERNAL.items()}
 
 #: Output columns, in order (docs/CONTRACTS.md).
 STREET_OUT = [
-    "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "easting", "northing",
-    "location", "lsoa_code", "lsoa_name", "crime_type", "category", "category_stable", "last_outcome",
-    "context", "district", "district_method", "source_format", "source_file", "synthetic",
+    "crime_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "easting",
+    "northing",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "category",
+    "category_stable",
+    "last_outcome",
+    "context",
+    "district",
+    "district_method",
+    "source_format",
+    "source_file",
+    "synthetic",
 ]
 OUTCOMES_OUT = [
-    "crime_id", "month", "reported_by", "falls_within", "longitude", "latitude", "location", "lsoa_code",
-    "lsoa_name", "outcome_type", "district", "source_file", "synthetic",
+    "crime_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "outcome_type",
+    "district",
+    "source_file",
+    "synthetic",
 ]
 STOP_SEARCH_OUT = [
-    "type", "datetime", "month", "part_of_policing_operation", "policing_operation", "latitude", "longitude",
-    "gender", "age_range", "self_defined_ethnicity", "self_defined_group", "officer_defined_ethnicity",
-    "legislation", "object_of_search", "outcome", "outcome_linked_to_object",
-    "removal_of_more_than_outer_clothing", "force", "source_file", "synthetic",
+    "type",
+    "datetime",
+    "month",
+    "part_of_policing_operation",
+    "policing_operation",
+    "latitude",
+    "longitude",
+    "gender",
+    "age_range",
+    "self_defined_ethnicity",
+    "self_defined_group",
+    "officer_defined_ethnicity",
+    "legislation",
+    "object_of_search",
+    "outcome",
+    "outcome_linked_to_object",
+    "removal_of_more_than_outer_clothing",
+    "force",
+    "source_file",
+    "synthetic",
 ]
 TABLE_NAMES = {"street": "street", "outcomes": "outcomes", "stop-and-search": "stop_search"}
 
@@ -184,8 +305,16 @@ AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
 OFFICER_DEFINED_ETHNICITIES = ("White", "Black", "Asian", "Other", "Mixed")
 #: Stop-and-search fields checked against ``police_uk_values.csv``, in this order (a row
 #: failing several is listed once, under the first).
-_STOP_SEARCH_FIELDS = ("Type", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity",
-                       "Legislation", "Object of search", "Outcome")
+_STOP_SEARCH_FIELDS = (
+    "Type",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+)
 
 #: Bounding box of England and Wales in decimal degrees (WGS84), generous by about
 #: 0.1 degree: latitude from the Isles of Scilly (49.86 N) to Berwick-upon-Tweed
@@ -197,10 +326,15 @@ EW_LAT_LON_BOX = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
 EW_OSGB_BOX = {"easting": (0.0, 700_000.0), "northing": (0.0, 700_000.0)}
 
 _FORCE_ALIASES = {
-    "metropolitan police service": "metropolitan", "metropolitan police": "metropolitan",
-    "metropolitan": "metropolitan", "london, city of": "city-of-london", "city of london": "city-of-london",
-    "city of london police": "city-of-london", "british transport police": "btp",
-    "police service of northern ireland": "northern-ireland", "northern ireland": "northern-ireland",
+    "metropolitan police service": "metropolitan",
+    "metropolitan police": "metropolitan",
+    "metropolitan": "metropolitan",
+    "london, city of": "city-of-london",
+    "city of london": "city-of-london",
+    "city of london police": "city-of-london",
+    "british transport police": "btp",
+    "police service of northern ireland": "northern-ireland",
+    "northern ireland": "northern-ireland",
 }
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 #: Let pyarrow parse one file with several threads (pyarrow's default). On a saturated
@@ -231,8 +365,12 @@ def force_slug(name: str) -> str:
 
 
 def _malformed(exc: csv.Error, display: str, line: int) -> SchemaError:
-    return SchemaError(f"malformed CSV ({exc})", path=display, row=line,
-                       expected="well-formed comma-separated values")
+    return SchemaError(
+        f"malformed CSV ({exc})",
+        path=display,
+        row=line,
+        expected="well-formed comma-separated values",
+    )
 
 
 def _record_start_lines(text: str, display: str = "") -> np.ndarray:
@@ -312,8 +450,12 @@ class Lines:
         return self.n
 
 
-def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
-              dict_columns: frozenset[str] = frozenset()) -> tuple[str, pa.Table, Lines]:
+def parse_csv(
+    data: bytes,
+    display: str,
+    formats: dict[str, list[str]],
+    dict_columns: frozenset[str] = frozenset(),
+) -> tuple[str, pa.Table, Lines]:
     """Parse one police.uk CSV held in memory.
 
     Parameters
@@ -375,20 +517,34 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
             raise
     cols = formats[fmt]
     names = [_INTERNAL[c] for c in cols]
-    read_opts = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24, use_threads=USE_THREADS)
+    read_opts = pacsv.ReadOptions(
+        column_names=names, skip_rows=1, block_size=1 << 24, use_threads=USE_THREADS
+    )
     table = None
     buf = pa.py_buffer(data)
     # fast path: coordinates parsed natively; on a conversion error re-read as text
     # so that the bad value can be reported with its line
     for attempt, newlines_in_values in ((0, False), (1, False), (2, True)):
-        types = {n: (pa.float64() if attempt == 0 and n in FLOAT_COLUMNS
-                     else _DICT if n in dict_columns else pa.large_string()) for n in names}
+        types = {
+            n: (
+                pa.float64()
+                if attempt == 0 and n in FLOAT_COLUMNS
+                else _DICT
+                if n in dict_columns
+                else pa.large_string()
+            )
+            for n in names
+        }
         conv_opts = pacsv.ConvertOptions(
-            column_types=types, strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True,
+            column_types=types,
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
         )
         try:
             table = pacsv.read_csv(
-                pa.BufferReader(buf), read_options=read_opts,
+                pa.BufferReader(buf),
+                read_options=read_opts,
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
                 convert_options=conv_opts,
             )
@@ -399,15 +555,24 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
                 continue
             if "UTF8" in msg or "utf8" in msg.lower():
                 decode_utf8(data, display)
-                raise EncodingError("invalid UTF-8 data", path=display, expected="UTF-8 text") from None
+                raise EncodingError(
+                    "invalid UTF-8 data", path=display, expected="UTF-8 text"
+                ) from None
             text = decode_utf8(data, display)
             line, got = _first_bad_field_count(text, len(cols), display)
             if line is not None:
-                raise SchemaError(f"row has {got} fields", path=display, row=line,
-                                  expected=f"{len(cols)} comma-separated fields") from None
+                raise SchemaError(
+                    f"row has {got} fields",
+                    path=display,
+                    row=line,
+                    expected=f"{len(cols)} comma-separated fields",
+                ) from None
             if newlines_in_values:
-                raise SchemaError(f"malformed CSV ({msg.strip()[:200]})", path=display,
-                                  expected=f"{len(cols)} comma-separated fields") from None
+                raise SchemaError(
+                    f"malformed CSV ({msg.strip()[:200]})",
+                    path=display,
+                    expected=f"{len(cols)} comma-separated fields",
+                ) from None
     assert table is not None
     n = table.num_rows
     lines_total = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -423,8 +588,12 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
         if not n or col.null_count == n or pa.types.is_floating(col.type):
             continue
         if pa.types.is_dictionary(col.type):
-            too_long = [i for i, chunk in enumerate(col.chunks) if len(chunk.dictionary)
-                        and (pc.max(pc.binary_length(chunk.dictionary)).as_py() or 0) > MAX_FIELD_CHARS]
+            too_long = [
+                i
+                for i, chunk in enumerate(col.chunks)
+                if len(chunk.dictionary)
+                and (pc.max(pc.binary_length(chunk.dictionary)).as_py() or 0) > MAX_FIELD_CHARS
+            ]
             if not too_long:
                 continue
             col = col.cast(pa.large_string())
@@ -435,8 +604,11 @@ def parse_csv(data: bytes, display: str, formats: dict[str, list[str]],
             if pc.any(too).as_py():
                 i = pc.index(too, True).as_py()
                 raise ValueFormatError(
-                    f"field longer than {MAX_FIELD_CHARS} characters", path=display, row=lines[i],
-                    field=_FIELD[name], expected="a short text value",
+                    f"field longer than {MAX_FIELD_CHARS} characters",
+                    path=display,
+                    row=lines[i],
+                    field=_FIELD[name],
+                    expected="a short text value",
                 )
     return fmt, table, lines
 
@@ -471,23 +643,44 @@ def _check_month_column(table: pa.Table, month: str, display: str, lines: Lines)
     if i is None:
         return
     if value is not None and re.match(_MONTH_RE, value.strip()):
-        raise PeriodError(f"month {value!r} in a file for {month}", path=display, row=lines[i],
-                          field="Month", expected=f"{month} (the month in the file name)")
-    raise ValueFormatError(f"{value!r} is not a month", path=display, row=lines[i],
-                           field="Month", expected=f"YYYY-MM, here {month}")
+        raise PeriodError(
+            f"month {value!r} in a file for {month}",
+            path=display,
+            row=lines[i],
+            field="Month",
+            expected=f"{month} (the month in the file name)",
+        )
+    raise ValueFormatError(
+        f"{value!r} is not a month",
+        path=display,
+        row=lines[i],
+        field="Month",
+        expected=f"YYYY-MM, here {month}",
+    )
 
 
 def _check_force_column(table: pa.Table, slug: str, display: str, lines: Lines) -> None:
-    i, value = _first_bad(table.column("falls_within"), lambda v: v is not None and force_slug(v) == slug)
+    i, value = _first_bad(
+        table.column("falls_within"), lambda v: v is not None and force_slug(v) == slug
+    )
     if i is not None:
         raise UnknownForceError(
-            f"record of force {value!r} in a file of {slug!r}", path=display, row=lines[i],
-            field="Falls within", expected=f"the force {slug!r}",
+            f"record of force {value!r} in a file of {slug!r}",
+            path=display,
+            row=lines[i],
+            field="Falls within",
+            expected=f"the force {slug!r}",
         )
 
 
-def _to_float(table: pa.Table, name: str, display: str, lines: Lines,
-              lo: float | None = None, hi: float | None = None) -> pa.ChunkedArray:
+def _to_float(
+    table: pa.Table,
+    name: str,
+    display: str,
+    lines: Lines,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> pa.ChunkedArray:
     col = table.column(name)
     if pa.types.is_floating(col.type):
         out = col
@@ -497,30 +690,45 @@ def _to_float(table: pa.Table, name: str, display: str, lines: Lines,
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             bad = pc.invert(pc.fill_null(pc.match_substring_regex(col, _FLOAT_RE), True))
             i = _first_true(bad)
-            raise ValueFormatError(f"{col[i].as_py()!r} is not a number", path=display, row=lines[i],
-                                   field=_FIELD[name], expected="a decimal number or empty") from None
+            raise ValueFormatError(
+                f"{col[i].as_py()!r} is not a number",
+                path=display,
+                row=lines[i],
+                field=_FIELD[name],
+                expected="a decimal number or empty",
+            ) from None
     if lo is not None and out.null_count < len(out):
         outside = pc.fill_null(pc.or_(pc.less(out, lo), pc.greater(out, hi)), False)
         if pc.any(outside).as_py():
             i = _first_true(outside)
-            raise ValueFormatError(f"{col[i].as_py()!r} is out of range", path=display, row=lines[i],
-                                   field=_FIELD[name], expected=f"a value in [{lo}, {hi}]")
+            raise ValueFormatError(
+                f"{col[i].as_py()!r} is out of range",
+                path=display,
+                row=lines[i],
+                field=_FIELD[name],
+                expected=f"a value in [{lo}, {hi}]",
+            )
     return out
 
 
 def _const_dict(value: str, n: int) -> pa.DictionaryArray:
     """*value* repeated n times, as a dictionary array (one dictionary entry)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], type=pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], type=pa.string())
+    )
 
 
 def _const_str(value: str, n: int) -> pa.Array:
     """A large_string array repeating *value* n times, built from raw buffers (fast)."""
     raw = value.encode("utf-8")
     offsets = np.arange(n + 1, dtype=np.int64) * len(raw)
-    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)])
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)]
+    )
 
 
-def _column_or_null(table: pa.Table, name: str, typ=pa.large_string()):
+def _column_or_null(table: pa.Table, name: str, typ=None):
+    typ = pa.large_string() if typ is None else typ
     if name in table.column_names:
         return table.column(name)
     return pa.nulls(table.num_rows, typ)
@@ -531,8 +739,11 @@ def _as_dict(col) -> pa.ChunkedArray:
         col = pa.chunked_array([col])
     if pa.types.is_dictionary(col.type):
         return col
-    return pa.chunked_array([pc.dictionary_encode(c) for c in col.chunks], type=_DICT) if col.num_chunks else \
-        pa.chunked_array([], type=_DICT)
+    return (
+        pa.chunked_array([pc.dictionary_encode(c) for c in col.chunks], type=_DICT)
+        if col.num_chunks
+        else pa.chunked_array([], type=_DICT)
+    )
 
 
 def _month_array(month: str, n: int) -> pa.Array:
@@ -540,7 +751,9 @@ def _month_array(month: str, n: int) -> pa.Array:
 
 
 def _dict_codes(codes: np.ndarray, labels: Sequence[str]) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()), pa.array(list(labels), type=pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, type=pa.int32()), pa.array(list(labels), type=pa.string())
+    )
 
 
 @dataclass
@@ -561,8 +774,17 @@ class _Context:
             per[field_name] = per.get(field_name, 0) + int(n)
 
 
-def _unknown_rows(ctx: _Context, d: str, lines: Lines, col, n: int, allowed, allow_null: bool,
-                  field_name: str, table: str) -> tuple[np.ndarray, list]:
+def _unknown_rows(
+    ctx: _Context,
+    d: str,
+    lines: Lines,
+    col,
+    n: int,
+    allowed,
+    allow_null: bool,
+    field_name: str,
+    table: str,
+) -> tuple[np.ndarray, list]:
     """Rows of *col* outside *allowed* (threshold checked); returns (mask, values of those rows)."""
     bad = ~known_mask(col, allowed, allow_null=allow_null)
     if not bad.any():
@@ -576,8 +798,16 @@ def _unknown_rows(ctx: _Context, d: str, lines: Lines, col, n: int, allowed, all
     return bad, values
 
 
-def _check_values(ctx: _Context, kind: str, field_name: str, table: pa.Table, lines: Lines, d: str,
-                  keep: np.ndarray, table_name: str = "police_uk_values.csv") -> None:
+def _check_values(
+    ctx: _Context,
+    kind: str,
+    field_name: str,
+    table: pa.Table,
+    lines: Lines,
+    d: str,
+    keep: np.ndarray,
+    table_name: str = "police_uk_values.csv",
+) -> None:
     """Check one categorical field against its :class:`FieldValues`; reject unknown rows
     (one rejection per row: the first field that fails), count blanks; updates *keep*."""
     from .police_uk_reference import FIELDS
@@ -589,15 +819,20 @@ def _check_values(ctx: _Context, kind: str, field_name: str, table: pa.Table, li
     col = table.column(name)
     n = table.num_rows
     allow_null = fv.blank_group is not None
-    bad, values = _unknown_rows(ctx, d, lines, col, n, fv.values, allow_null, field_name, table_name)
+    bad, values = _unknown_rows(
+        ctx, d, lines, col, n, fv.values, allow_null, field_name, table_name
+    )
     if allow_null:
         ctx.count_blank(kind, field_name, col.null_count)
     if bad.any():
         first = bad & keep
         rows = np.flatnonzero(first)
         vals = [v for v, f in zip(values, first[bad]) if f]
-        ctx.rejections.append(_rejections_frame(d, lines, rows, vals, field_name,
-                                                f"{field_name.lower()} not in {table_name}"))
+        ctx.rejections.append(
+            _rejections_frame(
+                d, lines, rows, vals, field_name, f"{field_name.lower()} not in {table_name}"
+            )
+        )
         keep &= ~bad
 
 
@@ -632,20 +867,46 @@ def _duplicate_rows(table: pa.Table, names: Sequence[str]) -> np.ndarray:
     return dup
 
 
-def _reject_duplicates(ctx: _Context, table: pa.Table, lines: Lines, d: str, names: Sequence[str],
-                       what: str, keep: np.ndarray) -> np.ndarray:
+def _reject_duplicates(
+    ctx: _Context,
+    table: pa.Table,
+    lines: Lines,
+    d: str,
+    names: Sequence[str],
+    what: str,
+    keep: np.ndarray,
+) -> np.ndarray:
     """Reject duplicates among the rows still kept; returns the mask of those rejected."""
     dup = _duplicate_rows(table, names) & keep
     if dup.any():
         rows = np.flatnonzero(dup)
-        values = pc.take(table.column("crime_id"), pa.array(rows)).cast(pa.large_string()).to_pylist()
-        ctx.rejections.append(_rejections_frame(d, lines, rows, values, "Crime ID",
-                                                f"duplicate {what} within the month (first kept)"))
+        values = (
+            pc.take(table.column("crime_id"), pa.array(rows)).cast(pa.large_string()).to_pylist()
+        )
+        ctx.rejections.append(
+            _rejections_frame(
+                d,
+                lines,
+                rows,
+                values,
+                "Crime ID",
+                f"duplicate {what} within the month (first kept)",
+            )
+        )
     return dup
 
 
-def _check_location(ctx: _Context, kind: str, d: str, lines: Lines, a, b, names: tuple[str, str],
-                    box: dict, keep: np.ndarray | None = None):
+def _check_location(
+    ctx: _Context,
+    kind: str,
+    d: str,
+    lines: Lines,
+    a,
+    b,
+    names: tuple[str, str],
+    box: dict,
+    keep: np.ndarray | None = None,
+):
     """Null the coordinates of rows whose location is outside *box*, NaN or half given.
 
     Returns the two coordinate arrays; each such row is a rejection of the location
@@ -674,34 +935,48 @@ def _check_location(ctx: _Context, kind: str, d: str, lines: Lines, a, b, names:
     rows = np.flatnonzero(bad_report)
     use_a = a_bad[rows] | (half[rows] & ~a_null[rows])
     fields = [_FIELD[names[0]] if ua else _FIELD[names[1]] for ua in use_a]
-    vals = [("" if np.isnan(x) and an else repr(float(x))) if ua else ("" if np.isnan(y) and bn else repr(float(y)))
-            for ua, x, y, an, bn in zip(use_a, av[rows], bv[rows], a_null[rows], b_null[rows])]
+    vals = [
+        ("" if np.isnan(x) and an else repr(float(x)))
+        if ua
+        else ("" if np.isnan(y) and bn else repr(float(y)))
+        for ua, x, y, an, bn in zip(use_a, av[rows], bv[rows], a_null[rows], b_null[rows])
+    ]
     lo_a, hi_a = box[names[0]]
     lo_b, hi_b = box[names[1]]
-    reason = (f"location rejected, record kept: not inside England and Wales ({_FIELD[names[0]]} {lo_a:g} to "
-              f"{hi_a:g}, {_FIELD[names[1]]} {lo_b:g} to {hi_b:g}), NaN, or only one coordinate")
+    reason = (
+        f"location rejected, record kept: not inside England and Wales ({_FIELD[names[0]]} {lo_a:g} to "
+        f"{hi_a:g}, {_FIELD[names[1]]} {lo_b:g} to {hi_b:g}), NaN, or only one coordinate"
+    )
     if len(rows):
         frame = _rejections_frame(d, lines, rows, vals, "", reason)
         frame["field"] = pd.array(fields, dtype=_STR)
         ctx.rejections.append(frame)
         ctx.location_rejections[kind] = ctx.location_rejections.get(kind, 0) + len(rows)
     nulls = pa.array(bad)
-    return (pc.if_else(nulls, pa.scalar(None, pa.float64()), a),
-            pc.if_else(nulls, pa.scalar(None, pa.float64()), b))
+    return (
+        pc.if_else(nulls, pa.scalar(None, pa.float64()), a),
+        pc.if_else(nulls, pa.scalar(None, pa.float64()), b),
+    )
 
 
-def _rejections_frame(display: str, lines: Lines, rows: np.ndarray, values: list, field_name: str,
-                      reason: str) -> pd.DataFrame:
+def _rejections_frame(
+    display: str, lines: Lines, rows: np.ndarray, values: list, field_name: str, reason: str
+) -> pd.DataFrame:
     n = len(rows)
-    return pd.DataFrame({
-        "path": pd.array([display] * n, dtype=_STR), "line": lines.take(rows).astype("int64"),
-        "field": pd.array([field_name] * n, dtype=_STR),
-        "value": pd.array(["" if v is None else v for v in values], dtype=_STR),
-        "reason": pd.array([reason] * n, dtype=_STR),
-    })
+    return pd.DataFrame(
+        {
+            "path": pd.array([display] * n, dtype=_STR),
+            "line": lines.take(rows).astype("int64"),
+            "field": pd.array([field_name] * n, dtype=_STR),
+            "value": pd.array(["" if v is None else v for v in values], dtype=_STR),
+            "reason": pd.array([reason] * n, dtype=_STR),
+        }
+    )
 
 
-def _street_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context) -> pa.Table:
+def _street_table(
+    fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context
+) -> pa.Table:
     d = f.display
     _check_month_column(table, f.month, d, lines)
     _check_force_column(table, slug, d, lines)
@@ -711,96 +986,164 @@ def _street_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syntheti
     if not known.all():  # threshold first: a thinned file never gets further
         rows = np.flatnonzero(~known)
         values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
-        check_unknown_share(d, "Crime type", values, n, ctx.max_unknown_share, "police_uk_categories.csv")
+        check_unknown_share(
+            d, "Crime type", values, n, ctx.max_unknown_share, "police_uk_categories.csv"
+        )
     keep = known.copy()
     if fmt == "street":
         _check_values(ctx, "street", "Last outcome category", table, lines, d, keep)
     keep &= ~_reject_duplicates(ctx, table, lines, d, ["crime_id"], "Crime ID", keep)
     if fmt == "street":
-        lon, lat = _check_location(ctx, "street", d, lines, _to_float(table, "longitude", d, lines),
-                                   _to_float(table, "latitude", d, lines), ("longitude", "latitude"),
-                                   EW_LAT_LON_BOX, keep)
+        lon, lat = _check_location(
+            ctx,
+            "street",
+            d,
+            lines,
+            _to_float(table, "longitude", d, lines),
+            _to_float(table, "latitude", d, lines),
+            ("longitude", "latitude"),
+            EW_LAT_LON_BOX,
+            keep,
+        )
         east = north = pa.nulls(n, pa.float64())
     else:
         lon = lat = pa.nulls(n, pa.float64())
-        east, north = _check_location(ctx, "street", d, lines, _to_float(table, "easting", d, lines),
-                                      _to_float(table, "northing", d, lines), ("easting", "northing"),
-                                      EW_OSGB_BOX, keep)
+        east, north = _check_location(
+            ctx,
+            "street",
+            d,
+            lines,
+            _to_float(table, "easting", d, lines),
+            _to_float(table, "northing", d, lines),
+            ("easting", "northing"),
+            EW_OSGB_BOX,
+            keep,
+        )
     lsoa_code = _column_or_null(table, "lsoa_code")
     lsoa_name = _column_or_null(table, "lsoa_name")
     has_lsoa = "lsoa_code" in table.column_names
-    dist, method = district_codes(lsoa_code if has_lsoa else None, lsoa_name if has_lsoa else None,
-                                  ctx.districts, n)
-    out = pa.table({
-        "crime_id": _column_or_null(table, "crime_id"),
-        "month": _month_array(f.month, n),
-        "reported_by": _as_dict(table.column("reported_by")),
-        "falls_within": _as_dict(table.column("falls_within")),
-        "longitude": lon, "latitude": lat, "easting": east, "northing": north,
-        "location": table.column("location"),
-        "lsoa_code": lsoa_code, "lsoa_name": lsoa_name,
-        "crime_type": crime_type, "category": category, "category_stable": stable,
-        "last_outcome": _column_or_null(table, "last_outcome"),
-        "context": table.column("context"),
-        "district": _dict_codes(dist, ctx.districts.labels),
-        "district_method": _dict_codes(method, DISTRICT_METHODS),
-        "source_format": _const_dict(fmt, n),
-        "source_file": _const_dict(d, n),
-        "synthetic": pa.array(np.full(n, synthetic)),
-    })
+    dist, method = district_codes(
+        lsoa_code if has_lsoa else None, lsoa_name if has_lsoa else None, ctx.districts, n
+    )
+    out = pa.table(
+        {
+            "crime_id": _column_or_null(table, "crime_id"),
+            "month": _month_array(f.month, n),
+            "reported_by": _as_dict(table.column("reported_by")),
+            "falls_within": _as_dict(table.column("falls_within")),
+            "longitude": lon,
+            "latitude": lat,
+            "easting": east,
+            "northing": north,
+            "location": table.column("location"),
+            "lsoa_code": lsoa_code,
+            "lsoa_name": lsoa_name,
+            "crime_type": crime_type,
+            "category": category,
+            "category_stable": stable,
+            "last_outcome": _column_or_null(table, "last_outcome"),
+            "context": table.column("context"),
+            "district": _dict_codes(dist, ctx.districts.labels),
+            "district_method": _dict_codes(method, DISTRICT_METHODS),
+            "source_format": _const_dict(fmt, n),
+            "source_file": _const_dict(d, n),
+            "synthetic": pa.array(np.full(n, synthetic)),
+        }
+    )
     if not known.all():
         rows = np.flatnonzero(~known)
         values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
-        ctx.rejections.append(_rejections_frame(d, lines, rows, values, "crime_type",
-                                                "crime type not in police_uk_categories.csv"))
+        ctx.rejections.append(
+            _rejections_frame(
+                d, lines, rows, values, "crime_type", "crime type not in police_uk_categories.csv"
+            )
+        )
     return out if keep.all() else out.filter(pa.array(keep))
 
 
-def _outcomes_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context) -> pa.Table:
+def _outcomes_table(
+    fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context
+) -> pa.Table:
     d = f.display
     _check_month_column(table, f.month, d, lines)
     _check_force_column(table, slug, d, lines)
     n = table.num_rows
     keep = np.ones(n, dtype=bool)
     _check_values(ctx, "outcomes", "Outcome type", table, lines, d, keep)
-    keep &= ~_reject_duplicates(ctx, table, lines, d, ["crime_id", "outcome_type"],
-                                "Crime ID and Outcome type", keep)
-    lon, lat = _check_location(ctx, "outcomes", d, lines, _to_float(table, "longitude", d, lines),
-                               _to_float(table, "latitude", d, lines), ("longitude", "latitude"),
-                               EW_LAT_LON_BOX, keep)
-    dist, _method = district_codes(table.column("lsoa_code"), table.column("lsoa_name"), ctx.districts, n)
-    out = pa.table({
-        "crime_id": table.column("crime_id"),
-        "month": _month_array(f.month, n),
-        "reported_by": _as_dict(table.column("reported_by")),
-        "falls_within": _as_dict(table.column("falls_within")),
-        "longitude": lon,
-        "latitude": lat,
-        "location": table.column("location"),
-        "lsoa_code": table.column("lsoa_code"),
-        "lsoa_name": table.column("lsoa_name"),
-        "outcome_type": table.column("outcome_type"),
-        "district": _dict_codes(dist, ctx.districts.labels),
-        "source_file": _const_dict(d, n),
-        "synthetic": pa.array(np.full(n, synthetic)),
-    })
+    keep &= ~_reject_duplicates(
+        ctx, table, lines, d, ["crime_id", "outcome_type"], "Crime ID and Outcome type", keep
+    )
+    lon, lat = _check_location(
+        ctx,
+        "outcomes",
+        d,
+        lines,
+        _to_float(table, "longitude", d, lines),
+        _to_float(table, "latitude", d, lines),
+        ("longitude", "latitude"),
+        EW_LAT_LON_BOX,
+        keep,
+    )
+    dist, _method = district_codes(
+        table.column("lsoa_code"), table.column("lsoa_name"), ctx.districts, n
+    )
+    out = pa.table(
+        {
+            "crime_id": table.column("crime_id"),
+            "month": _month_array(f.month, n),
+            "reported_by": _as_dict(table.column("reported_by")),
+            "falls_within": _as_dict(table.column("falls_within")),
+            "longitude": lon,
+            "latitude": lat,
+            "location": table.column("location"),
+            "lsoa_code": table.column("lsoa_code"),
+            "lsoa_name": table.column("lsoa_name"),
+            "outcome_type": table.column("outcome_type"),
+            "district": _dict_codes(dist, ctx.districts.labels),
+            "source_file": _const_dict(d, n),
+            "synthetic": pa.array(np.full(n, synthetic)),
+        }
+    )
     return out if keep.all() else out.filter(pa.array(keep))
 
 
-def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool,
-                       ctx: _Context) -> pa.Table:
+def _stop_search_table(
+    fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context
+) -> pa.Table:
     d = f.display
     n = table.num_rows
-    cols = {name: _column_or_null(table, name) for name in (
-        "type", "date_text", "part_of_policing_operation", "policing_operation", "gender", "age_range",
-        "self_defined_ethnicity", "officer_defined_ethnicity", "legislation", "object_of_search", "outcome",
-        "outcome_linked_to_object", "removal_of_more_than_outer_clothing")}
+    cols = {
+        name: _column_or_null(table, name)
+        for name in (
+            "type",
+            "date_text",
+            "part_of_policing_operation",
+            "policing_operation",
+            "gender",
+            "age_range",
+            "self_defined_ethnicity",
+            "officer_defined_ethnicity",
+            "legislation",
+            "object_of_search",
+            "outcome",
+            "outcome_linked_to_object",
+            "removal_of_more_than_outer_clothing",
+        )
+    }
     keep = np.ones(n, dtype=bool)
     for field_name in _STOP_SEARCH_FIELDS:
         _check_values(ctx, "stop-and-search", field_name, table, lines, d, keep)
     cols["latitude"], cols["longitude"] = _check_location(
-        ctx, "stop-and-search", d, lines, _to_float(table, "latitude", d, lines),
-        _to_float(table, "longitude", d, lines), ("latitude", "longitude"), EW_LAT_LON_BOX, keep)
+        ctx,
+        "stop-and-search",
+        d,
+        lines,
+        _to_float(table, "latitude", d, lines),
+        _to_float(table, "longitude", d, lines),
+        ("latitude", "longitude"),
+        EW_LAT_LON_BOX,
+        keep,
+    )
     cols["month"] = _month_array(f.month, n)
     cols["file_month"] = _const_str(f.month, n)
     cols["source_file"] = _const_str(d, n)
@@ -810,7 +1153,11 @@ def _stop_search_table(fmt, table, lines: Lines, f: PoliceUkFile, slug: str, syn
     return out if keep.all() else out.filter(pa.array(keep))
 
 
-_BUILDERS = {"street": _street_table, "outcomes": _outcomes_table, "stop-and-search": _stop_search_table}
+_BUILDERS = {
+    "street": _street_table,
+    "outcomes": _outcomes_table,
+    "stop-and-search": _stop_search_table,
+}
 _DICT_COLUMNS = {"street": DICT_COLUMNS, "outcomes": DICT_COLUMNS, "stop-and-search": frozenset()}
 
 
@@ -844,8 +1191,12 @@ def tidy_dictionaries(table: pa.Table) -> pa.Table:
         new_dict = pa.array([values[i] for i in keep], type=dictionary.type)
         remap_arr = pa.array(remap)
         cols[name] = pa.chunked_array(
-            [pa.DictionaryArray.from_arrays(pc.take(remap_arr, c.indices), new_dict) for c in col.chunks],
-            type=col.type)
+            [
+                pa.DictionaryArray.from_arrays(pc.take(remap_arr, c.indices), new_dict)
+                for c in col.chunks
+            ],
+            type=col.type,
+        )
     return pa.table(cols)
 
 
@@ -878,8 +1229,13 @@ def _parse_bool(df: pd.DataFrame, name: str, rej: list) -> pd.Series:
     bad = s.notna() & ~lowered.isin(["true", "false"])
     if bad.any():
         i = bad.idxmax()
-        raise ValueFormatError(f"{s[i]!r} is not True/False", path=df.at[i, "source_file"],
-                               row=int(df.at[i, "_line"]), field=_FIELD[name], expected="True, False or empty")
+        raise ValueFormatError(
+            f"{s[i]!r} is not True/False",
+            path=df.at[i, "source_file"],
+            row=int(df.at[i, "_line"]),
+            field=_FIELD[name],
+            expected="True, False or empty",
+        )
     return out
 
 
@@ -888,20 +1244,33 @@ def _finish_stop_search(df: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.
     text = df["date_text"]
     if text.isna().any():
         i = text.isna().idxmax()
-        raise ValueFormatError("missing date", path=df.at[i, "source_file"], row=int(df.at[i, "_line"]),
-                               field="Date", expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00")
+        raise ValueFormatError(
+            "missing date",
+            path=df.at[i, "source_file"],
+            row=int(df.at[i, "_line"]),
+            field="Date",
+            expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00",
+        )
     has_tz = text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
     dt = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     if has_tz.any():
         aware = pd.to_datetime(text[has_tz], format="ISO8601", utc=True, errors="coerce")
-        dt[has_tz] = aware.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
+        dt[has_tz] = (
+            aware.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
+        )
     if (~has_tz).any():
-        dt[~has_tz] = pd.to_datetime(text[~has_tz], format="ISO8601", errors="coerce").astype("datetime64[ns]")
+        dt[~has_tz] = pd.to_datetime(text[~has_tz], format="ISO8601", errors="coerce").astype(
+            "datetime64[ns]"
+        )
     if dt.isna().any():
         i = dt.isna().idxmax()
-        raise ValueFormatError(f"{text[i]!r} is not a date-time", path=df.at[i, "source_file"],
-                               row=int(df.at[i, "_line"]), field="Date",
-                               expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00")
+        raise ValueFormatError(
+            f"{text[i]!r} is not a date-time",
+            path=df.at[i, "source_file"],
+            row=int(df.at[i, "_line"]),
+            field="Date",
+            expected="an ISO date-time, e.g. 2015-10-01T14:30:00+01:00",
+        )
     df = df.assign(datetime=dt)
     # self-defined ethnicity -> group (every value is in the table: unknown rows were
     # rejected per file; the blank row's group is "Not stated")
@@ -910,10 +1279,19 @@ def _finish_stop_search(df: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.
     group[df["self_defined_ethnicity"].isna()] = fv.blank_group
     unknown = group.isna().to_numpy()
     if unknown.any():  # pragma: no cover - defensive (checked per file)
-        rej.append(_rej(df, unknown, "self_defined_ethnicity", "Self-defined ethnicity",
-                        "self-defined ethnicity not in police_uk_values.csv"))
+        rej.append(
+            _rej(
+                df,
+                unknown,
+                "self_defined_ethnicity",
+                "Self-defined ethnicity",
+                "self-defined ethnicity not in police_uk_values.csv",
+            )
+        )
     df = df.assign(self_defined_group=group)
-    outside = (df["datetime"].dt.to_period("M").astype(str) != df["file_month"]).to_numpy() & ~unknown
+    outside = (
+        df["datetime"].dt.to_period("M").astype(str) != df["file_month"]
+    ).to_numpy() & ~unknown
     if outside.any():
         rej.append(_rej(df, outside, "date_text", "Date", "date outside the month of the file"))
     keep = ~(unknown | outside)
@@ -921,20 +1299,27 @@ def _finish_stop_search(df: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.
     out = df.assign(
         part_of_policing_operation=_parse_bool(df, "part_of_policing_operation", rej),
         outcome_linked_to_object=_parse_bool(df, "outcome_linked_to_object", rej),
-        removal_of_more_than_outer_clothing=_parse_bool(df, "removal_of_more_than_outer_clothing", rej),
+        removal_of_more_than_outer_clothing=_parse_bool(
+            df, "removal_of_more_than_outer_clothing", rej
+        ),
         force=pd.Series(force, index=df.index, dtype=_STR),
     )
     return out, (pd.concat(rej, ignore_index=True) if rej else _no_rejections())
 
 
-def _rej(df: pd.DataFrame, mask: np.ndarray, col: str, field_name: str, reason: str) -> pd.DataFrame:
+def _rej(
+    df: pd.DataFrame, mask: np.ndarray, col: str, field_name: str, reason: str
+) -> pd.DataFrame:
     sub = df.loc[mask]
-    return pd.DataFrame({
-        "path": sub["source_file"].astype(_STR).to_numpy(), "line": sub["_line"].astype("int64").to_numpy(),
-        "field": pd.array([field_name] * len(sub), dtype=_STR),
-        "value": sub[col].astype(_STR).fillna("").to_numpy(),
-        "reason": pd.array([reason] * len(sub), dtype=_STR),
-    })
+    return pd.DataFrame(
+        {
+            "path": sub["source_file"].astype(_STR).to_numpy(),
+            "line": sub["_line"].astype("int64").to_numpy(),
+            "field": pd.array([field_name] * len(sub), dtype=_STR),
+            "value": sub[col].astype(_STR).fillna("").to_numpy(),
+            "reason": pd.array([reason] * len(sub), dtype=_STR),
+        }
+    )
 
 
 def _empty_table(columns: list[str]) -> pd.DataFrame:
@@ -947,7 +1332,11 @@ def _empty_table(columns: list[str]) -> pd.DataFrame:
             data[c] = pd.Series([], dtype="datetime64[ns]")
         elif c == "synthetic":
             data[c] = pd.Series([], dtype="bool")
-        elif c in ("part_of_policing_operation", "outcome_linked_to_object", "removal_of_more_than_outer_clothing"):
+        elif c in (
+            "part_of_policing_operation",
+            "outcome_linked_to_object",
+            "removal_of_more_than_outer_clothing",
+        ):
             data[c] = pd.Series([], dtype="boolean")
         else:
             data[c] = pd.Series([], dtype=_STR)
@@ -1002,7 +1391,9 @@ class PoliceUkResult:
 
     def rejection_counts(self) -> dict[str, int]:
         """Rejected rows by reason."""
-        return {str(k): int(v) for k, v in self.rejections["reason"].value_counts().sort_index().items()}
+        return {
+            str(k): int(v) for k, v in self.rejections["reason"].value_counts().sort_index().items()
+        }
 
 
 def _file_hash(f: PoliceUkFile, data: bytes, zip_hashes: dict) -> dict:
@@ -1012,7 +1403,11 @@ def _file_hash(f: PoliceUkFile, data: bytes, zip_hashes: dict) -> dict:
         return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     if f.path not in zip_hashes:
         zip_hashes[f.path] = sha256_file(f.path)
-    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "archive_sha256": zip_hashes[f.path]}
+    return {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "archive_sha256": zip_hashes[f.path],
+    }
 
 
 def _load(f: PoliceUkFile, budget: ByteBudget | None, zip_hashes: dict) -> tuple[bytes, dict]:
@@ -1051,7 +1446,9 @@ def _no_rejections() -> pd.DataFrame:
     return _EMPTY_REJECTIONS.copy()
 
 
-def _iter_files(to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_uncompressed_bytes: int):
+def _iter_files(
+    to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_uncompressed_bytes: int
+):
     """Parse, check and build each file of *to_read* in order; yields ``(file, table, record)``.
 
     While one file is parsed, the next is read and hashed on a second thread.
@@ -1070,24 +1467,44 @@ def _iter_files(to_read: Sequence[PoliceUkFile], slug: str, ctx: _Context, max_u
         for k, f in enumerate(to_read):
             data, hashes = pending.result()
             pending = submit(pool, to_read[k + 1]) if k + 1 < len(to_read) else None
-            synthetic = bool(_is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower()))
+            synthetic = bool(
+                _is_synthetic_file(f.path)
+                or (f.member is not None and "synthetic" in f.member.lower())
+            )
             fmt, table, lines = parse_csv(data, f.display, FORMATS[f.kind], _DICT_COLUMNS[f.kind])
             del data
             part = _BUILDERS[f.kind](fmt, table, lines, f, slug, synthetic, ctx)
-            record = {"path": str(f.path), "member": f.member, "kind": f.kind, "format": fmt,
-                      "month": f.month, "rows_read": int(table.num_rows), "synthetic": synthetic, **hashes}
+            record = {
+                "path": str(f.path),
+                "member": f.member,
+                "kind": f.kind,
+                "format": fmt,
+                "month": f.month,
+                "rows_read": int(table.num_rows),
+                "synthetic": synthetic,
+                **hashes,
+            }
             del table
             yield f, part, record
 
 
-def _finish(parts: dict[str, list[pa.Table]], kinds: Sequence[str], force: str, as_arrow: bool,
-            ctx_rejections: list[pd.DataFrame]) -> tuple[dict, pd.DataFrame]:
+def _finish(
+    parts: dict[str, list[pa.Table]],
+    kinds: Sequence[str],
+    force: str,
+    as_arrow: bool,
+    ctx_rejections: list[pd.DataFrame],
+) -> tuple[dict, pd.DataFrame]:
     """Concatenate each kind's file tables (stop-and-search: dates, groups, booleans) and sort the
     rejections by file and line; returns ``(tables, rejections)``."""
     tables: dict[str, pd.DataFrame | pa.Table] = {}
     rejections = list(ctx_rejections)
     for kind in kinds:
-        out_cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop-and-search": STOP_SEARCH_OUT}[kind]
+        out_cols = {
+            "street": STREET_OUT,
+            "outcomes": OUTCOMES_OUT,
+            "stop-and-search": STOP_SEARCH_OUT,
+        }[kind]
         name = TABLE_NAMES[kind]
         if not parts.get(kind):
             tables[name] = _empty_arrow(out_cols) if as_arrow else _empty_table(out_cols)
@@ -1107,7 +1524,11 @@ def _finish(parts: dict[str, list[pa.Table]], kinds: Sequence[str], force: str, 
     if not rejections:  # the usual case: no frame to concatenate or sort
         return tables, _no_rejections()
     rej_all = pd.concat(rejections, ignore_index=True)
-    rej_all = rej_all[REJECTION_COLUMNS].sort_values(["path", "line"], kind="mergesort").reset_index(drop=True)
+    rej_all = (
+        rej_all[REJECTION_COLUMNS]
+        .sort_values(["path", "line"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     return tables, rej_all
 
 
@@ -1162,7 +1583,9 @@ def iter_police_uk_months(
     slug = force_slug(force)
     ordered = sorted(files, key=lambda f: (f.month, KINDS.index(f.kind) if f.kind in KINDS else 9))
     check_declared_sizes(ordered, max_uncompressed_bytes)
-    ctx = _Context(districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share))
+    ctx = _Context(
+        districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share)
+    )
     current: str | None = None
     parts: dict[str, list[pa.Table]] = {}
     records: list[dict] = []
@@ -1170,8 +1593,14 @@ def iter_police_uk_months(
     def flush():
         kinds = [k for k in KINDS if k in parts]
         tables, rej = _finish(parts, kinds, force, True, ctx.rejections)
-        out = MonthResult(month=current, tables=tables, rejections=rej, files=list(records),
-                          not_recorded=ctx.not_recorded, location_rejections=ctx.location_rejections)
+        out = MonthResult(
+            month=current,
+            tables=tables,
+            rejections=rej,
+            files=list(records),
+            not_recorded=ctx.not_recorded,
+            location_rejections=ctx.location_rejections,
+        )
         ctx.rejections, ctx.not_recorded, ctx.location_rejections = [], {}, {}
         return out
 
@@ -1250,9 +1679,14 @@ def read_police_uk(
     read and hashed on a second thread. Line numbers are only counted record by
     record when a file has blank lines or quoted line breaks.
     """
-    if isinstance(max_unknown_share, bool) or not isinstance(max_unknown_share, (int, float)) \
-            or not 0 <= float(max_unknown_share) <= 1:
-        raise ValueError(f"max_unknown_share must be a share between 0 and 1, got {max_unknown_share!r}")
+    if (
+        isinstance(max_unknown_share, bool)
+        or not isinstance(max_unknown_share, (int, float))
+        or not 0 <= float(max_unknown_share) <= 1
+    ):
+        raise ValueError(
+            f"max_unknown_share must be a share between 0 and 1, got {max_unknown_share!r}"
+        )
     slug = force_slug(force)
     kinds = tuple(kinds)
     files = discover(source, force_slug=slug, kinds=kinds)
@@ -1261,26 +1695,43 @@ def read_police_uk(
     to_read: list[PoliceUkFile] = []
     for f in files:
         if wanted is not None and f.month not in wanted:
-            out_of_range.append({"path": str(f.path), "member": f.member, "kind": f.kind, "month": f.month,
-                                 "reason": f"month outside {months.label}"})
+            out_of_range.append(
+                {
+                    "path": str(f.path),
+                    "member": f.member,
+                    "kind": f.kind,
+                    "month": f.month,
+                    "reason": f"month outside {months.label}",
+                }
+            )
         else:
             to_read.append(f)
     check_declared_sizes(to_read, max_uncompressed_bytes)
     parts: dict[str, list[pa.Table]] = {k: [] for k in kinds}
     records: list[dict] = []
-    ctx = _Context(districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share))
+    ctx = _Context(
+        districts=DistrictLookup(lsoa_lookup), max_unknown_share=float(max_unknown_share)
+    )
     for f, part, record in _iter_files(to_read, slug, ctx, max_uncompressed_bytes):
         parts[f.kind].append(part)
         records.append(record)
     tables, rej_all = _finish(parts, kinds, force, as_arrow, ctx.rejections)
     missing, empty = missing_months_of(records, kinds, months)
-    return PoliceUkResult(tables=tables, rejections=rej_all, files=records,
-                          missing_months=missing, out_of_range=out_of_range, empty_files=empty,
-                          not_recorded=ctx.not_recorded, location_rejections=ctx.location_rejections)
+    return PoliceUkResult(
+        tables=tables,
+        rejections=rej_all,
+        files=records,
+        missing_months=missing,
+        out_of_range=out_of_range,
+        empty_files=empty,
+        not_recorded=ctx.not_recorded,
+        location_rejections=ctx.location_rejections,
+    )
 
 
-def missing_months_of(records: list[dict], kinds: Sequence[str], months: Period | None
-                      ) -> tuple[dict[str, list[str]], list[dict]]:
+def missing_months_of(
+    records: list[dict], kinds: Sequence[str], months: Period | None
+) -> tuple[dict[str, list[str]], list[dict]]:
     """Missing months per kind, and the header-only files among *records*.
 
     A month is missing for a kind when no file of that kind with at least one data
@@ -1290,15 +1741,26 @@ def missing_months_of(records: list[dict], kinds: Sequence[str], months: Period 
     any file read (of any kind), so a month folder holding only street data makes
     its stop-and-search month missing. Never filled with zero.
     """
-    empty = [{"path": r["path"], "member": r.get("member"), "kind": r["kind"], "month": r["month"],
-              "reason": "header and no rows: a missing month, not a month of zero"}
-             for r in records if not r.get("rows_read")]
+    empty = [
+        {
+            "path": r["path"],
+            "member": r.get("member"),
+            "kind": r["kind"],
+            "month": r["month"],
+            "reason": "header and no rows: a missing month, not a month of zero",
+        }
+        for r in records
+        if not r.get("rows_read")
+    ]
     if months is not None:
         expected = months.months
     else:
         all_seen = sorted({r["month"] for r in records})
-        expected = (pd.period_range(all_seen[0], all_seen[-1], freq="M") if all_seen
-                    else pd.PeriodIndex([], freq="M"))
+        expected = (
+            pd.period_range(all_seen[0], all_seen[-1], freq="M")
+            if all_seen
+            else pd.PeriodIndex([], freq="M")
+        )
     missing: dict[str, list[str]] = {}
     for kind in kinds:
         seen = sorted({r["month"] for r in records if r["kind"] == kind and r.get("rows_read")})

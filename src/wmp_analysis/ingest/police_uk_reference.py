@@ -26,6 +26,7 @@ Where a self-defined ethnicity label carries a census code in brackets
 :func:`check_unknown_share` is the threshold rule: a field whose unknown values
 exceed ``max_unknown_share`` of a file's rows stops the ingest.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,14 @@ NOT_RECORDED = "Not recorded"
 DEFAULT_MAX_UNKNOWN_SHARE = 0.005
 #: Group decided by a census code in brackets (2001-census style labels). ``O1`` is
 #: Chinese, counted as Asian by the 2011 Census (QS201EW) that the denominators use.
-CENSUS_CODE_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "O": "Other", "NS": "Not stated"}
+CENSUS_CODE_GROUPS = {
+    "W": "White",
+    "M": "Mixed",
+    "A": "Asian",
+    "B": "Black",
+    "O": "Other",
+    "NS": "Not stated",
+}
 _CODE_RE = re.compile(r"\(([WMABO0]\d|NS)\)\s*$")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -108,7 +116,9 @@ class FieldValues:
 
 def default_value_table_path() -> Path:
     """``data/raw/reference/police_uk_values.csv`` in the project."""
-    return Path(__file__).resolve().parents[3] / "data" / "raw" / "reference" / "police_uk_values.csv"
+    return (
+        Path(__file__).resolve().parents[3] / "data" / "raw" / "reference" / "police_uk_values.csv"
+    )
 
 
 def load_value_table(path: str | Path | None = None) -> dict[tuple[str, str], FieldValues]:
@@ -147,35 +157,66 @@ def _load(path: str) -> dict[tuple[str, str], FieldValues]:
         line = i + 2
         key = (r["kind"], r["field"])
         if key not in FIELDS:
-            raise SchemaError(f"unknown kind/field {shorten(r['kind'])}/{shorten(r['field'])}", path=path, row=line,
-                              field="field", expected=f"one of {sorted(FIELDS)}")
+            raise SchemaError(
+                f"unknown kind/field {shorten(r['kind'])}/{shorten(r['field'])}",
+                path=path,
+                row=line,
+                field="field",
+                expected=f"one of {sorted(FIELDS)}",
+            )
         value, group = r["value"], r["group"]
         if value != value.strip():
-            raise SchemaError(f"value {shorten(value)} is padded", path=path, row=line, field="value",
-                              expected="the value exactly as published, without surrounding spaces")
+            raise SchemaError(
+                f"value {shorten(value)} is padded",
+                path=path,
+                row=line,
+                field="value",
+                expected="the value exactly as published, without surrounding spaces",
+            )
         if (key + (value,)) in seen:
-            raise SchemaError(f"value {shorten(value)} listed twice for {key[1]}", path=path, row=line,
-                              field="value", expected="each value once per field")
+            raise SchemaError(
+                f"value {shorten(value)} listed twice for {key[1]}",
+                path=path,
+                row=line,
+                field="value",
+                expected="each value once per field",
+            )
         seen.add(key + (value,))
         if not group.strip():
-            raise SchemaError("empty group", path=path, row=line, field="group", expected="the group of the value")
+            raise SchemaError(
+                "empty group", path=path, row=line, field="group", expected="the group of the value"
+            )
         for col in ("first_month", "last_month"):
             if r[col] and not _MONTH.fullmatch(r[col]):
-                raise SchemaError(f"{shorten(r[col])} is not a month", path=path, row=line, field=col,
-                                  expected="YYYY-MM or blank")
+                raise SchemaError(
+                    f"{shorten(r[col])} is not a month",
+                    path=path,
+                    row=line,
+                    field=col,
+                    expected="YYYY-MM or blank",
+                )
         if key[1] == "Self-defined ethnicity" and value:
             by_code = census_code_group(value)
             if by_code is not None and by_code != group:
-                raise SchemaError(f"{shorten(value)} is mapped to {group!r} but its census code means {by_code!r}",
-                                  path=path, row=line, field="group", expected=by_code)
+                raise SchemaError(
+                    f"{shorten(value)} is mapped to {group!r} but its census code means {by_code!r}",
+                    path=path,
+                    row=line,
+                    field="group",
+                    expected=by_code,
+                )
         if value:
             groups[key][value] = group
         else:
             blank[key] = group
     for key in FIELDS:
         if not groups[key]:
-            raise SchemaError(f"no values for {key[0]} {key[1]!r}", path=path, field="field",
-                              expected="every categorical field of every police.uk kind")
+            raise SchemaError(
+                f"no values for {key[0]} {key[1]!r}",
+                path=path,
+                field="field",
+                expected="every categorical field of every police.uk kind",
+            )
     return {k: FieldValues(k[0], k[1], groups[k], blank[k]) for k in FIELDS}
 
 
@@ -184,8 +225,9 @@ def field_values(kind: str, field: str) -> FieldValues:
     return load_value_table()[(kind, field)]
 
 
-def check_unknown_share(display: str, field: str, unknown_values: list, n_rows: int, max_share: float,
-                        table: str) -> None:
+def check_unknown_share(
+    display: str, field: str, unknown_values: list, n_rows: int, max_share: float, table: str
+) -> None:
     """Stop the ingest when a field's unknown values exceed *max_share* of the file's rows.
 
     Parameters
@@ -219,6 +261,7 @@ def check_unknown_share(display: str, field: str, unknown_values: list, n_rows: 
     raise UnknownCategoryError(
         f"{n_bad} of {n_rows} rows ({n_bad / n_rows:.1%}) have a value not in {table}, more than the "
         f"{max_share:.1%} allowed (ingest.max_unknown_share); most frequent: {top}{more}",
-        path=display, field=field,
+        path=display,
+        field=field,
         expected=f"values listed in data/raw/reference/{table} (add a new spelling there with its group and period)",
     )

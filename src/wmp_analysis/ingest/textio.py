@@ -13,6 +13,7 @@ Rules applied to every input:
 
 Row numbers in errors are 1-based *line* numbers with the header on line 1.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,8 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -51,10 +52,13 @@ def read_bytes(path: str | Path, *, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> 
             with gzip.open(path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
         except (OSError, EOFError, zlib.error) as exc:
-            raise ArchiveError(f"not a complete gzip file ({exc})", path=path, expected="gzip data") from None
+            raise ArchiveError(
+                f"not a complete gzip file ({exc})", path=path, expected="gzip data"
+            ) from None
         if len(data) > max_bytes:
             raise ArchiveError(
-                f"decompresses to more than {max_bytes} bytes", path=path,
+                f"decompresses to more than {max_bytes} bytes",
+                path=path,
                 expected="a file below the size limit",
             )
         return data
@@ -69,7 +73,9 @@ def decode_utf8(data: bytes, path: str | Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise EncodingError(
             f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
-            path=path, row=line, expected="UTF-8 text",
+            path=path,
+            row=line,
+            expected="UTF-8 text",
         ) from None
     return text
 
@@ -117,8 +123,12 @@ def check_header(
             parts.append(f"missing {missing}")
         if extra:
             parts.append(f"unexpected {extra}")
-        raise SchemaError("wrong header: " + "; ".join(parts), path=path, row=1, expected=f"columns {exp}")
-    raise SchemaError(f"columns in the wrong order: {got}", path=path, row=1, expected=f"columns in order {exp}")
+        raise SchemaError(
+            "wrong header: " + "; ".join(parts), path=path, row=1, expected=f"columns {exp}"
+        )
+    raise SchemaError(
+        f"columns in the wrong order: {got}", path=path, row=1, expected=f"columns in order {exp}"
+    )
 
 
 def read_csv_strict(
@@ -177,8 +187,12 @@ def read_csv_strict(
             prev_end = reader.line_num
             if not rec:  # a blank line
                 if not header_seen:
-                    raise SchemaError("blank line before the header", path=shown, row=1,
-                                      expected=f"the header {list(expected)} on line 1")
+                    raise SchemaError(
+                        "blank line before the header",
+                        path=shown,
+                        row=1,
+                        expected=f"the header {list(expected)} on line 1",
+                    )
                 continue
             if not header_seen:
                 check_header(rec, expected, shown, raw_line=text.split("\n", 1)[0])
@@ -188,29 +202,43 @@ def read_csv_strict(
                 if len(rec) == 1 and rec[0].strip() == "":
                     continue  # whitespace-only line
                 raise SchemaError(
-                    f"record has {len(rec)} fields", path=shown, row=start, expected=f"{ncols} fields",
+                    f"record has {len(rec)} fields",
+                    path=shown,
+                    row=start,
+                    expected=f"{ncols} fields",
                 )
             for i, value in enumerate(rec):
                 if len(value) > MAX_FIELD_CHARS:
                     raise ValueFormatError(
-                        f"field longer than {MAX_FIELD_CHARS} characters", path=shown, row=start,
-                        field=expected[i], expected="a short text value",
+                        f"field longer than {MAX_FIELD_CHARS} characters",
+                        path=shown,
+                        row=start,
+                        field=expected[i],
+                        expected="a short text value",
                     )
             rows.append(rec)
             lines.append(start)
     except csv.Error as exc:
-        raise SchemaError(f"malformed CSV ({exc})", path=shown, row=prev_end + 1,
-                          expected="well-formed comma-separated values") from None
-    df = pd.DataFrame(rows, columns=list(expected), dtype=object) if rows else pd.DataFrame(
-        {c: pd.Series([], dtype=object) for c in expected})
+        raise SchemaError(
+            f"malformed CSV ({exc})",
+            path=shown,
+            row=prev_end + 1,
+            expected="well-formed comma-separated values",
+        ) from None
+    df = (
+        pd.DataFrame(rows, columns=list(expected), dtype=object)
+        if rows
+        else pd.DataFrame({c: pd.Series([], dtype=object) for c in expected})
+    )
     for c in expected:
         df[c] = df[c].astype(str)
     df["_line"] = pd.Series(lines, dtype="int64")
     return df
 
 
-def read_records(text: str, path: str | Path, *, header: Sequence[str] | None = None,
-                 check_fields: bool = True) -> list[tuple[int, list[str]]]:
+def read_records(
+    text: str, path: str | Path, *, header: Sequence[str] | None = None, check_fields: bool = True
+) -> list[tuple[int, list[str]]]:
     """Every CSV record of *text* with the 1-based line it starts on; blank lines skipped.
 
     For layouts whose header is not on line 1 (a publisher's table with title lines
@@ -240,17 +268,25 @@ def read_records(text: str, path: str | Path, *, header: Sequence[str] | None = 
                 check_field_lengths(rec, start, path, names)
             out.append((start, rec))
     except csv.Error as exc:
-        raise SchemaError(f"malformed CSV ({exc})", path=path, row=prev_end + 1,
-                          expected="well-formed comma-separated values") from None
+        raise SchemaError(
+            f"malformed CSV ({exc})",
+            path=path,
+            row=prev_end + 1,
+            expected="well-formed comma-separated values",
+        ) from None
     return out
 
 
-def check_field_lengths(rec: Sequence[str], line: int, path: str | Path, header: Sequence[str] = ()) -> None:
+def check_field_lengths(
+    rec: Sequence[str], line: int, path: str | Path, header: Sequence[str] = ()
+) -> None:
     """ValueFormatError for a field longer than :data:`MAX_FIELD_CHARS` (named by *header*)."""
     for i, value in enumerate(rec):
         if len(value) > MAX_FIELD_CHARS:
             raise ValueFormatError(
-                f"field longer than {MAX_FIELD_CHARS} characters", path=path, row=line,
+                f"field longer than {MAX_FIELD_CHARS} characters",
+                path=path,
+                row=line,
                 field=header[i] if i < len(header) and header[i].strip() else f"column {i + 1}",
                 expected="a short text value",
             )
@@ -262,7 +298,9 @@ def check_field_lengths(rec: Sequence[str], line: int, path: str | Path, header:
 _COUNT_BODY = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"  # ASCII digits only
 _INT64_MAX = 2**63 - 1
 #: What a count must look like, quoted in every error message.
-COUNT_RULE = "a whole-number count: digits, optionally grouped in thousands with commas (1234 or 1,234,567)"
+COUNT_RULE = (
+    "a whole-number count: digits, optionally grouped in thousands with commas (1234 or 1,234,567)"
+)
 
 
 def _count_pattern(allow_negative: bool, zero_decimals: int) -> re.Pattern:
@@ -276,7 +314,11 @@ def _count_problem(value: str, allow_negative: bool, zero_decimals: int) -> str:
     v = value.strip()
     if v == "":
         return "empty count (a missing count is not zero)"
-    if v.startswith("-") and not allow_negative and _count_pattern(True, zero_decimals).fullmatch(v):
+    if (
+        v.startswith("-")
+        and not allow_negative
+        and _count_pattern(True, zero_decimals).fullmatch(v)
+    ):
         return f"negative count {shorten(value)}"
     if _count_pattern(True, zero_decimals).fullmatch(v):
         return f"{shorten(value)} is beyond the 64-bit integer range"
@@ -284,8 +326,13 @@ def _count_problem(value: str, allow_negative: bool, zero_decimals: int) -> str:
 
 
 def parse_count(
-    value: str, *, path: str | Path | None = None, row: int | None = None, field: str | None = None,
-    allow_negative: bool = False, zero_decimals: int = 0,
+    value: str,
+    *,
+    path: str | Path | None = None,
+    row: int | None = None,
+    field: str | None = None,
+    allow_negative: bool = False,
+    zero_decimals: int = 0,
 ) -> int:
     """Parse one count with the strict rule of :func:`parse_int_column`.
 
@@ -294,13 +341,20 @@ def parse_count(
     ValueFormatError
         Naming *path*, *row*, *field* and the value (cut to 200 characters).
     """
-    m = _count_pattern(allow_negative, zero_decimals).fullmatch(value) if isinstance(value, str) else None
+    m = (
+        _count_pattern(allow_negative, zero_decimals).fullmatch(value)
+        if isinstance(value, str)
+        else None
+    )
     if m is not None:
         n = int(m.group("body").replace(",", ""))
         if n <= _INT64_MAX:  # |count| within int64 (the same rule as the column parser)
             return -n if m.group("sign") else n
     raise ValueFormatError(
-        _count_problem(str(value), allow_negative, zero_decimals), path=path, row=row, field=field,
+        _count_problem(str(value), allow_negative, zero_decimals),
+        path=path,
+        row=row,
+        field=field,
         expected=_expected_count(allow_negative, zero_decimals),
     )
 
@@ -317,7 +371,12 @@ def _expected_count(allow_negative: bool, zero_decimals: int) -> str:
 
 
 def parse_int_column(
-    df: pd.DataFrame, col: str, path: str | Path, *, allow_negative: bool = False, zero_decimals: int = 0,
+    df: pd.DataFrame,
+    col: str,
+    path: str | Path,
+    *,
+    allow_negative: bool = False,
+    zero_decimals: int = 0,
 ) -> pd.Series:
     """Parse *col* as counts with one strict rule, used by every reader of counts.
 
@@ -357,8 +416,13 @@ def parse_int_column(
     """
     pattern = _count_pattern(allow_negative, zero_decimals)
     raw = df[col].astype(str)
-    parts = raw.str.extract(pattern.pattern + "$", expand=True) if len(raw) else pd.DataFrame(
-        {"sign": pd.Series([], dtype=object), "body": pd.Series([], dtype=object)})
+    parts = (
+        raw.str.extract(pattern.pattern + "$", expand=True)
+        if len(raw)
+        else pd.DataFrame(
+            {"sign": pd.Series([], dtype=object), "body": pd.Series([], dtype=object)}
+        )
+    )
     ok = raw.str.fullmatch(pattern.pattern) if len(raw) else pd.Series([], dtype=bool)
     digits = parts["body"].fillna("").str.replace(",", "", regex=False)
     too_long = digits.str.len() > 19
@@ -369,8 +433,11 @@ def parse_int_column(
     if bad.any():
         i = bad.idxmax()
         raise ValueFormatError(
-            _count_problem(str(df.at[i, col]), allow_negative, zero_decimals), path=path,
-            row=int(df.at[i, "_line"]), field=col, expected=_expected_count(allow_negative, zero_decimals),
+            _count_problem(str(df.at[i, col]), allow_negative, zero_decimals),
+            path=path,
+            row=int(df.at[i, "_line"]),
+            field=col,
+            expected=_expected_count(allow_negative, zero_decimals),
         )
     values = digits.astype("int64") if len(digits) else pd.Series([], dtype="int64", index=df.index)
     negative = parts["sign"].fillna("") == "-"

@@ -1,4 +1,5 @@
 """Control chart figure. Returns a Figure; never touches files."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -25,7 +26,9 @@ def spc_figure(chart: pd.DataFrame, *, title: str = "", ylabel: str = "offences"
     return fig
 
 
-def spc_grid(charts: dict, *, title: str = "", ylabel: str = "offences", ncols: int = 2) -> plt.Figure:
+def spc_grid(
+    charts: dict, *, title: str = "", ylabel: str = "offences", ncols: int = 2
+) -> plt.Figure:
     """Small multiples: one SPC panel per geography (``{geography: chart}``).
 
     Used for a measure's force and district charts together, so that a pack has one
@@ -37,10 +40,12 @@ def spc_grid(charts: dict, *, title: str = "", ylabel: str = "offences", ncols: 
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 2.6 * nrows + 0.6), squeeze=False)
     for ax, (geo, chart) in zip(axes.ravel(), charts.items()):
         _draw_spc(ax, chart, title=str(geo), ylabel=ylabel, compact=True)
-    for ax in axes.ravel()[len(charts):]:
+    for ax in axes.ravel()[len(charts) :]:
         ax.set_visible(False)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=7, frameon=False)
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=7, frameon=False
+    )
     if title:
         fig.suptitle(title, y=0.985, fontsize=11)
     fig.tight_layout(rect=(0, 0.05, 1, 0.96))
@@ -59,8 +64,17 @@ def _draw_spc(ax, chart: pd.DataFrame, *, title: str, ylabel: str, compact: bool
     for col, (marker, colour, label, size) in _RULE_STYLE.items():
         hit = chart[chart[col]]
         if len(hit):
-            ax.scatter(hit.index, hit["value"], marker=marker, s=size, facecolors="none", edgecolors=colour,
-                       linewidths=1.5, label=label, zorder=3)
+            ax.scatter(
+                hit.index,
+                hit["value"],
+                marker=marker,
+                s=size,
+                facecolors="none",
+                edgecolors=colour,
+                linewidths=1.5,
+                label=label,
+                zorder=3,
+            )
     kind = {"xmr": "XmR chart", "c": "c-chart"}.get(chart.attrs.get("chart"), "control chart")
     ax.set_title(f"{title} - {kind}" if title else kind, fontsize=9 if compact else None)
     ax.set_ylabel(ylabel, fontsize=8 if compact else None)

@@ -11,6 +11,7 @@
 
 Functions here only style a Figure; they never read or write files.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -22,12 +23,29 @@ from cycler import cycler
 
 #: Okabe-Ito colours (hex, as published by Okabe & Ito 2008).
 OKABE_ITO: dict[str, str] = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
 }
 #: Series colours in order of use (yellow last: weak on white).
-PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue",
-                                  "black", "yellow")]
+PALETTE = [
+    OKABE_ITO[k]
+    for k in (
+        "blue",
+        "orange",
+        "bluish_green",
+        "vermillion",
+        "reddish_purple",
+        "sky_blue",
+        "black",
+        "yellow",
+    )
+]
 #: Roles used across the figures.
 ACTUAL = OKABE_ITO["blue"]
 BASELINE = OKABE_ITO["black"]
@@ -70,7 +88,9 @@ def house_style():
         yield
 
 
-def finish(fig: plt.Figure, *, title: str, caption: str, alt: str, source: str | None = None) -> plt.Figure:
+def finish(
+    fig: plt.Figure, *, title: str, caption: str, alt: str, source: str | None = None
+) -> plt.Figure:
     """Give *fig* the house title, a caption (source and definition) and its alt text.
 
     Parameters
@@ -86,12 +106,25 @@ def finish(fig: plt.Figure, *, title: str, caption: str, alt: str, source: str |
     """
     width_in = fig.get_size_inches()[0]
     chars = max(40, int(width_in * 15))
-    fig.suptitle("\n".join(textwrap.wrap(title, int(chars * 0.75))), fontsize=11, fontweight="bold",
-                 x=0.01, ha="left")
+    fig.suptitle(
+        "\n".join(textwrap.wrap(title, int(chars * 0.75))),
+        fontsize=11,
+        fontweight="bold",
+        x=0.01,
+        ha="left",
+    )
     text = (f"Source: {source}. " if source else "") + caption
     fig.tight_layout(rect=(0, 0, 1, 0.94 if len(title) <= chars * 0.75 else 0.9))
-    fig.text(0.01, 0.0, "\n".join(textwrap.wrap(text, chars)), ha="left", va="top", fontsize=CAPTION_SIZE,
-             color="#333333", gid="caption")
+    fig.text(
+        0.01,
+        0.0,
+        "\n".join(textwrap.wrap(text, chars)),
+        ha="left",
+        va="top",
+        fontsize=CAPTION_SIZE,
+        color="#333333",
+        gid="caption",
+    )
     fig._wmp_title = title  # type: ignore[attr-defined]
     fig._wmp_caption = text  # type: ignore[attr-defined]
     fig._wmp_alt = alt  # type: ignore[attr-defined]
@@ -122,5 +155,7 @@ def describe(fig: plt.Figure) -> str:
     for ax in fig.axes:
         bits = [t for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) if t]
         if bits:
-            parts.append(": ".join(bits[:1]) + (f" ({'; '.join(bits[1:])})" if len(bits) > 1 else ""))
+            parts.append(
+                ": ".join(bits[:1]) + (f" ({'; '.join(bits[1:])})" if len(bits) > 1 else "")
+            )
     return ". ".join(dict.fromkeys(parts)) or "Figure"

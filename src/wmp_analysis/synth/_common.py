@@ -12,6 +12,7 @@ What is real here
 Everything else (district centres, map points, street names, rates) is invented for
 the synthetic sample and documented in ``docs/synthetic_sample.md``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -56,63 +57,150 @@ class District:
 
 #: The seven districts of the West Midlands police force area, in LAD-code order.
 DISTRICTS: tuple[District, ...] = (
-    District("Birmingham", "E08000025", "E22000335", 1_071_000, 1.10, (407_500.0, 287_000.0), 7_500.0),
+    District(
+        "Birmingham", "E08000025", "E22000335", 1_071_000, 1.10, (407_500.0, 287_000.0), 7_500.0
+    ),
     District("Coventry", "E08000026", "E22000336", 318_000, 1.05, (433_500.0, 279_000.0), 4_500.0),
     District("Dudley", "E08000027", "E22000337", 312_000, 0.80, (393_500.0, 289_500.0), 4_500.0),
     District("Sandwell", "E08000028", "E22000338", 310_000, 1.05, (400_500.0, 290_500.0), 4_000.0),
     District("Solihull", "E08000029", "E22000339", 205_000, 0.75, (417_000.0, 278_500.0), 5_000.0),
     District("Walsall", "E08000030", "E22000340", 271_000, 0.95, (401_500.0, 299_000.0), 4_500.0),
-    District("Wolverhampton", "E08000031", "E22000341", 251_000, 1.05, (391_500.0, 299_500.0), 3_800.0),
+    District(
+        "Wolverhampton", "E08000031", "E22000341", 251_000, 1.05, (391_500.0, 299_500.0), 3_800.0
+    ),
 )
 DISTRICT_NAMES = tuple(d.name for d in DISTRICTS)
 
 #: Real 2011 LSOA codes of each district: inclusive runs of the number after "E01".
 LSOA_RUNS: dict[str, tuple[tuple[int, int], ...]] = {
     "Birmingham": (
-        (8881, 8899), (8901, 8901), (8905, 8907), (8909, 8911), (8913, 8921), (8923, 8925),
-        (8927, 8982), (8984, 8984), (8986, 8992), (8994, 9003), (9005, 9009), (9011, 9026),
-        (9028, 9037), (9039, 9051), (9053, 9054), (9056, 9062), (9064, 9075), (9077, 9141),
-        (9143, 9143), (9145, 9147), (9151, 9153), (9155, 9155), (9157, 9179), (9182, 9189),
-        (9192, 9192), (9194, 9195), (9197, 9276), (9278, 9284), (9286, 9286), (9288, 9329),
-        (9331, 9335), (9337, 9355), (9358, 9368), (9371, 9380), (9382, 9385), (9389, 9397),
-        (9399, 9401), (9403, 9521), (32589, 32589), (32591, 32591), (33557, 33557),
-        (33559, 33559), (33561, 33562), (33564, 33565), (33567, 33567), (33615, 33650),
+        (8881, 8899),
+        (8901, 8901),
+        (8905, 8907),
+        (8909, 8911),
+        (8913, 8921),
+        (8923, 8925),
+        (8927, 8982),
+        (8984, 8984),
+        (8986, 8992),
+        (8994, 9003),
+        (9005, 9009),
+        (9011, 9026),
+        (9028, 9037),
+        (9039, 9051),
+        (9053, 9054),
+        (9056, 9062),
+        (9064, 9075),
+        (9077, 9141),
+        (9143, 9143),
+        (9145, 9147),
+        (9151, 9153),
+        (9155, 9155),
+        (9157, 9179),
+        (9182, 9189),
+        (9192, 9192),
+        (9194, 9195),
+        (9197, 9276),
+        (9278, 9284),
+        (9286, 9286),
+        (9288, 9329),
+        (9331, 9335),
+        (9337, 9355),
+        (9358, 9368),
+        (9371, 9380),
+        (9382, 9385),
+        (9389, 9397),
+        (9399, 9401),
+        (9403, 9521),
+        (32589, 32589),
+        (32591, 32591),
+        (33557, 33557),
+        (33559, 33559),
+        (33561, 33562),
+        (33564, 33565),
+        (33567, 33567),
+        (33615, 33650),
     ),
     "Coventry": (
-        (9522, 9532), (9535, 9544), (9548, 9550), (9552, 9594), (9596, 9599), (9604, 9672),
-        (9674, 9674), (9676, 9676), (9679, 9679), (9681, 9718), (32527, 32538), (32587, 32587),
+        (9522, 9532),
+        (9535, 9544),
+        (9548, 9550),
+        (9552, 9594),
+        (9596, 9599),
+        (9604, 9672),
+        (9674, 9674),
+        (9676, 9676),
+        (9679, 9679),
+        (9681, 9718),
+        (32527, 32538),
+        (32587, 32587),
         (33058, 33058),
     ),
     "Dudley": ((9719, 9754), (9756, 9760), (9762, 9920), (33187, 33187)),
-    "Sandwell": ((9921, 9944), (9946, 9983), (9985, 9989), (9991, 10107), (32592, 32592), (32887, 32887)),
+    "Sandwell": (
+        (9921, 9944),
+        (9946, 9983),
+        (9985, 9989),
+        (9991, 10107),
+        (32592, 32592),
+        (32887, 32887),
+    ),
     "Solihull": ((10108, 10181), (10183, 10223), (10225, 10240), (32590, 32590), (32885, 32886)),
     "Walsall": ((10241, 10275), (10277, 10277), (10279, 10279), (10282, 10409), (32888, 32889)),
     "Wolverhampton": ((10410, 10567),),
 }
 #: Expected number of LSOAs per district (a guard on the run table above).
-LSOA_COUNTS = {"Birmingham": 639, "Coventry": 195, "Dudley": 201, "Sandwell": 186,
-               "Solihull": 134, "Walsall": 167, "Wolverhampton": 158}
+LSOA_COUNTS = {
+    "Birmingham": 639,
+    "Coventry": 195,
+    "Dudley": 201,
+    "Sandwell": 186,
+    "Solihull": 134,
+    "Walsall": 167,
+    "Wolverhampton": 158,
+}
 
 #: Comparator forces: (PFA code, region as in the ONS file, [(LAD code, LAD name, CSP code)]).
 #: Codes are the real public ONS codes (LAD/CSP/PFA lookup, December 2016).
 COMPARATORS: dict[str, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {
-    "Greater Manchester": ("E23000005", "North West", (
-        ("E08000001", "Bolton", "E22000099"), ("E08000002", "Bury", "E22000100"),
-        ("E08000003", "Manchester", "E22000101"), ("E08000004", "Oldham", "E22000102"),
-        ("E08000005", "Rochdale", "E22000103"), ("E08000006", "Salford", "E22000104"),
-        ("E08000007", "Stockport", "E22000105"), ("E08000008", "Tameside", "E22000106"),
-        ("E08000009", "Trafford", "E22000107"), ("E08000010", "Wigan", "E22000108"),
-    )),
-    "Merseyside": ("E23000004", "North West", (
-        ("E08000011", "Knowsley", "E22000181"), ("E08000012", "Liverpool", "E22000182"),
-        ("E08000013", "St. Helens", "E22000184"), ("E08000014", "Sefton", "E22000183"),
-        ("E08000015", "Wirral", "E22000185"),
-    )),
-    "West Yorkshire": ("E23000010", "Yorkshire and The Humber", (
-        ("E08000032", "Bradford", "E22000342"), ("E08000033", "Calderdale", "E22000343"),
-        ("E08000034", "Kirklees", "E22000344"), ("E08000035", "Leeds", "E22000345"),
-        ("E08000036", "Wakefield", "E22000346"),
-    )),
+    "Greater Manchester": (
+        "E23000005",
+        "North West",
+        (
+            ("E08000001", "Bolton", "E22000099"),
+            ("E08000002", "Bury", "E22000100"),
+            ("E08000003", "Manchester", "E22000101"),
+            ("E08000004", "Oldham", "E22000102"),
+            ("E08000005", "Rochdale", "E22000103"),
+            ("E08000006", "Salford", "E22000104"),
+            ("E08000007", "Stockport", "E22000105"),
+            ("E08000008", "Tameside", "E22000106"),
+            ("E08000009", "Trafford", "E22000107"),
+            ("E08000010", "Wigan", "E22000108"),
+        ),
+    ),
+    "Merseyside": (
+        "E23000004",
+        "North West",
+        (
+            ("E08000011", "Knowsley", "E22000181"),
+            ("E08000012", "Liverpool", "E22000182"),
+            ("E08000013", "St. Helens", "E22000184"),
+            ("E08000014", "Sefton", "E22000183"),
+            ("E08000015", "Wirral", "E22000185"),
+        ),
+    ),
+    "West Yorkshire": (
+        "E23000010",
+        "Yorkshire and The Humber",
+        (
+            ("E08000032", "Bradford", "E22000342"),
+            ("E08000033", "Calderdale", "E22000343"),
+            ("E08000034", "Kirklees", "E22000344"),
+            ("E08000035", "Leeds", "E22000345"),
+            ("E08000036", "Wakefield", "E22000346"),
+        ),
+    ),
 }
 FORCE_REGIONS = {FORCE: "West Midlands", **{k: v[1] for k, v in COMPARATORS.items()}}
 
@@ -158,12 +246,22 @@ def write_text(path: Path, text: str, *, bom: bool = False) -> Path:
     return path
 
 
-def frame_to_csv_text(df: pd.DataFrame, *, lineterminator: str = "\n",
-                      float_format: str | None = None, quote_all_strings: bool = False) -> str:
+def frame_to_csv_text(
+    df: pd.DataFrame,
+    *,
+    lineterminator: str = "\n",
+    float_format: str | None = None,
+    quote_all_strings: bool = False,
+) -> str:
     """CSV text of *df* (header included, no index), deterministic formatting."""
     buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator=lineterminator, float_format=float_format,
-              quoting=csv.QUOTE_NONNUMERIC if quote_all_strings else csv.QUOTE_MINIMAL)
+    df.to_csv(
+        buf,
+        index=False,
+        lineterminator=lineterminator,
+        float_format=float_format,
+        quoting=csv.QUOTE_NONNUMERIC if quote_all_strings else csv.QUOTE_MINIMAL,
+    )
     return buf.getvalue()
 
 
@@ -201,7 +299,9 @@ def csv_field(value: str) -> str:
     return value
 
 
-def columns_to_csv_text(header: list[str], columns: list, n: int, *, lineterminator: str = "\n") -> str:
+def columns_to_csv_text(
+    header: list[str], columns: list, n: int, *, lineterminator: str = "\n"
+) -> str:
     """CSV text from column-wise string data, fast (no DataFrame).
 
     Parameters

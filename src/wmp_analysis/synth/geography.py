@@ -8,6 +8,7 @@ street), each LSOA's relative crime weight (gamma distributed, so a few hot spot
 and each district's share of every offence group (population x a crime-rate factor,
 perturbed per group).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,14 +21,60 @@ from .ons import WM_LEVELS
 POINTS_PER_LSOA = 8
 
 _STREET_STEMS = (
-    "Church", "Station", "Park", "Mill", "High", "Victoria", "Albert", "Queens", "Kings", "Oak",
-    "Elm", "Ash", "Grove", "Hill", "Green", "Manor", "Stratford", "Warwick", "Hagley", "Soho",
-    "Lichfield", "Chester", "Moor", "Bridge", "School", "Canal", "Farm", "Beech", "Willow", "Cedar",
-    "Holly", "Meadow", "Forge", "Brook", "Castle", "Priory", "Abbey", "Windsor", "York", "Nelson",
+    "Church",
+    "Station",
+    "Park",
+    "Mill",
+    "High",
+    "Victoria",
+    "Albert",
+    "Queens",
+    "Kings",
+    "Oak",
+    "Elm",
+    "Ash",
+    "Grove",
+    "Hill",
+    "Green",
+    "Manor",
+    "Stratford",
+    "Warwick",
+    "Hagley",
+    "Soho",
+    "Lichfield",
+    "Chester",
+    "Moor",
+    "Bridge",
+    "School",
+    "Canal",
+    "Farm",
+    "Beech",
+    "Willow",
+    "Cedar",
+    "Holly",
+    "Meadow",
+    "Forge",
+    "Brook",
+    "Castle",
+    "Priory",
+    "Abbey",
+    "Windsor",
+    "York",
+    "Nelson",
 )
 _STREET_TYPES = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Crescent")
-_PLACES = ("Supermarket", "Parking Area", "Petrol Station", "Shopping Area", "Sports/Recreation Area",
-           "Nightclub", "Hospital", "Police Station", "Further/Higher Educational Building", "Theatre/Concert Hall")
+_PLACES = (
+    "Supermarket",
+    "Parking Area",
+    "Petrol Station",
+    "Shopping Area",
+    "Sports/Recreation Area",
+    "Nightclub",
+    "Hospital",
+    "Police Station",
+    "Further/Higher Educational Building",
+    "Theatre/Concert Hall",
+)
 
 
 @dataclass(frozen=True)
@@ -106,10 +153,19 @@ def build_geography(rng: np.random.Generator) -> Geography:
         shares[g] = s / s.sum()
     asb = base * np.exp(rng.normal(0.0, 0.08, size=len(base)))
     return Geography(
-        lsoa_code=np.array(codes, dtype=object), lsoa_name=np.array(names, dtype=object),
-        lsoa_district=dist_a, lsoa_weight=weight, point_easting=pe, point_northing=pn,
-        point_lon=lon, point_lat=lat, point_location=location,
-        point_lon_s=_fmt(lon, "%.6f"), point_lat_s=_fmt(lat, "%.6f"),
-        point_easting_s=_fmt(pe, "%.1f"), point_northing_s=_fmt(pn, "%.1f"),
-        group_shares=shares, asb_shares=asb / asb.sum(),
+        lsoa_code=np.array(codes, dtype=object),
+        lsoa_name=np.array(names, dtype=object),
+        lsoa_district=dist_a,
+        lsoa_weight=weight,
+        point_easting=pe,
+        point_northing=pn,
+        point_lon=lon,
+        point_lat=lat,
+        point_location=location,
+        point_lon_s=_fmt(lon, "%.6f"),
+        point_lat_s=_fmt(lat, "%.6f"),
+        point_easting_s=_fmt(pe, "%.1f"),
+        point_northing_s=_fmt(pn, "%.1f"),
+        group_shares=shares,
+        asb_shares=asb / asb.sum(),
     )

@@ -17,6 +17,7 @@ transfer adjustments that can make late monthly values negative), and the
 Residential / Non-residential burglary groups appearing from 31-12-2014 with zero
 counts.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import COMPARATORS, FORCE, FORCE_REGIONS, frame_to_csv_text, months, seasonal, write_text
+from ._common import (
+    COMPARATORS,
+    FORCE,
+    FORCE_REGIONS,
+    frame_to_csv_text,
+    months,
+    seasonal,
+    write_text,
+)
 
 RELPATH = "ons/synthetic-rec-crime-pfa.csv"
 COLUMNS = ["12 months ending", "PFA", "Region", "Offence", "Rolling year total number of offences"]
@@ -103,14 +112,23 @@ def monthly_series(rng: np.random.Generator, *, end: str = LAST_PERIOD_END) -> p
                 f_level = level * scale * float(np.exp(rng.normal(0.0, 0.12)))
                 d1, d2, d3 = rng.normal(0.0, 0.02, size=3)
             mean = (f_level / 12.0) * np.exp(_log_trend(x, r1 + d1, r2 + d2, r3 + d3))
-            mean = mean * seasonal(moy, amp, peak) * days * np.exp(rng.normal(0.0, 0.03, size=len(idx)))
+            mean = (
+                mean
+                * seasonal(moy, amp, peak)
+                * days
+                * np.exp(rng.normal(0.0, 0.03, size=len(idx)))
+            )
             counts = rng.poisson(mean).astype(np.int64)
             if offence == FRAUD:
                 after = np.array([p > pd.Period("2013-03", "M") for p in idx])
-                march = mean[[i for i, p in enumerate(idx) if p.year == 2013 and p.month <= 3]].mean()
+                march = mean[
+                    [i for i, p in enumerate(idx) if p.year == 2013 and p.month <= 3]
+                ].mean()
                 adj = -rng.poisson(march / 3.0, size=int(after.sum()))
                 counts[after] = adj
-            frames.append(pd.DataFrame({"force": force, "offence": offence, "month": idx, "count": counts}))
+            frames.append(
+                pd.DataFrame({"force": force, "offence": offence, "month": idx, "count": counts})
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -129,16 +147,24 @@ def rolling_table(monthly: pd.DataFrame) -> pd.DataFrame:
     long = roll.stack(["force", "offence"], future_stack=True).rename("count").reset_index()
     long = long[(long["offence"] != FRAUD) | (long["month"] <= LAST_FRAUD_PERIOD)]
     zero_months = [p for p in roll.index if p >= pd.Period("2014-12", "M")]
-    zeros = pd.DataFrame([(p, f, o, 0) for p in zero_months for f in sorted(FORCE_SCALE) for o in ZERO_FROM_2014Q4],
-                         columns=["month", "force", "offence", "count"])
-    long = pd.concat([long, zeros], ignore_index=True).sort_values(["month", "force", "offence"], kind="mergesort")
-    return pd.DataFrame({
-        COLUMNS[0]: long["month"].map({p: p.end_time.strftime("%d-%m-%Y") for p in roll.index}).to_numpy(),
-        COLUMNS[1]: long["force"].to_numpy(),
-        COLUMNS[2]: long["force"].map(FORCE_REGIONS).to_numpy(),
-        COLUMNS[3]: long["offence"].to_numpy(),
-        COLUMNS[4]: long["count"].astype("int64").to_numpy(),
-    })
+    zeros = pd.DataFrame(
+        [(p, f, o, 0) for p in zero_months for f in sorted(FORCE_SCALE) for o in ZERO_FROM_2014Q4],
+        columns=["month", "force", "offence", "count"],
+    )
+    long = pd.concat([long, zeros], ignore_index=True).sort_values(
+        ["month", "force", "offence"], kind="mergesort"
+    )
+    return pd.DataFrame(
+        {
+            COLUMNS[0]: long["month"]
+            .map({p: p.end_time.strftime("%d-%m-%Y") for p in roll.index})
+            .to_numpy(),
+            COLUMNS[1]: long["force"].to_numpy(),
+            COLUMNS[2]: long["force"].map(FORCE_REGIONS).to_numpy(),
+            COLUMNS[3]: long["offence"].to_numpy(),
+            COLUMNS[4]: long["count"].astype("int64").to_numpy(),
+        }
+    )
 
 
 def write_ons_sample(out_dir: Path, monthly: pd.DataFrame) -> list[Path]:

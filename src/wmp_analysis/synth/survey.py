@@ -36,9 +36,10 @@ The weighted proportion is therefore unbiased for the population figure while
 n_eff < n, as in a real weighted survey. 0.5% of answers are blank (no valid
 answer) and are excluded from bases.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -54,29 +55,166 @@ FILE_NAME = "synthetic-survey-respondents.csv"
 #: First and last fieldwork months.
 FIRST_MONTH, LAST_MONTH = "2010-04", "2016-03"
 
-_DISTRICTS = ("Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall", "Wolverhampton")
+_DISTRICTS = (
+    "Birmingham",
+    "Coventry",
+    "Dudley",
+    "Sandwell",
+    "Solihull",
+    "Walsall",
+    "Wolverhampton",
+)
 #: 2011 Census residents by the 18 categories (QS201EW, order of CENSUS_CATEGORIES),
 #: from ../shared/data/population/la-ethnic-groups.csv (ONS via Resistance Lab).
 _CENSUS_2011 = {
-    "Birmingham": (570217, 22021, 408, 28990, 24720, 3223, 11186, 8476, 64621, 144627, 32532, 12712,
-                   31148, 29991, 47641, 18728, 10910, 10894),
-    "Coventry": (211188, 7305, 151, 15385, 3672, 943, 2388, 1227, 27751, 9510, 2951, 3728, 7658, 12836,
-                 3317, 1611, 2020, 3319),
-    "Dudley": (277050, 1170, 352, 3035, 3477, 250, 1277, 754, 5737, 10339, 397, 876, 1593, 1402, 2658, 611,
-               1259, 688),
-    "Sandwell": (202822, 2045, 141, 10463, 6163, 515, 2043, 1478, 31400, 13952, 6588, 839, 6479, 4396,
-                 11382, 2579, 901, 3877),
-    "Solihull": (177248, 3935, 70, 2991, 2395, 247, 1156, 606, 7098, 3413, 633, 906, 1511, 852, 1930, 457,
-                 358, 868),
-    "Walsall": (207238, 1181, 287, 3763, 4312, 321, 1754, 837, 16502, 14289, 5194, 993, 4044, 1999, 3197,
-                1173, 222, 2017),
-    "Wolverhampton": (160945, 1526, 209, 7002, 8495, 554, 2160, 1575, 32162, 4415, 432, 1376, 6575, 4081,
-                      9507, 3721, 359, 4376),
+    "Birmingham": (
+        570217,
+        22021,
+        408,
+        28990,
+        24720,
+        3223,
+        11186,
+        8476,
+        64621,
+        144627,
+        32532,
+        12712,
+        31148,
+        29991,
+        47641,
+        18728,
+        10910,
+        10894,
+    ),
+    "Coventry": (
+        211188,
+        7305,
+        151,
+        15385,
+        3672,
+        943,
+        2388,
+        1227,
+        27751,
+        9510,
+        2951,
+        3728,
+        7658,
+        12836,
+        3317,
+        1611,
+        2020,
+        3319,
+    ),
+    "Dudley": (
+        277050,
+        1170,
+        352,
+        3035,
+        3477,
+        250,
+        1277,
+        754,
+        5737,
+        10339,
+        397,
+        876,
+        1593,
+        1402,
+        2658,
+        611,
+        1259,
+        688,
+    ),
+    "Sandwell": (
+        202822,
+        2045,
+        141,
+        10463,
+        6163,
+        515,
+        2043,
+        1478,
+        31400,
+        13952,
+        6588,
+        839,
+        6479,
+        4396,
+        11382,
+        2579,
+        901,
+        3877,
+    ),
+    "Solihull": (
+        177248,
+        3935,
+        70,
+        2991,
+        2395,
+        247,
+        1156,
+        606,
+        7098,
+        3413,
+        633,
+        906,
+        1511,
+        852,
+        1930,
+        457,
+        358,
+        868,
+    ),
+    "Walsall": (
+        207238,
+        1181,
+        287,
+        3763,
+        4312,
+        321,
+        1754,
+        837,
+        16502,
+        14289,
+        5194,
+        993,
+        4044,
+        1999,
+        3197,
+        1173,
+        222,
+        2017,
+    ),
+    "Wolverhampton": (
+        160945,
+        1526,
+        209,
+        7002,
+        8495,
+        554,
+        2160,
+        1575,
+        32162,
+        4415,
+        432,
+        1376,
+        6575,
+        4081,
+        9507,
+        3721,
+        359,
+        4376,
+    ),
 }
 _CATEGORIES = [(g, c) for g, cats in CENSUS_CATEGORIES.items() for c in cats]
 _PREFIX = {
-    "White": "White", "Mixed": "Mixed/multiple ethnic group", "Asian": "Asian/Asian British",
-    "Black": "Black/African/Caribbean/Black British", "Other": "Other ethnic group",
+    "White": "White",
+    "Mixed": "Mixed/multiple ethnic group",
+    "Asian": "Asian/Asian British",
+    "Black": "Black/African/Caribbean/Black British",
+    "Other": "Other ethnic group",
 }
 #: Share of respondents who do not state their ethnicity (assumption).
 NOT_STATED_ETHNICITY = 0.02
@@ -90,24 +228,62 @@ AGE_MIX = {
 }
 #: Crime satisfaction by age in 2011-12 (percent). 16-24 and 65+ from the plan
 #: (83%; "exceeding 90%", set at 92); the others are interpolated assumptions.
-AGE_TARGETS_2011_12 = {"16-24": 83.0, "25-34": 84.5, "35-44": 85.5, "45-54": 86.5, "55-64": 88.5,
-                       "65+": 92.0, NOT_STATED: 86.0}
+AGE_TARGETS_2011_12 = {
+    "16-24": 83.0,
+    "25-34": 84.5,
+    "35-44": 85.5,
+    "45-54": 86.5,
+    "55-64": 88.5,
+    "65+": 92.0,
+    NOT_STATED: 86.0,
+}
 #: Ethnic-group effects on the logit scale (assumed; every BME group below White).
-ETHNIC_EFFECT = {"White": 0.12, "Mixed": -0.30, "Asian": -0.25, "Black": -0.40, "Other": -0.30,
-                 NOT_STATED: 0.0}
+ETHNIC_EFFECT = {
+    "White": 0.12,
+    "Mixed": -0.30,
+    "Asian": -0.25,
+    "Black": -0.40,
+    "Other": -0.30,
+    NOT_STATED: 0.0,
+}
 #: District effects on the logit scale (assumed).
-DISTRICT_EFFECT = {"Birmingham": -0.08, "Coventry": 0.0, "Dudley": 0.06, "Sandwell": -0.04,
-                   "Solihull": 0.12, "Walsall": 0.02, "Wolverhampton": -0.02}
+DISTRICT_EFFECT = {
+    "Birmingham": -0.08,
+    "Coventry": 0.0,
+    "Dudley": 0.06,
+    "Sandwell": -0.04,
+    "Solihull": 0.12,
+    "Walsall": 0.02,
+    "Wolverhampton": -0.02,
+}
 
 #: Survey, its measures, interviews per month at scale 1, answer scale, positive threshold.
 SURVEYS = {
-    "contact_counts_crime": {"measures": ("crime_satisfaction",), "per_month": 260, "scale": 7, "threshold": 5,
-                             "prefix": "CCC", "allocation": "proportional"},
-    "contact_counts_asb": {"measures": ("asb_satisfaction",), "per_month": 130, "scale": 7, "threshold": 5,
-                           "prefix": "CCA", "allocation": "proportional"},
+    "contact_counts_crime": {
+        "measures": ("crime_satisfaction",),
+        "per_month": 260,
+        "scale": 7,
+        "threshold": 5,
+        "prefix": "CCC",
+        "allocation": "proportional",
+    },
+    "contact_counts_asb": {
+        "measures": ("asb_satisfaction",),
+        "per_month": 130,
+        "scale": 7,
+        "threshold": 5,
+        "prefix": "CCA",
+        "allocation": "proportional",
+    },
     # 16,800 interviews a year in two waves (PCP 2014-15, footnote 2) = 1,400 a month.
-    "feeling_the_difference": {"measures": ("confidence", "good_job"), "per_month": 1400, "scale": 5,
-                               "threshold": 4, "prefix": "FTD", "allocation": "equal"},
+    "feeling_the_difference": {
+        "measures": ("confidence", "good_job"),
+        "per_month": 1400,
+        "scale": 5,
+        "threshold": 4,
+        "prefix": "FTD",
+        "allocation": "equal",
+    },
 }
 
 #: Population level (percent) of each measure in windows of months (inclusive).
@@ -131,9 +307,19 @@ LEVELS: dict[str, list[tuple[str, str, float, str]]] = {
     ],
     "confidence": [
         ("2010-04", "2011-03", 85.0, "assumed (SPP: 'fallen slightly')"),
-        ("2011-04", "2012-03", 84.0, "plan: SPP 2012-15, 'To improve trust and confidence in policing'"),
+        (
+            "2011-04",
+            "2012-03",
+            84.0,
+            "plan: SPP 2012-15, 'To improve trust and confidence in policing'",
+        ),
         ("2012-04", "2013-01", 83.0, "assumed"),
-        ("2013-02", "2014-01", 82.0, "plan: PCP 2014-15 s4.1, 'currently at 82 per cent' (Feb 2014)"),
+        (
+            "2013-02",
+            "2014-01",
+            82.0,
+            "plan: PCP 2014-15 s4.1, 'currently at 82 per cent' (Feb 2014)",
+        ),
         ("2014-02", "2016-03", 82.5, "assumed"),
     ],
     "good_job": [
@@ -149,7 +335,7 @@ BLANK_SHARE = 0.005
 WEIGHT_SIGMA = 0.25
 
 
-@lru_cache(maxsize=None)
+@cache
 def _population_cells_cached(survey: str) -> pd.DataFrame:
     """Every (district, category, age) cell with its population share for *survey*."""
     rows = []
@@ -187,18 +373,25 @@ def _fit_age_effects() -> dict[str, float]:
     a = {age: float(logit(AGE_TARGETS_2011_12[age] / 100)) for age in _AGES}
     for _ in range(50):
         p = expit(cells["age_band"].map(a) + base)
-        marg = (p * cells["share"]).groupby(cells["age_band"]).sum() / cells.groupby("age_band")["share"].sum()
+        marg = (p * cells["share"]).groupby(cells["age_band"]).sum() / cells.groupby("age_band")[
+            "share"
+        ].sum()
         for age in _AGES:
             a[age] += float(logit(AGE_TARGETS_2011_12[age] / 100) - logit(marg[age]))
     return a
 
 
 def _linear_predictor(cells: pd.DataFrame, age_fx: dict[str, float]) -> pd.Series:
-    return (cells["age_band"].map(age_fx) + cells["ethnic_group"].map(ETHNIC_EFFECT)
-            + cells["district"].map(DISTRICT_EFFECT)).astype(float)
+    return (
+        cells["age_band"].map(age_fx)
+        + cells["ethnic_group"].map(ETHNIC_EFFECT)
+        + cells["district"].map(DISTRICT_EFFECT)
+    ).astype(float)
 
 
-def _shifts(measure: str, age_fx: dict[str, float]) -> list[tuple[pd.Period, pd.Period, float, float]]:
+def _shifts(
+    measure: str, age_fx: dict[str, float]
+) -> list[tuple[pd.Period, pd.Period, float, float]]:
     """(first month, last month, level %, logit shift) per window of :data:`LEVELS`."""
     cells = _population_cells(_MEASURE_SURVEY[measure])
     eta = _linear_predictor(cells, age_fx).to_numpy()
@@ -206,7 +399,7 @@ def _shifts(measure: str, age_fx: dict[str, float]) -> list[tuple[pd.Period, pd.
     out = []
     for start, end, level, _src in LEVELS[measure]:
         target = level / 100
-        s = brentq(lambda x: float(np.sum(w * expit(eta + x))) - target, -10, 10, xtol=1e-12)
+        s = brentq(lambda x, t=target: float(np.sum(w * expit(eta + x))) - t, -10, 10, xtol=1e-12)
         out.append((pd.Period(start, "M"), pd.Period(end, "M"), level, s))
     return out
 
@@ -243,7 +436,11 @@ def _draw_survey(survey: str, rng: np.random.Generator, scale: float, age_fx) ->
     month = np.repeat(np.arange(len(months)), n_month)
     pop = np.array([sum(_CENSUS_2011[d]) for d in _DISTRICTS], dtype=float)
     pop_share = pop / pop.sum()
-    samp_share = pop_share if spec["allocation"] == "proportional" else np.full(len(_DISTRICTS), 1 / len(_DISTRICTS))
+    samp_share = (
+        pop_share
+        if spec["allocation"] == "proportional"
+        else np.full(len(_DISTRICTS), 1 / len(_DISTRICTS))
+    )
     d_idx = rng.choice(len(_DISTRICTS), size=n, p=samp_share)
     # ethnicity within district (2011 Census mix), with a share not stated
     cat_idx = np.empty(n, dtype=int)
@@ -261,17 +458,27 @@ def _draw_survey(survey: str, rng: np.random.Generator, scale: float, age_fx) ->
         label = np.array([g for g, _c in cats], dtype=object)
     eth_label = label[cat_idx]
     age = np.array(_AGES, dtype=object)[rng.choice(len(_AGES), size=n, p=AGE_MIX[survey])]
-    sex = np.array(["Male", "Female", NOT_STATED], dtype=object)[rng.choice(3, size=n, p=[0.485, 0.505, 0.01])]
+    sex = np.array(["Male", "Female", NOT_STATED], dtype=object)[
+        rng.choice(3, size=n, p=[0.485, 0.505, 0.01])
+    ]
     districts = np.array(_DISTRICTS, dtype=object)[d_idx]
     noise = rng.lognormal(0.0, WEIGHT_SIGMA, size=n)
     weight = (pop_share[d_idx] / samp_share[d_idx]) * noise
-    eta = (pd.Series(age).map(age_fx).to_numpy() + pd.Series(group).map(ETHNIC_EFFECT).to_numpy()
-           + pd.Series(districts).map(DISTRICT_EFFECT).to_numpy()).astype(float)
+    eta = (
+        pd.Series(age).map(age_fx).to_numpy()
+        + pd.Series(group).map(ETHNIC_EFFECT).to_numpy()
+        + pd.Series(districts).map(DISTRICT_EFFECT).to_numpy()
+    ).astype(float)
     month_labels = np.array([str(m) for m in months], dtype=object)
     fy_start = np.array([m.year - (1 if m.month < 4 else 0) for m in months])
     if survey == "feeling_the_difference":
-        wave_of = np.array([f"{y}-{(y + 1) % 100:02d} W{1 if 4 <= m.month <= 9 else 2}"
-                            for y, m in zip(fy_start, months)], dtype=object)
+        wave_of = np.array(
+            [
+                f"{y}-{(y + 1) % 100:02d} W{1 if 4 <= m.month <= 9 else 2}"
+                for y, m in zip(fy_start, months)
+            ],
+            dtype=object,
+        )
     else:
         wave_of = np.full(len(months), "", dtype=object)
     frames = []
@@ -279,7 +486,9 @@ def _draw_survey(survey: str, rng: np.random.Generator, scale: float, age_fx) ->
     scale_pts, thr = spec["scale"], spec["threshold"]
     for measure in spec["measures"]:
         shifts = _shifts(measure, age_fx)
-        shift_of_month = np.array([next(sh for a, b, _l, sh in shifts if a <= m <= b) for m in months])
+        shift_of_month = np.array(
+            [next(sh for a, b, _l, sh in shifts if a <= m <= b) for m in months]
+        )
         p = expit(eta + shift_of_month[month])
         pos = rng.random(n) < p
         hi = thr + rng.choice(scale_pts - thr + 1, size=n)
@@ -287,16 +496,31 @@ def _draw_survey(survey: str, rng: np.random.Generator, scale: float, age_fx) ->
         resp = np.where(pos, hi, lo).astype(object)
         blank = rng.random(n) < BLANK_SHARE
         resp[blank] = ""
-        frames.append(pd.DataFrame({
-            "respondent_id": ids, "survey": survey, "fieldwork_month": month_labels[month],
-            "wave": wave_of[month], "district": districts, "age_band": age, "ethnicity": eth_label,
-            "sex": sex, "measure": measure, "response": resp, "scale_points": scale_pts,
-            "positive_threshold": thr, "weight": np.round(weight, 4),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": ids,
+                    "survey": survey,
+                    "fieldwork_month": month_labels[month],
+                    "wave": wave_of[month],
+                    "district": districts,
+                    "age_band": age,
+                    "ethnicity": eth_label,
+                    "sex": sex,
+                    "measure": measure,
+                    "response": resp,
+                    "scale_points": scale_pts,
+                    "positive_threshold": thr,
+                    "weight": np.round(weight, 4),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def write_survey_sample(out_dir: Path, rng: np.random.Generator, *, scale: float = 1.0) -> list[Path]:
+def write_survey_sample(
+    out_dir: Path, rng: np.random.Generator, *, scale: float = 1.0
+) -> list[Path]:
     """Write the synthetic respondent-level survey extract.
 
     Parameters
@@ -337,23 +561,87 @@ def published_figures() -> pd.DataFrame:
     spp = "seeds/000_ebc194bc38b034ec.txt"
     pcp = "seeds/001_80b6ad282e6b1277.txt"
     rows = [
-        ("crime_satisfaction", "all", "All", fy, 86.0, "=", f"{spp} 'How do we do now?': 'high at 86%'"),
-        ("crime_satisfaction", "all", "All", jan14, 83.9, "=", f"{pcp} s4.8: 'fallen by 3 per cent to 83.9'"),
+        (
+            "crime_satisfaction",
+            "all",
+            "All",
+            fy,
+            86.0,
+            "=",
+            f"{spp} 'How do we do now?': 'high at 86%'",
+        ),
+        (
+            "crime_satisfaction",
+            "all",
+            "All",
+            jan14,
+            83.9,
+            "=",
+            f"{pcp} s4.8: 'fallen by 3 per cent to 83.9'",
+        ),
         ("asb_satisfaction", "all", "All", fy, 76.0, "=", f"{spp} 'How do we do now?': 'to 76%'"),
-        ("asb_satisfaction", "all", "All", jan14, 77.0, "=", f"{pcp} s4.8: 'reduced by 1.7 per cent to 77'"),
-        ("confidence", "all", "All", fy, 84.0, "=", f"{spp}: '84% of the public have overall confidence'"),
+        (
+            "asb_satisfaction",
+            "all",
+            "All",
+            jan14,
+            77.0,
+            "=",
+            f"{pcp} s4.8: 'reduced by 1.7 per cent to 77'",
+        ),
+        (
+            "confidence",
+            "all",
+            "All",
+            fy,
+            84.0,
+            "=",
+            f"{spp}: '84% of the public have overall confidence'",
+        ),
         ("confidence", "all", "All", jan14, 82.0, "=", f"{pcp} s4.1: 'currently at 82 per cent'"),
-        ("good_job", "all", "All", fy, 86.0, "=", f"{spp}: '86% of the public think we are doing a good job'"),
-        ("crime_satisfaction", "age_band", "16-24", fy, 83.0, "=", f"{spp}: 'at 83% among those aged 16 to 24'"),
-        ("crime_satisfaction", "age_band", "65+", fy, 90.0, ">", f"{spp}: 'exceeding 90% among those aged over 65'"),
+        (
+            "good_job",
+            "all",
+            "All",
+            fy,
+            86.0,
+            "=",
+            f"{spp}: '86% of the public think we are doing a good job'",
+        ),
+        (
+            "crime_satisfaction",
+            "age_band",
+            "16-24",
+            fy,
+            83.0,
+            "=",
+            f"{spp}: 'at 83% among those aged 16 to 24'",
+        ),
+        (
+            "crime_satisfaction",
+            "age_band",
+            "65+",
+            fy,
+            90.0,
+            ">",
+            f"{spp}: 'exceeding 90% among those aged over 65'",
+        ),
     ]
     out = []
     for measure, gtype, group, months, pct, cmp_, src in rows:
         by = None if gtype == "all" else gtype
         model = expected_proportions(measure, months, by=by)
-        out.append({
-            "measure": measure, "group_type": gtype, "group": group, "first_month": months[0],
-            "last_month": months[-1], "published_pct": pct, "model_pct": float(model[group]),
-            "comparison": cmp_, "source": src,
-        })
+        out.append(
+            {
+                "measure": measure,
+                "group_type": gtype,
+                "group": group,
+                "first_month": months[0],
+                "last_month": months[-1],
+                "published_pct": pct,
+                "model_pct": float(model[group]),
+                "comparison": cmp_,
+                "source": src,
+            }
+        )
     return pd.DataFrame(out)
