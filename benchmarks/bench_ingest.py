@@ -20,7 +20,7 @@ and measures, each in a fresh subprocess whose peak memory is its own
   "CSV to Parquet" baseline, still without any validation);
 * ``aggregate`` - the measures/baseline aggregation on the processed dataset:
   monthly counts by force, district and ``category_stable`` (DuckDB,
-  :func:`wmp_analysis.queries.monthly_counts`), then the baseline mean and standard
+  :func:`wmp_analysis.measures.queries.monthly_counts`), then the baseline mean and standard
   deviation of each series (pandas);
 
 then, once, ``benchmarks/bench_suite.py`` (the whole suite on the sample, cold
@@ -288,7 +288,7 @@ def child(which: str, folder: Path, out: Path) -> dict:
     elif which == "aggregate":
         import numpy as np
 
-        from wmp_analysis.queries import monthly_counts
+        from wmp_analysis.measures.queries import monthly_counts
 
         monthly = monthly_counts(out, by=("falls_within", "district", "category_stable")).rename(
             columns={"n": "count"}

@@ -21,7 +21,7 @@ force and month, generated once into ``benchmarks/_data/national-archive`` (git-
 * ``national-ingest``      - the first 60 months of every force into one dataset;
 * ``national-incremental`` - the same with the 61st month added (only it is read);
 * ``national-aggregate``   - street records per force, month and stable category by DuckDB;
-* ``national-view``        - :func:`wmp_analysis.national.national_view` on the real ONS
+* ``national-view``        - :func:`wmp_analysis.analysis.national.national_view` on the real ONS
   force table and mid-year population (``configs/real-ons.yaml``'s sources in
   ``../shared/data``; reading them is timed apart as ``read_seconds``).
 
@@ -228,7 +228,6 @@ def child(which: str, folder: Path, out: Path) -> dict:
     else:
         import pyarrow.dataset  # noqa: F401
 
-        from wmp_analysis import queries  # noqa: F401
         from wmp_analysis.ingest import archive, dataset, police_uk  # noqa: F401
     if which in ("naive", "polars", "duckdb", "ingest"):
         files = sorted(folder.rglob("*-street.csv"))
@@ -240,7 +239,7 @@ def child(which: str, folder: Path, out: Path) -> dict:
         pl.scan_csv([str(f) for f in files]).sink_parquet(out / "polars.parquet")
         n = pl.scan_parquet(out / "polars.parquet").select(pl.len()).collect().item()
     elif which == "duckdb":
-        from wmp_analysis.queries import connect
+        from wmp_analysis.measures.queries import connect
 
         out.mkdir(parents=True, exist_ok=True)
         con = connect()
@@ -316,7 +315,7 @@ def child(which: str, folder: Path, out: Path) -> dict:
             partitions=sum(1 for _ in (out / "police_uk").rglob("part-0.parquet")),
         )
     elif which == "national-aggregate":
-        from wmp_analysis.queries import national_monthly
+        from wmp_analysis.measures.queries import national_monthly
 
         agg = national_monthly(out)
         n = int(agg["n"].sum())
@@ -326,11 +325,11 @@ def child(which: str, folder: Path, out: Path) -> dict:
             months=int(agg["month"].nunique()),
         )
     elif which == "national-view":
-        from wmp_analysis import national
+        from wmp_analysis.analysis import national
         from wmp_analysis.config import load_config
         from wmp_analysis.ingest.census import read_population
         from wmp_analysis.ingest.ons import read_ons_pfa
-        from wmp_analysis.targets import load_measures, load_registry
+        from wmp_analysis.measures.targets import load_measures, load_registry
 
         cfg = load_config(
             ROOT / "configs" / "real-ons.yaml"

@@ -50,7 +50,7 @@ def bench_config(src: Path, folder: Path, scale: float | None) -> Path:
 
 
 def timed_run(cfg, run_id: str, quiet: bool) -> tuple[int, float]:
-    from wmp_analysis.runner import run_suite
+    from wmp_analysis.pipeline.runner import run_suite
 
     sink = io.StringIO()
     t0 = time.perf_counter()

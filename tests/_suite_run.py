@@ -38,7 +38,7 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
     raw["reports_dir"] = "reports"
     import os
 
-    from wmp_analysis.report_pdf import find_chromium
+    from wmp_analysis.report.pdf import find_chromium
 
     if find_chromium() is None and not os.environ.get(
         "CI"
@@ -50,7 +50,7 @@ def write_small_config(folder: Path, *, title: str = HOSTILE_TITLE, scale: float
 
 
 def require_suite() -> None:
-    from wmp_analysis.runner import DEFAULT_NOTEBOOKS, kernel_available
+    from wmp_analysis.pipeline.runner import DEFAULT_NOTEBOOKS, kernel_available
 
     missing = [
         n for n in DEFAULT_NOTEBOOKS if not (PROJECT_ROOT / "notebooks" / f"{n}.ipynb").is_file()
@@ -71,7 +71,7 @@ def sample_pack(tmp_path_factory) -> dict:
     if "pack" in _CACHE:
         return _CACHE["pack"]
     from wmp_analysis.config import load_config
-    from wmp_analysis.runner import run_suite
+    from wmp_analysis.pipeline.runner import run_suite
 
     folder = tmp_path_factory.mktemp("suite")
     cfg_path = write_small_config(folder)

@@ -102,9 +102,9 @@ READERS: dict[str, Callable[..., Any]] = {
     "lad_lookup": lambda p, **kw: _resolve("wmp_analysis.ingest.census", "read_lad_lookup")(
         p, **kw
     ),
-    "survey": lambda p, **kw: _resolve("wmp_analysis.survey", "read_survey")(p, **kw),
-    "registry": lambda p, **kw: _resolve("wmp_analysis.targets", "load_registry")(p, **kw),
-    "measures": lambda p, **kw: _resolve("wmp_analysis.targets", "load_measures")(p, **kw),
+    "survey": lambda p, **kw: _resolve("wmp_analysis.ingest.survey", "read_survey")(p, **kw),
+    "registry": lambda p, **kw: _resolve("wmp_analysis.measures.targets", "load_registry")(p, **kw),
+    "measures": lambda p, **kw: _resolve("wmp_analysis.measures.targets", "load_measures")(p, **kw),
     "config": lambda p, **kw: _resolve("wmp_analysis.config", "load_config")(p, **kw),
 }
 
@@ -698,8 +698,8 @@ def test_ingest_continues_past_rejected_rows_and_reports_them(ingested_project, 
 
 def test_run_with_bad_input_fails_and_keeps_latest(ingested_project, tmp_path, capsys):
     """`wmp-analysis run` (ingest notebook in a real kernel) on a bad input: exit 1, latest untouched."""
-    from wmp_analysis import runner
     from wmp_analysis.config import load_config
+    from wmp_analysis.pipeline import runner
 
     if not runner.kernel_available("wmp-analysis"):
         msg = "Jupyter kernel 'wmp-analysis' not installed (make venv installs it)"

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from _suite_run import HOSTILE_TITLE, sample_pack
 
-from wmp_analysis.outputs import SYNTHETIC_NOTE
+from wmp_analysis.report.outputs import SYNTHETIC_NOTE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

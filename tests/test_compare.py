@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
-from wmp_analysis import compare as C
+from wmp_analysis.analysis import compare as C
 from wmp_analysis.config import load_config
 
 REG_COLS = [

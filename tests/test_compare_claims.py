@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from conftest import PROJECT_ROOT
 
-from wmp_analysis import compare, equality
+from wmp_analysis.analysis import compare, equality
 from wmp_analysis.config import load_config
-from wmp_analysis.survey import read_survey
+from wmp_analysis.ingest.survey import read_survey
+from wmp_analysis.measures.targets import load_measures, load_registry
 from wmp_analysis.synth.survey import write_survey_sample
-from wmp_analysis.targets import load_measures, load_registry
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_without_survey_reported_figures_stay_unmeasured():
 
 
 def test_proxy_notes_are_not_repeated():
-    from wmp_analysis.measures import join_notes
+    from wmp_analysis.measures.series import join_notes
 
     assert (
         join_notes("PROXY: A; misses X.", "Series B.", "Series B.", "")
@@ -62,7 +62,7 @@ def test_proxy_notes_are_not_repeated():
 
 
 def test_age_band_claims_are_checked_on_that_band(survey):
-    from wmp_analysis.compare import claim_age_band
+    from wmp_analysis.analysis.compare import claim_age_band
 
     assert (
         claim_age_band("Satisfaction among respondents aged 16-24 (over 65s: above 90%).")

@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
-from wmp_analysis import equality as eq
+from wmp_analysis.analysis import equality as eq
 from wmp_analysis.periods import Period
 
 Z = norm.ppf(0.975)
@@ -226,8 +226,8 @@ def _has_intervals(fig):
 def test_plots_show_intervals_not_bare_bars():
     import matplotlib.pyplot as plt
 
-    from wmp_analysis import stopsearch as ss
-    from wmp_analysis.plots import equality as ep
+    from wmp_analysis.analysis import stopsearch as ss
+    from wmp_analysis.report.plots import equality as ep
 
     df = _frame(
         [
@@ -316,7 +316,7 @@ def test_notebook_is_thin_with_parameters_cell(project_root):
 
 # --------------------------------------------------------------------------- no survey supplied
 def test_empty_survey_has_the_reader_types_and_every_function_returns_typed_empties():
-    from wmp_analysis.survey import empty_survey
+    from wmp_analysis.ingest.survey import empty_survey
 
     s = empty_survey()
     assert len(s) == 0 and s.attrs["contract"] == "respondent"
@@ -363,7 +363,7 @@ def test_untyped_empty_frame_no_longer_fails_with_dt_accessor():
 
 
 def test_stop_search_rates_by_financial_year_hand_worked_and_empty():
-    from wmp_analysis import stopsearch as ss
+    from wmp_analysis.analysis import stopsearch as ss
 
     pop = pd.Series(
         {

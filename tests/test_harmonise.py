@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from wmp_analysis.errors import SchemaError
-from wmp_analysis.harmonise import (
+from wmp_analysis.harmonise.police_uk import (
     STABLE_CATEGORIES,
     assign_districts,
     district_summary,

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from wmp_analysis import measures as M
+from wmp_analysis.measures import series as M
 from wmp_analysis.periods import Period
 
 

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from conftest import PROJECT_ROOT, SEEDS, require_shared
 
-from wmp_analysis import compare, national
-from wmp_analysis import national_claims as NC
-from wmp_analysis.national_population import force_population, population_summary
-from wmp_analysis.targets import load_measures, load_registry
+from wmp_analysis.analysis import compare, national
+from wmp_analysis.analysis import national_claims as NC
+from wmp_analysis.measures.population import force_population, population_summary
+from wmp_analysis.measures.targets import load_measures, load_registry
 
 WM = "West Midlands"
 COMPARATORS = ["Greater Manchester", "West Yorkshire", "Merseyside"]
@@ -409,7 +409,7 @@ def test_figure_has_one_panel_per_milestone(reference):
     import matplotlib
 
     matplotlib.use("Agg")
-    from wmp_analysis.plots.national import national_figure
+    from wmp_analysis.report.plots.national import national_figure
 
     registry, measures = reference
     ons, pop = _three_forces()
@@ -432,7 +432,7 @@ def test_figure_has_one_panel_per_milestone(reference):
 def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
     from wmp_analysis.config import load_config
     from wmp_analysis.ingest.census import force_districts, read_lad_lookup
-    from wmp_analysis.runner import kernel_available, run_suite
+    from wmp_analysis.pipeline.runner import kernel_available, run_suite
 
     if not kernel_available("wmp-analysis"):
         pytest.fail("Jupyter kernel 'wmp-analysis' is not installed (run `make venv`)")

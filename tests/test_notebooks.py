@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wmp_analysis.runner import DEFAULT_NOTEBOOKS, declared_parameters
+from wmp_analysis.pipeline.runner import DEFAULT_NOTEBOOKS, declared_parameters
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

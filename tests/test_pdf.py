@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wmp_analysis import report_pdf
+from wmp_analysis.report import pdf as report_pdf
 
 
 def test_print_document_relinks_pages_and_drops_file_links():

@@ -2,8 +2,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from wmp_analysis.plots.spc import spc_grid
-from wmp_analysis.spc import c_chart
+from wmp_analysis.analysis.spc import c_chart
+from wmp_analysis.report.plots.spc import spc_grid
 
 
 def _chart(seed):

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from wmp_analysis.plots import style
-from wmp_analysis.plots import targets as tp
+from wmp_analysis.report.plots import style
+from wmp_analysis.report.plots import targets as tp
 
 # Okabe & Ito (2008), "Color Universal Design", the eight colours
 OKABE_ITO_HEX = {
@@ -158,7 +158,7 @@ def test_comparator_chart_highlights_the_force():
 def test_alt_text_reaches_the_saved_files_and_re_saves_are_identical(tmp_path):
     from PIL import Image
 
-    from wmp_analysis.outputs import write_figure
+    from wmp_analysis.report.outputs import write_figure
 
     fig = tp.target_chart(ROW, SERIES, name="Burglary of homes", source="ONS")
     a = write_figure(fig, tmp_path / "a")
@@ -185,9 +185,9 @@ def test_plotting_functions_read_no_files(monkeypatch):
 
 
 def test_the_older_figures_use_the_house_palette():
-    from wmp_analysis.plots import equality as ep
-    from wmp_analysis.plots import national as npl
-    from wmp_analysis.plots import spc as sp
+    from wmp_analysis.report.plots import equality as ep
+    from wmp_analysis.report.plots import national as npl
+    from wmp_analysis.report.plots import spc as sp
 
     def ok(c):
         h = to_hex(c)
@@ -208,7 +208,7 @@ def test_the_older_figures_use_the_house_palette():
 
 
 def test_equality_figures_carry_caption_and_alt_text():
-    from wmp_analysis.plots import equality as ep
+    from wmp_analysis.report.plots import equality as ep
 
     est = pd.DataFrame(
         {

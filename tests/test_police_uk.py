@@ -737,7 +737,7 @@ def test_unknown_or_missing_outcome_type_is_rejected(tmp_path, as_arrow):
 
 
 def test_synthetic_generator_values_are_all_published():
-    from wmp_analysis.harmonise import load_outcome_types
+    from wmp_analysis.harmonise.police_uk import load_outcome_types
     from wmp_analysis.ingest import police_uk as reader
     from wmp_analysis.synth import police_uk as synth
 
@@ -753,7 +753,7 @@ def test_synthetic_generator_values_are_all_published():
 
 
 def test_outcome_reference_table_is_validated(tmp_path):
-    from wmp_analysis.harmonise import load_outcome_types
+    from wmp_analysis.harmonise.police_uk import load_outcome_types
 
     good = write(tmp_path / "good.csv", "outcome_type,note\nLocal resolution,x\nOffender fined,\n")
     assert load_outcome_types(good) == {"Local resolution", "Offender fined"}

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from test_police_uk import STREET_COLUMNS, csv_text, street_row, write
 
-from wmp_analysis.harmonise import category_lookup, harmonise_street
+from wmp_analysis.harmonise.police_uk import category_lookup, harmonise_street
 from wmp_analysis.ingest.police_uk import read_police_uk, tidy_dictionaries
 
 LOOKUP = pd.DataFrame(

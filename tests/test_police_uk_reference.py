@@ -141,7 +141,7 @@ def test_2016_old_label_file_reads_whole_with_right_groups(tmp_path, as_arrow):
 
 
 def test_2016_old_label_file_gives_the_right_search_counts_downstream(tmp_path):
-    from wmp_analysis.stopsearch import search_counts
+    from wmp_analysis.analysis.stopsearch import search_counts
 
     write(
         tmp_path / "2016-03-west-midlands-stop-and-search.csv",
@@ -560,7 +560,7 @@ def test_table_validation(tmp_path):
 
 
 def test_table_agrees_with_the_other_project_lists():
-    from wmp_analysis.harmonise import load_outcome_types
+    from wmp_analysis.harmonise.police_uk import load_outcome_types
     from wmp_analysis.synth import police_uk as synth
 
     t = load_value_table()

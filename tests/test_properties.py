@@ -386,7 +386,7 @@ exposures = st.floats(min_value=0.5, max_value=1e6, allow_nan=False, allow_infin
 @FEW
 @given(ct=pos_counts, et=exposures, cb=pos_counts, eb=exposures)
 def test_poisson_rate_ratio_ci_contains_estimate(ct, et, cb, eb):
-    from wmp_analysis.stats import poisson_rate_ratio_test
+    from wmp_analysis.analysis.stats import poisson_rate_ratio_test
 
     r = poisson_rate_ratio_test(ct, et, cb, eb)
     rr = r["rate_ratio"]
@@ -398,7 +398,7 @@ def test_poisson_rate_ratio_ci_contains_estimate(ct, et, cb, eb):
 @FAST
 @given(ct=pos_counts, et=exposures, cb=pos_counts, eb=exposures)
 def test_poisson_rate_ratio_swapping_groups_inverts(ct, et, cb, eb):
-    from wmp_analysis.stats import poisson_rate_ratio_test
+    from wmp_analysis.analysis.stats import poisson_rate_ratio_test
 
     a = poisson_rate_ratio_test(ct, et, cb, eb)
     b = poisson_rate_ratio_test(cb, eb, ct, et)
@@ -410,8 +410,8 @@ def test_poisson_rate_ratio_swapping_groups_inverts(ct, et, cb, eb):
 @FAST
 @given(c=pos_counts, e=exposures)
 def test_equal_groups_have_rate_ratio_one(c, e):
-    from wmp_analysis.stats import poisson_rate_ratio_test
-    from wmp_analysis.stopsearch import rate_ratio
+    from wmp_analysis.analysis.stats import poisson_rate_ratio_test
+    from wmp_analysis.analysis.stopsearch import rate_ratio
 
     r = poisson_rate_ratio_test(c, e, c, e)
     assert r["rate_ratio"] == pytest.approx(1.0)
@@ -423,7 +423,7 @@ def test_equal_groups_have_rate_ratio_one(c, e):
 @FAST
 @given(y=st.lists(st.booleans(), min_size=1, max_size=60), data=st.data())
 def test_weighted_proportion_wilson_in_unit_interval(y, data):
-    from wmp_analysis.equality import weighted_proportion
+    from wmp_analysis.analysis.equality import weighted_proportion
 
     w = data.draw(st.lists(st.floats(0.05, 20, allow_nan=False), min_size=len(y), max_size=len(y)))
     r = weighted_proportion(y, w)
@@ -439,7 +439,7 @@ def test_weighted_proportion_wilson_in_unit_interval(y, data):
 @FAST
 @given(rows=st.lists(st.tuples(st.integers(1, 5000), st.floats(0, 1)), min_size=1, max_size=12))
 def test_aggregated_estimates_proportions_and_intervals(rows):
-    from wmp_analysis.equality import aggregated_estimates
+    from wmp_analysis.analysis.equality import aggregated_estimates
 
     base = [b for b, _ in rows]
     npos = [int(round(f * b)) for b, f in rows]
@@ -466,7 +466,7 @@ def test_aggregated_estimates_proportions_and_intervals(rows):
 @FAST
 @given(p1=st.floats(0, 1), n1=st.integers(1, 3000), p2=st.floats(0, 1), n2=st.integers(1, 3000))
 def test_proportion_gap_interval_contains_gap(p1, n1, p2, n2):
-    from wmp_analysis.equality import proportion_gap
+    from wmp_analysis.analysis.equality import proportion_gap
 
     # proportions observed on whole respondents
     p1, p2 = round(p1 * n1) / n1, round(p2 * n2) / n2
@@ -478,7 +478,7 @@ def test_proportion_gap_interval_contains_gap(p1, n1, p2, n2):
 @FAST
 @given(c=counts, e=exposures)
 def test_poisson_rate_ci_contains_rate(c, e):
-    from wmp_analysis.stopsearch import poisson_rate_ci
+    from wmp_analysis.analysis.stopsearch import poisson_rate_ci
 
     lo, hi = poisson_rate_ci(c, e)
     rate = c / e * 1000
@@ -491,7 +491,7 @@ def test_poisson_rate_ci_contains_rate(c, e):
     data=st.data(),
 )
 def test_adjust_pvalues_bounds_and_order(p, data):
-    from wmp_analysis.stats import adjust_pvalues
+    from wmp_analysis.analysis.stats import adjust_pvalues
 
     out = adjust_pvalues(p)
     raw = np.asarray(p, dtype=float)
@@ -546,7 +546,7 @@ def _population(pop_asian_black: int) -> pd.Series:
 @FEW
 @given(df=searches(), data=st.data())
 def test_search_rates_invariant_to_row_order(df, data):
-    from wmp_analysis.stopsearch import outcome_rates, search_rates
+    from wmp_analysis.analysis.stopsearch import outcome_rates, search_rates
 
     pop = _population(100_000)
     perm = list(data.draw(st.permutations(range(len(df)))))
@@ -571,7 +571,7 @@ def test_search_rates_invariant_to_row_order(df, data):
 @given(k=st.integers(1, 60), white=st.integers(1, 200), pop=st.integers(1000, 500_000))
 def test_equal_groups_get_equal_rate_ratios(k, white, pop):
     """Asian and Black with equal searches and equal populations: identical rates and RRs."""
-    from wmp_analysis.stopsearch import search_rates
+    from wmp_analysis.analysis.stopsearch import search_rates
 
     groups = ["Asian"] * k + ["Black"] * k + ["White"] * white
     df = pd.DataFrame({"self_defined_group": pd.Series(groups, dtype="str")})
@@ -597,7 +597,7 @@ def test_equal_groups_get_equal_rate_ratios(k, white, pop):
 @FAST
 @given(base=st.floats(-1e6, 1e6, allow_nan=False), actual=st.floats(-1e6, 1e6, allow_nan=False))
 def test_pct_change_sign_and_zero_base(base, actual):
-    from wmp_analysis.stats import pct_change
+    from wmp_analysis.analysis.stats import pct_change
 
     r = pct_change(base, actual)
     if base == 0:
@@ -614,7 +614,7 @@ def test_pct_change_sign_and_zero_base(base, actual):
 def _other_readers():
     from wmp_analysis.config import load_config
     from wmp_analysis.ingest import census, csp
-    from wmp_analysis.survey import read_survey
+    from wmp_analysis.ingest.survey import read_survey
 
     return {
         "csp.csv": csp.read_csp,

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from wmp_analysis import provenance as prov
-from wmp_analysis.outputs import SYNTHETIC_NOTE, RunContext
+from wmp_analysis.report.outputs import SYNTHETIC_NOTE, RunContext
 
 
 def test_sha256_file_matches_hashlib(tmp_path):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 from test_dataset import STREET, make_project, write_month
 
-from wmp_analysis import measures as M
-from wmp_analysis import queries as Q
-from wmp_analysis import stopsearch as S
-from wmp_analysis.baseline import build_baseline
+from wmp_analysis.analysis import stopsearch as S
+from wmp_analysis.analysis.baseline import build_baseline
 from wmp_analysis.ingest.dataset import ingest_police_uk
 from wmp_analysis.ingest.pipeline import load_processed, run_ingest
+from wmp_analysis.measures import queries as Q
+from wmp_analysis.measures import series as M
+from wmp_analysis.measures.targets import load_measures
 from wmp_analysis.periods import Period
-from wmp_analysis.targets import load_measures
 
 
 def ingested(tmp_path):

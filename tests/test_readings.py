@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import pytest
 
-from wmp_analysis.readings import format_p, measure_label, target_reading
+from wmp_analysis.report.readings import format_p, measure_label, target_reading
 
 
 def row(**kw):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT, require_shared
 
-from wmp_analysis import compare as C
+from wmp_analysis.analysis import compare as C
 from wmp_analysis.config import load_config
 from wmp_analysis.periods import Period
 

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from wmp_analysis.errors import SchemaError, UnknownCategoryError, ValueFormatError
-from wmp_analysis.targets import (
+from wmp_analysis.measures.targets import (
     MEASURE_COLUMNS,
     REGISTRY_COLUMNS,
     load_measures,

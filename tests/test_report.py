@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from wmp_analysis import report
 from wmp_analysis.config import load_config
-from wmp_analysis.outputs import SYNTHETIC_NOTE
+from wmp_analysis.report import pages as report
+from wmp_analysis.report.outputs import SYNTHETIC_NOTE
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
@@ -304,7 +304,7 @@ def test_index_reads_each_measured_target_in_one_sentence(tmp_path):
 
 
 def test_pdf_switch_from_the_environment(tmp_path, monkeypatch):
-    from wmp_analysis.report_pdf import pdf_enabled
+    from wmp_analysis.report.pdf import pdf_enabled
 
     cfg = write_cfg(tmp_path, title="Real run")
     assert pdf_enabled(cfg) is True

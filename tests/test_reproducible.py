@@ -8,7 +8,7 @@ import pytest
 from _suite_run import FIRST, HOSTILE_TITLE, SECOND, sample_pack
 
 from wmp_analysis.provenance import sha256_file
-from wmp_analysis.report import external_references
+from wmp_analysis.report.pages import external_references
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def test_rerun_is_byte_identical(pack):
     a, b = hashes(pack["first"]), hashes(pack["second"])
     assert any(k.endswith(".png") for k in a) and any(k.endswith(".csv") for k in a)
     assert {"index.html", "01_ingest.html", "05_briefing_summary.html"} <= set(a)
-    from wmp_analysis.report_pdf import find_chromium
+    from wmp_analysis.report.pdf import find_chromium
 
     if find_chromium() is not None:  # without a browser the small pack is run with runner.pdf false
         assert "briefing.pdf" in a

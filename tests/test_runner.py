@@ -22,8 +22,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from wmp_analysis import runner
 from wmp_analysis.config import load_config
+from wmp_analysis.pipeline import runner
 from wmp_analysis.provenance import sha256_file
 
 KERNEL = "wmp-analysis"
@@ -279,7 +279,7 @@ def _spawn_run(
     code = (
         "import sys\n"
         "from wmp_analysis.config import load_config\n"
-        "from wmp_analysis.runner import run_suite\n"
+        "from wmp_analysis.pipeline.runner import run_suite\n"
         f"sys.exit(run_suite(load_config({str(proj / config)!r}), notebooks={names!r}, "
         f"notebooks_dir={str(proj / 'nbs')!r}, run_id={run_id!r}))\n"
     )
@@ -527,7 +527,7 @@ def test_ctrl_c_mid_cell_exits_130_one_line_no_kernel_left(proj):
     code = (
         "import sys\n"
         "from wmp_analysis.config import load_config\n"
-        "from wmp_analysis.runner import run_suite\n"
+        "from wmp_analysis.pipeline.runner import run_suite\n"
         f"sys.exit(run_suite(load_config({str(proj / 'tiny.yaml')!r}), notebooks=['02_slow'], "
         f"notebooks_dir={str(proj / 'nbs')!r}, run_id='ctrlc'))\n"
     )

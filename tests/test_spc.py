@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wmp_analysis.analysis.spc import c_chart, xmr_chart
 from wmp_analysis.periods import Period
-from wmp_analysis.spc import c_chart, xmr_chart
 
 
 def test_xmr_limits_hand_worked():

@@ -11,7 +11,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.rates import confint_poisson_2indep
 
-from wmp_analysis import stats as S
+from wmp_analysis.analysis import stats as S
 
 
 def test_rate_ratio_hand_worked_and_exact_binomial():

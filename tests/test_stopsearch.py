@@ -12,7 +12,7 @@ from scipy.stats import chi2
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson_2indep
 
-from wmp_analysis import stopsearch as ss
+from wmp_analysis.analysis import stopsearch as ss
 
 WM = ["Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull", "Walsall", "Wolverhampton"]
 

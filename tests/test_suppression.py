@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wmp_analysis import equality as eq
-from wmp_analysis import suppression as sp
+from wmp_analysis.analysis import equality as eq
+from wmp_analysis.analysis import suppression as sp
 from wmp_analysis.periods import Period
 
 MIN_BASE = 30
@@ -449,7 +449,7 @@ def small_pack(tmp_path_factory):
     from _suite_run import require_suite, write_small_config
 
     from wmp_analysis.config import load_config
-    from wmp_analysis.runner import run_suite
+    from wmp_analysis.pipeline.runner import run_suite
 
     reuse = __import__("os").environ.get(
         "WMP_SUPPRESSION_PACK"
@@ -471,7 +471,7 @@ def small_pack(tmp_path_factory):
 
 @pytest.mark.slow
 def test_pack_csvs_and_pages_leak_no_suppressed_figure(small_pack):
-    from wmp_analysis.survey import read_survey
+    from wmp_analysis.ingest.survey import read_survey
 
     cfg, run = small_pack
     survey = read_survey(cfg.source("survey"))

@@ -14,7 +14,7 @@ from wmp_analysis.errors import (
     UnknownCategoryError,
     ValueFormatError,
 )
-from wmp_analysis.survey import map_ethnicity, read_survey
+from wmp_analysis.ingest.survey import map_ethnicity, read_survey
 
 HEAD = (
     "respondent_id,survey,fieldwork_month,wave,district,age_band,ethnicity,sex,measure,response,"
@@ -207,7 +207,7 @@ def test_sample_reproduces_published_within_sampling_error(sample):
     3 standard errors: a correct generator fails this with probability ~0.3% per
     figure; the seed is fixed, so the test is deterministic.
     """
-    from wmp_analysis.equality import weighted_proportion
+    from wmp_analysis.analysis.equality import weighted_proportion
     from wmp_analysis.synth.survey import published_figures
 
     _, df = sample

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 
-from wmp_analysis.report_tables import (
+from wmp_analysis.report.tables import (
     DASH,
     DASH_NOTE,
     badge_html,
@@ -173,7 +173,7 @@ def test_display_hook_formats_frames_in_a_kernel(tmp_path, monkeypatch):
     """RunContext registers the formatter on IPython's text/html display formatter."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from wmp_analysis import outputs
+    from wmp_analysis.report import outputs
 
     shell = InteractiveShell.instance()
     monkeypatch.setattr(outputs, "_in_kernel", lambda: True)

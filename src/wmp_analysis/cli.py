@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import InputError, bounded
+from wmp_analysis.errors import InputError, bounded
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -57,26 +57,26 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.version:
-        from . import __version__
+        from wmp_analysis import __version__
 
         print(__version__)
         return 0
     if args.command is None:
         _build_parser().print_help()
         return 2
-    from .config import load_config
+    from wmp_analysis.config import load_config
 
     try:
         cfg = load_config(args.config)
         if args.command == "sample":
-            from .synth import ensure_sample
+            from wmp_analysis.synth import ensure_sample
 
             path = ensure_sample(cfg, force=args.force)
             print(f"synthetic sample ready in {path}")
             return 0
         if args.command == "ingest":
-            from .config import preflight
-            from .ingest.pipeline import run_ingest
+            from wmp_analysis.config import preflight
+            from wmp_analysis.ingest.pipeline import run_ingest
 
             preflight(
                 cfg
@@ -85,7 +85,7 @@ def _main(argv: list[str] | None = None) -> int:
             print(result.summary())
             return 0
         if args.command == "run":
-            from .runner import run_suite
+            from wmp_analysis.pipeline.runner import run_suite
 
             return run_suite(
                 cfg, only=args.only, from_=args.from_, force=args.force, run_id=args.run_id

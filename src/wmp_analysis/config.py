@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from . import config_schema as schema
-from .config_schema import PLANS, SOURCE_KEYS  # noqa: F401 - re-exported (callers import them from here)
-from .errors import ConfigError, shorten
-from .periods import Period
+from wmp_analysis import config_schema as schema
+from wmp_analysis.config_schema import PLANS, SOURCE_KEYS  # noqa: F401 - re-exported (callers import them from here)
+from wmp_analysis.errors import ConfigError, shorten
+from wmp_analysis.periods import Period
 
 
 class _AliasRefused(yaml.YAMLError):
@@ -441,7 +441,7 @@ def run_preflight(cfg: RunConfig) -> None:
         district that the configured lookups / ONS file do not know (with the nearest
         known names).
     """
-    from .config_schema import preflight_names, preflight_sources
+    from wmp_analysis.config_schema import preflight_names, preflight_sources
 
     preflight_sources(cfg)
     preflight_names(cfg)

@@ -48,8 +48,8 @@ from pydantic import (
     field_validator,
 )
 
-from .errors import ConfigError, shorten
-from .names import suggestions
+from wmp_analysis.errors import ConfigError, shorten
+from wmp_analysis.names import suggestions
 
 PLANS = ("spp-2012-15", "pcp-2014-15")
 
@@ -448,7 +448,7 @@ def check_source_shape(key: str, p: Path, path: Path, lines: dict[tuple, int]) -
             **where,
         )
     if shape == "police_uk" and not p.is_dir():
-        from .ingest.archive import parse_file_name
+        from wmp_analysis.ingest.archive import parse_file_name
 
         if not (p.name.lower().endswith(".zip") or parse_file_name(p.name) is not None):
             raise ConfigError(
@@ -522,7 +522,7 @@ def ons_force_names(
     import gzip
     import io
 
-    from .names import normalise_name
+    from wmp_analysis.names import normalise_name
 
     def clean(cell: str) -> str:
         try:
@@ -565,8 +565,8 @@ def _lookup_names(
     path = cfg.sources.get(key)
     if path is None or not path.is_file():
         return None
-    from .errors import InputError
-    from .ingest import census
+    from wmp_analysis.errors import InputError
+    from wmp_analysis.ingest import census
 
     try:
         df = getattr(census, reader_name)(path)
@@ -576,8 +576,8 @@ def _lookup_names(
 
 
 def _check_name(cfg, value: str, known: set[str], what: str, loc: tuple, source: Path) -> None:
-    from .errors import InputError
-    from .names import normalise_name
+    from wmp_analysis.errors import InputError
+    from wmp_analysis.names import normalise_name
 
     where = {"path": cfg.path, "row": line_of(cfg.lines, loc), "field": key_path(loc)}
     try:

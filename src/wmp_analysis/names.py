@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 
-from .errors import (
+from wmp_analysis.errors import (
     InputError,
     UnknownCategoryError,
     UnknownForceError,

@@ -231,7 +231,7 @@ def source_origins(cfg) -> dict[str, str]:
         A supplied source path that does not exist (the sample has not been generated,
         a file was moved): its origin cannot be told.
     """
-    from .errors import ConfigError
+    from wmp_analysis.errors import ConfigError
 
     out: dict[str, str] = {}
     for key, p in sorted(cfg.sources.items()):

@@ -54,7 +54,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import (
+from wmp_analysis.errors import (
     ArchiveError,
     DuplicatePeriodError,
     PeriodError,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import (
+from wmp_analysis.errors import (
     DuplicatePeriodError,
     InputError,
     SchemaError,
@@ -30,8 +30,7 @@ from ..errors import (
     ValueFormatError,
     shorten,
 )
-from ..names import force_index, match_name, normalise_name
-from .textio import (
+from wmp_analysis.ingest.textio import (
     decode_utf8,
     header_fields,
     normalise_newlines,
@@ -39,6 +38,7 @@ from .textio import (
     read_bytes,
     read_csv_strict,
 )
+from wmp_analysis.names import force_index, match_name, normalise_name
 
 # --------------------------------------------------------------------------- census
 

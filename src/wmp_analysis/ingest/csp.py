@@ -29,10 +29,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DuplicatePeriodError, SchemaError, UnknownForceError, ValueFormatError
-from ..names import force_index, match_name, normalise_name
-from ..periods import fy_label, parse_fy_label
-from .textio import decode_utf8, header_fields, parse_int_column, read_bytes, read_csv_strict
+from wmp_analysis.errors import (
+    DuplicatePeriodError,
+    SchemaError,
+    UnknownForceError,
+    ValueFormatError,
+)
+from wmp_analysis.ingest.textio import (
+    decode_utf8,
+    header_fields,
+    parse_int_column,
+    read_bytes,
+    read_csv_strict,
+)
+from wmp_analysis.names import force_index, match_name, normalise_name
+from wmp_analysis.periods import fy_label, parse_fy_label
 
 #: Column layout of the 2011/12-2014/15 CSP tables (prc-csp-1112-1415-tables).
 COLUMNS = [

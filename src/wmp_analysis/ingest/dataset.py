@@ -48,7 +48,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..provenance import sha256_file, sha256_json
+from wmp_analysis.provenance import sha256_file, sha256_json
 
 #: Folder of the dataset inside a processed folder.
 DATASET_DIR = "police_uk"
@@ -174,7 +174,12 @@ def write_schema(folder: Path, name: str, table: pa.Table) -> None:
 def ensure_schemas(folder: Path, tables: Sequence[str] = TABLES) -> None:
     """Write the schema file of each of *tables* that has none yet (no file of that kind was
     read): the empty table the reader returns for it."""
-    from .police_uk import OUTCOMES_OUT, STOP_SEARCH_OUT, STREET_OUT, _empty_arrow
+    from wmp_analysis.ingest.police_uk import (
+        OUTCOMES_OUT,
+        STOP_SEARCH_OUT,
+        STREET_OUT,
+        _empty_arrow,
+    )
 
     cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop_search": STOP_SEARCH_OUT}
     for name in tables:
@@ -219,7 +224,7 @@ def read_table(
         (``month`` = first day of the partition's month, ``datetime64[ns]``);
         dictionary columns with one sorted dictionary of the values that occur.
     """
-    from .police_uk import tidy_dictionaries
+    from wmp_analysis.ingest.police_uk import tidy_dictionaries
 
     folder = Path(folder)
     schema = pq.read_schema(folder / schema_relpath(name))
@@ -249,7 +254,7 @@ def read_table(
 
 def read_rejections(folder: str | Path, entries: Sequence[dict]) -> pd.DataFrame:
     """The rejections of the months listed (``file`` entries), in order, as one DataFrame."""
-    from ..harmonise import empty_rejections
+    from wmp_analysis.harmonise.police_uk import empty_rejections
 
     frames = [pd.read_parquet(Path(folder) / e["file"]) for e in entries if e]
     frames = [f for f in frames if len(f)]
@@ -273,13 +278,13 @@ def file_key(f, sha256_of: Callable[[Path], str]) -> str:
         return sha256_of(f.path)
     if f.nested is None:
         return _zip_entry_key(f)
-    from .archive import read_file_bytes
+    from wmp_analysis.ingest.archive import read_file_bytes
 
     return hashlib.sha256(read_file_bytes(f)).hexdigest()
 
 
 def _synthetic(f) -> bool:
-    from .police_uk import _is_synthetic_file
+    from wmp_analysis.ingest.police_uk import _is_synthetic_file
 
     return bool(
         _is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower())
@@ -302,8 +307,8 @@ def month_key(files: Sequence, keys: Sequence[str]) -> str:
 def params_key(*, force: str, lsoa_lookup: pd.DataFrame | None, max_unknown_share: float) -> str:
     """sha256 over what shapes the partitions besides the source files: package and dataset
     versions, the force label, the LSOA lookup, the reference tables and the threshold."""
-    from .. import __version__
-    from ..harmonise import default_category_map_path
+    from wmp_analysis import __version__
+    from wmp_analysis.harmonise.police_uk import default_category_map_path
 
     ref = default_category_map_path().parent
     refs = {p.name: sha256_file(p) for p in sorted(ref.glob("*.csv"))} if ref.is_dir() else {}
@@ -434,9 +439,9 @@ def ingest_police_uk(
     -------
     DatasetIngest
     """
-    from .archive import KINDS, discover
-    from .police_uk import force_slug, iter_police_uk_months, missing_months_of
-    from .police_uk_reference import DEFAULT_MAX_UNKNOWN_SHARE
+    from wmp_analysis.ingest.archive import KINDS, discover
+    from wmp_analysis.ingest.police_uk import force_slug, iter_police_uk_months, missing_months_of
+    from wmp_analysis.ingest.police_uk_reference import DEFAULT_MAX_UNKNOWN_SHARE
 
     out = Path(out)
     prev_folder = Path(previous_folder) if previous_folder is not None else out
@@ -553,7 +558,7 @@ def ingest_police_uk(
         if entry.get("rejections"):
             rej_entries.append(entry["rejections"])
     res.files.sort(key=lambda r: (KINDS.index(r["kind"]) if r["kind"] in KINDS else 9, r["month"]))
-    from ..harmonise import REJECTION_COLUMNS
+    from wmp_analysis.harmonise.police_uk import REJECTION_COLUMNS
 
     rej = read_rejections(out, rej_entries)
     res.rejections = (

@@ -35,7 +35,7 @@ from pathlib import Path
 import requests
 from tqdm.auto import tqdm
 
-from ..errors import DownloadError
+from wmp_analysis.errors import DownloadError
 
 DEFAULT_BASE_URL = "https://data.police.uk/data/archive"
 _CHUNK = 1 << 16

@@ -64,7 +64,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import (
+from wmp_analysis.errors import (
     DuplicatePeriodError,
     InputError,
     SchemaError,
@@ -73,14 +73,7 @@ from ..errors import (
     ValueFormatError,
     shorten,
 )
-from ..names import (
-    force_index,
-    match_name,
-    normalise_name,
-    reference_areas,
-    suggestions,
-)
-from .textio import (
+from wmp_analysis.ingest.textio import (
     check_field_lengths,
     decode_utf8,
     normalise_newlines,
@@ -88,6 +81,13 @@ from .textio import (
     read_bytes,
     read_csv_strict,
     read_records,
+)
+from wmp_analysis.names import (
+    force_index,
+    match_name,
+    normalise_name,
+    reference_areas,
+    suggestions,
 )
 
 COLUMNS = ["12 months ending", "PFA", "Region", "Offence", "Rolling year total number of offences"]

@@ -45,11 +45,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import __version__
-from ..config import SOURCE_KEYS, RunConfig
-from ..errors import ConfigError
-from ..periods import financial_year_start
-from ..provenance import (
+from wmp_analysis import __version__
+from wmp_analysis.config import SOURCE_KEYS, RunConfig
+from wmp_analysis.errors import ConfigError
+from wmp_analysis.ingest.textio import decode_utf8, read_bytes
+from wmp_analysis.periods import financial_year_start
+from wmp_analysis.provenance import (
     environment_record,
     git_commit,
     is_synthetic,
@@ -59,7 +60,6 @@ from ..provenance import (
     sha256_json,
     write_json_atomic,
 )
-from .textio import decode_utf8, read_bytes
 
 #: Tables the ingest can write (whichever sources were supplied).
 TABLES = (
@@ -164,7 +164,7 @@ class HashCache:
 
 def _source_files(path: Path) -> list[Path]:
     if path.is_dir():  # as the police.uk reader walks it: links inside followed, dot-files left out
-        from .archive import walk_files
+        from wmp_analysis.ingest.archive import walk_files
 
         return walk_files(path)
     return [path]
@@ -459,7 +459,7 @@ def _district_columns(got: _Collected, folder: Path) -> dict[str, pa.Table | pd.
             if parts:
                 out[name] = pa.concat_tables(parts, promote_options="permissive")
             else:
-                from .dataset import schema_relpath
+                from wmp_analysis.ingest.dataset import schema_relpath
 
                 out[name] = pq.read_table(folder / schema_relpath(name))
         elif got.table(name) is not None:
@@ -555,15 +555,15 @@ def _input_record(cfg: RunConfig, key: str, path: Path, cache: HashCache, rows: 
 
 
 def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> _Collected:
-    from .census import (
+    from wmp_analysis.ingest.census import (
         read_census_ethnicity_force,
         read_census_ethnicity_la,
         read_lad_lookup,
         read_lsoa_lookup,
         read_population,
     )
-    from .csp import csp_files, missing_quarters, read_csp
-    from .ons import describe_quirks, read_ons_pfa
+    from wmp_analysis.ingest.csp import csp_files, missing_quarters, read_csp
+    from wmp_analysis.ingest.ons import describe_quirks, read_ons_pfa
 
     got = _Collected()
     src = {k: v for k, v in cfg.sources.items() if v is not None}
@@ -655,9 +655,9 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
     if "population" in src:
         simple("population", "population", read_population, lambda p, d: _count_rows(p))
     if "police_uk" in src:
-        from .archive import collect_skipped
-        from .dataset import DATASET_DIR, ensure_schemas, ingest_police_uk
-        from .police_uk import force_slug
+        from wmp_analysis.ingest.archive import collect_skipped
+        from wmp_analysis.ingest.dataset import DATASET_DIR, ensure_schemas, ingest_police_uk
+        from wmp_analysis.ingest.police_uk import force_slug
 
         path = src["police_uk"]
         if staging is None:
@@ -722,12 +722,12 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
         }
     if "survey" in src:
         try:
-            from ..survey import read_survey
+            from wmp_analysis.ingest.survey import read_survey
         except ImportError as exc:  # being written in parallel; never silently dropped
             got.sources["survey"] = {
                 "status": "reader unavailable",
                 "path": _rel(src["survey"], cfg.root),
-                "note": f"wmp_analysis.survey.read_survey could not be imported ({exc})",
+                "note": f"wmp_analysis.ingest.survey.read_survey could not be imported ({exc})",
             }
             got.notes.append(
                 "survey source configured but its reader is not available: not ingested"
@@ -745,7 +745,7 @@ def _read_all(cfg: RunConfig, cache: HashCache, staging: Path | None = None) -> 
 
 
 def _write_tables(got: _Collected, folder: Path, cfg: RunConfig) -> dict[str, dict]:
-    from .dataset import outputs_entry
+    from wmp_analysis.ingest.dataset import outputs_entry
 
     outputs = {}
     for name in TABLES:
@@ -864,7 +864,7 @@ def run_ingest(
         )
     with ingest_lock(cfg, lock_timeout):
         if cfg.sample.get("generate"):
-            from ..synth import ensure_sample
+            from wmp_analysis.synth import ensure_sample
 
             ensure_sample(cfg)
         cache = HashCache(store_root(cfg) / "hash-cache.json")
@@ -1098,7 +1098,7 @@ class IngestResult:
                 f"  police_uk {e.get('kind')} {e.get('month')}: header and no rows -> missing month "
                 f"({e.get('member') or e.get('path')})"
             )
-        from .archive import describe_skipped
+        from wmp_analysis.ingest.archive import describe_skipped
 
         for k, v in sorted(m.get("sources", {}).items()):
             lines += [f"  {k}: {line}" for line in describe_skipped(v.get("skipped") or [])]
@@ -1158,7 +1158,7 @@ class ProcessedData:
             if (
                 "partitions" in entry
             ):  # police.uk: the partitioned dataset, rebuilt in manifest order
-                from .dataset import read_table
+                from wmp_analysis.ingest.dataset import read_table
 
                 self._cache[name] = read_table(self.folder, name, entry["partitions"]).to_pandas()
             else:

@@ -79,14 +79,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..errors import (
+from wmp_analysis.errors import (
     EncodingError,
     PeriodError,
     SchemaError,
     UnknownForceError,
     ValueFormatError,
 )
-from ..harmonise import (
+from wmp_analysis.harmonise.police_uk import (
     DISTRICT_METHODS,
     REJECTION_COLUMNS,
     DistrictLookup,
@@ -96,10 +96,7 @@ from ..harmonise import (
     known_mask,
     map_strings,
 )
-from ..periods import Period
-from ..periods import missing_months as _missing_months
-from ..provenance import is_synthetic, sha256_file
-from .archive import (
+from wmp_analysis.ingest.archive import (
     KINDS,
     MAX_ARCHIVE_BYTES,
     ByteBudget,
@@ -108,13 +105,16 @@ from .archive import (
     discover,
     read_file_bytes,
 )
-from .police_uk_reference import (
+from wmp_analysis.ingest.police_uk_reference import (
     DEFAULT_MAX_UNKNOWN_SHARE,
     FieldValues,
     check_unknown_share,
     load_value_table,
 )
-from .textio import MAX_FIELD_CHARS, check_header, decode_utf8, header_fields
+from wmp_analysis.ingest.textio import MAX_FIELD_CHARS, check_header, decode_utf8, header_fields
+from wmp_analysis.periods import Period
+from wmp_analysis.periods import missing_months as _missing_months
+from wmp_analysis.provenance import is_synthetic, sha256_file
 
 STREET_COLUMNS = [
     "Crime ID",
@@ -810,7 +810,7 @@ def _check_values(
 ) -> None:
     """Check one categorical field against its :class:`FieldValues`; reject unknown rows
     (one rejection per row: the first field that fails), count blanks; updates *keep*."""
-    from .police_uk_reference import FIELDS
+    from wmp_analysis.ingest.police_uk_reference import FIELDS
 
     name = FIELDS[(kind, field_name)]
     if name not in table.column_names:
@@ -1438,7 +1438,7 @@ _EMPTY_REJECTIONS: pd.DataFrame | None = None
 
 
 def _no_rejections() -> pd.DataFrame:
-    """:func:`~wmp_analysis.harmonise.empty_rejections`, built once and copied (it is asked
+    """:func:`~wmp_analysis.harmonise.police_uk.empty_rejections`, built once and copied (it is asked
     for once per month and file)."""
     global _EMPTY_REJECTIONS
     if _EMPTY_REJECTIONS is None:

@@ -2,7 +2,7 @@
 
 One table, ``data/raw/reference/police_uk_values.csv``, holds the fields of every
 kind except the street ``Crime type`` (whose month-dependent mapping is
-``police_uk_categories.csv``, :mod:`wmp_analysis.harmonise`)::
+``police_uk_categories.csv``, :mod:`wmp_analysis.harmonise.police_uk`)::
 
     kind,field,value,group,first_month,last_month,source,note
 
@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SchemaError, UnknownCategoryError, shorten
+from wmp_analysis.errors import SchemaError, UnknownCategoryError, shorten
 
 #: Columns of the value table.
 VALUE_COLUMNS = ["kind", "field", "value", "group", "first_month", "last_month", "source", "note"]

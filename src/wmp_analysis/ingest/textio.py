@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ArchiveError, EncodingError, SchemaError, ValueFormatError, shorten
+from wmp_analysis.errors import ArchiveError, EncodingError, SchemaError, ValueFormatError, shorten
 
 #: Largest decompressed size accepted from one gzip or zip member (bytes).
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3

@@ -26,9 +26,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ConfigError
-from ..provenance import SYNTHETIC_MARKER, file_record, write_json_atomic
-from ._common import FORCE, GENERATOR_VERSION, component_rng
+from wmp_analysis.errors import ConfigError
+from wmp_analysis.provenance import SYNTHETIC_MARKER, file_record, write_json_atomic
+from wmp_analysis.synth._common import FORCE, GENERATOR_VERSION, component_rng
 
 __all__ = ["GENERATOR_VERSION", "ensure_sample", "generate_sample", "read_marker"]
 
@@ -95,11 +95,11 @@ def generate_sample(
         ``generator``, ``generator_version``, ``seed``, ``scale``, ``start``, ``end``,
         ``files`` (path relative to *out_dir*, size, sha256; sorted), ``note``.
     """
-    from .census import write_census_sample
-    from .csp import write_csp_sample
-    from .geography import build_geography
-    from .ons import monthly_series, write_ons_sample
-    from .police_uk import write_police_uk_sample
+    from wmp_analysis.synth.census import write_census_sample
+    from wmp_analysis.synth.csp import write_csp_sample
+    from wmp_analysis.synth.geography import build_geography
+    from wmp_analysis.synth.ons import monthly_series, write_ons_sample
+    from wmp_analysis.synth.police_uk import write_police_uk_sample
 
     _check_range(start, end)
     if not (isinstance(scale, (int, float)) and 0 < float(scale) <= 10):

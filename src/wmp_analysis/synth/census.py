@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import (
+from wmp_analysis.synth._common import (
     COMPARATORS,
     DISTRICTS,
     FORCE,

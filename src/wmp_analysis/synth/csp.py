@@ -23,10 +23,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..periods import financial_quarter, financial_year_start, fy_label
-from ._common import DISTRICTS, FORCE, frame_to_csv_text, months, multinomial_rows, write_text
-from .geography import Geography
-from .ons import FRAUD
+from wmp_analysis.periods import financial_quarter, financial_year_start, fy_label
+from wmp_analysis.synth._common import (
+    DISTRICTS,
+    FORCE,
+    frame_to_csv_text,
+    months,
+    multinomial_rows,
+    write_text,
+)
+from wmp_analysis.synth.geography import Geography
+from wmp_analysis.synth.ons import FRAUD
 
 RELPATH = "csp/synthetic-prc-csp-tables.csv"
 COLUMNS = [

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import DISTRICTS, en_to_lonlat, lsoa_codes, synthetic_lsoa_names
-from .ons import WM_LEVELS
+from wmp_analysis.synth._common import DISTRICTS, en_to_lonlat, lsoa_codes, synthetic_lsoa_names
+from wmp_analysis.synth.ons import WM_LEVELS
 
 POINTS_PER_LSOA = 8
 

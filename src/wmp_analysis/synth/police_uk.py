@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._common import (
+from wmp_analysis.synth._common import (
     DISTRICTS,
     POLICE_UK_FORCE_SLUG,
     POLICE_UK_REPORTED_BY,
@@ -50,9 +50,9 @@ from ._common import (
     seasonal,
     write_text,
 )
-from .census import CATEGORIES
-from .geography import POINTS_PER_LSOA, Geography
-from .ons import FRAUD
+from wmp_analysis.synth.census import CATEGORIES
+from wmp_analysis.synth.geography import POINTS_PER_LSOA, Geography
+from wmp_analysis.synth.ons import FRAUD
 
 FOLDER = "synthetic-police-uk"
 STREET_2010_COLUMNS = [

@@ -1,10 +1,10 @@
 """Synthetic respondent-level survey sample, calibrated to the plans' published figures.
 
 SYNTHETIC DATA. The force's surveys are not public; this module writes a
-respondent-level extract in the contract of :mod:`wmp_analysis.survey` so that the
+respondent-level extract in the contract of :mod:`wmp_analysis.ingest.survey` so that the
 suite runs end to end. Every figure in it is generated; the file name says
 ``synthetic`` and every output built from it is labelled by
-:class:`~wmp_analysis.outputs.RunContext`.
+:class:`~wmp_analysis.report.outputs.RunContext`.
 
 Model
 -----
@@ -47,7 +47,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from ..survey import CENSUS_CATEGORIES, NOT_STATED
+from wmp_analysis.ingest.survey import CENSUS_CATEGORIES, NOT_STATED
 
 #: File written under ``out_dir/survey/``.
 FILE_NAME = "synthetic-survey-respondents.csv"

@@ -1,0 +1,569 @@
+"""Statistical helpers for judging change against a baseline.
+
+Pure functions; every test and interval comes from statsmodels' tested
+implementations (``statsmodels.stats.rates``, ``statsmodels.stats.multitest``,
+``statsmodels.genmod``), not hand-rolled formulas. See ``docs/methods.md`` for why
+each method was chosen and its limits.
+
+Definitions
+-----------
+* **Count**: offences recorded in a window (e.g. the 12 months ending 31 March).
+* **Exposure**: the length of that window in months (or person-years for rates per
+  head). A rate is count / exposure.
+* **Rate ratio (RR)**: rate in the target period / rate in the baseline period.
+  RR < 1 means fewer offences per unit of exposure than in the baseline.
+* **Percentage change**: ``100 * (actual - base) / base`` (percent).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
+
+from wmp_analysis.periods import financial_month, financial_year_start
+
+#: Default test for the two-sample Poisson comparison: the exact conditional test
+#: (conditional on the total, the target count is binomial).
+DEFAULT_TEST_METHOD = "exact-cond"
+#: Default interval for the rate ratio: the score interval (good coverage, Fay & Fay 2021;
+#: statsmodels' default); ``mover`` is used when a count is zero.
+DEFAULT_CI_METHOD = "score"
+
+#: Status labels used everywhere (tables, charts, briefing pack).
+STATUSES = ("met", "not met", "on track", "off track", "not measurable", "insufficient data")
+
+_DOWN = {"down", "decrease", "reduce", "reduction", "lower", "fall", "below"}
+_UP = {"up", "increase", "improve", "higher", "rise", "above"}
+
+
+def _nan_result(method: str) -> dict[str, Any]:
+    return {
+        "rate_ratio": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "method": method,
+    }
+
+
+def poisson_rate_ratio_test(
+    count_target: float,
+    exposure_target: float,
+    count_base: float,
+    exposure_base: float,
+    *,
+    method: str = DEFAULT_TEST_METHOD,
+    ci_method: str = DEFAULT_CI_METHOD,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """Two-sample Poisson comparison of a target-period count with a baseline count.
+
+    Parameters
+    ----------
+    count_target, count_base : float
+        Offence counts (non-negative whole numbers) in the target and baseline
+        windows.
+    exposure_target, exposure_base : float
+        Length of each window (months, or person-years), > 0.
+    method : str
+        Test method passed to :func:`statsmodels.stats.rates.test_poisson_2indep`
+        (default ``"exact-cond"``: exact conditional binomial test, two-sided,
+        minimum-likelihood p-value).
+    ci_method : str
+        Interval method passed to
+        :func:`statsmodels.stats.rates.confint_poisson_2indep` (default ``"score"``).
+        When either count is 0 the ``"mover"`` interval is used instead (the score
+        interval degenerates there); a missing upper bound is reported as ``inf``.
+    alpha : float
+        1 - confidence level of the interval (0.05 gives a 95% CI).
+
+    Returns
+    -------
+    dict
+        ``rate_ratio`` (target rate / baseline rate), ``ci_low``, ``ci_high``
+        (``1 - alpha`` interval for the rate ratio), ``p_value`` (two-sided, H0:
+        RR = 1), ``method`` (``"<test>/<ci>"``). All NaN when a count or exposure
+        is missing or negative, or both counts are 0.
+
+    Notes
+    -----
+    Assumes the two counts are independent Poisson variables; recorded crime is
+    usually over-dispersed (see ``docs/methods.md``), so p-values are anti-conservative
+    when year-to-year variation exceeds Poisson variation.
+    """
+    label = f"{method}/{ci_method}"
+    vals = [count_target, exposure_target, count_base, exposure_base]
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in vals):
+        return _nan_result(label)
+    ct, et, cb, eb = (float(v) for v in vals)
+    if ct < 0 or cb < 0 or et <= 0 or eb <= 0 or (ct == 0 and cb == 0):
+        return _nan_result(label)
+    # exact tests need whole counts; recorded-crime counts are whole numbers
+    ict = int(round(ct)) if float(ct).is_integer() else ct
+    icb = int(round(cb)) if float(cb).is_integer() else cb
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = test_poisson_2indep(ict, et, icb, eb, method=method, compare="ratio")
+        use_ci = ci_method if (ct > 0 and cb > 0) else "mover"
+        lo, hi = confint_poisson_2indep(ct, et, cb, eb, method=use_ci, compare="ratio", alpha=alpha)
+    lo = float(lo)
+    hi = float(hi)
+    if cb == 0 and math.isnan(hi):
+        hi = math.inf
+    if ct == 0:
+        lo = 0.0
+    if use_ci != ci_method:
+        label = f"{method}/{use_ci}"
+    return {
+        "rate_ratio": (ct / et) / (cb / eb) if cb > 0 else math.inf,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": float(res.pvalue),
+        "method": label,
+    }
+
+
+def adjust_pvalues(pvals, alpha: float = 0.05, method: str = "holm") -> pd.DataFrame:
+    """Multiple-comparison adjusted p-values (family-wise error rate control).
+
+    Parameters
+    ----------
+    pvals : array-like of float
+        Raw p-values; NaN entries (series that could not be tested) are left NaN
+        and do not count towards the family size.
+    alpha : float
+        Family-wise error rate.
+    method : str
+        Passed to :func:`statsmodels.stats.multitest.multipletests`. Default
+        ``"holm"``: Holm's step-down procedure controls the family-wise error rate
+        under *any* dependence between the tests (our series overlap: total crime
+        contains burglary and robbery), is uniformly more powerful than Bonferroni,
+        and needs no independence assumption (unlike Hochberg/Simes or Sidak).
+
+    Returns
+    -------
+    DataFrame
+        Same length and order as *pvals*: ``p_adjusted`` (float) and ``reject``
+        (bool; False where the raw p-value is NaN).
+    """
+    p = np.asarray(pd.to_numeric(pd.Series(list(pvals), dtype="float64")), dtype="float64")
+    adj = np.full(p.shape, np.nan)
+    rej = np.zeros(p.shape, dtype=bool)
+    ok = ~np.isnan(p)
+    if ok.any():
+        r, pa, _, _ = multipletests(p[ok], alpha=alpha, method=method)
+        adj[ok] = pa
+        rej[ok] = r
+    return pd.DataFrame({"p_adjusted": adj, "reject": rej})
+
+
+def pct_change(base, actual):
+    """Percentage change ``100 * (actual - base) / base`` (percent).
+
+    A zero or missing base gives NaN (not ``inf``): a change from nothing has no
+    percentage. Works on scalars or aligned Series/arrays.
+    """
+    if np.ndim(base) == 0 and np.ndim(actual) == 0:
+        if base is None or actual is None:
+            return np.nan
+        b, a = float(base), float(actual)
+        if math.isnan(b) or math.isnan(a) or b == 0:
+            return np.nan
+        return 100.0 * (a - b) / b
+    b = pd.to_numeric(
+        pd.Series(base) if not isinstance(base, pd.Series) else base, errors="coerce"
+    ).astype("float64")
+    a = pd.to_numeric(
+        pd.Series(actual) if not isinstance(actual, pd.Series) else actual, errors="coerce"
+    ).astype("float64")
+    b = b.where(b != 0)
+    return 100.0 * (a - b) / b
+
+
+def seasonal_shares(baseline_monthly: pd.Series) -> pd.Series:
+    """Share of a financial year's count falling in each FY month (1 = April ... 12 = March).
+
+    Parameters
+    ----------
+    baseline_monthly : Series
+        Monthly counts indexed by monthly ``pandas.Period`` (or Timestamps). Only
+        complete financial years (12 months present, none NaN) are used; each
+        year's shares are computed, then averaged across years.
+
+    Returns
+    -------
+    Series
+        Index 1..12 (FY month), values sum to 1. ``attrs["years"]`` lists the FY
+        start years used.
+
+    Raises
+    ------
+    ValueError
+        If there is no complete financial year.
+    """
+    s = _as_monthly(baseline_monthly).dropna()
+    df = pd.DataFrame({"count": s.to_numpy(dtype="float64")}, index=s.index)
+    df["fy"] = financial_year_start(s.index)
+    df["fym"] = financial_month(s.index)
+    full = df.groupby("fy")["fym"].nunique()
+    years = sorted(int(y) for y in full[full == 12].index)
+    if not years:
+        raise ValueError(
+            "baseline_monthly: no complete financial year (12 months) to derive a seasonal profile"
+        )
+    use = df[df["fy"].isin(years)]
+    tot = use.groupby("fy")["count"].transform("sum")
+    use = use.assign(share=use["count"] / tot)
+    shares = use.groupby("fym")["share"].mean().reindex(range(1, 13))
+    shares = shares / shares.sum()
+    shares.attrs["years"] = years
+    return shares
+
+
+def _as_monthly(s: pd.Series) -> pd.Series:
+    idx = s.index
+    if isinstance(idx, pd.PeriodIndex):
+        return s.astype("float64")
+    return pd.Series(
+        s.to_numpy(dtype="float64"), index=pd.PeriodIndex(pd.to_datetime(idx), freq="M")
+    )
+
+
+def baseline_dispersion(baseline_monthly: pd.Series) -> float:
+    """Quasi-Poisson dispersion of baseline monthly counts (Pearson chi2 / df, floored at 1).
+
+    Fits a Poisson GLM (statsmodels) with FY-month effects plus FY effects when the
+    baseline covers two or more complete financial years, else a constant mean
+    (seasonality then counts as extra variation: conservative). The dispersion is
+    the Pearson chi-squared statistic divided by the residual degrees of freedom;
+    values below 1 are floored at 1 (never claim less noise than Poisson).
+    """
+    import statsmodels.api as sm
+
+    s = _as_monthly(baseline_monthly).dropna()
+    if len(s) < 3:
+        return 1.0
+    fy = financial_year_start(s.index)
+    fym = financial_month(s.index)
+    n_years = len(set(fy))
+    if n_years >= 2 and len(s) >= 24:
+        X = pd.get_dummies(
+            pd.DataFrame({"m": fym.astype(str), "y": fy.astype(str)}), drop_first=True, dtype=float
+        )
+        X = sm.add_constant(X, has_constant="add")
+    else:
+        X = np.ones((len(s), 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(s.to_numpy(), X, family=sm.families.Poisson()).fit()
+    df_resid = fit.df_resid
+    if df_resid <= 0:
+        return 1.0
+    phi = float(fit.pearson_chi2 / df_resid)
+    return max(1.0, phi) if np.isfinite(phi) else 1.0
+
+
+def project_year_end(
+    months_observed: pd.Series,
+    baseline_monthly: pd.Series,
+    n_months: int = 12,
+    level: float = 0.95,
+    *,
+    dispersion: float | None = None,
+) -> dict[str, Any]:
+    """Project a financial year's total from its first months, with a prediction interval.
+
+    Method (seasonal-share scaling with a quasi-Poisson interval):
+
+    1. ``s`` = the baseline seasonal share of the observed FY months
+       (:func:`seasonal_shares`); the projection is ``ytd / s``.
+    2. Treating the year's total as quasi-Poisson with mean ``mu`` and variance
+       ``phi * mu`` (``phi`` from :func:`baseline_dispersion` unless given), the
+       prediction error of ``T - ytd / s`` has variance
+       ``phi * mu * (1 - s) / s`` (the unseen months' own noise plus the noise in
+       the year-to-date estimate of the rate). The share ``s`` is itself estimated
+       from the baseline total ``N``: its variance ``phi * s (1 - s) / N`` adds
+       ``projection^2 * phi * (1 - s) / (N * s)`` (delta method). The interval is
+       ``projection +- z * sqrt(sum of both)``, lower bound floored at the count
+       already observed.
+
+    Parameters
+    ----------
+    months_observed : Series
+        Monthly counts of the target year so far, indexed by monthly Period (or
+        Timestamp). Months must be consecutive FY months starting in April; a NaN
+        (missing month) makes the projection impossible (NaNs returned).
+    baseline_monthly : Series
+        Monthly counts of one or more complete baseline financial years.
+    n_months : int
+        Months in the full year (12).
+    level : float
+        Prediction-interval coverage (0.95).
+    dispersion : float, optional
+        Override the dispersion estimate.
+
+    Returns
+    -------
+    dict
+        ``projected``, ``pi_low``, ``pi_high`` (counts for the full year),
+        ``observed`` (year-to-date count), ``months_observed`` (int),
+        ``share_observed`` (s), ``dispersion`` (phi), ``method``.
+    """
+    method = "seasonal-share quasi-Poisson"
+    obs = _as_monthly(months_observed)
+    out = {
+        "projected": np.nan,
+        "pi_low": np.nan,
+        "pi_high": np.nan,
+        "observed": np.nan,
+        "months_observed": int(len(obs)),
+        "share_observed": np.nan,
+        "dispersion": np.nan,
+        "method": method,
+    }
+    if len(obs) == 0 or obs.isna().any():
+        return out
+    fym = [int(m) for m in financial_month(obs.index)]
+    if len(set(fym)) != len(fym):
+        raise ValueError("months_observed: a financial-year month occurs twice")
+    shares = seasonal_shares(baseline_monthly)
+    s = float(shares.loc[fym].sum())
+    ytd = float(obs.sum())
+    phi = float(dispersion) if dispersion is not None else baseline_dispersion(baseline_monthly)
+    out.update(observed=ytd, share_observed=s, dispersion=phi)
+    if len(obs) >= n_months or s >= 1.0:
+        out.update(projected=ytd, pi_low=ytd, pi_high=ytd, method="complete year (observed)")
+        return out
+    proj = ytd / s
+    z = float(_sps.norm.ppf(0.5 + level / 2))
+    # noise of the year itself given the rate, plus the noise in the estimated share s
+    # (binomial share of the baseline total N, inflated by phi; delta method on ytd / s)
+    n_base = float(_as_monthly(baseline_monthly).dropna().sum())
+    var_year = phi * proj * (1 - s) / s
+    var_share = (proj**2) * phi * s * (1 - s) / (n_base * s**2) if n_base > 0 else 0.0
+    half = z * math.sqrt(var_year + var_share)
+    out.update(projected=proj, pi_low=max(ytd, proj - half), pi_high=proj + half)
+    return out
+
+
+def _direction(direction: str | None, target_value: float | None) -> str | None:
+    d = (direction or "").strip().lower()
+    if d in _DOWN:
+        return "down"
+    if d in _UP:
+        return "up"
+    if target_value is not None and not pd.isna(target_value) and float(target_value) < 0:
+        return "down"
+    return None
+
+
+def meets_target(
+    target_kind: str,
+    direction: str | None,
+    target_value: float | None,
+    baseline_value: float,
+    value: float,
+) -> bool | None:
+    """Whether *value* meets a target, or ``None`` when it cannot be judged.
+
+    * ``pct_change``: the percentage change from *baseline_value* must reach the
+      target change. ``target_value`` is in percent; for a reduction target both
+      ``-5`` and ``5`` with direction ``down`` mean "at least 5% lower".
+    * ``level``: *value* must be at or beyond ``target_value`` in the target's
+      direction (default: at least).
+    * ``direction``: *value* must have moved in the stated direction (a tie is not
+      a move).
+    """
+    kind = (target_kind or "").strip().lower()
+    if value is None or pd.isna(value):
+        return None
+    d = _direction(direction, target_value)
+    if kind == "pct_change":
+        if (
+            target_value is None
+            or pd.isna(target_value)
+            or baseline_value is None
+            or pd.isna(baseline_value)
+        ):
+            return None
+        change = pct_change(baseline_value, value)
+        if pd.isna(change):
+            return None
+        tv = float(target_value)
+        if d == "down":
+            return bool(change <= -abs(tv))
+        if d == "up":
+            return bool(change >= abs(tv))
+        return bool(change <= tv) if tv < 0 else bool(change >= tv)
+    if kind == "level":
+        if target_value is None or pd.isna(target_value):
+            return None
+        return (
+            bool(value <= float(target_value))
+            if d == "down"
+            else bool(value >= float(target_value))
+        )
+    if kind == "direction":
+        if baseline_value is None or pd.isna(baseline_value) or d is None:
+            return None
+        return bool(value < baseline_value) if d == "down" else bool(value > baseline_value)
+    return None
+
+
+def status_for_target(
+    target_kind: str,
+    direction: str | None,
+    target_value: float | None,
+    baseline_value: float | None,
+    actual_value: float | None,
+    *,
+    measurable: bool = True,
+    complete: bool = True,
+    projection: dict | None = None,
+) -> str:
+    """Status of one target: one of :data:`STATUSES`.
+
+    Parameters
+    ----------
+    target_kind : str
+        ``pct_change``, ``level``, ``direction``, ``qualitative`` or
+        ``reported_figure``.
+    direction, target_value : see :func:`meets_target`.
+    baseline_value, actual_value : float or None
+        Baseline and target-period values (counts or percentages). For an
+        incomplete target year *actual_value* is ignored in favour of *projection*.
+    measurable : bool
+        False gives ``"not measurable"`` (no public data, or a qualitative target).
+    complete : bool
+        Whether the target period is complete in the data.
+    projection : dict, optional
+        Output of :func:`project_year_end` for an incomplete year. The status is
+        ``"on track"`` when the projected year-end value meets the target, else
+        ``"off track"``; whether the prediction interval also lies wholly on one
+        side is reported by :func:`projection_note`.
+
+    Returns
+    -------
+    str
+        ``met`` / ``not met`` (complete year), ``on track`` / ``off track``
+        (incomplete year, judged on the projection), ``not measurable``, or
+        ``insufficient data`` (a value is missing).
+    """
+    kind = (target_kind or "").strip().lower()
+    if not measurable or kind in {"qualitative", "reported_figure"}:
+        return "not measurable"
+    if not complete:
+        if not projection or pd.isna(projection.get("projected", np.nan)):
+            return "insufficient data"
+        ok = meets_target(kind, direction, target_value, baseline_value, projection["projected"])
+        if ok is None:
+            return "insufficient data"
+        return "on track" if ok else "off track"
+    ok = meets_target(kind, direction, target_value, baseline_value, actual_value)
+    if ok is None:
+        return "insufficient data"
+    return "met" if ok else "not met"
+
+
+def projection_note(target_kind, direction, target_value, baseline_value, projection: dict) -> str:
+    """Plain-words statement of whether the projection's interval settles the target."""
+    lo_ok = meets_target(
+        target_kind, direction, target_value, baseline_value, projection.get("pi_low")
+    )
+    hi_ok = meets_target(
+        target_kind, direction, target_value, baseline_value, projection.get("pi_high")
+    )
+    if lo_ok is None or hi_ok is None:
+        return "projection interval could not be judged"
+    if lo_ok and hi_ok:
+        return "whole prediction interval meets the target"
+    if not lo_ok and not hi_ok:
+        return "whole prediction interval misses the target"
+    return "prediction interval straddles the target: outcome uncertain"
+
+
+def annual_dispersion(annual_counts) -> float:
+    """Quasi-Poisson dispersion of non-overlapping annual counts around a log-linear trend.
+
+    Fits ``log E[count] = a + b * year`` by Poisson GLM (statsmodels) to the
+    given annual totals (e.g. the 12 months ending 31 March of five consecutive
+    years: non-overlapping windows, so independent enough to estimate variance) and
+    returns Pearson chi2 / residual df, floored at 1. Fewer than 3 finite positive
+    counts give NaN (cannot be estimated).
+    """
+    import statsmodels.api as sm
+
+    y = pd.to_numeric(pd.Series(list(annual_counts), dtype="float64"), errors="coerce").to_numpy()
+    y = y[np.isfinite(y)]
+    if len(y) < 3 or (y < 0).any():
+        return np.nan
+    X = sm.add_constant(np.arange(len(y), dtype="float64"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+    if fit.df_resid <= 0:
+        return np.nan
+    return max(1.0, float(fit.pearson_chi2 / fit.df_resid))
+
+
+def quasi_poisson_rate_ratio_test(
+    count_target: float,
+    exposure_target: float,
+    count_base: float,
+    exposure_base: float,
+    dispersion: float,
+    *,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """Rate ratio test allowing for over-dispersion (quasi-Poisson Wald test).
+
+    Fits a Poisson GLM (statsmodels) with log link to the two counts, an
+    indicator for the target period and ``log(exposure)`` as offset, with the scale
+    fixed at *dispersion* (``phi``): the standard error of log RR is the Poisson one
+    times ``sqrt(phi)``. With ``phi = 1`` this is the Wald test on the log rate
+    ratio.
+
+    Returns
+    -------
+    dict
+        ``rate_ratio``, ``ci_low``, ``ci_high``, ``p_value``, ``dispersion``,
+        ``method``. NaN when a count is missing, negative or zero, or *dispersion*
+        is not finite.
+    """
+    import statsmodels.api as sm
+
+    out = {
+        "rate_ratio": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "dispersion": dispersion,
+        "method": "quasi-poisson wald",
+    }
+    vals = [count_target, exposure_target, count_base, exposure_base, dispersion]
+    if any(v is None or pd.isna(v) for v in vals):
+        return out
+    ct, et, cb, eb, phi = (float(v) for v in vals)
+    if ct <= 0 or cb <= 0 or et <= 0 or eb <= 0 or not np.isfinite(phi) or phi <= 0:
+        return out
+    X = np.array([[1.0, 0.0], [1.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(
+            np.array([cb, ct]), X, family=sm.families.Poisson(), offset=np.log([eb, et])
+        ).fit(scale=phi)
+    lo, hi = fit.conf_int(alpha=alpha)[1]
+    out.update(
+        rate_ratio=float(np.exp(fit.params[1])),
+        ci_low=float(np.exp(lo)),
+        ci_high=float(np.exp(hi)),
+        p_value=float(fit.pvalues[1]),
+    )
+    return out

@@ -1,0 +1,1 @@
+"""Harmonise: police.uk categories over time, and districts (after ingest, before measures)."""

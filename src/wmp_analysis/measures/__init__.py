@@ -1,0 +1,1 @@
+"""Measures: the plans' targets as data and the series each measure needs."""

@@ -1,0 +1,1 @@
+"""Pipeline: run the notebooks in their declared order and publish the pack."""

@@ -1,0 +1,1 @@
+"""Report: the briefing pack's tables, sentences, figures, pages, index and PDF."""

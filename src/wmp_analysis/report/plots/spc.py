@@ -1,0 +1,82 @@
+"""Control chart figure. Returns a Figure; never touches files."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+_RULE_STYLE = {
+    "rule_beyond_limits": ("o", "#D55E00", "beyond limits", 150),
+    "rule_run": ("s", "#E69F00", "run on one side", 90),
+    "rule_trend": ("^", "#CC79A7", "trend", 55),
+    "rule_two_of_three": ("D", "#0072B2", "2 of 3 beyond 2 sigma", 25),
+}
+
+
+def spc_figure(chart: pd.DataFrame, *, title: str = "", ylabel: str = "offences") -> plt.Figure:
+    """Plot an SPC DataFrame from :mod:`wmp_analysis.analysis.spc` with limits and special causes.
+
+    Baseline points are shaded; the centre line and limits (computed from them)
+    are drawn across the whole chart; each special-cause rule has its own marker.
+    """
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _draw_spc(ax, chart, title=title, ylabel=ylabel)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def spc_grid(
+    charts: dict, *, title: str = "", ylabel: str = "offences", ncols: int = 2
+) -> plt.Figure:
+    """Small multiples: one SPC panel per geography (``{geography: chart}``).
+
+    Used for a measure's force and district charts together, so that a pack has one
+    figure per measure rather than one per measure and district.
+    """
+    n = max(len(charts), 1)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 2.6 * nrows + 0.6), squeeze=False)
+    for ax, (geo, chart) in zip(axes.ravel(), charts.items()):
+        _draw_spc(ax, chart, title=str(geo), ylabel=ylabel, compact=True)
+    for ax in axes.ravel()[len(charts) :]:
+        ax.set_visible(False)
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=7, frameon=False
+    )
+    if title:
+        fig.suptitle(title, y=0.985, fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
+    return fig
+
+
+def _draw_spc(ax, chart: pd.DataFrame, *, title: str, ylabel: str, compact: bool = False) -> None:
+    x = chart.index
+    ax.plot(x, chart["value"], color="0.3", marker=".", lw=1, label="value")
+    ax.plot(x, chart["centre"], color="k", lw=1, label="centre (baseline)")
+    ax.plot(x, chart["ucl"], color="0.5", lw=1, ls="--", label="control limits")
+    ax.plot(x, chart["lcl"], color="0.5", lw=1, ls="--")
+    base = chart[chart["in_baseline"]]
+    if len(base):
+        ax.axvspan(base.index.min(), base.index.max(), color="0.92", zorder=0, label="baseline")
+    for col, (marker, colour, label, size) in _RULE_STYLE.items():
+        hit = chart[chart[col]]
+        if len(hit):
+            ax.scatter(
+                hit.index,
+                hit["value"],
+                marker=marker,
+                s=size,
+                facecolors="none",
+                edgecolors=colour,
+                linewidths=1.5,
+                label=label,
+                zorder=3,
+            )
+    kind = {"xmr": "XmR chart", "c": "c-chart"}.get(chart.attrs.get("chart"), "control chart")
+    ax.set_title(f"{title} - {kind}" if title else kind, fontsize=9 if compact else None)
+    ax.set_ylabel(ylabel, fontsize=8 if compact else None)
+    if compact:
+        ax.tick_params(labelsize=7)

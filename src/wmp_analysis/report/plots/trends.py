@@ -1,0 +1,111 @@
+"""Series and seasonal profiles. Functions return Figures and never touch files."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from wmp_analysis.periods import Period
+
+
+def series_figure(
+    series: pd.DataFrame, *, title: str = "", baseline: Period | None = None
+) -> plt.Figure:
+    """Line chart of tidy series (one line per geography); gaps stay gaps (NaN).
+
+    Proxy series are drawn dashed and labelled "(proxy)".
+    """
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for geo, g in series.groupby("geography", sort=False):
+        g = g.sort_values("period_end")
+        proxy = bool(g["proxy"].iloc[0])
+        ax.plot(
+            g["period_end"],
+            g["value"],
+            marker=".",
+            linestyle="--" if proxy else "-",
+            label=f"{geo}{' (proxy)' if proxy else ''}",
+        )
+    if baseline is not None:
+        ax.axvspan(
+            baseline.start, baseline.end, color="0.9", zorder=0, label=f"baseline {baseline.label}"
+        )
+    src = ", ".join(sorted(set(series["source"]))) if len(series) else ""
+    ax.set_title(title or "Series")
+    ax.set_xlabel("end of period")
+    ax.set_ylabel("offences in period")
+    ax.legend(fontsize=7, loc="best")
+    fig.text(0.01, 0.01, f"Source: {src}", fontsize=7, color="0.3")
+    fig.tight_layout()
+    return fig
+
+
+def series_panels(
+    series: pd.DataFrame, *, force: str, title: str = "", baseline: Period | None = None
+) -> plt.Figure:
+    """The force's series above its districts' series, each on its own scale.
+
+    Force figures (ONS rolling 12-month totals) and district figures (quarters or
+    months) count different things, so they never share an axis. Gaps stay gaps.
+    """
+    force_rows = series[series["geography"] == force]
+    district_rows = series[series["geography"] != force]
+    panels = [(f"{force}", force_rows)] + (
+        [("Districts", district_rows)] if len(district_rows) else []
+    )
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.2 * len(panels)), squeeze=False)
+    for ax, (label, rows) in zip(axes[:, 0], panels):
+        for geo, g in rows.groupby("geography", sort=False):
+            g = g.sort_values("period_end")
+            proxy = bool(g["proxy"].iloc[0])
+            ax.plot(
+                g["period_end"],
+                g["value"],
+                marker=".",
+                ms=3,
+                lw=1,
+                linestyle="--" if proxy else "-",
+                label=f"{geo}{' (proxy)' if proxy else ''}",
+            )
+        if baseline is not None:
+            ax.axvspan(
+                baseline.start,
+                baseline.end,
+                color="0.9",
+                zorder=0,
+                label=f"baseline {baseline.label}",
+            )
+        unit = ", ".join(sorted(set(rows["source"]))) if len(rows) else ""
+        ax.set_title(f"{label} ({unit})" if unit else label, fontsize=9)
+        ax.set_ylabel("offences in period", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, loc="upper right", ncol=2)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def seasonal_figure(profile: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """Bar chart of baseline seasonal shares (percent of the year) per position."""
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    geos = list(dict.fromkeys(profile["geography"]))
+    width = 0.8 / max(1, len(geos))
+    for i, geo in enumerate(geos):
+        g = profile[profile["geography"] == geo]
+        ax.bar(
+            g["position"] + i * width - 0.4 + width / 2, 100 * g["share"], width=width, label=geo
+        )
+    unit = profile["unit"].iloc[0] if len(profile) else "month"
+    n = 12 if unit == "month" else 4
+    even = 100 / n
+    ax.axhline(even, color="k", lw=0.8, ls=":", label="even share")
+    ax.set_xlabel(
+        "financial-year month (1 = April)" if unit == "month" else "financial quarter (1 = Apr-Jun)"
+    )
+    ax.set_ylabel("% of the year's count")
+    years = profile["years_used"].iloc[0] if len(profile) else ""
+    ax.set_title((title or "Seasonal profile") + (f" (years: {years})" if years else ""))
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,463 @@
+"""Tables as a reader sees them: the one display format for every DataFrame in the pack.
+
+:func:`table_html` turns a DataFrame into readable HTML (pandas ``Styler``):
+
+* no index column (a meaningful index - e.g. the statuses of ``value_counts()`` - becomes
+  an ordinary first column);
+* headers in words with units (:data:`HEADERS`, else ``snake_case`` in sentence case);
+* numbers with thousands separators; percentages to one decimal; rate ratios to three
+  decimals; p-values as ``< 0.001`` / ``0.012``; booleans as yes / no;
+* statuses as labelled badges whose symbol and border pattern read without colour;
+* missing values as a dash, explained in a footnote under the table;
+* every column shown (nothing cut); long tables become the first rows, a count per status
+  where there is one, and a link to the full CSV.
+
+Only the display is formatted: saved CSVs keep full precision (see
+:func:`wmp_analysis.report.outputs.write_table_csv`). Output is deterministic (fixed Styler
+uuid, no random ids), so pages stay byte-identical on a re-run.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: More rows than this and the table is summarised, with a link to the full CSV.
+MAX_ROWS = 25
+#: Rows shown of a summarised table.
+SUMMARY_ROWS = 10
+#: The dash shown for a missing value, and its footnote.
+DASH = "\u2013"
+DASH_NOTE = (
+    f"{DASH} no value: not measured, not applicable to this row, or not available in the data "
+    "supplied (a missing value is never shown as zero)."
+)
+SUPPRESSED_NOTE = (
+    f"{DASH} in a suppressed row: the estimate rests on too few respondents to publish "
+    "(see the section's note on the minimum base)."
+)
+
+#: Column name -> header in words, with units.
+HEADERS: dict[str, str] = {
+    "plan": "Plan",
+    "target_id": "Target",
+    "measure_id": "Measure",
+    "measure": "Measure",
+    "geography": "Area",
+    "baseline_period": "Baseline period",
+    "target_period": "Target period",
+    "baseline_value": "Baseline",
+    "actual_value": "Actual",
+    "abs_change": "Change (number)",
+    "pct_change": "Change (%)",
+    "target_value": "Target",
+    "target_kind": "Kind of target",
+    "direction": "Direction wanted",
+    "status": "Status",
+    "p_value": "p-value",
+    "p_adjusted": "p-value (Holm-adjusted)",
+    "significant": "Real change (after Holm)",
+    "rate_ratio": "Rate ratio (target / baseline)",
+    "rr_ci_low": "Rate ratio, 95% interval: low",
+    "rr_ci_high": "Rate ratio, 95% interval: high",
+    "dispersion": "Dispersion (variance / mean)",
+    "p_value_overdispersed": "p-value allowing for over-dispersion",
+    "projected": "Projected year end",
+    "pi_low": "Projection, 95% interval: low",
+    "pi_high": "Projection, 95% interval: high",
+    "proxy": "Proxy measure",
+    "proxy_note": "Proxy note",
+    "source": "Source",
+    "definition": "Definition",
+    "recorded_crime_caveat": "Recorded-crime caveat",
+    "note": "Note",
+    "count": "Count",
+    "force": "Force",
+    "offence": "Offence group",
+    "period": "Period",
+    "financial_year": "Financial year",
+    "group": "Group",
+    "reference": "Reference group",
+    "estimate": "Estimate (%)",
+    "reference_estimate": "Reference estimate (%)",
+    "gap": "Gap (percentage points)",
+    "gap_ci_low": "Gap, 95% interval: low (points)",
+    "gap_ci_high": "Gap, 95% interval: high (points)",
+    "base_n": "Base (respondents)",
+    "n": "Number (n)",
+    "n_positive": "Positive answers (n)",
+    "n_eff": "Effective base (n)",
+    "sum_weight": "Sum of weights",
+    "suppressed": "Suppressed",
+    "ci_low": "95% interval: low (%)",
+    "ci_high": "95% interval: high (%)",
+    "district": "District",
+    "searches": "Searches",
+    "population": "Population (residents)",
+    "rate_per_1000": "Searches per 1,000 residents",
+    "rr_vs_white": "Relative rate against White",
+    "arrest_rate": "Arrest rate (%)",
+    "find_rate": "Find rate (%)",
+    "months_of_data": "Months of data",
+    "rows": "Rows",
+    "rows_read": "Rows read",
+    "rows_rejected": "Rows rejected",
+    "sha256": "sha256",
+    "bytes": "Size (bytes)",
+    "path": "File",
+    "file": "File",
+    "name": "Name",
+    "line": "Line",
+    "field": "Field",
+    "value": "Value",
+    "reason": "Reason",
+    "series": "Series",
+    "value_mean": "Mean",
+    "mean": "Mean",
+    "ucl": "Upper control limit",
+    "lcl": "Lower control limit",
+    "centre": "Centre line",
+    "centre_line": "Centre line",
+    "rank": "Rank",
+    "order": "Order",
+    "versus_force": "Against the force",
+    "force_rate_ratio": "Force rate ratio",
+    "wording": "Wording",
+    "claim": "Claim",
+    "claimed": "Claimed",
+    "computed": "Computed",
+}
+
+#: Statuses and their badge: (symbol, css modifier). Symbol and border style carry the
+#: meaning without colour (grey-scale printing, colour-blind readers).
+BADGES: dict[str, tuple[str, str]] = {
+    "met": ("\u2714", "good"),
+    "on track": ("\u2197", "good"),
+    "consistent with plan": ("\u2714", "good"),
+    "not met": ("\u2716", "bad"),
+    "off track": ("\u2198", "bad"),
+    "differs from plan": ("\u2716", "bad"),
+    "not measurable": ("\u25cb", "none"),
+    "insufficient data": ("\u25cc", "none"),
+    "no result": ("\u25cc", "none"),
+    "not supplied": ("\u25cb", "none"),
+}
+_BADGE_STYLE = {
+    "good": "color:#14532d;background:#e6f4ea;border:2px solid #14532d",
+    "bad": "color:#7f0000;background:#fde8e8;border:2px dashed #7f0000",
+    "none": "color:#3d3d3d;background:#f1f1f1;border:2px dotted #3d3d3d",
+}
+_BADGE_BASE = (
+    "display:inline-block;padding:0 .35em;border-radius:3px;font-weight:bold;white-space:nowrap"
+)
+
+
+#: One small stylesheet per table (JupyterLab has no pack.css): readable cells, no index.
+_TABLE_STYLES = [
+    {"selector": "", "props": "border-collapse:collapse;font-size:0.85em"},
+    {
+        "selector": "th",
+        "props": "text-align:left;vertical-align:bottom;background:#f1f3f6;"
+        "border:1px solid #ccc;padding:0.2em 0.45em;min-width:4.5em;overflow-wrap:normal",
+    },
+    {
+        "selector": "td",
+        "props": "text-align:left;vertical-align:top;border:1px solid #ccc;"
+        "padding:0.2em 0.45em;min-width:4.5em;max-width:30em;overflow-wrap:break-word",
+    },
+    {
+        "selector": "td.num",
+        "props": "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums;"
+        "overflow-wrap:normal;min-width:0",
+    },
+    {
+        "selector": "td.wide",
+        "props": "min-width:16em",
+    },  # long text: a readable column, the wrapper scrolls
+]
+
+
+def badge_html(status: Any) -> str:
+    """A status as a labelled badge: symbol + words, colour and border pattern.
+
+    Unknown statuses get a plain (grey, dotted) badge with their own words.
+    """
+    text = "" if status is None else str(status).strip()
+    symbol, kind = BADGES.get(text.lower(), ("\u25cc", "none"))
+    css = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+    return (
+        f'<span class="badge badge-{kind} status-{css}" style="{_BADGE_BASE};{_BADGE_STYLE[kind]}">'
+        f'<span aria-hidden="true">{symbol}</span> {html.escape(text)}</span>'
+    )
+
+
+def header_text(column: Any) -> str:
+    """Header in words for a column name (:data:`HEADERS`, else sentence case)."""
+    if isinstance(column, tuple):
+        column = " ".join(str(c) for c in column if str(c))
+    col = str(column)
+    if col in HEADERS:
+        return HEADERS[col]
+    words = col.replace("_", " ").strip()
+    if not words:
+        return ""
+    words = re.sub(r"\bpct\b", "(%)", words)
+    words = re.sub(r"\bper 1000\b", "per 1,000", words)
+    return words[0].upper() + words[1:] if words[:1].islower() else words
+
+
+def format_p_cell(p: float) -> str:
+    """``< 0.001``, ``0.004``, ``0.41``."""
+    if p < 0.001:
+        return "< 0.001"
+    if p < 0.01:
+        return f"{p:.3f}"
+    return f"{p:.2f}"
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return v.strip() == "" or v.strip().lower() == "nan"
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _kind(col: str, s: pd.Series) -> str:
+    """How a column is shown: status, p, pct, ratio, bool, int, float, text."""
+    c = col.lower()
+    if c == "status" or c.endswith("_status"):
+        return "status"
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "date"
+    if (
+        s.dtype == object
+        and len(s.dropna())
+        and s.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all()
+    ):
+        return "bool"
+    if not pd.api.types.is_numeric_dtype(s):
+        return "text"
+    if c in ("p", "p_value", "p_adjusted") or c.startswith("p_value") or c.endswith("_p"):
+        return "p"
+    if c in ("gap", "gap_ci_low", "gap_ci_high"):
+        return "points"
+    if c in ("estimate", "reference_estimate", "ci_low", "ci_high"):
+        return "pct"
+    if re.search(r"(^|_)(pct|percent|share)(_|$)", c) or (c.endswith("_rate") and "per" not in c):
+        return "pct"
+    if (
+        c in ("rate_ratio", "rr_ci_low", "rr_ci_high", "rr_vs_white")
+        or c.startswith("rr_")
+        or "ratio" in c
+    ):
+        return "ratio"
+    if c in ("line", "row", "year", "quarter", "rank", "order", "month_number"):
+        return "plain_int"
+    vals = pd.to_numeric(s, errors="coerce").dropna()
+    if len(vals) and np.all(np.isclose(vals, np.round(vals))) and pd.api.types.is_integer_dtype(s):
+        return "int"
+    return "float"
+
+
+def _num_text(x: float) -> str:
+    """A number for reading: thousands separators, precision by size."""
+    ax = abs(x)
+    if float(x).is_integer() and ax >= 1:
+        return f"{x:,.0f}"
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 10:
+        return f"{x:,.1f}"
+    if ax >= 1:
+        return f"{x:.2f}"
+    if ax == 0:
+        return "0"
+    return f"{x:.3g}"
+
+
+def _formatter(kind: str):
+    def fmt(v: Any) -> str:
+        if _is_missing(v):
+            return DASH
+        if kind == "status":
+            return badge_html(v)
+        if kind == "bool":
+            return "yes" if bool(v) else "no"
+        if kind == "date":
+            ts = pd.Timestamp(v)
+            return ts.strftime("%Y-%m-%d" if ts == ts.normalize() else "%Y-%m-%d %H:%M")
+        if kind == "text":
+            return html.escape(str(v))
+        return html.escape(_number(kind, float(v)))
+
+    return fmt
+
+
+def _number(kind: str, x: float) -> str:
+    """A number in the way its column is read (see :func:`_kind`)."""
+    if math.isinf(x):
+        return "\u221e" if x > 0 else "-\u221e"
+    if kind == "p":
+        return format_p_cell(x)
+    if kind == "pct":
+        return f"{x:,.1f}%"
+    if kind == "points":
+        return f"{x:+.1f} pts"
+    if kind == "ratio":
+        return f"{x:.3f}"
+    if kind == "plain_int":
+        return f"{x:.0f}"
+    if kind == "int":
+        return f"{x:,.0f}"
+    return _num_text(x)
+
+
+def prepare(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame to show: a meaningful index becomes columns; columns flattened; unique names.
+
+    An unnamed integer index (0..n-1, or what is left of it after filtering) is dropped;
+    any other index (e.g. the statuses of ``value_counts()``) becomes ordinary columns.
+    """
+    out = df.reset_index(drop=True) if _is_default_like(df.index) else df.reset_index()
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = [" ".join(str(c) for c in tup if str(c)) for tup in out.columns]
+    seen: dict[str, int] = {}
+    fixed = []
+    for c in (str(c) for c in out.columns):
+        k = seen.get(c, 0)
+        fixed.append(c if k == 0 else f"{c} ({k + 1})")
+        seen[c] = k + 1
+    out.columns = fixed
+    return out
+
+
+def _is_default_like(index: pd.Index) -> bool:
+    """An unnamed integer index 0..n-1 in any order (e.g. after filtering): not worth showing."""
+    return (
+        index.nlevels == 1
+        and index.name is None
+        and (isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index))
+    )
+
+
+def _footnotes(
+    shown: pd.DataFrame, total_rows: int, csv_href: str | None, csv_name: str | None
+) -> list[str]:
+    notes = []
+    has_missing = bool(shown.map(_is_missing).to_numpy().any()) if len(shown) else False
+    if has_missing:
+        sup = (
+            "suppressed" in shown.columns
+            and shown["suppressed"].map(lambda v: str(v).lower() in ("true", "1")).any()
+        )
+        notes.append(html.escape(DASH_NOTE + (" " + SUPPRESSED_NOTE if sup else "")))
+    if total_rows > len(shown):
+        where = (
+            f'<a href="{html.escape(csv_href)}">{html.escape(csv_name or csv_href)}</a>'
+            if csv_href
+            else "the executed notebook in the run folder"
+        )
+        notes.append(
+            f"Showing the first {len(shown):,} of {total_rows:,} rows; the full table is in {where}."
+        )
+    elif csv_href:
+        notes.append(
+            f'Machine-readable copy (full precision): <a href="{html.escape(csv_href)}">'
+            f"{html.escape(csv_name or csv_href)}</a>."
+        )
+    return notes
+
+
+def table_html(
+    df: pd.DataFrame,
+    *,
+    csv_href: str | None = None,
+    csv_name: str | None = None,
+    max_rows: int = MAX_ROWS,
+    summary_rows: int = SUMMARY_ROWS,
+    table_id: str = "t",
+) -> str:
+    """Readable HTML for *df* (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Any table; it is not changed.
+    csv_href, csv_name : str, optional
+        Link (relative to the page) and file name of the saved CSV holding the table at
+        full precision; named under the table, and where a long table is summarised.
+    max_rows : int
+        More rows than this and only *summary_rows* are shown, with a count per status
+        (when the table has a ``status`` column) and the link.
+    table_id : str
+        Deterministic id for the Styler (no random uuids in the pages).
+
+    Returns
+    -------
+    str
+        ``<div class="wmp-table">`` holding the table and its footnotes; the div scrolls
+        sideways on its own, so the page never does.
+    """
+    full = prepare(df)
+    total = len(full)
+    shown = full.head(summary_rows) if total > max_rows else full
+    parts = ['<div class="wmp-table" style="max-width:100%;overflow-x:auto">']
+    if total > max_rows and "status" in full.columns:
+        counts = full["status"].fillna("no result").astype(str).value_counts(sort=False)
+        parts.append(
+            '<p class="table-summary">'
+            + f"{total:,} rows: "
+            + "; ".join(f"{badge_html(k)} {v:,}" for k, v in counts.items())
+            + ".</p>"
+        )
+    if len(full.columns) == 0:
+        parts.append('<p class="table-empty">(no columns)</p>')
+    elif total == 0:
+        parts.append(
+            '<p class="table-empty">No rows. Columns: '
+            + html.escape(", ".join(header_text(c) for c in full.columns))
+            + ".</p>"
+        )
+    else:
+        styler = shown.style
+        styler.set_uuid(re.sub(r"[^A-Za-z0-9_-]", "-", table_id))
+        formats = {c: _formatter(_kind(c, shown[c])) for c in shown.columns}
+        styler.format(formats, escape=None)
+        styler.format_index(lambda c: html.escape(header_text(c)), axis=1)
+        styler.hide(axis="index")
+        numeric = [
+            _kind(c, shown[c]) not in ("text", "status", "bool", "date") for c in shown.columns
+        ]
+        styler.set_table_attributes('class="dataframe wmp"')
+        wide = [
+            _kind(c, shown[c]) == "text" and shown[c].astype(str).str.len().max() > 40
+            for c in shown.columns
+        ]
+        classes = ["num" if k else "wide" if w else "" for k, w in zip(numeric, wide)]
+        styler.set_td_classes(
+            pd.DataFrame([classes] * len(shown), index=shown.index, columns=shown.columns)
+        )
+        styler.set_table_styles(_TABLE_STYLES)
+        parts.append(
+            styler.to_html(
+                exclude_styles=False, sparse_index=False, sparse_columns=False, doctype_html=False
+            )
+        )
+    notes = _footnotes(shown, total, csv_href, csv_name) if len(full.columns) else []
+    if notes:
+        parts.append(
+            '<p class="table-note" style="font-size:.8em;color:#444">' + "<br>".join(notes) + "</p>"
+        )
+    parts.append("</div>")
+    return "\n".join(parts)
