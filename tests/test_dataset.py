@@ -17,6 +17,7 @@ from wmp_analysis.config import load_config
 from wmp_analysis.ingest import police_uk
 from wmp_analysis.ingest.dataset import ingest_police_uk, list_partitions, verify
 from wmp_analysis.ingest.pipeline import load_processed, run_ingest
+from wmp_analysis.ingest.police_uk import prefetch
 from wmp_analysis.provenance import sha256_file
 
 STREET_HEADER = (
@@ -109,7 +110,7 @@ def parsed_files(monkeypatch):
         seen.append(display.rsplit("/", 1)[-1])
         return real(data, display, *a, **kw)
 
-    monkeypatch.setattr(police_uk, "parse_csv", spy)
+    monkeypatch.setattr(prefetch, "parse_csv", spy)  # the read loop's parse_csv
     return seen
 
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from test_police_uk import WM, csv_text, street_row, write
 
 from wmp_analysis.errors import SchemaError
 from wmp_analysis.harmonise.police_uk import (
+    DISTRICT_METHODS,
     STABLE_CATEGORIES,
-    assign_districts,
-    district_summary,
-    harmonise_street,
+    DistrictLookup,
+    district_codes,
+    harmonise_street_arrow,
     load_category_map,
-    map_strings,
 )
+from wmp_analysis.ingest.arrowtools import map_strings
+from wmp_analysis.ingest.manifest import district_assignment
+from wmp_analysis.ingest.police_uk import STREET_COLUMNS, STREET_OUT, read_police_uk
 
 EARLY = [
     "Anti-social behaviour",
@@ -39,15 +44,18 @@ MAY_2013 = [
 ]
 
 
-def frame(types, months):
-    return pd.DataFrame(
-        {
-            "crime_type": pd.array(types, dtype="str"),
-            "month": pd.to_datetime([m + "-01" for m in months]),
-            "source_file": pd.array(["f.csv"] * len(types), dtype="str"),
-            "_line": range(2, len(types) + 2),
-        }
-    )
+def harmonise(types, months):
+    """``(category, category_stable, known)`` per row, as the reader gets them: one
+    :func:`harmonise_street_arrow` call per month (a file holds one month)."""
+    cat, stable, known = [None] * len(types), [None] * len(types), [False] * len(types)
+    for month in dict.fromkeys(months):
+        rows = [i for i, m in enumerate(months) if m == month]
+        c, st, k = harmonise_street_arrow(
+            pa.chunked_array([pa.array([types[i] for i in rows], type=pa.string())]), month
+        )
+        for j, i in enumerate(rows):
+            cat[i], stable[i], known[i] = c[j].as_py(), st[j].as_py(), bool(k[j])
+    return cat, stable, known
 
 
 def test_table_covers_every_published_type_once_per_window():
@@ -91,9 +99,9 @@ def test_hand_worked_mapping_across_the_two_changes():
         "2014-02",
         "2014-02",
     ]
-    out, rej = harmonise_street(frame(types, months))
-    assert rej.empty
-    assert out["category"].tolist() == [
+    cat, stable, known = harmonise(types, months)
+    assert all(known)
+    assert cat == [
         "Other crime (2010-11 broad group)",
         "Other crime",
         "Violence and sexual offences",
@@ -105,7 +113,7 @@ def test_hand_worked_mapping_across_the_two_changes():
         "Bicycle theft",
         "Shoplifting",
     ]
-    assert out["category_stable"].tolist() == [
+    assert stable == [
         "Other crime",
         "Other crime",
         "Violent crime",
@@ -117,22 +125,30 @@ def test_hand_worked_mapping_across_the_two_changes():
         "Other crime",
         "Other crime",
     ]
-    assert out["category"].dtype == "str" and list(out.columns).index("category") == 1
+    # in the street table the two columns follow crime_type, as text dictionaries
+    c, st, _ = harmonise_street_arrow(pa.chunked_array([pa.array(types, pa.string())]), "2014-02")
+    assert c.type == st.type == pa.dictionary(pa.int32(), pa.string())
+    assert STREET_OUT.index("category") == STREET_OUT.index("crime_type") + 1
+    assert STREET_OUT.index("category_stable") == STREET_OUT.index("crime_type") + 2
 
 
 def test_stable_totals_conserved():
     types = EARLY * 3 + SEPT_2011 + MAY_2013
     months = ["2011-01"] * 6 + ["2012-01"] * 6 + ["2014-01"] * 6 + ["2012-01"] * 5 + ["2014-01"] * 5
-    out, rej = harmonise_street(frame(types, months))
-    assert len(out) == len(types) and rej.empty
-    assert out["category_stable"].isin(STABLE_CATEGORIES).all()
+    _cat, stable, known = harmonise(types, months)
+    assert all(known) and len(stable) == len(types)
+    assert set(stable) <= set(STABLE_CATEGORIES)
 
 
-def test_unknown_and_missing_types_rejected():
-    df = frame(["Burglary", "Cyber stuff", "Robbery"], ["2014-01"] * 3)
-    df.loc[2, "crime_type"] = None
-    out, rej = harmonise_street(df)
-    assert out["crime_type"].tolist() == ["Burglary"]
+def test_unknown_and_missing_types_rejected(tmp_path):
+    _, _, known = harmonise(["Burglary", "Cyber stuff", None], ["2014-01"] * 3)
+    assert known == [True, False, False]
+    # as the ingest uses it: the rows are dropped and listed with their line and value
+    rows = [street_row(month="2014-01", ctype=t) for t in ("Burglary", "Cyber stuff", "")]
+    write(tmp_path / "2014-01" / "2014-01-west-midlands-street.csv", csv_text(STREET_COLUMNS, rows))
+    res = read_police_uk(tmp_path, force=WM, kinds=["street"], max_unknown_share=1.0)
+    assert res.tables["street"]["crime_type"].tolist() == ["Burglary"]
+    rej = res.rejections
     assert rej["line"].tolist() == [3, 4] and rej["value"].tolist() == ["Cyber stuff", ""]
     assert list(rej.columns) == ["path", "line", "field", "value", "reason"]
 
@@ -154,7 +170,7 @@ def test_bad_mapping_table(tmp_path):
         load_category_map(p)
 
 
-def test_assign_districts_methods_and_summary():
+def test_district_codes_methods_and_summary():
     lookup = pd.DataFrame(
         {
             "lsoa_code": ["E01000001", "E01000002"],
@@ -163,31 +179,24 @@ def test_assign_districts_methods_and_summary():
             "lad_name": ["Dudley", "Walsall"],
         }
     )
-    df = pd.DataFrame(
-        {
-            "month": pd.to_datetime(["2014-01-01"] * 5),
-            "lsoa_code": pd.array(["E01000001", None, "E09999999", None, None], dtype="str"),
-            "lsoa_name": pd.array(
-                ["Dudley 001A", "Walsall 002B", "Walsall 099Z", "Cardiff 001A", None], dtype="str"
-            ),
-        }
+    codes = pa.chunked_array([pa.array(["E01000001", None, "E09999999", None, None])])
+    names = pa.chunked_array(
+        [pa.array(["Dudley 001A", "Walsall 002B", "Walsall 099Z", "Cardiff 001A", None])]
     )
-    out = assign_districts(df, lookup)
-    assert out["district"].tolist() == ["Dudley", "Walsall", "Walsall", "unassigned", "unassigned"]
-    assert out["district_method"].tolist() == [
-        "lsoa_code",
-        "lsoa_name",
-        "lsoa_name",
-        "none",
-        "none",
-    ]
-    assert len(out) == len(df)
-    s = district_summary(out)
-    assert s["rows"].sum() == 5
-    got = {(r.district_method, bool(r.assigned)): r.rows for r in s.itertuples()}
-    assert got == {("lsoa_code", True): 1, ("lsoa_name", True): 2, ("none", False): 2}
-    none = assign_districts(df, None)
-    assert (none["district"] == "unassigned").all()
+    lk = DistrictLookup(lookup)
+    dist, method = district_codes(codes, names, lk, 5)
+    district = [lk.labels[c] for c in dist]
+    methods = [DISTRICT_METHODS[c] for c in method]
+    assert district == ["Dudley", "Walsall", "Walsall", "unassigned", "unassigned"]
+    assert methods == ["lsoa_code", "lsoa_name", "lsoa_name", "none", "none"]
+    # the manifest's district_assignment counts them (what district_summary counted)
+    table = pa.table({"district": district, "district_method": methods})
+    s = district_assignment({"street": table})["street"]
+    assert s["records"] == 5 and s["unassigned"] == 2
+    assert s["by_method"] == {"lsoa_code": 1, "lsoa_name": 2, "none": 2}
+    assert s["by_district"] == {"Dudley": 1, "Walsall": 2, "unassigned": 2}
+    none_dist, _ = district_codes(codes, names, DistrictLookup(None), 5)
+    assert [DistrictLookup(None).labels[c] for c in none_dist] == ["unassigned"] * 5
 
 
 def test_map_strings_matches_pandas_map():

@@ -62,6 +62,27 @@ def sha256_json(obj: Any) -> str:
     return sha256_bytes(json.dumps(obj, sort_keys=True, default=str).encode("utf-8"))
 
 
+def read_json(path: str | Path) -> Any | None:
+    """The JSON content of *path*, or ``None`` when the file is absent, unreadable or not JSON
+    (a manifest that cannot be read is treated as no manifest)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def relative_path(path: str | Path, root: str | Path) -> str:
+    """*path* relative to the project *root* (``../shared/...`` allowed), so that manifests
+    name no absolute path of the machine that wrote them; ``""`` for an empty path, and the
+    path as given when it is on another drive."""
+    if not str(path):
+        return ""
+    try:
+        return os.path.relpath(Path(path).resolve(), Path(root).resolve())
+    except ValueError:  # another drive
+        return str(Path(path))
+
+
 def file_record(path: str | Path, *, root: Path | None = None, **extra: Any) -> dict[str, Any]:
     """``{path, size, sha256, **extra}`` for a file; *path* relative to *root* if given."""
     p = Path(path)

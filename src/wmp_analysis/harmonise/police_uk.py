@@ -30,18 +30,19 @@ Outcome types
 -------------
 ``data/raw/reference/police_uk_outcomes.csv`` (``outcome_type, note``) lists the
 published ``Outcome type`` values of the outcomes files (:func:`load_outcome_types`);
-:func:`known_mask` tests a column against such a set over its distinct values.
+:func:`wmp_analysis.ingest.arrowtools.known_mask` tests a column against such a set over its distinct values.
 
 Districts
 ---------
-:func:`assign_districts` gives each record the local authority district (LAD name)
+:func:`district_codes` gives each record the local authority district (LAD name)
 of its LSOA: by ``lsoa_code`` in the LSOA lookup (``district_method =
 "lsoa_code"``); failing that by ``lsoa_name`` (``"lsoa_name"``): the exact name in
 the lookup, or the name's prefix (``"Birmingham 001A"`` -> ``"Birmingham"``) when it
 equals a LAD name; otherwise ``district = "unassigned"`` and ``district_method =
 "none"``. The 2010-11 format has Easting/Northing but no LSOA; the project holds
 no boundary polygons, so those records are unassigned (honestly, not guessed).
-Unassigned rows are kept and counted (:func:`district_summary`), never dropped.
+Unassigned rows are kept and counted (``district_assignment`` in the ingest manifest),
+never dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wmp_analysis.errors import SchemaError
+from wmp_analysis.ingest.arrowtools import as_dictionary_chunks, to_arrow
+from wmp_analysis.ingest.police_uk_reference import default_category_map_path
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 
 #: The six categories of the 2010-11 scheme, to which every later type maps.
 STABLE_CATEGORIES = (
@@ -70,21 +75,6 @@ STABLE_CATEGORIES = (
 UNASSIGNED = "unassigned"
 #: Columns of the category mapping table.
 MAP_COLUMNS = ["crime_type", "first_month", "last_month", "category", "category_stable", "note"]
-#: Columns of a rejections table.
-REJECTION_COLUMNS = ["path", "line", "field", "value", "reason"]
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
-
-
-def default_category_map_path() -> Path:
-    """``data/raw/reference/police_uk_categories.csv`` in the project."""
-    return (
-        Path(__file__).resolve().parents[3]
-        / "data"
-        / "raw"
-        / "reference"
-        / "police_uk_categories.csv"
-    )
 
 
 def load_category_map(path: str | Path | None = None) -> pd.DataFrame:
@@ -220,191 +210,14 @@ def _load_outcome_types(path: str) -> frozenset[str]:
     return frozenset(seen)
 
 
-def known_mask(values: pa.ChunkedArray | pa.Array, allowed, *, allow_null: bool) -> np.ndarray:
-    """Boolean mask of rows whose value is in *allowed* (or null, if *allow_null*).
-
-    The set test runs over the distinct values of each chunk (its dictionary; a
-    plain string chunk is dictionary-encoded first); per row there is one
-    integer ``take``. Comparison is exact (case and spaces matter).
-
-    Parameters
-    ----------
-    values : pyarrow.ChunkedArray or Array
-        Strings or dictionary-encoded strings.
-    allowed : iterable of str
-        The published values.
-    allow_null : bool
-        Whether a missing value (null) counts as known.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        One entry per row.
-    """
-    if isinstance(values, pa.Array):
-        values = pa.chunked_array([values])
-    allowed = frozenset(allowed)
-    out = []
-    for chunk in _as_dictionary_chunks(values):
-        keys = chunk.dictionary.to_pylist()
-        ok = pa.array([k in allowed for k in keys] or [False], type=pa.bool_())
-        hit = pc.take(ok, chunk.indices) if len(keys) else pa.nulls(len(chunk), pa.bool_())
-        out.append(pc.fill_null(hit, allow_null).to_numpy(zero_copy_only=False))
-    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
-
-
-def empty_rejections() -> pd.DataFrame:
-    """An empty rejections table with the documented columns and dtypes."""
-    return pd.DataFrame(
-        {
-            "path": pd.Series([], dtype=_STR),
-            "line": pd.Series([], dtype="int64"),
-            "field": pd.Series([], dtype=_STR),
-            "value": pd.Series([], dtype=_STR),
-            "reason": pd.Series([], dtype=_STR),
-        }
-    )
-
-
-def to_arrow(values) -> pa.ChunkedArray:
-    """A string Series as a pyarrow ChunkedArray (zero-copy for pandas' ``str`` dtype)."""
-    if isinstance(values, pa.ChunkedArray):
-        return values
-    arr = values.array if isinstance(values, pd.Series) else values
-    if hasattr(arr, "__arrow_array__"):
-        out = arr.__arrow_array__()
-        return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
-    return pa.chunked_array(
-        [pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)]
-    )
-
-
-def encode(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Dictionary-encode a string Series: ``(codes, uniques)``, code -1 for missing.
-
-    Vectorised (pyarrow); used so that mappings run over the few distinct values,
-    never over rows.
-    """
-    arr = to_arrow(values)
-    enc = pc.dictionary_encode(arr).combine_chunks()
-    codes = enc.indices.to_numpy(zero_copy_only=False)
-    if enc.indices.null_count:
-        codes = np.where(enc.indices.is_valid().to_numpy(zero_copy_only=False), codes, -1)
-    return codes.astype(np.int32, copy=False), enc.dictionary.to_pylist()
-
-
-def lookup_codes(values, keys: list) -> np.ndarray:
-    """Position of each value in *keys* (int32; -1 for missing or not found). Vectorised."""
-    arr = to_arrow(values)
-    idx = pc.index_in(
-        arr, value_set=pa.array(list(keys), type=arr.type if len(keys) else pa.large_string())
-    )
-    idx = idx.combine_chunks() if isinstance(idx, pa.ChunkedArray) else idx
-    out = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False)
-    return out.astype(np.int32, copy=False)
-
-
-def from_codes(codes: np.ndarray, labels: list, index=None) -> pd.Series:
-    """A ``str`` Series taking ``labels[code]`` (missing where code is -1)."""
-    codes = np.asarray(codes, dtype=np.int32)
-    mask = codes < 0
-    idx = pa.array(np.where(mask, 0, codes), type=pa.int32(), mask=mask if mask.any() else None)
-    out = pc.take(pa.array(list(labels) or [""], type=pa.large_string()), idx)
-    return pd.Series(_STR.__from_arrow__(out), index=index, copy=False)
-
-
-def map_strings(values: pd.Series, mapping: dict) -> pd.Series:
-    """``values.map(mapping)`` for strings (missing where unmapped), vectorised."""
-    keys = list(mapping)
-    codes = lookup_codes(values, keys)
-    return from_codes(codes, [mapping[k] for k in keys], index=values.index)
-
-
-def _rejections(df: pd.DataFrame, mask: np.ndarray, field: str, reason: str) -> pd.DataFrame:
-    if not mask.any():
-        return empty_rejections()
-    sub = df.loc[mask]
-    line = sub["_line"] if "_line" in sub else sub.get("line", pd.Series(-1, index=sub.index))
-    path = sub["source_file"] if "source_file" in sub else pd.Series("", index=sub.index)
-    return pd.DataFrame(
-        {
-            "path": path.astype(_STR).to_numpy(),
-            "line": line.astype("int64").to_numpy(),
-            "field": pd.array([field] * len(sub), dtype=_STR),
-            "value": sub[field].astype(_STR).fillna("").to_numpy(),
-            "reason": pd.array([reason] * len(sub), dtype=_STR),
-        }
-    )
-
-
-def harmonise_street(
-    df: pd.DataFrame, category_map: pd.DataFrame | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add ``category`` and ``category_stable`` to street records.
-
-    Parameters
-    ----------
-    df : DataFrame
-        At least ``crime_type`` (str, as published) and ``month`` (datetime64, first
-        day of the month). ``source_file`` and ``_line`` (or ``line``), when present,
-        are used to name rejected rows.
-    category_map : DataFrame, optional
-        From :func:`load_category_map` (the default table if omitted).
-
-    Returns
-    -------
-    (DataFrame, DataFrame)
-        The rows with a known crime type, with ``category`` and
-        ``category_stable`` (``str``) inserted after ``crime_type``; and the
-        rejections (``path, line, field, value, reason``) for rows whose crime type
-        is missing or not in the table.
-    """
-    cmap = load_category_map() if category_map is None else category_map
-    uniques = list(dict.fromkeys(cmap["crime_type"].tolist()))
-    codes = lookup_codes(df["crime_type"], uniques)
-    month = pd.to_datetime(df["month"]).to_numpy()
-    labels_cat: list[str] = []
-    labels_stable: list[str] = list(STABLE_CATEGORIES)
-    cat_codes = np.full(len(df), -1, dtype=np.int32)
-    stable_codes = np.full(len(df), -1, dtype=np.int32)
-    grouped = {k: g for k, g in cmap.groupby("crime_type", sort=False)}
-    for ui, ctype in enumerate(uniques):
-        grp = grouped.get(ctype)
-        if grp is None:
-            continue
-        rows = np.flatnonzero(codes == ui) if len(grouped) else np.array([], dtype=np.int64)
-        if len(grp) == 1:
-            choice = np.zeros(len(rows), dtype=np.int64)
-        else:
-            starts = pd.to_datetime(grp["first_month"].tolist(), format="%Y-%m").to_numpy()
-            # latest window starting on or before the month; first window before all
-            choice = np.searchsorted(starts, month[rows], side="right") - 1
-            choice = np.clip(choice, 0, len(grp) - 1)
-        for j, (_, r) in enumerate(grp.iterrows()):
-            sel = rows[choice == j]
-            if r["category"] not in labels_cat:
-                labels_cat.append(r["category"])
-            cat_codes[sel] = labels_cat.index(r["category"])
-            stable_codes[sel] = labels_stable.index(r["category_stable"])
-    bad = cat_codes < 0
-    rejections = _rejections(df, bad, "crime_type", "crime type not in police_uk_categories.csv")
-    out = df.loc[~bad] if bad.any() else df.copy(deep=False)
-    pos = list(out.columns).index("crime_type") + 1
-    out.insert(pos, "category", from_codes(cat_codes[~bad], labels_cat, index=out.index))
-    out.insert(
-        pos + 1, "category_stable", from_codes(stable_codes[~bad], labels_stable, index=out.index)
-    )
-    return out, rejections
-
-
 def category_lookup(
     month: str, category_map: pd.DataFrame | None = None
 ) -> dict[str, tuple[str, str]]:
     """``crime_type -> (category, category_stable)`` for records of one month.
 
-    The same rule as :func:`harmonise_street` (the window whose ``first_month`` is
-    the latest one not after *month*; the first window for earlier months), applied
-    to the few published types instead of to rows.
+    The rule of the module docstring (the window whose ``first_month`` is the latest
+    one not after *month*; the first window for earlier months), applied to the few
+    published types instead of to rows.
 
     Parameters
     ----------
@@ -441,15 +254,6 @@ def category_labels(category_map: pd.DataFrame | None = None) -> list[str]:
     return sorted(set(cmap["category"].tolist()))
 
 
-def _as_dictionary_chunks(values: pa.ChunkedArray) -> list[pa.DictionaryArray]:
-    chunks = []
-    for chunk in values.chunks:
-        if not pa.types.is_dictionary(chunk.type):
-            chunk = pc.dictionary_encode(chunk)
-        chunks.append(chunk)
-    return chunks
-
-
 def harmonise_street_arrow(
     crime_type: pa.ChunkedArray,
     month: str,
@@ -484,7 +288,7 @@ def harmonise_street_arrow(
     cat_dict = pa.array(cat_labels, type=pa.string())
     stable_dict = pa.array(stable_labels, type=pa.string())
     cats, stables, known = [], [], []
-    for chunk in _as_dictionary_chunks(crime_type):
+    for chunk in as_dictionary_chunks(crime_type):
         keys = chunk.dictionary.to_pylist()
         hit = [lookup.get(k) for k in keys]
         c_map = pa.array([cat_pos[h[0]] if h else None for h in hit] or [None], type=pa.int32())
@@ -612,57 +416,3 @@ def district_codes(
             dist_codes[rows] = got
             method_codes[rows[got > 0]] = 1
     return dist_codes, method_codes
-
-
-def assign_districts(
-    df: pd.DataFrame, lsoa_lookup: pd.DataFrame | DistrictLookup | None
-) -> pd.DataFrame:
-    """Add ``district`` (LAD name or ``"unassigned"``) and ``district_method``.
-
-    Parameters
-    ----------
-    df : DataFrame
-        Records with ``lsoa_code`` and ``lsoa_name`` (either may be missing; the
-        2010-11 format has neither).
-    lsoa_lookup : DataFrame, DistrictLookup or None
-        ``lsoa_code, lsoa_name, lad_code, lad_name`` (the ``lsoa_lookup`` table). With
-        ``None`` every record is unassigned.
-
-    Returns
-    -------
-    DataFrame
-        A copy with ``district`` and ``district_method`` (``"lsoa_code"``,
-        ``"lsoa_name"`` or ``"none"``). No row is dropped.
-    """
-    out = df.copy(deep=False)
-    lookup = lsoa_lookup if isinstance(lsoa_lookup, DistrictLookup) else DistrictLookup(lsoa_lookup)
-    dist_codes, method_codes = district_codes(
-        out.get("lsoa_code"), out.get("lsoa_name"), lookup, len(out)
-    )
-    out["district"] = from_codes(dist_codes, lookup.labels, index=out.index)
-    out["district_method"] = from_codes(method_codes, list(DISTRICT_METHODS), index=out.index)
-    return out
-
-
-def district_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Counts of records by month, district method and assigned/unassigned.
-
-    Returns
-    -------
-    DataFrame
-        ``month, district_method, assigned (bool), rows (int64)``.
-    """
-    assigned = df["district"] != UNASSIGNED
-    g = (
-        pd.DataFrame(
-            {"month": df["month"], "district_method": df["district_method"], "assigned": assigned}
-        )
-        .groupby(["month", "district_method", "assigned"], observed=True)
-        .size()
-        .rename("rows")
-        .reset_index()
-    )
-    g["rows"] = g["rows"].astype("int64")
-    return g.sort_values(["month", "district_method", "assigned"], kind="mergesort").reset_index(
-        drop=True
-    )

@@ -48,6 +48,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wmp_analysis.ingest.police_uk.result import PoliceUkReport
 from wmp_analysis.provenance import sha256_file, sha256_json
 
 #: Folder of the dataset inside a processed folder.
@@ -174,12 +175,8 @@ def write_schema(folder: Path, name: str, table: pa.Table) -> None:
 def ensure_schemas(folder: Path, tables: Sequence[str] = TABLES) -> None:
     """Write the schema file of each of *tables* that has none yet (no file of that kind was
     read): the empty table the reader returns for it."""
-    from wmp_analysis.ingest.police_uk import (
-        OUTCOMES_OUT,
-        STOP_SEARCH_OUT,
-        STREET_OUT,
-        _empty_arrow,
-    )
+    from wmp_analysis.ingest.police_uk.arrays import _empty_arrow
+    from wmp_analysis.ingest.police_uk.schema import OUTCOMES_OUT, STOP_SEARCH_OUT, STREET_OUT
 
     cols = {"street": STREET_OUT, "outcomes": OUTCOMES_OUT, "stop_search": STOP_SEARCH_OUT}
     for name in tables:
@@ -254,7 +251,7 @@ def read_table(
 
 def read_rejections(folder: str | Path, entries: Sequence[dict]) -> pd.DataFrame:
     """The rejections of the months listed (``file`` entries), in order, as one DataFrame."""
-    from wmp_analysis.harmonise.police_uk import empty_rejections
+    from wmp_analysis.ingest.police_uk.schema import empty_rejections
 
     frames = [pd.read_parquet(Path(folder) / e["file"]) for e in entries if e]
     frames = [f for f in frames if len(f)]
@@ -284,10 +281,10 @@ def file_key(f, sha256_of: Callable[[Path], str]) -> str:
 
 
 def _synthetic(f) -> bool:
-    from wmp_analysis.ingest.police_uk import _is_synthetic_file
+    from wmp_analysis.ingest.police_uk import is_synthetic_file
 
     return bool(
-        _is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower())
+        is_synthetic_file(f.path) or (f.member is not None and "synthetic" in f.member.lower())
     )
 
 
@@ -308,7 +305,7 @@ def params_key(*, force: str, lsoa_lookup: pd.DataFrame | None, max_unknown_shar
     """sha256 over what shapes the partitions besides the source files: package and dataset
     versions, the force label, the LSOA lookup, the reference tables and the threshold."""
     from wmp_analysis import __version__
-    from wmp_analysis.harmonise.police_uk import default_category_map_path
+    from wmp_analysis.ingest.police_uk_reference import default_category_map_path
 
     ref = default_category_map_path().parent
     refs = {p.name: sha256_file(p) for p in sorted(ref.glob("*.csv"))} if ref.is_dir() else {}
@@ -332,8 +329,8 @@ def params_key(*, force: str, lsoa_lookup: pd.DataFrame | None, max_unknown_shar
     )
 
 
-@dataclass
-class DatasetIngest:
+@dataclass(kw_only=True)
+class DatasetIngest(PoliceUkReport):
     """What :func:`ingest_police_uk` did for one force.
 
     Attributes
@@ -348,10 +345,8 @@ class DatasetIngest:
         the manifest's record, reused as-is by the next ingest when the month is unchanged.
     read_months, reused_months : list of str
         Months read (new or changed) and months taken over from the previous ingest.
-    rejections : DataFrame
-        Every month's rejections (``path, line, field, value, reason``), sorted by file and line.
-    files, missing_months, out_of_range, empty_files, not_recorded, location_rejections
-        As :class:`~wmp_analysis.ingest.police_uk.PoliceUkResult` has them (all months).
+    rejections, files, missing_months, out_of_range, empty_files, not_recorded, location_rejections
+        The report fields of :class:`~wmp_analysis.ingest.police_uk.PoliceUkReport` (all months).
     """
 
     force: str
@@ -359,13 +354,6 @@ class DatasetIngest:
     months: dict[str, dict] = field(default_factory=dict)
     read_months: list[str] = field(default_factory=list)
     reused_months: list[str] = field(default_factory=list)
-    rejections: pd.DataFrame | None = None
-    files: list[dict] = field(default_factory=list)
-    missing_months: dict[str, list[str]] = field(default_factory=dict)
-    out_of_range: list[dict] = field(default_factory=list)
-    empty_files: list[dict] = field(default_factory=list)
-    not_recorded: dict[str, dict[str, int]] = field(default_factory=dict)
-    location_rejections: dict[str, int] = field(default_factory=dict)
 
     def partitions(self, table: str) -> list[dict]:
         """Partition entries of *table*, by month."""
@@ -558,7 +546,7 @@ def ingest_police_uk(
         if entry.get("rejections"):
             rej_entries.append(entry["rejections"])
     res.files.sort(key=lambda r: (KINDS.index(r["kind"]) if r["kind"] in KINDS else 9, r["month"]))
-    from wmp_analysis.harmonise.police_uk import REJECTION_COLUMNS
+    from wmp_analysis.ingest.police_uk.schema import REJECTION_COLUMNS
 
     rej = read_rejections(out, rej_entries)
     res.rejections = (

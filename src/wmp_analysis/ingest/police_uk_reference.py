@@ -68,6 +68,33 @@ CENSUS_CODE_GROUPS = {
     "O": "Other",
     "NS": "Not stated",
 }
+#: The 18 census 2011 categories as police.uk writes them, and their group.
+SELF_DEFINED_GROUPS: dict[str, str] = {
+    "White - English/Welsh/Scottish/Northern Irish/British": "White",
+    "White - Irish": "White",
+    "White - Gypsy or Irish Traveller": "White",
+    "White - Any other White background": "White",
+    "Mixed/Multiple ethnic groups - White and Black Caribbean": "Mixed",
+    "Mixed/Multiple ethnic groups - White and Black African": "Mixed",
+    "Mixed/Multiple ethnic groups - White and Asian": "Mixed",
+    "Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background": "Mixed",
+    "Asian/Asian British - Indian": "Asian",
+    "Asian/Asian British - Pakistani": "Asian",
+    "Asian/Asian British - Bangladeshi": "Asian",
+    "Asian/Asian British - Chinese": "Asian",
+    "Asian/Asian British - Any other Asian background": "Asian",
+    "Black/African/Caribbean/Black British - African": "Black",
+    "Black/African/Caribbean/Black British - Caribbean": "Black",
+    "Black/African/Caribbean/Black British - Any other Black/African/Caribbean background": "Black",
+    "Other ethnic group - Arab": "Other",
+    "Other ethnic group - Any other ethnic group": "Other",
+    "Other ethnic group - Not stated": "Not stated",
+}
+#: Published values of the other person fields of a search (a blank is allowed:
+#: missing, counted downstream, not rejected; any other value is a rejection).
+GENDERS = ("Male", "Female", "Other")
+AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
+OFFICER_DEFINED_ETHNICITIES = ("White", "Black", "Asian", "Other", "Mixed")
 _CODE_RE = re.compile(r"\(([WMABO0]\d|NS)\)\s*$")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -112,6 +139,18 @@ class FieldValues:
     @property
     def values(self) -> frozenset[str]:
         return frozenset(self.groups)
+
+
+def default_category_map_path() -> Path:
+    """``data/raw/reference/police_uk_categories.csv`` in the project (the street ``Crime type``
+    mapping, read by :mod:`wmp_analysis.harmonise.police_uk`)."""
+    return (
+        Path(__file__).resolve().parents[3]
+        / "data"
+        / "raw"
+        / "reference"
+        / "police_uk_categories.csv"
+    )
 
 
 def default_value_table_path() -> Path:
