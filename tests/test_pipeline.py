@@ -319,3 +319,74 @@ def test_notebook_runs_with_papermill(tmp_path, project_root):
     missing = pd.read_csv(out / "tables" / "ingest_missing_periods.csv")
     assert set(missing["missing"]) == {"2011-06-30", "2011-12 Q3"}
     assert load_processed(cfg).has("ons_pfa")
+
+
+def _census2021_text():
+    """Two LA-age rows of the census.csv layout: 3 fixed columns, 19 ethnic groups; one
+    suppressed cell ("c")."""
+    groups = (
+        [f"Asian or Asian British: A{i}" for i in range(5)]
+        + [f"Black or Black British: B{i}" for i in range(3)]
+        + [f"Mixed or Multiple ethnic groups: M{i}" for i in range(4)]
+        + [f"White: W{i}" for i in range(5)]
+        + [f"Other ethnic group: O{i}" for i in range(2)]
+    )
+    header = ",".join(["Geography Code", "Geography Name", "Age", *groups])
+    row0 = ",".join(["E08000025", "Birmingham", "0", *[str(10 + i) for i in range(19)]])
+    row1 = ",".join(["E08000025", "Birmingham", "100 or over", "c", *["5"] * 18])
+    return header + "\n" + row0 + "\n" + row1 + "\n"
+
+
+def test_census2021_is_ingested_as_a_table_and_listed_in_the_manifest(tmp_path):
+    from wmp_analysis.ingest.census2021 import load_census2021_age_ethnicity
+
+    cfg, _ = _write_project(tmp_path)
+    run_ingest(cfg)
+    # not configured: "not supplied", and the loader says so with None (never a table of zeros)
+    data = load_processed(cfg)
+    assert data.manifest["sources"]["census_age_ethnicity_2021"] == {"status": "not supplied"}
+    assert load_census2021_age_ethnicity(data) is None
+    assert load_census2021_age_ethnicity(None) is None
+
+    c21 = tmp_path / "data" / "raw" / "census.csv"
+    c21.write_text(_census2021_text(), encoding="utf-8")
+    text = cfg.path.read_text().replace(
+        "  csp: data/raw/csp.csv\n",
+        "  csp: data/raw/csp.csv\n  census_age_ethnicity_2021: data/raw/census.csv\n",
+    )
+    cfg.path.write_text(text)
+    cfg = load_config(cfg.path)
+    assert not ingest_is_current(cfg)  # a new input: the fingerprint changed
+    res = run_ingest(cfg)
+    m = res.manifest
+    assert m["sources"]["census_age_ethnicity_2021"] == {
+        "status": "read",
+        "path": "data/raw/census.csv",
+        "table": "census2021_age_ethnicity",
+        "rows": 38,  # 2 rows x 19 groups, long
+        "synthetic": False,
+    }
+    inp = {i["source"]: i for i in m["inputs"]}["census_age_ethnicity_2021"]
+    assert inp["rows_read"] == 2 and inp["sha256"] == sha256_file(c21)
+    out = m["outputs"]["census2021_age_ethnicity"]
+    assert out["file"] == "census2021_age_ethnicity.parquet" and out["rows"] == 38
+    assert m["periods"]["census2021_age_ethnicity"] == {
+        "unit": "census day",
+        "first": "2021-03-21",
+        "last": "2021-03-21",
+    }
+    got = load_census2021_age_ethnicity(load_processed(cfg))
+    assert list(got.columns) == ["geography_code", "geography", "age", "category", "group", "count"]
+    assert sorted(set(got["age"])) == [0, 100]
+    age0 = got[got["age"] == 0]
+    assert age0["count"].sum() == sum(10 + i for i in range(19))  # 352, by hand
+    assert age0.groupby("group")["count"].sum().to_dict() == {
+        "Asian": 10 + 11 + 12 + 13 + 14,
+        "Black": 15 + 16 + 17,
+        "Mixed": 18 + 19 + 20 + 21,
+        "White": 22 + 23 + 24 + 25 + 26,
+        "Other": 27 + 28,
+    }
+    old = got[got["age"] == 100]
+    assert old["count"].isna().sum() == 1  # the suppressed cell: missing, never 0
+    assert old["count"].sum() == 5 * 18

@@ -38,7 +38,8 @@ _C21_GROUP_PREFIX = (
 def read_census2021_age_ethnicity(path: str | Path) -> pd.DataFrame:
     """2021 Census ethnic group (19 categories) by single year of age by local authority.
 
-    A PROXY denominator for 2011-16 searches by age (see :data:`DENOMINATOR_NOTE`).
+    A PROXY denominator for 2011-16 searches by age (see
+    :data:`wmp_analysis.analysis.stopsearch.DENOMINATOR_NOTE`).
 
     Parameters
     ----------

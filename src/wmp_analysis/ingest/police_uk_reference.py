@@ -56,6 +56,8 @@ FIELDS: dict[tuple[str, str], str] = {
 }
 #: Group of a blank person field.
 NOT_RECORDED = "Not recorded"
+#: Group of a search whose self-defined ethnicity is blank or "Not stated" (no census group).
+NOT_STATED = "Not stated"
 #: Default threshold: share of a file's rows whose value in one field may be unknown.
 DEFAULT_MAX_UNKNOWN_SHARE = 0.005
 #: Group decided by a census code in brackets (2001-census style labels). ``O1`` is

@@ -179,13 +179,13 @@ def search_counts(source: Any, *, con=None) -> pd.DataFrame:
     missing value counted as ``"Not stated"`` / ``"Not recorded"``), with the share of
     all searches in percent.
     """
-    from wmp_analysis.analysis.stopsearch import MISSING
+    from wmp_analysis.ingest.police_uk_reference import NOT_RECORDED, NOT_STATED
 
     parts = []
     for dim, missing in (
-        ("self_defined_group", MISSING),
-        ("officer_defined_ethnicity", "Not recorded"),
-        ("age_range", "Not recorded"),
+        ("self_defined_group", NOT_STATED),
+        ("officer_defined_ethnicity", NOT_RECORDED),
+        ("age_range", NOT_RECORDED),
     ):
         parts.append(f"""SELECT '{dim}' AS dimension,
             CASE WHEN "{dim}" IS NULL OR trim("{dim}") = '' THEN '{missing}' ELSE "{dim}" END AS category,

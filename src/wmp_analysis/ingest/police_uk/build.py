@@ -61,25 +61,10 @@ def new_context(lsoa_lookup, max_unknown_share: float) -> _BuildContext:
     )
 
 
-def _street_table(
-    fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context
-) -> pa.Table:
-    d = f.display
-    _check_month_column(table, f.month, d, lines)
-    _check_force_column(table, slug, d, lines)
+def _street_location(ctx: _Context, fmt: str, table, lines: Lines, d: str, keep: np.ndarray):
+    """``(longitude, latitude, easting, northing)`` of a street file, each location checked
+    (the current format has degrees, the 2010-11 format OSGB36 metres; the other pair null)."""
     n = table.num_rows
-    crime_type = _as_dict(table.column("crime_type"))
-    category, stable, known = harmonise_street_arrow(crime_type, f.month)
-    if not known.all():  # threshold first: a thinned file never gets further
-        rows = np.flatnonzero(~known)
-        values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
-        check_unknown_share(
-            d, "Crime type", values, n, ctx.max_unknown_share, "police_uk_categories.csv"
-        )
-    keep = known.copy()
-    if fmt == "street":
-        _check_values(ctx, "street", "Last outcome category", table, lines, d, keep)
-    keep &= ~_reject_duplicates(ctx, table, lines, d, ["crime_id"], "Crime ID", keep)
     if fmt == "street":
         lon, lat = _check_location(
             ctx,
@@ -106,6 +91,29 @@ def _street_table(
             EW_OSGB_BOX,
             keep,
         )
+    return lon, lat, east, north
+
+
+def _street_table(
+    fmt, table, lines: Lines, f: PoliceUkFile, slug: str, synthetic: bool, ctx: _Context
+) -> pa.Table:
+    d = f.display
+    _check_month_column(table, f.month, d, lines)
+    _check_force_column(table, slug, d, lines)
+    n = table.num_rows
+    crime_type = _as_dict(table.column("crime_type"))
+    category, stable, known = harmonise_street_arrow(crime_type, f.month)
+    if not known.all():  # threshold first: a thinned file never gets further
+        rows = np.flatnonzero(~known)
+        values = pc.take(crime_type, pa.array(rows)).cast(pa.large_string()).to_pylist()
+        check_unknown_share(
+            d, "Crime type", values, n, ctx.max_unknown_share, "police_uk_categories.csv"
+        )
+    keep = known.copy()
+    if fmt == "street":
+        _check_values(ctx, "street", "Last outcome category", table, lines, d, keep)
+    keep &= ~_reject_duplicates(ctx, table, lines, d, ["crime_id"], "Crime ID", keep)
+    lon, lat, east, north = _street_location(ctx, fmt, table, lines, d, keep)
     lsoa_code = _column_or_null(table, "lsoa_code")
     lsoa_name = _column_or_null(table, "lsoa_name")
     has_lsoa = "lsoa_code" in table.column_names

@@ -143,6 +143,21 @@ def parse_csv(
     normally and a stray CR in the header (line 1) or in an unquoted field (the
     record's line) shows up as a wrong header or a short record.
     """
+    data, fmt = _pick_format(data, display, formats)
+    cols = formats[fmt]
+    names = [_INTERNAL[c] for c in cols]
+    table = _read_table(data, display, names, dict_columns)
+    lines = _line_numbers(data, display, table.num_rows)
+    _check_field_lengths(table, names, display, lines)
+    return fmt, table, lines
+
+
+def _pick_format(data: bytes, display: str, formats: dict[str, list[str]]) -> tuple[bytes, str]:
+    """The data with every lone CR taken as a line end, and the format its header names.
+
+    Raises :class:`SchemaError` for an empty file or a header of no format (reported
+    against the closest format, naming the others).
+    """
     if not data[:4096].strip() and not data.strip():
         first_fmt = next(iter(formats.values()))
         raise SchemaError("file is empty", path=display, row=1, expected=f"a header {first_fmt}")
@@ -170,15 +185,23 @@ def parse_csv(
                 exc.expected = (exc.expected or "") + f"; or the {', '.join(others)} format"
                 exc.args = (exc._render(),)
             raise
-    cols = formats[fmt]
-    names = [_INTERNAL[c] for c in cols]
+    return data, fmt
+
+
+def _read_table(
+    data: bytes, display: str, names: list[str], dict_columns: frozenset[str]
+) -> pa.Table:
+    """``pyarrow.csv`` over *data* (header skipped) with the internal *names*.
+
+    Fast path first: coordinates parsed natively; on a conversion error the file is
+    re-read with them as text (so that the bad value can be reported with its line),
+    then with quoted line breaks allowed. A wrong field count or bad UTF-8 is reported
+    with its line.
+    """
     read_opts = pacsv.ReadOptions(
         column_names=names, skip_rows=1, block_size=1 << 24, use_threads=USE_THREADS
     )
-    table = None
     buf = pa.py_buffer(data)
-    # fast path: coordinates parsed natively; on a conversion error re-read as text
-    # so that the bad value can be reported with its line
     for attempt, newlines_in_values in ((0, False), (1, False), (2, True)):
         types = {
             n: (
@@ -197,47 +220,59 @@ def parse_csv(
             quoted_strings_can_be_null=True,
         )
         try:
-            table = pacsv.read_csv(
+            return pacsv.read_csv(
                 pa.BufferReader(buf),
                 read_options=read_opts,
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
                 convert_options=conv_opts,
             )
-            break
         except pa.ArrowInvalid as exc:
             msg = str(exc)
             if attempt == 0 and "conversion error to double" in msg:
                 continue
-            if "UTF8" in msg or "utf8" in msg.lower():
-                decode_utf8(data, display)
-                raise EncodingError(
-                    "invalid UTF-8 data", path=display, expected="UTF-8 text"
-                ) from None
-            text = decode_utf8(data, display)
-            line, got = _first_bad_field_count(text, len(cols), display)
-            if line is not None:
-                raise SchemaError(
-                    f"row has {got} fields",
-                    path=display,
-                    row=line,
-                    expected=f"{len(cols)} comma-separated fields",
-                ) from None
-            if newlines_in_values:
-                raise SchemaError(
-                    f"malformed CSV ({msg.strip()[:200]})",
-                    path=display,
-                    expected=f"{len(cols)} comma-separated fields",
-                ) from None
-    assert table is not None
-    n = table.num_rows
+            _raise_read_error(data, display, len(names), msg, newlines_in_values)
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+
+
+def _raise_read_error(
+    data: bytes, display: str, ncols: int, msg: str, newlines_in_values: bool
+) -> None:
+    """Turn a pyarrow parse error into the project's error, naming the line where it can."""
+    if "UTF8" in msg or "utf8" in msg.lower():
+        decode_utf8(data, display)
+        raise EncodingError("invalid UTF-8 data", path=display, expected="UTF-8 text") from None
+    text = decode_utf8(data, display)
+    line, got = _first_bad_field_count(text, ncols, display)
+    if line is not None:
+        raise SchemaError(
+            f"row has {got} fields",
+            path=display,
+            row=line,
+            expected=f"{ncols} comma-separated fields",
+        ) from None
+    if newlines_in_values:
+        raise SchemaError(
+            f"malformed CSV ({msg.strip()[:200]})",
+            path=display,
+            expected=f"{ncols} comma-separated fields",
+        ) from None
+
+
+def _line_numbers(data: bytes, display: str, n: int) -> Lines:
+    """The line of each of the *n* rows: counted record by record only when the file has
+    blank lines or quoted line breaks."""
     lines_total = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines_total - 1 == n:
-        lines = Lines(n)
-    else:  # blank lines or quoted line breaks: count exactly (only then)
-        starts = _record_start_lines(decode_utf8(data, display), display)
-        if len(starts) != n:  # pragma: no cover - defensive
-            raise SchemaError("could not align rows with lines", path=display)
-        lines = Lines(n, starts)
+        return Lines(n)
+    starts = _record_start_lines(decode_utf8(data, display), display)
+    if len(starts) != n:  # pragma: no cover - defensive
+        raise SchemaError("could not align rows with lines", path=display)
+    return Lines(n, starts)
+
+
+def _check_field_lengths(table: pa.Table, names: list[str], display: str, lines: Lines) -> None:
+    """:class:`ValueFormatError` at the first text field longer than ``MAX_FIELD_CHARS``."""
+    n = table.num_rows
     for name in names:
         col = table.column(name)
         if not n or col.null_count == n or pa.types.is_floating(col.type):
@@ -265,4 +300,3 @@ def parse_csv(
                     field=_FIELD[name],
                     expected="a short text value",
                 )
-    return fmt, table, lines
