@@ -24,6 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from wmp_analysis.config import load_config
 from wmp_analysis.pipeline import runner
+from wmp_analysis.pipeline.execute import descendants
 from wmp_analysis.provenance import sha256_file
 
 KERNEL = "wmp-analysis"
@@ -118,17 +119,17 @@ def proj(tmp_path):
     return tmp_path
 
 
-def fake_previous_run(proj: Path, run_id: str = "previous") -> bytes:
+def fake_previous_run(proj: Path, run_id: str = "previous", config: str = "tiny") -> bytes:
     """A complete earlier run that ``latest`` points to; returns its manifest bytes."""
     from wmp_analysis.provenance import point_symlink_atomically
 
-    d = proj / "reports" / run_id
+    d = proj / "reports" / config / run_id
     d.mkdir(parents=True)
     (d / "index.html").write_text("<p>previous pack</p>\n", encoding="utf-8")
     (d / "manifest.json").write_text(
         f'{{"run_id": "{run_id}", "status": "complete"}}\n', encoding="utf-8"
     )
-    point_symlink_atomically(proj / "reports" / "latest", d)
+    point_symlink_atomically(proj / "reports" / config / "latest", d)
     return (d / "manifest.json").read_bytes()
 
 
@@ -137,8 +138,8 @@ def run(proj: Path, names, **kw) -> int:
     return runner.run_suite(cfg, notebooks=names, notebooks_dir=proj / "nbs", **kw)
 
 
-def latest_target(proj: Path) -> Path:
-    return (proj / "reports" / "latest").resolve()
+def latest_target(proj: Path, config: str = "tiny") -> Path:
+    return (proj / "reports" / config / "latest").resolve()
 
 
 def test_successful_run_publishes_pack_and_manifest(proj, capsys):
@@ -147,7 +148,7 @@ def test_successful_run_publishes_pack_and_manifest(proj, capsys):
     assert "notebook 1 of 2: 01_first" in out and "notebook 2 of 2: 02_second" in out
     assert "cell " in out  # per-cell progress lines
     assert "status" in out and "seconds" in out  # the summary table
-    reports = proj / "reports"
+    reports = proj / "reports" / "tiny"
     assert (reports / "latest").is_symlink()
     assert latest_target(proj) == (reports / "rid-q7z9").resolve()
     assert not list(reports.glob(".staging-*"))
@@ -183,7 +184,7 @@ def test_successful_run_publishes_pack_and_manifest(proj, capsys):
     assert run(proj, ["01_first", "02_onlyconfig"], only="02", run_id="part") == 0
     out = capsys.readouterr().out
     assert "01_first - copied from rid-q7z9" in out
-    part = proj / "reports" / "part"
+    part = proj / "reports" / "tiny" / "part"
     man = json.loads((part / "manifest.json").read_text())
     assert man["sections"]["01_first"]["status"] == "copied"
     assert man["sections"]["01_first"]["copied_from"] == "rid-q7z9"
@@ -208,7 +209,7 @@ def test_failing_cell_keeps_notebook_and_leaves_latest(proj, capsys):
     out = capsys.readouterr().out
     assert rc == runner.EXIT_FAILED == 1
     assert latest_target(proj) == before
-    kept = proj / "reports" / "failed-bad" / "notebooks" / "02_fail.ipynb"
+    kept = proj / "reports" / "tiny" / "failed-bad" / "notebooks" / "02_fail.ipynb"
     assert kept.is_file()
     nb = nbformat.read(str(kept), as_version=4)
     errors = [
@@ -223,8 +224,8 @@ def test_failing_cell_keeps_notebook_and_leaves_latest(proj, capsys):
     assert "raise ValueError('deliberate failure for the test')" in out
     assert "ValueError: deliberate failure for the test" in out
     assert str(kept) in out
-    assert not (proj / "reports" / "bad").exists()
-    assert not list((proj / "reports").glob(".staging-*"))
+    assert not (proj / "reports" / "tiny" / "bad").exists()
+    assert not list((proj / "reports" / "tiny").glob(".staging-*"))
     assert (before / "manifest.json").read_bytes() == previous
 
 
@@ -236,7 +237,7 @@ def test_dead_kernel_ends_run_with_clear_message(proj, capsys):
     assert "kernel died" in out and "02_die" in out and "cell index 1" in out
     assert latest_target(proj).name == "ok"
     nb = nbformat.read(
-        str(proj / "reports" / "failed-died" / "notebooks" / "02_die.ipynb"), as_version=4
+        str(proj / "reports" / "tiny" / "failed-died" / "notebooks" / "02_die.ipynb"), as_version=4
     )
     assert any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
 
@@ -249,8 +250,8 @@ def test_whole_notebook_time_limit(proj, capsys):
     assert rc == 1
     assert "time limit of 12 s" in out, out
     assert "import time; time.sleep(120)" in out, out  # the cell that was running is named
-    assert not (proj / "reports" / "latest").exists()
-    assert (proj / "reports" / "failed-slow" / "notebooks" / "02_slow.ipynb").is_file()
+    assert not (proj / "reports" / "tiny" / "latest").exists()
+    assert (proj / "reports" / "tiny" / "failed-slow" / "notebooks" / "02_slow.ipynb").is_file()
 
 
 def test_missing_kernel_gives_setup_hint(proj, capsys):
@@ -270,7 +271,7 @@ def test_held_lock_refuses_with_exit_3(proj, capsys):
         assert run(proj, ["02_second"], run_id="blocked") == runner.EXIT_LOCKED == 3
     out = capsys.readouterr().out
     assert "another wmp-analysis run holds the lock" in out and f"pid {os.getpid()}" in out
-    assert not (proj / "reports" / "blocked").exists()
+    assert not (proj / "reports" / "tiny" / "blocked").exists()
 
 
 def _spawn_run(
@@ -320,7 +321,7 @@ def test_concurrent_runs_refuse_or_wait(proj):
     )
     make_notebook(proj / "nbs" / "02_pause.ipynb", ["import time; time.sleep(5)"])
     a = _spawn_run(proj, ["02_pause"], "runA")
-    assert _wait_for(lambda: (proj / "reports" / ".staging-runA").is_dir())
+    assert _wait_for(lambda: (proj / "reports" / "tiny" / ".staging-runA").is_dir())
     b = _spawn_run(proj, ["02_second"], "runB")
     c = _spawn_run(proj, ["02_second"], "runC", config="waiting.yaml")
     out_b, _ = b.communicate(timeout=300)
@@ -328,23 +329,23 @@ def test_concurrent_runs_refuse_or_wait(proj):
     out_c, _ = c.communicate(timeout=300)
     assert b.returncode == 3, out_b
     assert "another wmp-analysis run holds the lock" in out_b
-    assert not (proj / "reports" / "runB").exists()
+    assert not (proj / "reports" / "tiny" / "runB").exists()
     assert a.returncode == 0, out_a
     assert c.returncode == 0, out_c
     for rid in ("runA", "runC"):
         assert (
-            json.loads((proj / "reports" / rid / "manifest.json").read_text())["status"]
+            json.loads((proj / "reports" / "tiny" / rid / "manifest.json").read_text())["status"]
             == "complete"
         )
     # C started after A released the lock, so it is the newest complete run
     assert latest_target(proj).name == "runC"
-    assert not list((proj / "reports").glob(".staging-*"))
+    assert not list((proj / "reports" / "tiny").glob(".staging-*"))
 
 
 def test_runner_sigkilled_midway_leaves_latest_and_next_run_succeeds(proj):
     good_manifest = fake_previous_run(proj, "before")
     p = _spawn_run(proj, ["02_slow"], "killed")
-    staged = proj / "reports" / ".staging-killed" / "notebooks" / "02_slow.ipynb"
+    staged = proj / "reports" / "tiny" / ".staging-killed" / "notebooks" / "02_slow.ipynb"
     assert _wait_for(staged.is_file, 90)  # papermill has started the notebook
     children = _children(p.pid)
     assert children  # the notebook's child process
@@ -353,12 +354,14 @@ def test_runner_sigkilled_midway_leaves_latest_and_next_run_succeeds(proj):
     # the orphaned child notices and exits (its kernel follows), so nothing keeps writing
     assert _wait_for(lambda: not any(Path(f"/proc/{c}").exists() for c in children), 30)
     assert latest_target(proj).name == "before"
-    assert (proj / "reports" / "before" / "manifest.json").read_bytes() == good_manifest
-    assert not (proj / "reports" / "killed").exists()
+    assert (proj / "reports" / "tiny" / "before" / "manifest.json").read_bytes() == good_manifest
+    assert not (proj / "reports" / "tiny" / "killed").exists()
     assert run(proj, ["02_second"], run_id="after") == 0
     assert latest_target(proj).name == "after"
-    assert (proj / "reports" / "failed-killed-interrupted").is_dir()  # partial folder kept aside
-    assert not list((proj / "reports").glob(".staging-*"))
+    assert (
+        proj / "reports" / "tiny" / "failed-killed-interrupted"
+    ).is_dir()  # partial folder kept aside
+    assert not list((proj / "reports" / "tiny").glob(".staging-*"))
 
 
 def test_select_notebooks():
@@ -413,7 +416,7 @@ def test_parallel_stage_runs_side_by_side_and_fails_cleanly(proj, capsys):
     out = capsys.readouterr().out
     assert "01_first (in parallel with 02_second, 02_onlyconfig)" in out
     assert "[02_second]" in out  # child lines are labelled when interleaved
-    run_dir = proj / "reports" / "par-ok"
+    run_dir = proj / "reports" / "tiny" / "par-ok"
     assert all(
         (run_dir / f"{n}.html").is_file() for n in ("01_first", "02_second", "02_onlyconfig")
     )
@@ -423,7 +426,7 @@ def test_parallel_stage_runs_side_by_side_and_fails_cleanly(proj, capsys):
     out = capsys.readouterr().out
     assert "RUN FAILED: notebook 02_fail" in out
     assert latest_target(proj) == before
-    kept = proj / "reports" / "failed-par-bad" / "notebooks" / "02_fail.ipynb"
+    kept = proj / "reports" / "tiny" / "failed-par-bad" / "notebooks" / "02_fail.ipynb"
     assert "deliberate failure" in kept.read_text(encoding="utf-8")
 
 
@@ -434,25 +437,29 @@ def test_unchanged_sections_are_cached_and_force_reruns(proj, capsys):
     assert run(proj, names, run_id="c2") == 0
     out = capsys.readouterr().out
     assert "01_first - cached (unchanged since c1)" in out and "02_second - cached" in out
-    man = json.loads((proj / "reports" / "c2" / "manifest.json").read_text())
+    man = json.loads((proj / "reports" / "tiny" / "c2" / "manifest.json").read_text())
     assert {s["status"] for s in man["sections"].values()} == {"cached"}
     assert (
         man["section_keys"]
-        == json.loads((proj / "reports" / "c1" / "manifest.json").read_text())["section_keys"]
+        == json.loads((proj / "reports" / "tiny" / "c1" / "manifest.json").read_text())[
+            "section_keys"
+        ]
     )
     for rel in ("01_first.html", "02_second.html", "01_first/tables/t.csv"):
-        assert (proj / "reports" / "c2" / rel).read_bytes() == (
-            proj / "reports" / "c1" / rel
+        assert (proj / "reports" / "tiny" / "c2" / rel).read_bytes() == (
+            proj / "reports" / "tiny" / "c1" / rel
         ).read_bytes()
     # a changed notebook re-runs; the unchanged one stays cached
     make_notebook(proj / "nbs" / "02_second.ipynb", ["x = 6 * 9", "print('answer', x)"])
     assert run(proj, names, run_id="c3") == 0
     out = capsys.readouterr().out
     assert "01_first - cached" in out and "notebook 2 of 2: 02_second\n" in out
-    assert "answer 54" in (proj / "reports" / "c3" / "02_second.html").read_text(encoding="utf-8")
+    assert "answer 54" in (proj / "reports" / "tiny" / "c3" / "02_second.html").read_text(
+        encoding="utf-8"
+    )
     # --force executes everything
     assert run(proj, names, run_id="c4", force=True) == 0
-    man = json.loads((proj / "reports" / "c4" / "manifest.json").read_text())
+    man = json.loads((proj / "reports" / "tiny" / "c4" / "manifest.json").read_text())
     assert {s["status"] for s in man["sections"].values()} == {"ran"}
 
 
@@ -494,7 +501,7 @@ def _alive(procs) -> list:
 
 def _below(pid: int) -> list:
     """Every process below *pid*: psutil objects when psutil is installed, else pids from /proc."""
-    return runner._descendants(pid)
+    return descendants(pid)
 
 
 def _is_kernel(p) -> bool:
@@ -550,10 +557,10 @@ def test_ctrl_c_mid_cell_exits_130_one_line_no_kernel_left(proj):
     assert len(lines) == 1 and "interrupted" in lines[0], err
     assert _wait_for(lambda: not _alive(seen), 10), f"left running: {_alive(seen)}"
     assert latest_target(proj).name == "before"
-    assert (proj / "reports" / "before" / "manifest.json").read_bytes() == good_manifest
-    assert not (proj / "reports" / "ctrlc").exists()  # never presented as a complete pack
-    assert not list((proj / "reports").glob(".staging-*"))
-    kept = proj / "reports" / "failed-ctrlc-interrupted"
+    assert (proj / "reports" / "tiny" / "before" / "manifest.json").read_bytes() == good_manifest
+    assert not (proj / "reports" / "tiny" / "ctrlc").exists()  # never presented as a complete pack
+    assert not list((proj / "reports" / "tiny").glob(".staging-*"))
+    kept = proj / "reports" / "tiny" / "failed-ctrlc-interrupted"
     assert kept.is_dir() and not (kept / "manifest.json").exists()
 
 
@@ -563,7 +570,7 @@ def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
     from _suite_run import write_small_config
 
     cfg = write_small_config(tmp_path, title="ctrl-c", scale=0.005)
-    fake_previous_run(tmp_path, "before")
+    fake_previous_run(tmp_path, "before", config="sample")
     exe = Path(sys.executable).with_name("wmp-analysis")
     p = subprocess.Popen(
         [str(exe), "run", "--config", str(cfg), "--run-id", "cli-ctrlc"],
@@ -582,7 +589,91 @@ def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
     assert "Traceback" not in err + out
     assert len([ln for ln in err.splitlines() if ln.strip()]) == 1, err
     assert _wait_for(lambda: not _alive(seen), 10), f"left running: {_alive(seen)}"
-    assert latest_target(tmp_path).name == "before"
-    assert not (tmp_path / "reports" / "cli-ctrlc").exists()
-    assert (tmp_path / "reports" / "failed-cli-ctrlc-interrupted").is_dir()
-    assert not list((tmp_path / "reports").glob(".staging-*"))
+    assert latest_target(tmp_path, "sample").name == "before"
+    assert not (tmp_path / "reports" / "sample" / "cli-ctrlc").exists()
+    assert (tmp_path / "reports" / "sample" / "failed-cli-ctrlc-interrupted").is_dir()
+    assert not list((tmp_path / "reports" / "sample").glob(".staging-*"))
+
+
+# --------------------------------------------------------------------------- latest per config
+def test_two_configs_keep_two_latests_and_their_caches(proj, capsys):
+    """Each configuration has its own ``reports/<name>/latest``: running another config does
+    not move this one's, so switching back still finds every section cached."""
+    (proj / "other.yaml").write_text(
+        (proj / "tiny.yaml").read_text().replace("name: tiny", "name: other")
+    )
+    names = ["01_first", "02_second"]
+    assert run(proj, names, run_id="t1") == 0
+    other = load_config(proj / "other.yaml")
+    assert runner.run_suite(other, notebooks=names, notebooks_dir=proj / "nbs", run_id="o1") == 0
+    assert latest_target(proj, "tiny") == (proj / "reports" / "tiny" / "t1").resolve()
+    assert latest_target(proj, "other") == (proj / "reports" / "other" / "o1").resolve()
+    capsys.readouterr()
+    assert run(proj, names, run_id="t2") == 0
+    out = capsys.readouterr().out
+    assert "01_first - cached (unchanged since t1)" in out
+    assert "02_second - cached (unchanged since t1)" in out
+    assert latest_target(proj, "tiny").name == "t2"
+    assert latest_target(proj, "other").name == "o1"
+
+
+def test_partial_only_run_of_a_new_config_is_not_latest(proj, capsys):
+    names = ["01_first", "02_second"]
+    assert run(proj, names, only="02_second", run_id="p1") == 0
+    out = capsys.readouterr().out
+    assert "01_first - not produced" in out
+    assert "run p1 partial" in out and "01_first" in out.split("run p1 partial", 1)[1]
+    pack = proj / "reports" / "tiny"
+    assert not (pack / "latest").exists()
+    man = json.loads((pack / "p1" / "manifest.json").read_text())
+    assert man["status"] == "partial"
+    assert man["sections"]["01_first"]["status"] == "not produced"
+    assert man["sections"]["02_second"]["status"] == "ran"
+    # a full run completes the pack and becomes latest
+    assert run(proj, names, run_id="full") == 0
+    assert latest_target(proj).name == "full"
+    assert json.loads((pack / "full" / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_only_run_copying_stale_sections_is_partial(proj, capsys):
+    """After the config changes, a copied section is not current: the --only run is kept as
+    a partial run folder and ``latest`` stays on the last complete pack."""
+    names = ["01_first", "02_second"]
+    assert run(proj, names, run_id="good") == 0
+    (proj / "tiny.yaml").write_text((proj / "tiny.yaml").read_text() + "# edited\n")
+    capsys.readouterr()
+    assert run(proj, names, only="02_second", run_id="stale") == 0
+    out = capsys.readouterr().out
+    assert "01_first - copied from good" in out and "run stale partial" in out
+    assert latest_target(proj).name == "good"
+    man = json.loads((proj / "reports" / "tiny" / "stale" / "manifest.json").read_text())
+    assert man["status"] == "partial"
+    assert man["sections"]["01_first"]["message"] == "config file changed since that run"
+
+
+def test_progress_engine_leaves_papermill_classes_alone(tmp_path, capsys):
+    """The progress lines come from a registered papermill engine that wraps the run's own
+    execution manager: papermill's ``NotebookExecutionManager.cell_start`` is not replaced."""
+    import papermill as pm
+    from papermill.engines import NotebookExecutionManager, papermill_engines
+
+    from wmp_analysis.pipeline import execute
+
+    before = NotebookExecutionManager.cell_start
+    execute.register_progress_engine()
+    assert papermill_engines.get_engine(execute.ENGINE_NAME) is not None
+    src = make_notebook(tmp_path / "n.ipynb", ["x = 1", "#MDtext", "print(x + 1)"])
+    progress = tmp_path / "progress.json"
+    pm.execute_notebook(
+        str(src),
+        str(tmp_path / "out.ipynb"),
+        engine_name=execute.ENGINE_NAME,
+        kernel_name=KERNEL,
+        progress_bar=False,
+        progress_file=str(progress),
+    )
+    assert NotebookExecutionManager.cell_start is before
+    out = capsys.readouterr().out
+    assert "cell 2/4: x = 1" in out and "cell 4/4: print(x + 1)" in out
+    assert "cell 3/4" not in out  # markdown cells are not reported
+    assert json.loads(progress.read_text()) == {"id": "n-3", "index": 3}

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -561,17 +562,26 @@ def write_screenshots(
     return written
 
 
-def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> Any:
+@dataclass
+class PdfFailure:
+    """Why briefing.pdf could not be written: *name* ``briefing.pdf``, *status* ``failed``,
+    *seconds* spent, *message* for the console."""
+
+    name: str
+    status: str
+    seconds: float
+    message: str
+
+
+def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> PdfFailure | None:
     """The runner's publish step: write the PDF into the staging folder before it is published.
 
     Returns ``None`` when the PDF was written (or is not wanted: ``runner.pdf`` false, or
     the run has no ``index.html`` - the briefing summary was not part of it); otherwise a
-    failed :class:`wmp_analysis.pipeline.runner.NotebookResult` named ``briefing.pdf``, appended to
-    *results*, so the run fails like a failed notebook and ``reports/latest`` is untouched.
+    :class:`PdfFailure` named ``briefing.pdf``, appended to *results*, which the runner
+    reports like a failed notebook (the run fails and ``latest`` is untouched).
     """
     import time
-
-    from wmp_analysis.pipeline.runner import NotebookResult
 
     if not pdf_enabled(cfg) or not (Path(run_dir) / "index.html").is_file():
         return None
@@ -592,7 +602,7 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> A
             sections=sections,
         )
     except Exception as exc:
-        res = NotebookResult(
+        res = PdfFailure(
             PDF_NAME,
             "failed",
             time.monotonic() - t0,

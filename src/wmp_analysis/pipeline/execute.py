@@ -1,0 +1,408 @@
+"""Execute one notebook in a child process: kernel, time limits, progress, stopping.
+
+Each notebook runs in a child process (``python -m wmp_analysis.pipeline.runner --child``)
+in its own process group, so a whole-notebook time limit can be enforced by killing
+it, a dead kernel ends the run with a message rather than a hang, and a runner killed
+mid-way takes its child and kernel with it.
+
+The per-cell progress lines come from a papermill engine registered under
+:data:`ENGINE_NAME` (papermill's documented extension point): it wraps the
+``cell_start`` hook of the run's own ``NotebookExecutionManager`` instance, so
+papermill's classes are left as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from wmp_analysis.errors import bounded
+from wmp_analysis.pipeline.console import say
+from wmp_analysis.pipeline.run import NotebookResult
+
+#: Stopped by Ctrl-C (SIGINT): 128 + the signal number, as a shell reports it.
+EXIT_INTERRUPTED = 130
+#: The papermill engine that reports each code cell as it starts.
+ENGINE_NAME = "wmp-progress"
+
+#: Kernel log lines not worth showing on the console.
+_NOISE = ("Kernel is running over TCP without encryption",)
+
+#: Notebook child processes running now (pid -> Popen), so that Ctrl-C can stop them all.
+_LIVE: dict[int, subprocess.Popen] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------- stopping children
+def descendants(pid: int) -> list:
+    """Every process below *pid* (children, their children...): psutil objects, or pids via /proc."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        psutil = None
+    if psutil is not None:
+        try:
+            return psutil.Process(pid).children(recursive=True)
+        except psutil.Error:
+            return []
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        here = todo.pop()
+        for task in Path(f"/proc/{here}/task").glob("*"):
+            try:
+                kids = [int(x) for x in (task / "children").read_text().split()]
+            except OSError:
+                kids = []
+            out += kids
+            todo += kids
+    return out
+
+
+def _kill(proc_or_pid, sig: int) -> None:
+    try:
+        if isinstance(proc_or_pid, int):
+            os.kill(proc_or_pid, sig)
+        else:
+            proc_or_pid.send_signal(sig)
+    except Exception:
+        pass
+
+
+def stop_children(grace: float = 5.0) -> None:
+    """Stop every running notebook child and its kernel (used on Ctrl-C).
+
+    Each child gets SIGTERM: it interrupts its kernel (so a running cell's own clean-up
+    runs), kills it and reaps it, then exits. A child still running after *grace*
+    seconds is killed with its process group, and any process that was below it
+    (the kernel) is killed too, so nothing is left behind.
+    """
+    with _LIVE_LOCK:
+        procs = list(_LIVE.values())
+    below = [d for p in procs for d in descendants(p.pid)]
+    for p in procs:
+        if p.poll() is None:
+            _kill(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            p.wait()
+    for d in below:
+        alive = d.is_running() if hasattr(d, "is_running") else Path(f"/proc/{d}").exists()
+        if alive:
+            _kill(d, signal.SIGKILL)
+
+
+def _child_sigterm(signum, frame) -> None:  # pragma: no cover - runs in the child process
+    """SIGTERM in a notebook child: interrupt, kill and reap the kernel, then exit 130."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    kids = []
+    for task in Path(f"/proc/{os.getpid()}/task").glob("*"):
+        try:
+            kids += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    for k in kids:  # a KeyboardInterrupt in the running cell lets its own clean-up run
+        _kill(k, signal.SIGINT)
+    time.sleep(0.5)
+    for k in kids:
+        _kill(k, signal.SIGKILL)
+        try:
+            os.waitpid(k, 0)  # reaped here: no zombie kernel is left for anyone else
+        except (ChildProcessError, OSError):
+            pass
+    os._exit(EXIT_INTERRUPTED)
+
+
+# --------------------------------------------------------------------------- the papermill engine
+def register_progress_engine() -> None:
+    """Register :data:`ENGINE_NAME`: nbclient execution that reports each code cell as it starts.
+
+    ``progress_file`` (passed through ``execute_notebook``'s engine keyword arguments)
+    receives the id and index of the cell last started, so that a killed or timed-out
+    notebook can name the cell it was in.
+    """
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class ProgressEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            progress = Path(kwargs.pop("progress_file"))
+            t0 = time.monotonic()
+            cell_start = (
+                nb_man.cell_start
+            )  # this run's manager only: papermill's class is untouched
+
+            def reporting_cell_start(cell, cell_index=None, **kw):
+                if cell.cell_type == "code":
+                    progress.write_text(
+                        json.dumps({"id": cell.get("id"), "index": cell_index}), encoding="utf-8"
+                    )
+                    first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+                    print(
+                        f"    [{time.monotonic() - t0:7.1f}s] cell {cell_index + 1}/"
+                        f"{len(nb_man.nb.cells)}: {first[:70]}",
+                        flush=True,
+                    )
+                return cell_start(cell, cell_index=cell_index, **kw)
+
+            nb_man.cell_start = reporting_cell_start
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(ENGINE_NAME, ProgressEngine)
+
+
+# --------------------------------------------------------------------------- child process
+def child_main(spec_path: str) -> int:
+    """Entry point of the per-notebook child process (see :func:`execute`)."""
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    parent = spec["parent_pid"]
+
+    def watchdog() -> None:  # die with the runner: never leave an orphan writing files
+        while True:
+            if os.getppid() != parent:
+                os._exit(70)
+            time.sleep(0.5)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    signal.signal(signal.SIGTERM, _child_sigterm)  # the runner's Ctrl-C: stop the kernel, then exit
+
+    import logging
+
+    logging.basicConfig(
+        level=logging.WARNING, format="    %(name)s: %(message)s", stream=sys.stdout
+    )
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    register_progress_engine()
+    result: dict[str, Any] = {"status": "ok"}
+    try:
+        pm.execute_notebook(
+            spec["input"],
+            spec["output"],
+            parameters=spec["parameters"],
+            engine_name=ENGINE_NAME,
+            kernel_name=spec["kernel"],
+            cwd=spec["cwd"],
+            execution_timeout=spec["cell_timeout"],
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=True,
+            progress_file=spec["progress"],
+        )
+    except PapermillExecutionError as exc:
+        result = {
+            "status": "failed",
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+            "exec_count": exc.exec_count,
+        }
+    except BaseException as exc:  # DeadKernelError, CellTimeoutError, kernel start failures...
+        name = type(exc).__name__
+        status = (
+            "dead kernel"
+            if name == "DeadKernelError"
+            else "timeout"
+            if "Timeout" in name
+            else "failed"
+        )
+        result = {"status": status, "ename": name, "evalue": str(exc)}
+    tmp = spec["result"] + ".tmp"
+    Path(tmp).write_text(json.dumps(result), encoding="utf-8")
+    os.replace(tmp, spec["result"])
+    return 0
+
+
+def failing_cell(
+    executed: Path,
+    source: Path,
+    last_started: str | None = None,
+    annotate: dict[str, str] | None = None,
+) -> tuple[int | None, str]:
+    """(0-based index in the *source* notebook, first source line) of the failed cell.
+
+    The failed cell is the one with an error output or, when the kernel died or
+    the time limit was hit, *last_started* (the id of the last cell started). With
+    *annotate* (``{"ename", "evalue"}``) that cell gets an error output in the kept
+    notebook, so the log shows where the run stopped.
+    """
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:
+        return None, ""
+    bad = next((c for c in nb.cells if _has_error(c)), None)
+    if bad is None and last_started is not None:
+        bad = next((c for c in nb.cells if c.get("id") == last_started), None)
+        if bad is not None and annotate:
+            bad.outputs.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename=annotate["ename"],
+                    evalue=annotate["evalue"],
+                    traceback=[f"{annotate['ename']}: {annotate['evalue']}"],
+                )
+            )
+            try:
+                nbformat.write(nb, str(executed))
+            except OSError:
+                pass
+    if bad is None:
+        return None, ""
+    first = next((ln.strip() for ln in bad.source.splitlines() if ln.strip()), "")
+    try:
+        src = nbformat.read(str(source), as_version=4)
+        for i, c in enumerate(src.cells):
+            if c.get("id") and c.get("id") == bad.get("id"):
+                return i, first
+    except Exception:
+        pass
+    return None, first
+
+
+def _has_error(cell) -> bool:
+    return cell.cell_type == "code" and bool(
+        cell.get("metadata", {}).get("papermill", {}).get("exception")
+        or any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+    )
+
+
+def _spawn(spec_path: Path, cwd: Path, env_extra: dict[str, str] | None) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "TZ": "UTC", "PYTHONUNBUFFERED": "1"}
+    )
+    env.update(env_extra or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "wmp_analysis.pipeline.runner", "--child", str(spec_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
+        cwd=str(cwd),
+    )
+
+
+def _relay(proc: subprocess.Popen, label: str) -> threading.Thread:
+    """Copy the child's output to the console (labelled when notebooks run in parallel)."""
+
+    def relay() -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if not any(noise in line for noise in _NOISE):
+                say(f"  [{label}]{line}" if label else line)
+
+    reader = threading.Thread(target=relay, daemon=True)
+    reader.start()
+    return reader
+
+
+def _wait(proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait for the child; kill its process group if still running. True if it timed out."""
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        with _LIVE_LOCK:
+            _LIVE.pop(proc.pid, None)
+    return timed_out
+
+
+def execute(
+    name: str,
+    source: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    kernel: str,
+    cwd: Path,
+    timeout: float,
+    cell_timeout: float,
+    env_extra: dict[str, str] | None = None,
+    label: str = "",
+) -> NotebookResult:
+    """Execute one notebook in a child process group with a whole-notebook time limit.
+
+    *timeout* and *cell_timeout* are in seconds; *label* prefixes the child's console
+    lines (used when notebooks run in parallel).
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wmp-nbexec-") as tmp:
+        spec = {
+            "input": str(source),
+            "output": str(output),
+            "parameters": parameters,
+            "kernel": kernel,
+            "cwd": str(cwd),
+            "cell_timeout": int(cell_timeout),
+            "result": str(Path(tmp) / "result.json"),
+            "progress": str(Path(tmp) / "progress.json"),
+            "parent_pid": os.getpid(),
+        }
+        spec_path = Path(tmp) / "spec.json"
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        t0 = time.monotonic()
+        proc = _spawn(spec_path, cwd, env_extra)
+        with _LIVE_LOCK:
+            _LIVE[proc.pid] = proc
+        reader = _relay(proc, label)
+        timed_out = _wait(proc, timeout)
+        reader.join(timeout=5)
+        seconds = time.monotonic() - t0
+        res_path = Path(spec["result"])
+        result = json.loads(res_path.read_text(encoding="utf-8")) if res_path.is_file() else None
+        try:
+            last = json.loads(Path(spec["progress"]).read_text(encoding="utf-8")).get("id")
+        except (OSError, ValueError):
+            last = None
+    return _outcome(
+        name, source, output, result, timed_out, proc.returncode, seconds, timeout, last
+    )
+
+
+def _outcome(name, source, output, result, timed_out, returncode, seconds, timeout, last):
+    """The :class:`NotebookResult` of a finished child (see :func:`execute`)."""
+    if timed_out:
+        msg = f"time limit of {timeout:g} s for the whole notebook (runner.timeout_per_notebook) exceeded"
+        idx, line = failing_cell(output, source, last, {"ename": "NotebookTimeout", "evalue": msg})
+        return NotebookResult(name, "timeout", seconds, msg, idx, line)
+    if result is None:
+        msg = f"the notebook process ended unexpectedly (exit code {returncode})"
+        idx, line = failing_cell(output, source, last, {"ename": "RunnerError", "evalue": msg})
+        return NotebookResult(name, "failed", seconds, msg, idx, line)
+    if result["status"] == "ok":
+        return NotebookResult(name, "ran", seconds)
+    if result["status"] == "dead kernel":
+        msg = "the kernel died (killed, crashed or out of memory) while running this cell"
+    else:  # a 50 MB value stays off the console
+        msg = bounded(f"{result.get('ename')}: {result.get('evalue')}".strip())
+    idx, line = failing_cell(
+        output, source, last, {"ename": str(result.get("ename")), "evalue": msg}
+    )
+    return NotebookResult(name, result["status"], seconds, msg, idx, line)
