@@ -224,3 +224,36 @@ def test_district_rates_with_a_district_column():
     )
     assert r.loc[("Coventry", "Black"), "rate_per_1000"] == pytest.approx(20 / 2_000 * 1000)
     assert r.loc[("Coventry", "White"), "searches"] == 0
+
+
+def test_not_stated_has_no_population_never_zero(tmp_path):
+    """The ``Not stated`` row: its searches counted, population missing (blank in the CSV,
+    never 0), no rate, and a note saying why (issue 12)."""
+    from wmp_analysis.report.outputs import write_table_csv
+
+    pop = pd.Series(
+        {
+            "White": 1_000,
+            "Mixed": 100,
+            "Asian": 200,
+            "Black": 100,
+            "Other": 100,
+            "BME": 500,
+            "All": 1_500,
+        }
+    )
+    df = _searches(
+        [("White", "White", "18-24", "", None, 4), (None, "White", "18-24", "", None, 3)]
+    )
+    r = ss.search_rates(df, pop, geography="Force").set_index("group")
+    assert r.loc["Not stated", "searches"] == 3
+    assert pd.isna(r.loc["Not stated", "population"])
+    assert pd.isna(r.loc["Not stated", "rate_per_1000"])
+    assert r.loc["Not stated", "population_note"] == ss.NO_POPULATION_NOTE
+    assert r.loc["White", "population"] == 1_000 and r.loc["White", "population_note"] == ""
+    assert r.loc["White", "rate_per_1000"] == pytest.approx(4 / 1_000 * 1000)  # 4.0
+    path = write_table_csv(r.reset_index(), tmp_path / "rates.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cols = lines[0].split(",")
+    not_stated = next(line for line in lines if line.startswith("Not stated,"))
+    assert not_stated.split(",")[cols.index("population")] == ""  # blank, not 0

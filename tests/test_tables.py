@@ -203,3 +203,20 @@ def test_dates_read_as_dates():
         ["2012-03-31", "2011"],
         ["2013-03-31", "2012"],
     ]  # no "2,011"
+
+
+def test_share_fraction_shown_as_percent_and_pct_columns_unchanged():
+    # the ingest's district table: 370 of 2,000 records = 0.185 of the table -> "18.5%"
+    # (issue 12: it showed "0.2%"); share_pct already holds percent: 18.5 -> "18.5%"
+    df = pd.DataFrame(
+        {
+            "district": ["Dudley", "unassigned"],
+            "records": [370, 0],
+            "share": [370 / 2000, np.nan],
+            "share_pct": [18.5, 0.0],
+        }
+    )
+    got = parse(table_html(df))
+    assert got.rows[0][2:] == ["18.5%", "18.5%"]
+    assert got.rows[1][2] == DASH  # missing, never 0%
+    assert got.rows[1][3] == "0.0%"

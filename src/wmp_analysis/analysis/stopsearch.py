@@ -68,6 +68,15 @@ DENOMINATOR_NOTE = (
 GROUPS = ("White", "Mixed", "Asian", "Black", "Other")
 BME = ("Mixed", "Asian", "Black", "Other")
 MISSING = NOT_STATED
+#: Why the ``Not stated`` row of a rates table has no population and no rate (shown as a dash).
+NO_POPULATION_NOTE = (
+    "no population: 'Not stated' (no self-defined ethnicity recorded) is not a census group, "
+    "so these searches are counted but have no rate"
+)
+#: Why the ``Not recorded`` row of an age-rates table has no population and no rate.
+NO_AGE_POPULATION_NOTE = (
+    "no population: searches with no age range recorded have no census group, so no rate"
+)
 #: Outcomes counted as an arrest (police.uk wording before and after 2016).
 ARREST_OUTCOMES = frozenset({"arrest", "suspect arrested", "offender arrested"})
 #: police.uk age ranges in order.
@@ -211,8 +220,10 @@ def search_rates(
         One row per group (five groups, ``BME``, ``All``, ``Not stated``):
         ``geography, group, searches, population, rate_per_1000, rate_ci_low,
         rate_ci_high, rr_vs_white, rr_ci_low, rr_ci_high, rr_p_value,
-        rr_min_missing, rr_max_missing, missing_searches, denominator, caveat``.
-        ``Not stated`` has a count but no population, so no rate.
+        rr_min_missing, rr_max_missing, missing_searches, denominator, caveat,
+        population_note``. ``population`` is residents (nullable ``Int64``). ``Not stated``
+        has a count but no population (missing, never 0: it is not a census group), so no
+        rate; its ``population_note`` says so (empty on the other rows).
     """
     grp = _missing_to_label(stop_search["self_defined_group"], MISSING)
     counts = grp.value_counts()
@@ -259,10 +270,11 @@ def search_rates(
             "geography": geography,
             "group": MISSING,
             "searches": missing,
-            "population": 0,
+            "population": pd.NA,  # no census group: missing, never 0 residents
             "rate_per_1000": np.nan,
             "rate_ci_low": np.nan,
             "rate_ci_high": np.nan,
+            "population_note": NO_POPULATION_NOTE,
         }
     )
     out = pd.DataFrame(rows)
@@ -279,7 +291,9 @@ def search_rates(
     out["missing_searches"] = missing
     out["denominator"] = "2011 Census usual residents (QS201EW)"
     out["caveat"] = RESIDENTIAL_POPULATION_CAVEAT
-    return out.astype({"searches": "int64", "population": "int64", "missing_searches": "int64"})
+    out["population_note"] = out["population_note"].fillna("")
+    out = out[[c for c in out.columns if c != "population_note"] + ["population_note"]]
+    return out.astype({"searches": "int64", "population": "Int64", "missing_searches": "int64"})
 
 
 def search_rates_by_district(
@@ -403,7 +417,7 @@ RATE_DTYPES: dict[str, str] = {
     "geography": "str",
     "group": "str",
     "searches": "int64",
-    "population": "int64",
+    "population": "Int64",
     "rate_per_1000": "float64",
     "rate_ci_low": "float64",
     "rate_ci_high": "float64",
@@ -534,7 +548,8 @@ def age_rates(
     """Searches per 1,000 residents by police.uk age range (2021 Census proxy denominator).
 
     Returns ``age_range, searches, population, rate_per_1000, rate_ci_low,
-    rate_ci_high, denominator`` plus a ``Not recorded`` row (count only).
+    rate_ci_high, suppressed_cells, denominator, population_note`` plus a ``Not recorded``
+    row (count only: population missing, never 0; its ``population_note`` says why).
     """
     ages = _missing_to_label(stop_search["age_range"], "Not recorded")
     counts = ages.value_counts()
@@ -556,10 +571,11 @@ def age_rates(
         {
             "age_range": "Not recorded",
             "searches": int(counts.get("Not recorded", 0)),
-            "population": 0,
+            "population": pd.NA,  # no census group: missing, never 0 residents
             "rate_per_1000": np.nan,
             "rate_ci_low": np.nan,
             "rate_ci_high": np.nan,
+            "population_note": NO_AGE_POPULATION_NOTE,
         }
     )
     out = pd.DataFrame(rows)
@@ -572,7 +588,9 @@ def age_rates(
     out["denominator"] = (
         "PROXY: 2021 Census usual residents (no 2011 age x ethnicity table available)"
     )
-    return out
+    out["population_note"] = out["population_note"].fillna("")
+    out = out[[c for c in out.columns if c != "population_note"] + ["population_note"]]
+    return out.astype({"population": "Int64"})
 
 
 def force_population(

@@ -232,7 +232,12 @@ def _is_missing(v: Any) -> bool:
 
 
 def _kind(col: str, s: pd.Series) -> str:
-    """How a column is shown: status, p, pct, ratio, bool, int, float, text."""
+    """How a column is shown: status, p, pct, fraction, ratio, bool, int, float, text.
+
+    ``pct`` columns hold percentages already (``pct_change``, ``share_pct``, ``estimate``,
+    ``arrest_rate``); ``fraction`` columns (``share``, ``*_share``, ``share_*``) hold 0-1
+    fractions and are shown multiplied by 100.
+    """
     c = col.lower()
     if c == "status" or c.endswith("_status"):
         return "status"
@@ -254,7 +259,11 @@ def _kind(col: str, s: pd.Series) -> str:
         return "points"
     if c in ("estimate", "reference_estimate", "ci_low", "ci_high"):
         return "pct"
-    if re.search(r"(^|_)(pct|percent|share)(_|$)", c) or (c.endswith("_rate") and "per" not in c):
+    if re.search(r"(^|_)(pct|percent)(_|$)", c):
+        return "pct"
+    if c == "share" or c.endswith("_share") or c.startswith("share_"):
+        return "fraction"  # a 0-1 fraction (e.g. the ingest's district share): shown x 100
+    if c.endswith("_rate") and "per" not in c:
         return "pct"
     if (
         c in ("rate_ratio", "rr_ci_low", "rr_ci_high", "rr_vs_white")
@@ -312,6 +321,8 @@ def _number(kind: str, x: float) -> str:
         return format_p_cell(x)
     if kind == "pct":
         return f"{x:,.1f}%"
+    if kind == "fraction":
+        return f"{100 * x:,.1f}%"
     if kind == "points":
         return f"{x:+.1f} pts"
     if kind == "ratio":

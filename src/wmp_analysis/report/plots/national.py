@@ -8,6 +8,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from wmp_analysis.report.plots import style
+
+#: Caption (definition) of :func:`national_figure`, by *value*.
+NATIONAL_CAPTION = {
+    "change": (
+        "Percentage change in recorded offences (ONS rolling 12-month totals to 31 March) from the "
+        "milestone's baseline year, with the 95% interval of the rate ratio (exact Poisson); "
+        "dashed line: the milestone. Every territorial force of England and Wales in the table."
+    ),
+    "rate": (
+        "Recorded offences in the milestone's target year per 1,000 residents (ONS mid-year "
+        "population), with the exact Poisson 95% interval. A force without a population has no rate."
+    ),
+}
+
 _FORCE, _COMPARATOR, _OTHER = (
     "#D55E00",
     "#0072B2",
@@ -22,6 +37,7 @@ def national_figure(
     *,
     value: str = "change",
     title: str = "",
+    source: str = "",
 ) -> plt.Figure:
     """One panel per milestone: every force, ordered, with its 95% interval.
 
@@ -37,6 +53,8 @@ def national_figure(
         ``"rate"``: target-year offences per 1,000 residents with the exact interval.
     title : str
         Figure title.
+    source : str
+        The data set(s) and their origin, first in the house caption (:data:`NATIONAL_CAPTION`).
     """
     if value not in ("change", "rate"):
         raise ValueError(f"value must be 'change' or 'rate', not {value!r}")
@@ -104,14 +122,10 @@ def national_figure(
         ax.set_ylim(-1, len(d))
     for ax in axes.ravel()[len(groups) :]:
         ax.set_axis_off()
-    fig.suptitle(
-        title
-        or (
-            "Every territorial force against the milestones"
-            if value == "change"
-            else "Every territorial force: rate per 1,000 residents"
-        ),
-        fontsize=10,
+    title = title or (
+        "Every territorial force against the milestones"
+        if value == "change"
+        else "Every territorial force: rate per 1,000 residents"
     )
     handles = [
         plt.Line2D([], [], marker="o", ls="-", color=c, label=lab)
@@ -124,5 +138,29 @@ def national_figure(
     if value == "change":
         handles.append(plt.Line2D([], [], ls="--", color="k", label="milestone"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
-    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    return fig
+    return style.finish(
+        fig,
+        title=title,
+        caption=NATIONAL_CAPTION[value],
+        alt=f"{title}. " + _national_alt(groups, force, value),
+        source=source or None,
+        bottom=0.03,
+    )
+
+
+def _national_alt(groups, force: str, value: str) -> str:
+    """Alt text of :func:`national_figure`: per milestone, the force's value and rank."""
+    col = "pct_change" if value == "change" else "target_rate_per_1000"
+    rank = "rank_change" if value == "change" else "rank_rate"
+    fmt = "{:+.1f}%" if value == "change" else "{:.1f} per 1,000"
+    parts = []
+    for tid, g in groups:
+        n = int(g[col].notna().sum())
+        row = g[g["force"] == force]
+        if len(row) and pd.notna(row[col].iloc[0]):
+            r = row[rank].iloc[0] if rank in row.columns else np.nan
+            at = f", rank {int(r)} of {n}" if pd.notna(r) else ""
+            parts.append(f"{tid}: {force} {fmt.format(float(row[col].iloc[0]))}{at}.")
+        else:
+            parts.append(f"{tid}: {n} forces measured.")
+    return " ".join(parts)

@@ -5,6 +5,17 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from wmp_analysis.report.plots import style
+
+#: Caption (definition) of :func:`spc_grid`.
+SPC_CAPTION = (
+    "Centre line and control limits come from the baseline points only (shaded) and are applied "
+    "to every later point: XmR chart (limits: mean +/- 2.66 x the mean moving range) for the "
+    "force's rolling-year totals, whose consecutive points overlap, so runs and trends are "
+    "descriptive only; c-chart (limits: c +/- 3 sqrt(c)) for district months or quarters. "
+    "Markers: special-cause rules."
+)
+
 _RULE_STYLE = {
     "rule_beyond_limits": ("o", "#D55E00", "beyond limits", 150),
     "rule_run": ("s", "#E69F00", "run on one side", 90),
@@ -27,12 +38,19 @@ def spc_figure(chart: pd.DataFrame, *, title: str = "", ylabel: str = "offences"
 
 
 def spc_grid(
-    charts: dict, *, title: str = "", ylabel: str = "offences", ncols: int = 2
+    charts: dict,
+    *,
+    title: str = "",
+    ylabel: str = "offences",
+    ncols: int = 2,
+    source: str = "",
 ) -> plt.Figure:
     """Small multiples: one SPC panel per geography (``{geography: chart}``).
 
     Used for a measure's force and district charts together, so that a pack has one
-    figure per measure rather than one per measure and district.
+    figure per measure rather than one per measure and district. House caption
+    :data:`SPC_CAPTION` (with *source* first) and alt text (the points beyond the limits
+    in each panel).
     """
     n = max(len(charts), 1)
     ncols = min(ncols, n)
@@ -46,10 +64,16 @@ def spc_grid(
     fig.legend(
         handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=7, frameon=False
     )
-    if title:
-        fig.suptitle(title, y=0.985, fontsize=11)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
-    return fig
+    title = title or "Control charts"
+    alt = f"{title}. " + " ".join(
+        f"{geo}: {len(c)} points, centre {float(c['centre'].iloc[0]):,.0f}, "
+        f"{int(c['rule_beyond_limits'].sum())} beyond the limits."
+        for geo, c in charts.items()
+        if len(c)
+    )
+    return style.finish(
+        fig, title=title, caption=SPC_CAPTION, alt=alt, source=source or None, bottom=0.05
+    )
 
 
 def _draw_spc(ax, chart: pd.DataFrame, *, title: str, ylabel: str, compact: bool = False) -> None:

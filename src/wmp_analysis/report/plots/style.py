@@ -89,7 +89,13 @@ def house_style():
 
 
 def finish(
-    fig: plt.Figure, *, title: str, caption: str, alt: str, source: str | None = None
+    fig: plt.Figure,
+    *,
+    title: str,
+    caption: str,
+    alt: str,
+    source: str | None = None,
+    bottom: float = 0.0,
 ) -> plt.Figure:
     """Give *fig* the house title, a caption (source and definition) and its alt text.
 
@@ -103,6 +109,9 @@ def finish(
         Text alternative: what a reader who cannot see the figure needs (the numbers).
     source : str, optional
         Publisher and data set; printed first in the caption as "Source: ...".
+    bottom : float, default 0
+        Fraction of the figure's height kept free under the axes (for a figure legend
+        placed at the lower centre); the caption goes below it.
     """
     width_in = fig.get_size_inches()[0]
     chars = max(40, int(width_in * 15))
@@ -114,7 +123,7 @@ def finish(
         ha="left",
     )
     text = (f"Source: {source}. " if source else "") + caption
-    fig.tight_layout(rect=(0, 0, 1, 0.94 if len(title) <= chars * 0.75 else 0.9))
+    fig.tight_layout(rect=(0, bottom, 1, 0.94 if len(title) <= chars * 0.75 else 0.9))
     fig.text(
         0.01,
         0.0,

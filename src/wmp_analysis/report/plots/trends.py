@@ -6,6 +6,35 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from wmp_analysis.periods import Period
+from wmp_analysis.report.plots import style
+
+#: Caption (definition) of :func:`series_panels`.
+SERIES_CAPTION = (
+    "Recorded offences in each period. Force: ONS rolling 12-month totals (consecutive points "
+    "overlap by nine months); districts: discrete quarters (Home Office CSP) or months (police.uk, "
+    "a proxy, dashed). Shaded: the baseline. A gap is a period with no data, never a zero."
+)
+#: Caption (definition) of :func:`seasonal_figure`.
+SEASONAL_CAPTION = (
+    "Share of each baseline year's recorded offences falling in each month or quarter, averaged "
+    "over the baseline years (percent of the year). Dotted line: an even share (100/12 or 100/4)."
+)
+
+
+def source_label(rows: pd.DataFrame) -> str:
+    """The sources of *rows* for a caption: each ``source`` value, with its ``data`` origin.
+
+    ``"ONS PFA (real data); Home Office CSP (synthetic data)"`` when *rows* has a ``data``
+    column (``"real"``/``"synthetic"`` per row), else the sources alone; ``""`` for no rows.
+    """
+    if not len(rows) or "source" not in rows.columns:
+        return ""
+    if "data" not in rows.columns:
+        return "; ".join(sorted(set(rows["source"].astype(str))))
+    pairs = rows[["source", "data"]].astype(str).drop_duplicates()
+    return "; ".join(
+        f"{s} ({d} data)" if d else s for s, d in sorted(pairs.itertuples(index=False))
+    )
 
 
 def series_figure(
@@ -47,6 +76,8 @@ def series_panels(
 
     Force figures (ONS rolling 12-month totals) and district figures (quarters or
     months) count different things, so they never share an axis. Gaps stay gaps.
+    The figure has the house caption (:data:`SERIES_CAPTION`, with the sources and their
+    origin from :func:`source_label`) and alt text (:func:`wmp_analysis.report.plots.style.finish`).
     """
     force_rows = series[series["geography"] == force]
     district_rows = series[series["geography"] != force]
@@ -80,14 +111,39 @@ def series_panels(
         ax.set_ylabel("offences in period", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="upper right", ncol=2)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return fig
+    title = title or f"Recorded offences, {force} and its districts"
+    return style.finish(
+        fig,
+        title=title,
+        caption=SERIES_CAPTION,
+        alt=f"{title}. " + _series_alt(force_rows, district_rows),
+        source=source_label(series) or None,
+    )
 
 
-def seasonal_figure(profile: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """Bar chart of baseline seasonal shares (percent of the year) per position."""
+def _series_alt(force_rows: pd.DataFrame, district_rows: pd.DataFrame) -> str:
+    """Alt text of :func:`series_panels`: the force's first and last values, the districts named."""
+    parts = []
+    f = force_rows.dropna(subset=["value"]).sort_values("period_end")
+    if len(f):
+        a, b = f.iloc[0], f.iloc[-1]
+        parts.append(
+            f"Force: {len(f)} periods, {float(a['value']):,.0f} in the period to "
+            f"{pd.Timestamp(a['period_end']):%Y-%m-%d}, {float(b['value']):,.0f} in the period "
+            f"to {pd.Timestamp(b['period_end']):%Y-%m-%d}."
+        )
+    if len(district_rows):
+        geos = list(dict.fromkeys(district_rows["geography"].astype(str)))
+        parts.append(f"Districts ({len(geos)}): {', '.join(geos)}.")
+    return " ".join(parts) or "No data."
+
+
+def seasonal_figure(profile: pd.DataFrame, *, title: str = "", source: str = "") -> plt.Figure:
+    """Bar chart of baseline seasonal shares (percent of the year) per position.
+
+    *profile*: :func:`wmp_analysis.analysis.baseline.seasonal_profile` rows (``share`` a
+    0-1 fraction of the year). House caption :data:`SEASONAL_CAPTION`, *source* first.
+    """
     fig, ax = plt.subplots(figsize=(7, 3.5))
     geos = list(dict.fromkeys(profile["geography"]))
     width = 0.8 / max(1, len(geos))
@@ -105,7 +161,12 @@ def seasonal_figure(profile: pd.DataFrame, *, title: str = "") -> plt.Figure:
     )
     ax.set_ylabel("% of the year's count")
     years = profile["years_used"].iloc[0] if len(profile) else ""
-    ax.set_title((title or "Seasonal profile") + (f" (years: {years})" if years else ""))
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    title = (title or "Seasonal profile") + (f" (years: {years})" if years else "")
+    alt = f"{title}. " + " ".join(
+        f"{geo}: "
+        + ", ".join(f"{int(p)} {100 * float(v):.1f}%" for p, v in zip(g["position"], g["share"]))
+        + "."
+        for geo, g in profile.groupby("geography", sort=False)
+    )
+    return style.finish(fig, title=title, caption=SEASONAL_CAPTION, alt=alt, source=source or None)
