@@ -435,3 +435,21 @@ def test_preflight_reads_forces_from_the_wide_ons_table_without_regions(tmp_path
     with pytest.raises(ConfigError) as ei:
         load_config(p, preflight=True)
     assert ei.value.field == "comparators[0]" and "did you mean 'West Midlands'" in str(ei.value)
+
+
+def test_lookup_names_without_the_ingest_readers(tmp_path):
+    """The config check reads the lookups' name columns itself (config must not import the
+    ingest): the names of the LAD lookup above, by hand; anything odd gives None."""
+    from wmp_analysis.source_names import lookup_names
+
+    p = tmp_path / "lad.csv"
+    p.write_text(LAD)
+    assert lookup_names(p, "lad_lookup") == {
+        "pfa_name": {"West Midlands", "Greater Manchester"},
+        "lad_name": {"Birmingham", "Coventry", "Manchester"},
+    }
+    assert lookup_names(p, "lsoa_lookup") is None  # no LSOA11 columns: not that lookup
+    p.write_text(LAD + "E08000027,Dudley,E22000003\n")  # a short record
+    assert lookup_names(p, "lad_lookup") is None
+    p.write_text(LAD.replace("Coventry,E22000002", "Cov\x00entry,E22000002"))  # a NUL in a name
+    assert lookup_names(p, "lad_lookup") is None

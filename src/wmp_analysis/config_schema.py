@@ -448,7 +448,7 @@ def check_source_shape(key: str, p: Path, path: Path, lines: dict[tuple, int]) -
             **where,
         )
     if shape == "police_uk" and not p.is_dir():
-        from wmp_analysis.ingest.archive import parse_file_name
+        from wmp_analysis.source_names import parse_file_name
 
         if not (p.name.lower().endswith(".zip") or parse_file_name(p.name) is not None):
             raise ConfigError(
@@ -559,20 +559,15 @@ def ons_force_names(
     return names or None
 
 
-def _lookup_names(
-    cfg, key: str, reader_name: str, columns: tuple[str, ...]
-) -> dict[str, set[str]] | None:
+def _lookup_names(cfg, key: str) -> dict[str, set[str]] | None:
+    """The names of lookup *key* (:func:`wmp_analysis.source_names.lookup_names`), or None when
+    it is not configured, not there yet, or cannot be read (its reader reports that)."""
+    from wmp_analysis.source_names import lookup_names
+
     path = cfg.sources.get(key)
     if path is None or not path.is_file():
         return None
-    from wmp_analysis.errors import InputError
-    from wmp_analysis.ingest import census
-
-    try:
-        df = getattr(census, reader_name)(path)
-    except InputError:
-        return None  # the ingest reports the lookup's own problem, naming its line
-    return {c: set(df[c].astype(str)) for c in columns}
+    return lookup_names(path, key)
 
 
 def _check_name(cfg, value: str, known: set[str], what: str, loc: tuple, source: Path) -> None:
@@ -618,8 +613,8 @@ def preflight_names(cfg) -> None:
     """
     ons_path = cfg.sources.get("ons_pfa")
     ons = ons_force_names(ons_path) if ons_path is not None and ons_path.is_file() else None
-    lad = _lookup_names(cfg, "lad_lookup", "read_lad_lookup", ("pfa_name", "lad_name"))
-    lsoa = _lookup_names(cfg, "lsoa_lookup", "read_lsoa_lookup", ("lad_name",))
+    lad = _lookup_names(cfg, "lad_lookup")
+    lsoa = _lookup_names(cfg, "lsoa_lookup")
     if ons is not None:
         _check_name(cfg, cfg.force, ons, "force", ("force",), ons_path)
     if lad is not None:

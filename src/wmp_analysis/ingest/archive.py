@@ -62,6 +62,7 @@ from wmp_analysis.errors import (
     ValueFormatError,
     shorten,
 )
+from wmp_analysis.source_names import parse_file_name  # the naming scheme (the config check's too)
 
 #: Kinds of monthly file published by data.police.uk.
 KINDS = ("street", "outcomes", "stop-and-search")
@@ -71,10 +72,6 @@ MAX_FILE_BYTES = 2 * 1024**3
 #: Largest total uncompressed size read from one zip archive (bytes).
 MAX_ARCHIVE_BYTES = 8 * 1024**3
 
-_NAME_RE = re.compile(
-    r"^(?P<month>\d{4}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<kind>street|outcomes|stop-and-search)"
-    r"\.csv(?P<gz>\.gz)?$"
-)
 _MONTH_DIR_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -115,19 +112,6 @@ class PoliceUkFile:
     @property
     def name(self) -> str:
         return PurePosixPath(self.member).name if self.member else self.path.name
-
-
-def parse_file_name(name: str) -> tuple[str, str, str] | None:
-    """``"2011-02-west-midlands-street.csv"`` -> ``("2011-02", "west-midlands", "street")``.
-
-    Case is ignored (``2011-02-West-Midlands-Street.CSV`` gives the same); the slug and
-    kind are returned in lower case. Returns ``None`` when *name* does not follow the
-    police.uk naming scheme.
-    """
-    m = _NAME_RE.match(name.lower())
-    if not m:
-        return None
-    return m.group("month"), m.group("slug"), m.group("kind")
 
 
 #: Why an entry was left unread (the ``reason`` of a skipped record).
