@@ -24,6 +24,12 @@ import numpy as np
 import pandas as pd
 
 from wmp_analysis.analysis import stats as S
+from wmp_analysis.analysis.status import (
+    Status,
+    plan_figure_status,
+    projection_note,
+    status_for_target,
+)
 from wmp_analysis.measures import series as M
 from wmp_analysis.periods import Period
 
@@ -226,9 +232,9 @@ def _count_row(
             notes.append(
                 f"target year incomplete: projected from {projection['months_observed']} months of "
                 f"{projection['source']} against that source's baseline of {pb:.0f} "
-                f"({S.projection_note(kind, direction, tv, pb, projection)})"
+                f"({projection_note(kind, direction, tv, pb, projection)})"
             )
-            row["status"] = S.status_for_target(
+            row["status"] = status_for_target(
                 kind, direction, tv, pb, None, complete=False, projection=projection
             )
         else:
@@ -236,7 +242,7 @@ def _count_row(
                 "target year not complete in the data and no monthly series to project from"
             )
     if projection is None:
-        row["status"] = S.status_for_target(
+        row["status"] = status_for_target(
             kind, direction, tv, bv, av, measurable=True, complete=complete
         )
     if complete and not pd.isna(bv):
@@ -366,7 +372,7 @@ def compare_targets(
             "target_value": _float(t.get("target_value")),
             "target_kind": str(t.get("target_kind", "") or ""),
             "direction": "" if _is_na(t.get("direction")) else str(t["direction"]),
-            "status": "not measurable",
+            "status": Status.NOT_MEASURABLE,
             "p_value": np.nan,
             "p_adjusted": np.nan,
             "significant": False,
@@ -511,7 +517,7 @@ def mark_origin(comparison: pd.DataFrame, origins: Mapping[str, str]) -> pd.Data
     marks = []
     for src, status in zip(out["source"], out["status"]):
         key = source_key(src)
-        if status == "not measurable" or key is None:
+        if status == Status.NOT_MEASURABLE or key is None:
             marks.append("")
             continue
         if key not in origins:
@@ -630,7 +636,7 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
             M._text(t.get("not_measurable_reason"))
             or "not supplied: sources.survey (survey measures are not in public data)"
         )
-        row.update(status="not measurable", note=reason)
+        row.update(status=Status.NOT_MEASURABLE, note=reason)
         return row
     from wmp_analysis.analysis import equality
 
@@ -660,7 +666,7 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
             f"target-period estimate {av:.1f}% (95% CI {float(est_t['ci_low'].iloc[0]):.1f} to "
             f"{float(est_t['ci_high'].iloc[0]):.1f}, effective n {float(est_t['n_eff'].iloc[0]):.0f})"
         )
-    row["status"] = S.status_for_target(
+    row["status"] = status_for_target(
         row["target_kind"], row["direction"], row["target_value"], bv, av
     )
     if not pd.isna(av) and not pd.isna(bv):
@@ -697,9 +703,10 @@ def claim_age_band(*texts: str) -> str | None:
 def _survey_claim_row(base: dict, t: Mapping, mrow: Mapping, survey, tp: Period) -> dict:
     """A survey figure the plan reports (e.g. "confidence 84% in 2011-12"), checked.
 
-    Status ``consistent with plan`` when the plan's figure lies inside the 95% CI of
-    the survey estimate for the same period, ``differs from plan`` otherwise, and
-    ``insufficient data`` when the extract has no (unsuppressed) estimate then.
+    Status (:func:`wmp_analysis.analysis.status.plan_figure_status`) ``consistent with plan``
+    when the plan's figure lies inside the 95% CI of the survey estimate for the same period,
+    ``differs from plan`` otherwise, and ``insufficient data`` when the extract has no
+    (unsuppressed) estimate then.
     """
     from wmp_analysis.analysis import equality
 
@@ -709,7 +716,7 @@ def _survey_claim_row(base: dict, t: Mapping, mrow: Mapping, survey, tp: Period)
     if band is not None:
         if "age_band" not in survey.columns:
             row.update(
-                status="insufficient data",
+                status=Status.INSUFFICIENT_DATA,
                 note=f"the plan's figure is for ages {band}; the extract has no age_band",
             )
             return row
@@ -717,13 +724,13 @@ def _survey_claim_row(base: dict, t: Mapping, mrow: Mapping, survey, tp: Period)
     est = equality.survey_estimates_for_targets(survey, [mid], tp)
     claimed = row["target_value"]
     if not len(est) or pd.isna(est["estimate"].iloc[0]) or pd.isna(claimed):
-        row.update(status="insufficient data", note=f"no survey estimate for {tp.label}")
+        row.update(status=Status.INSUFFICIENT_DATA, note=f"no survey estimate for {tp.label}")
         return row
     av, lo, hi = (float(est[c].iloc[0]) for c in ("estimate", "ci_low", "ci_high"))
     row.update(
         actual_value=av,
         abs_change=av - claimed,
-        status="consistent with plan" if lo <= claimed <= hi else "differs from plan",
+        status=plan_figure_status(claimed, lo, hi),
         note=f"plan reports {claimed:g}%{f' for ages {band}' if band else ''}; survey estimate {av:.1f}% "
         f"(95% CI {lo:.1f} to {hi:.1f}, "
         f"effective n {float(est['n_eff'].iloc[0]):.0f})",

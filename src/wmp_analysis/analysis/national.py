@@ -42,6 +42,7 @@ import pandas as pd
 from statsmodels.stats.rates import confint_poisson
 
 from wmp_analysis.analysis import stats as S
+from wmp_analysis.analysis.status import status_for_target
 from wmp_analysis.measures import series as M
 from wmp_analysis.measures.population import (
     force_population,
@@ -288,7 +289,8 @@ def national_view(
     DataFrame
         :data:`VIEW_COLUMNS`, one row per milestone and territorial force. Counts are
         offences in the 12 months ending 31 March; rates are per 1,000 residents;
-        ``pct_change`` in percent; ``status`` as in the target comparison (the
+        ``pct_change`` in percent; ``status`` as in the target comparison
+        (:func:`wmp_analysis.analysis.status.status_for_target`; the
         milestone applied for comparison only).
     """
     forces, _ = territorial_forces(ons_df)
@@ -341,7 +343,7 @@ def national_view(
                 "pct_change": S.pct_change(bv, av) if ok else np.nan,
                 "target_value": t["target_value"],
                 "direction": t["direction"],
-                "status": S.status_for_target(
+                "status": status_for_target(
                     t["target_kind"], t["direction"], t["target_value"], bv, av, complete=ok
                 ),
                 "proxy": bool(t["proxy"]),

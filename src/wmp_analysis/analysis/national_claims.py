@@ -18,7 +18,9 @@ configured force against a comparison group:
 * ``national``: every other territorial force of England and Wales.
 
 "Clearly" below/above means the force's exact 95% interval lies wholly on one side
-of the other force's interval (or of the pooled rate). Tests per claim:
+of the other force's interval (or of the pooled rate). Tests per claim (the rule is
+:func:`wmp_analysis.analysis.status.claim_verdict`, the verdicts
+:class:`wmp_analysis.analysis.status.ClaimVerdict`):
 
 * ``below_all``: *supported* if the force is clearly below every member of the
   group; *partly supported* if only clearly below the group's pooled rate; else
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from wmp_analysis.analysis.national import _rate_ci, rank_with_range
+from wmp_analysis.analysis.status import ClaimVerdict, claim_verdict
 
 _SPP_FILE = "000_ebc194bc38b034ec.txt"
 _SPP_SECTION = (
@@ -157,25 +160,6 @@ def levels(view: pd.DataFrame, measure_id: str, period: str) -> pd.DataFrame:
     )
 
 
-def _verdict(test: str, f: pd.Series, group: pd.DataFrame, pooled: float) -> str:
-    lo, hi = f["rate_ci_low"], f["rate_ci_high"]
-    below = int((group["rate_ci_low"] > hi).sum())
-    above = int((group["rate_ci_high"] < lo).sum())
-    n = len(group)
-    if test == "below_all":
-        if n and below == n:
-            return "supported"
-        return "partly supported" if hi < pooled else "not supported"
-    if test == "below_pooled":
-        if hi < pooled:
-            return "supported"
-        return "not supported" if lo > pooled else "not distinguishable"
-    if test == "above_most":
-        a, b = lo > pooled, above > n / 2
-        return "supported" if (a and b) else ("partly supported" if (a or b) else "not supported")
-    raise ValueError(f"unknown claim test {test!r}")
-
-
 def comparative_claims(
     view: pd.DataFrame,
     force: str,
@@ -239,7 +223,7 @@ def comparative_claims(
         if me.empty or grp.empty or me["rate"].isna().any() or grp["rate"].isna().any():
             missing = sorted(set(others) - set(grp.dropna(subset=["rate"])["force"]))
             row.update(
-                verdict="insufficient data",
+                verdict=ClaimVerdict.INSUFFICIENT_DATA,
                 evidence="no rate for "
                 + (force if me.empty or me["rate"].isna().any() else ", ".join(missing)),
                 explanation="A comparison needs the count and population of the force and of every "
@@ -250,7 +234,14 @@ def comparative_claims(
         f = me.iloc[0]
         pooled = float(grp["count"].sum() / grp["population"].sum() * 1000)
         plo, phi = _rate_ci(float(grp["count"].sum()), float(grp["population"].sum()))
-        verdict = _verdict(c["test"], f, grp, pooled)
+        verdict = claim_verdict(
+            c["test"],
+            f["rate_ci_low"],
+            f["rate_ci_high"],
+            grp["rate_ci_low"],
+            grp["rate_ci_high"],
+            pooled,
+        )
         parts = [
             (
                 f"{force} {f['rate']:.2f} per 1,000 (95% CI {f['rate_ci_low']:.2f} to {f['rate_ci_high']:.2f}; "

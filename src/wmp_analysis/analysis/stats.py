@@ -13,6 +13,9 @@ Definitions
 * **Rate ratio (RR)**: rate in the target period / rate in the baseline period.
   RR < 1 means fewer offences per unit of exposure than in the baseline.
 * **Percentage change**: ``100 * (actual - base) / base`` (percent).
+
+The rules that turn these numbers into a target's status (met, on track, ...) are in
+:mod:`wmp_analysis.analysis.status`.
 """
 
 from __future__ import annotations
@@ -35,12 +38,6 @@ DEFAULT_TEST_METHOD = "exact-cond"
 #: Default interval for the rate ratio: the score interval (good coverage, Fay & Fay 2021;
 #: statsmodels' default); ``mover`` is used when a count is zero.
 DEFAULT_CI_METHOD = "score"
-
-#: Status labels used everywhere (tables, charts, briefing pack).
-STATUSES = ("met", "not met", "on track", "off track", "not measurable", "insufficient data")
-
-_DOWN = {"down", "decrease", "reduce", "reduction", "lower", "fall", "below"}
-_UP = {"up", "increase", "improve", "higher", "rise", "above"}
 
 
 def _nan_result(method: str) -> dict[str, Any]:
@@ -351,142 +348,6 @@ def project_year_end(
     half = z * math.sqrt(var_year + var_share)
     out.update(projected=proj, pi_low=max(ytd, proj - half), pi_high=proj + half)
     return out
-
-
-def _direction(direction: str | None, target_value: float | None) -> str | None:
-    d = (direction or "").strip().lower()
-    if d in _DOWN:
-        return "down"
-    if d in _UP:
-        return "up"
-    if target_value is not None and not pd.isna(target_value) and float(target_value) < 0:
-        return "down"
-    return None
-
-
-def meets_target(
-    target_kind: str,
-    direction: str | None,
-    target_value: float | None,
-    baseline_value: float,
-    value: float,
-) -> bool | None:
-    """Whether *value* meets a target, or ``None`` when it cannot be judged.
-
-    * ``pct_change``: the percentage change from *baseline_value* must reach the
-      target change. ``target_value`` is in percent; for a reduction target both
-      ``-5`` and ``5`` with direction ``down`` mean "at least 5% lower".
-    * ``level``: *value* must be at or beyond ``target_value`` in the target's
-      direction (default: at least).
-    * ``direction``: *value* must have moved in the stated direction (a tie is not
-      a move).
-    """
-    kind = (target_kind or "").strip().lower()
-    if value is None or pd.isna(value):
-        return None
-    d = _direction(direction, target_value)
-    if kind == "pct_change":
-        if (
-            target_value is None
-            or pd.isna(target_value)
-            or baseline_value is None
-            or pd.isna(baseline_value)
-        ):
-            return None
-        change = pct_change(baseline_value, value)
-        if pd.isna(change):
-            return None
-        tv = float(target_value)
-        if d == "down":
-            return bool(change <= -abs(tv))
-        if d == "up":
-            return bool(change >= abs(tv))
-        return bool(change <= tv) if tv < 0 else bool(change >= tv)
-    if kind == "level":
-        if target_value is None or pd.isna(target_value):
-            return None
-        return (
-            bool(value <= float(target_value))
-            if d == "down"
-            else bool(value >= float(target_value))
-        )
-    if kind == "direction":
-        if baseline_value is None or pd.isna(baseline_value) or d is None:
-            return None
-        return bool(value < baseline_value) if d == "down" else bool(value > baseline_value)
-    return None
-
-
-def status_for_target(
-    target_kind: str,
-    direction: str | None,
-    target_value: float | None,
-    baseline_value: float | None,
-    actual_value: float | None,
-    *,
-    measurable: bool = True,
-    complete: bool = True,
-    projection: dict | None = None,
-) -> str:
-    """Status of one target: one of :data:`STATUSES`.
-
-    Parameters
-    ----------
-    target_kind : str
-        ``pct_change``, ``level``, ``direction``, ``qualitative`` or
-        ``reported_figure``.
-    direction, target_value : see :func:`meets_target`.
-    baseline_value, actual_value : float or None
-        Baseline and target-period values (counts or percentages). For an
-        incomplete target year *actual_value* is ignored in favour of *projection*.
-    measurable : bool
-        False gives ``"not measurable"`` (no public data, or a qualitative target).
-    complete : bool
-        Whether the target period is complete in the data.
-    projection : dict, optional
-        Output of :func:`project_year_end` for an incomplete year. The status is
-        ``"on track"`` when the projected year-end value meets the target, else
-        ``"off track"``; whether the prediction interval also lies wholly on one
-        side is reported by :func:`projection_note`.
-
-    Returns
-    -------
-    str
-        ``met`` / ``not met`` (complete year), ``on track`` / ``off track``
-        (incomplete year, judged on the projection), ``not measurable``, or
-        ``insufficient data`` (a value is missing).
-    """
-    kind = (target_kind or "").strip().lower()
-    if not measurable or kind in {"qualitative", "reported_figure"}:
-        return "not measurable"
-    if not complete:
-        if not projection or pd.isna(projection.get("projected", np.nan)):
-            return "insufficient data"
-        ok = meets_target(kind, direction, target_value, baseline_value, projection["projected"])
-        if ok is None:
-            return "insufficient data"
-        return "on track" if ok else "off track"
-    ok = meets_target(kind, direction, target_value, baseline_value, actual_value)
-    if ok is None:
-        return "insufficient data"
-    return "met" if ok else "not met"
-
-
-def projection_note(target_kind, direction, target_value, baseline_value, projection: dict) -> str:
-    """Plain-words statement of whether the projection's interval settles the target."""
-    lo_ok = meets_target(
-        target_kind, direction, target_value, baseline_value, projection.get("pi_low")
-    )
-    hi_ok = meets_target(
-        target_kind, direction, target_value, baseline_value, projection.get("pi_high")
-    )
-    if lo_ok is None or hi_ok is None:
-        return "projection interval could not be judged"
-    if lo_ok and hi_ok:
-        return "whole prediction interval meets the target"
-    if not lo_ok and not hi_ok:
-        return "whole prediction interval misses the target"
-    return "prediction interval straddles the target: outcome uncertain"
 
 
 def annual_dispersion(annual_counts) -> float:

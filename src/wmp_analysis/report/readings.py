@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from wmp_analysis.analysis.status import Status
+
 #: Below this p-value a change is "unlikely to be chance"; below :data:`P_VERY_UNLIKELY`,
 #: "very unlikely". The p-value used is Holm-adjusted when the row has one (``p_adjusted``),
 #: so the wording agrees with the comparison's ``significant`` column at alpha 0.05.
@@ -163,7 +165,7 @@ def target_reading(row: Mapping[str, Any], name: str | None = None) -> str:
         A sentence ending in a full stop. The status words are the comparison's own.
     """
     label = measure_label(row, name)
-    status = _text(row.get("status")) or "no result"
+    status = _text(row.get("status")) or Status.NO_RESULT
     kind = _text(row.get("target_kind")).lower()
     direction = _text(row.get("direction")).lower()
     tv = _num(row.get("target_value"))
@@ -174,18 +176,18 @@ def target_reading(row: Mapping[str, Any], name: str | None = None) -> str:
     percent_level = _text(row.get("source")).lower().startswith("survey")
     note = _text(row.get("note")).rstrip(".")
 
-    if status == "not measurable":
+    if status == Status.NOT_MEASURABLE:
         why = f": {note}" if note else ""
         return f"{subject}: not measurable from the data supplied{why}."
-    if status in ("insufficient data", "no result"):
+    if status in (Status.INSUFFICIENT_DATA, Status.NO_RESULT):
         why = note or "a baseline or target-period value is missing"
         return f"{subject}: not judged ({status}) - {why}."
-    if status in ("consistent with plan", "differs from plan"):
+    if status in (Status.CONSISTENT_WITH_PLAN, Status.DIFFERS_FROM_PLAN):
         claimed = f"{tv:g}%" if tv is not None else "a figure"
         est = f"{av:.1f}%" if av is not None else "no estimate"
         return f"The plan reported {claimed} for {label[0].lower() + label[1:]}; the survey estimate is {est}: {status}."
 
-    if status in ("on track", "off track"):
+    if status in (Status.ON_TRACK, Status.OFF_TRACK):
         proj = _num(row.get("projected"))
         if proj is not None and bv not in (None, 0.0):
             pc = (proj - bv) / bv * 100.0
