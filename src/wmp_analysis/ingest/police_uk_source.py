@@ -1,6 +1,6 @@
 """The police.uk entry of the source registry: the partitioned dataset and its manifest sections.
 
-Reading and harmonising run together in :func:`wmp_analysis.ingest.dataset.ingest_police_uk`
+Reading and harmonising run together in :func:`wmp_analysis.ingest.dataset_ingest.ingest_police_uk`
 (month by month; each file is parsed, validated and harmonised by
 :mod:`wmp_analysis.ingest.police_uk`); this module gives it the previous ingest (for the
 incremental read), the LSOA lookup and the threshold, and records what the manifest says.
@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from wmp_analysis.ingest.archive import collect_skipped
-from wmp_analysis.ingest.dataset import DATASET_DIR, ensure_schemas, ingest_police_uk
+from wmp_analysis.ingest.dataset import DATASET_DIR, ensure_schemas
+from wmp_analysis.ingest.dataset_ingest import ingest_police_uk
 from wmp_analysis.ingest.manifest import jsonable, read_manifest
 from wmp_analysis.ingest.police_uk.forces import force_slug
 from wmp_analysis.ingest.sources import Collected

@@ -8,7 +8,7 @@ periods, quirks) has an ``after`` step. A key that is not configured is recorded
 ``"not supplied"``; the keys of :data:`NOT_INGESTED` are configured for other steps.
 
 The police.uk source is the one ``dataset`` entry: it is read month by month and written
-as partitions while it is read (:func:`wmp_analysis.ingest.dataset.ingest_police_uk`, the
+as partitions while it is read (:func:`wmp_analysis.ingest.dataset_ingest.ingest_police_uk`, the
 place where reading and harmonising run together).
 """
 

@@ -12,7 +12,7 @@ class PoliceUkReport:
     """What a read of a force's police.uk files reports, besides the tables.
 
     Shared by :class:`PoliceUkResult` (:func:`~wmp_analysis.ingest.police_uk.read_police_uk`)
-    and :class:`~wmp_analysis.ingest.dataset.DatasetIngest` (the partitioned dataset).
+    and :class:`~wmp_analysis.ingest.dataset_ingest.DatasetIngest` (the partitioned dataset).
 
     Attributes
     ----------
