@@ -85,8 +85,8 @@ def sample_pack(tmp_path_factory) -> dict:
         "reports": reports,
         "rc": (rc1, rc2),
         "log": buf.getvalue(),
-        "first": reports / FIRST,
-        "second": reports / SECOND,
+        "first": reports / cfg.name / FIRST,
+        "second": reports / cfg.name / SECOND,
         "config": cfg_path,
     }
     return _CACHE["pack"]

@@ -708,13 +708,13 @@ def test_run_with_bad_input_fails_and_keeps_latest(ingested_project, tmp_path, c
         pytest.skip(msg)
     root = tmp_path / "project"
     shutil.copytree(ingested_project, root, symlinks=True)
-    good_run = root / "reports" / "tiny-good"
+    good_run = root / "reports" / "tiny" / "tiny-good"
     (good_run / "01_ingest").mkdir(parents=True)
     (good_run / "index.html").write_text("<html>last good pack</html>", encoding="utf-8")
     (good_run / "manifest.json").write_text('{"status": "ok"}', encoding="utf-8")
     (good_run / "01_ingest" / "note.txt").write_text("kept", encoding="utf-8")
-    (root / "reports" / "latest").symlink_to("tiny-good")
-    before_latest = tree_digest(root / "reports" / "latest")
+    (root / "reports" / "tiny" / "latest").symlink_to("tiny-good")
+    before_latest = tree_digest(root / "reports" / "tiny" / "latest")
     before_processed = _processed_state(root)
     shutil.copy2(CORPUS / "ons" / "nonnumeric_count.csv", root / _good_sources()["ons_pfa"][0])
 
@@ -725,7 +725,7 @@ def test_run_with_bad_input_fails_and_keeps_latest(ingested_project, tmp_path, c
     text = out.out + out.err
     assert rc == runner.EXIT_FAILED, text
     assert "rec-crime-pfa.csv" in text, f"the run's message does not name the bad file: {text}"
-    assert (root / "reports" / "latest").resolve() == good_run.resolve()
-    assert tree_digest(root / "reports" / "latest") == before_latest
+    assert (root / "reports" / "tiny" / "latest").resolve() == good_run.resolve()
+    assert tree_digest(root / "reports" / "tiny" / "latest") == before_latest
     assert _processed_state(root) == before_processed
     assert not (root / "reports" / "bad-1").exists(), "a failed run must not be published"

@@ -112,7 +112,9 @@ class Run:
 
     @property
     def pack(self) -> Path:
-        return (self.folder / "reports" / "latest").resolve()
+        return (
+            self.folder / "reports" / yaml.safe_load(self.config.read_text())["name"] / "latest"
+        ).resolve()
 
     def page(self, name: str) -> str:
         return html.unescape((self.pack / f"{name}.html").read_text(encoding="utf-8"))
@@ -435,7 +437,7 @@ def test_a_run_without_each_source_completes_and_says_not_supplied(
     # the full pack (configs/sample.yaml with every source, the session's sample pack) as reference
     full = sample_pack(tmp_path_factory)
     assert full["rc"] == (0, 0), full["log"][-2000:]
-    ref = (full["reports"] / "latest").resolve()
+    ref = (full["reports"] / "sample" / "latest").resolve()
     for section, uses in FIGURE_SOURCES.items():
         got, want = _figures(run.pack, section), _figures(ref, section)
         if key not in uses:

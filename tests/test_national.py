@@ -470,7 +470,7 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
             rc = run_suite(load_config(cfg_path), run_id="three-forces")
         timings[force] = time.perf_counter() - t0
         assert rc == 0, f"{force}: exit {rc}\n{buf.getvalue()[-3000:]}"
-        run = folder / "reports" / "three-forces"
+        run = folder / "reports" / raw["name"] / "three-forces"
         index = (run / "index.html").read_text(encoding="utf-8")
         assert force in index, force
         assert (run / "06_national_view.html").is_file() and 'href="06_national_view.html"' in index

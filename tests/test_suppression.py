@@ -456,7 +456,7 @@ def small_pack(tmp_path_factory):
     )  # a folder this fixture made before
     if reuse:
         folder = __import__("pathlib").Path(reuse)
-        return load_config(folder / "sample-small.yaml"), folder / "reports" / "sup-run"
+        return load_config(folder / "sample-small.yaml"), folder / "reports" / "sample" / "sup-run"
     require_suite()
     folder = tmp_path_factory.mktemp("suppression-pack")
     cfg = load_config(write_small_config(folder, title="Suppression pack", scale=0.02))
@@ -466,7 +466,7 @@ def small_pack(tmp_path_factory):
     with contextlib.redirect_stdout(io.StringIO()):
         rc = run_suite(cfg, run_id="sup-run")
     assert rc == 0
-    return cfg, folder / "reports" / "sup-run"
+    return cfg, folder / "reports" / "sample" / "sup-run"
 
 
 @pytest.mark.slow
