@@ -191,8 +191,21 @@ def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: st
     flagged = ons_zero_flags(ons_df[(ons_df["force"] == force) & ons_df["offence"].isin(groups)])
     periods = sorted(ons_df.loc[ons_df["force"] == force, "period_end"].unique())
     usable = flagged[flagged["zero_kind"] == ""]
-    spans = usable.groupby("offence")["period_end"].agg(["min", "max"])
-    vals = flagged.set_index(["offence", "period_end"])
+    agg = usable.groupby("offence")["period_end"].agg(["min", "max"])
+    spans = {grp: (lo, hi) for grp, lo, hi in zip(agg.index, agg["min"], agg["max"])}
+    # (offence, period end) -> (zero kind, count): plain dict look-ups in the loop below
+    vals = {
+        (grp, pd.Timestamp(pe)): (kind, cnt)
+        for grp, pe, kind, cnt in zip(
+            flagged["offence"], flagged["period_end"], flagged["zero_kind"], flagged["count"]
+        )
+    }
+    if len(vals) != len(flagged):
+        raise SchemaError(
+            f"processed table 'ons_pfa' holds an offence group twice for one period end of {force}",
+            field="period_end",
+            expected="one row per force, offence and period end",
+        )
     rows = []
     for pe in periods:
         pe = pd.Timestamp(pe)
@@ -201,20 +214,20 @@ def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: st
         gap = False
         used = 0
         for grp in groups:
-            if grp not in spans.index or pe < spans.at[grp, "min"] or pe > spans.at[grp, "max"]:
+            if grp not in spans or pe < spans[grp][0] or pe > spans[grp][1]:
                 notes.append(f"{grp} not published for this period")
                 continue
             key = (grp, pe)
-            if key not in vals.index:
+            if key not in vals:
                 notes.append(f"{grp} missing (gap)")
                 gap = True
                 continue
-            r = vals.loc[key]
-            if r["zero_kind"]:
+            kind, cnt = vals[key]
+            if kind:
                 notes.append(f"{grp} published as 0 inside its run: treated as missing")
                 gap = True
                 continue
-            cnt = float(r["count"])
+            cnt = float(cnt)
             if cnt < 0:
                 notes.append(f"{grp} negative as published ({int(cnt)})")
             total += cnt
