@@ -3,7 +3,7 @@
 Exit codes: 0 success; 1 the run failed (a notebook cell raised, a kernel died, a
 time limit was hit); 2 bad input or configuration (the message names the file and
 field); 3 another run holds the lock; 130 stopped by Ctrl-C (one line on stderr, no
-traceback; the kernels are stopped and ``reports/latest`` is untouched).
+traceback; the kernels are stopped and ``reports/<config>/latest`` is untouched).
 """
 
 from __future__ import annotations
