@@ -220,3 +220,40 @@ def test_measure_label_keeps_a_qualifying_parenthesis():
         measure_label({}, "Total recorded crime (excluding fraud)")
         == "Total recorded crime (excluding fraud)"
     )
+
+
+def test_on_track_reads_the_projection():
+    # police.uk baseline 1,200; 6 months of 80 projected to 960: (960 - 1200) / 1200 = -20%
+    r = row(
+        measure_id="robbery",
+        status="on track",
+        baseline_value=1200,
+        projected=960,
+        actual_value=math.nan,
+        pct_change=math.nan,
+    )
+    assert target_reading(r, "Robbery") == (
+        "Robbery is projected to fall 20.0% by the year end against a target of 8%: on track "
+        "(the target year is not complete)."
+    )
+
+
+def test_plan_figure_reads_the_survey_estimate():
+    r = row(
+        status="consistent with plan",
+        target_kind="reported_figure",
+        target_value=86.0,
+        actual_value=85.04,
+        source="survey extract",
+    )
+    assert target_reading(r, "Crime satisfaction") == (
+        "The plan reported 86% for crime satisfaction; the survey estimate is 85.0%: "
+        "consistent with plan."
+    )
+
+
+def test_a_row_without_a_status_reads_no_result():
+    r = row(status=None, note="")
+    assert target_reading(r, "Robbery") == (
+        "Robbery: not judged (no result) - a baseline or target-period value is missing."
+    )
