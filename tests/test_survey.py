@@ -207,8 +207,13 @@ def test_sample_reproduces_published_within_sampling_error(sample):
     3 standard errors: a correct generator fails this with probability ~0.3% per
     figure; the seed is fixed, so the test is deterministic.
     """
-    from wmp_analysis.analysis.equality import weighted_proportion
     from wmp_analysis.synth.survey import published_figures
+
+    def weighted_proportion(positive, weights):
+        # by plain numpy (not the package's estimator): p = sum(w y) / sum(w), Kish
+        # n_eff = (sum w)^2 / sum(w^2)
+        y, w = np.asarray(positive, dtype=bool), np.asarray(weights, dtype=float)
+        return {"p": (w * y).sum() / w.sum(), "n_eff": w.sum() ** 2 / (w**2).sum()}
 
     _, df = sample
     v = df[df["positive"].notna()]
