@@ -8,7 +8,6 @@ in ``data/processed/.store/hash-cache.json`` so that a cached check is fast.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from wmp_analysis import __version__
 from wmp_analysis.config import RunConfig
 from wmp_analysis.ingest.sources import NOT_INGESTED
 from wmp_analysis.ingest.store import store_root
-from wmp_analysis.provenance import sha256_file, sha256_json, write_json_atomic
+from wmp_analysis.provenance import read_json, sha256_file, sha256_json, write_json_atomic
 
 #: Bumped when the ingest's output changes for the same inputs (invalidates caches).
 PIPELINE_VERSION = 2  # 2: police.uk tables as a hive-partitioned dataset
@@ -28,12 +27,8 @@ class HashCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.dirty = False
-        try:
-            self.entries: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(self.entries, dict):
-                self.entries = {}
-        except (OSError, ValueError):
-            self.entries = {}
+        entries = read_json(self.path)  # absent or unreadable: an empty cache
+        self.entries: dict[str, dict] = entries if isinstance(entries, dict) else {}
 
     def sha256(self, path: Path) -> str:
         p = Path(path).resolve()
