@@ -7,6 +7,8 @@ or interval range; never bare bars). Nothing is read or written here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -313,3 +315,49 @@ def plot_outcome_rates(
     axes[0].set_yticks(range(len(o)), o["group"].astype(str))
     axes[0].invert_yaxis()
     return _finish(fig, title, SEARCH_CAPTION)
+
+
+# --------------------------------------------------------------------------- the section's figures
+def group_estimate_figures(
+    estimates: pd.DataFrame, groups: list[str]
+) -> Iterator[tuple[str, plt.Figure]]:
+    """``{"survey_estimates_<column>": figure}``: each grouping of the first period's estimates."""
+    whole = estimates["period"].iloc[0]
+    return (
+        (
+            f"survey_estimates_{col}",
+            plot_group_estimates(
+                estimates[(estimates["group_type"] == col) & (estimates["period"] == whole)],
+                "group",
+                title=f"By {col.replace('_', ' ')}, {whole}",
+            ),
+        )
+        for col in groups
+    )
+
+
+def gap_figures(gap_table: pd.DataFrame, headline: pd.DataFrame) -> dict[str, plt.Figure]:
+    """``{"equality_gaps": the first period's gaps, "equality_gaps_over_time": *headline*}``."""
+    first = gap_table["period"].iloc[0]
+    return {
+        "equality_gaps": plot_gaps(
+            gap_table[gap_table["period"] == first], title=f"Gap against reference, {first}"
+        ),
+        "equality_gaps_over_time": plot_gaps_over_time(headline),
+    }
+
+
+def stop_search_figures(rates: pd.DataFrame, outcomes: pd.DataFrame) -> dict[str, plt.Figure]:
+    """The last financial year's relative rates, rates and outcome test (self-defined groups)."""
+    last = rates["period"].iloc[-1]
+    now = rates[rates["period"] == last]
+    sd = outcomes[(outcomes["period"] == last) & (outcomes["dimension"] == "self_defined_group")]
+    return {
+        "stop_search_relative_rates": plot_relative_rates(
+            now, title=f"Relative rate against White, {last}"
+        ),
+        "stop_search_rates": plot_rates(
+            now, "group", title=f"Searches per 1,000 residents, {last}"
+        ),
+        "stop_search_outcomes": plot_outcome_rates(sd, title=f"Outcome test, {last}"),
+    }

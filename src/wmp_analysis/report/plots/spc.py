@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -104,3 +106,31 @@ def _draw_spc(ax, chart: pd.DataFrame, *, title: str, ylabel: str, compact: bool
     ax.set_ylabel(ylabel, fontsize=8 if compact else None)
     if compact:
         ax.tick_params(labelsize=7)
+
+
+def spc_figures(
+    charts: dict, names, *, baseline_label: str, sources=None
+) -> Iterator[tuple[str, plt.Figure]]:
+    """``{"spc_<measure_id>": spc_grid}``: one grid per measure of ``{(measure_id, geography): chart}``.
+
+    *names* maps ``measure_id`` to its name; *sources* (rows with ``measure_id``,
+    ``source`` and ``data``) name each measure's sources in the caption.
+    """
+    from wmp_analysis.report.plots.trends import source_label
+
+    by_measure: dict = {}
+    for (mid, geo), chart in charts.items():
+        by_measure.setdefault(mid, {})[geo] = chart
+    return (
+        (
+            f"spc_{mid}",
+            spc_grid(
+                grid,
+                title=f"{names.get(mid, mid)}: control charts, limits from the baseline {baseline_label}",
+                source=""
+                if sources is None
+                else source_label(sources[sources["measure_id"] == mid]),
+            ),
+        )
+        for mid, grid in by_measure.items()
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -410,3 +412,84 @@ def comparator_chart(
         + "."
     )
     return style.finish(fig, title=title, caption=caption, alt=alt, source=source)
+
+
+# --------------------------------------------------------------------------- the section's figures
+def _first_sentences(measures: pd.DataFrame) -> pd.Series:
+    """``measure_id -> the first sentence of its definition`` (no final full stop)."""
+    return (
+        measures.set_index("measure_id")["definition"]
+        .astype(str)
+        .str.split(". ", regex=False)
+        .str[0]
+        .str.rstrip(".")
+    )
+
+
+def target_charts(
+    force_rows: pd.DataFrame, series: pd.DataFrame | None, measures: pd.DataFrame
+) -> Iterator[tuple[str, tuple[plt.Figure, bool]]]:
+    """``{"target_<target_id>": (target_chart, synthetic)}`` for each measured force target.
+
+    *series*: :func:`wmp_analysis.analysis.compare.measure_series` rows (None without the
+    ONS file); *measures* gives each measure's name and definition (first sentence).
+    """
+    names = measures.set_index("measure_id")["name"]
+    first = _first_sentences(measures)
+    for r in force_rows[force_rows["rate_ratio"].notna()].to_dict("records"):
+        ser = None if series is None else series[series["measure_id"] == r["measure_id"]]
+        fig = target_chart(
+            r,
+            ser,
+            name=names.get(r["measure_id"], r["measure_id"]),
+            source=f"{r['source']} ({r['data']} data)",
+            definition=first.get(r["measure_id"], "") + ".",
+        )
+        yield f"target_{r['target_id']}", (fig, r["data"] == "synthetic")
+
+
+def caterpillar_figures(ranked: pd.DataFrame) -> Iterator[tuple[str, plt.Figure]]:
+    """``{"districts_<target_id>": caterpillar_figure}`` for each target of *ranked*."""
+    return (
+        (f"districts_{tid}", caterpillar_figure(r, title=f"{tid}: districts"))
+        for tid, r in ranked.groupby("target_id", sort=False)
+    )
+
+
+def district_multiples(
+    result: pd.DataFrame, force: str, names
+) -> Iterator[tuple[str, tuple[plt.Figure, bool]]]:
+    """``{"district_multiples_<target_id>": (small multiples, synthetic)}`` per target with districts."""
+    rows_all = result[(result["geography"] != force) & result["rate_ratio"].notna()]
+    for tid, rows in rows_all.groupby("target_id", sort=False):
+        mid = rows["measure_id"].iloc[0]
+        fig = district_small_multiples(
+            rows,
+            name=names.get(mid, mid),
+            source=f"{rows['source'].iloc[0]} ({rows['data'].iloc[0]} data)",
+        )
+        yield f"district_multiples_{tid}", (fig, bool(rows["data"].eq("synthetic").any()))
+
+
+def comparator_charts(
+    peers: pd.DataFrame, force_rows: pd.DataFrame, names, *, force: str, source: str
+) -> Iterator[tuple[str, plt.Figure]]:
+    """``{"comparators_<measure_id>_<target period>": comparator_chart}`` per measured peer pair.
+
+    The force's percentage-change target for the same measure and period, if any, is drawn.
+    """
+    pct = force_rows[force_rows["target_kind"] == "pct_change"]
+    for (mid, tper), p in peers[peers["rate_ratio"].notna()].groupby(
+        ["measure_id", "target_period"], sort=False
+    ):
+        tv = pct.loc[(pct["measure_id"] == mid) & (pct["target_period"] == tper), "target_value"]
+        yield (
+            f"comparators_{mid}_{tper}",
+            comparator_chart(
+                p,
+                name=f"{names.get(mid, mid)}, {tper}",
+                force=force,
+                source=source,
+                target_value=float(tv.iloc[0]) if len(tv) else None,
+            ),
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -170,3 +172,44 @@ def seasonal_figure(profile: pd.DataFrame, *, title: str = "", source: str = "")
         for geo, g in profile.groupby("geography", sort=False)
     )
     return style.finish(fig, title=title, caption=SEASONAL_CAPTION, alt=alt, source=source or None)
+
+
+def series_figures(
+    series: pd.DataFrame, names, *, force: str, baseline: Period | None = None
+) -> Iterator[tuple[str, plt.Figure]]:
+    """``{"series_<measure_id>": series_panels}`` for each measure of *series*, in order.
+
+    *names* maps ``measure_id`` to the measure's name (for the title).
+    """
+    return (
+        (
+            f"series_{mid}",
+            series_panels(
+                s,
+                force=force,
+                baseline=baseline,
+                title=f"{names.get(mid, mid)}: recorded offences, {force} and its districts",
+            ),
+        )
+        for mid, s in series.groupby("measure_id", sort=False)
+    )
+
+
+def seasonal_figures(
+    profile: pd.DataFrame, names, *, sources=None
+) -> Iterator[tuple[str, plt.Figure]]:
+    """``{"seasonal_<measure_id>": seasonal_figure}`` for each measure of *profile*.
+
+    *sources*: rows with ``measure_id``, ``source`` (and ``data``) naming each measure's
+    sources in the caption (:func:`source_label`).
+    """
+    for mid, p in profile.groupby("measure_id", sort=False):
+        src = "" if sources is None else source_label(sources[sources["measure_id"] == mid])
+        yield (
+            f"seasonal_{mid}",
+            seasonal_figure(
+                p,
+                title=f"{names.get(mid, mid)}: share of the year's offences by month or quarter",
+                source=src,
+            ),
+        )
