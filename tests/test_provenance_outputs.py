@@ -98,3 +98,43 @@ def test_relative_output_dir_is_taken_from_the_project_root(monkeypatch):
         import shutil
 
         shutil.rmtree(PROJECT_ROOT / "reports" / "test-relative-output", ignore_errors=True)
+
+
+class _Cfg:
+    """The two config attributes source_origins reads."""
+
+    def __init__(self, sources, path="c.yaml"):
+        self.sources, self.path = sources, path
+
+
+def test_pack_is_synthetic_from_the_sources(tmp_path):
+    real = tmp_path / "ons.csv"
+    real.write_text("x\n")
+    syn = tmp_path / "survey_synthetic.csv"  # "synthetic" in the file name
+    syn.write_text("x\n")
+    assert prov.pack_is_synthetic(_Cfg({"ons_pfa": real, "survey": None})) is False
+    assert prov.pack_is_synthetic(_Cfg({"ons_pfa": real, "survey": syn})) is True
+    from wmp_analysis.report.pages import pack_is_synthetic
+
+    assert pack_is_synthetic(_Cfg({"ons_pfa": real, "survey": syn})) is True  # the same answer
+
+
+def test_pack_is_synthetic_raises_rather_than_drop_the_banner(tmp_path, monkeypatch):
+    import pytest
+
+    from wmp_analysis.errors import ConfigError
+
+    real = tmp_path / "ons.csv"
+    real.write_text("x\n")
+    # a supplied file that is not there: its origin cannot be told -> ConfigError naming it
+    with pytest.raises(ConfigError) as e:
+        prov.pack_is_synthetic(_Cfg({"ons_pfa": real, "survey": tmp_path / "gone.csv"}))
+    assert "gone.csv" in str(e.value) and "sources.survey" in str(e.value)
+
+    # any other error (an unreadable folder, a bug) propagates unchanged, never read as "real"
+    def broken(path):
+        raise PermissionError(f"cannot look at {path}")
+
+    monkeypatch.setattr(prov, "is_synthetic", broken)
+    with pytest.raises(PermissionError, match="cannot look at"):
+        prov.pack_is_synthetic(_Cfg({"ons_pfa": real}))

@@ -269,6 +269,22 @@ def source_origins(cfg) -> dict[str, str]:
     return out
 
 
+def pack_is_synthetic(cfg) -> bool:
+    """True when any input the config supplies is synthetic (:func:`source_origins`).
+
+    This decides whether the pack's front page and PDF carry the SYNTHETIC banner, so it
+    catches nothing (issue 13): a supplied source whose origin cannot be told raises
+    :class:`~wmp_analysis.errors.ConfigError` (a path that does not exist), and any other
+    error (an unreadable folder, a bug) propagates as it is, never read as "real".
+
+    Raises
+    ------
+    ConfigError
+        A supplied source path that does not exist.
+    """
+    return SYNTHETIC in source_origins(cfg).values()
+
+
 def origin_of(origins: dict[str, str], keys: Iterable[str] | None = None) -> str | None:
     """``"real"``, ``"synthetic"`` or ``"mixed"`` for the supplied sources among *keys*
     (all of *origins* when None); None when none of them is supplied."""

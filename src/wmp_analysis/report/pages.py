@@ -790,14 +790,10 @@ def read_table(run_dir: str | Path, name: str) -> pd.DataFrame | None:
 
 
 def pack_is_synthetic(cfg) -> bool:
-    """True when any supplied input is synthetic (:func:`wmp_analysis.provenance.source_origins`).
+    """:func:`wmp_analysis.provenance.pack_is_synthetic` (kept here for its callers)."""
+    from wmp_analysis.provenance import pack_is_synthetic as _pack_is_synthetic
 
-    Nothing is caught (issue 13): a source whose origin cannot be told raises, so the
-    banner is never dropped by an error that was swallowed.
-    """
-    from wmp_analysis.provenance import SYNTHETIC, source_origins
-
-    return SYNTHETIC in source_origins(cfg).values()
+    return _pack_is_synthetic(cfg)
 
 
 def _registry(cfg) -> pd.DataFrame | None:
