@@ -37,19 +37,18 @@ the entry):
 * a truncated or corrupt zip or gzip (bad CRC, missing end record) is refused.
 
 Raw inputs are only ever opened for reading.
+
+This module finds the files (:func:`discover`); the safe reading is in
+:mod:`~wmp_analysis.ingest.archive_zip` and the skipped records in
+:mod:`~wmp_analysis.ingest.archive_skipped`, both re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import gzip
 import io
 import os
 import re
-import threading
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -60,17 +59,35 @@ from wmp_analysis.errors import (
     PeriodError,
     UnknownForceError,
     ValueFormatError,
-    shorten,
+)
+from wmp_analysis.ingest.archive_skipped import (  # noqa: F401 - re-exported (callers import them from here)
+    _COLLECTOR,
+    SKIP_HIDDEN,
+    SKIP_MACOS,
+    SKIP_NOT_DATA,
+    SKIP_OTHER_FORCE,
+    SKIP_OTHER_KIND,
+    SKIP_SAME_FILE,
+    _skip,
+    _Tally,
+    collect_skipped,
+    describe_skipped,
+)
+from wmp_analysis.ingest.archive_zip import (  # noqa: F401 - re-exported (callers import them from here)
+    MAX_ARCHIVE_BYTES,
+    MAX_FILE_BYTES,
+    ByteBudget,
+    _inner_zip_bytes,
+    check_declared_sizes,
+    check_member_name,
+    open_zip,
+    read_file_bytes,
 )
 from wmp_analysis.source_names import parse_file_name  # the naming scheme (the config check's too)
 
 #: Kinds of monthly file published by data.police.uk.
 KINDS = ("street", "outcomes", "stop-and-search")
 
-#: Largest uncompressed size of one file or zip entry (bytes).
-MAX_FILE_BYTES = 2 * 1024**3
-#: Largest total uncompressed size read from one zip archive (bytes).
-MAX_ARCHIVE_BYTES = 8 * 1024**3
 
 _MONTH_DIR_RE = re.compile(r"^\d{4}-\d{2}$")
 
@@ -114,19 +131,6 @@ class PoliceUkFile:
         return PurePosixPath(self.member).name if self.member else self.path.name
 
 
-#: Why an entry was left unread (the ``reason`` of a skipped record).
-SKIP_MACOS = "macOS metadata (__MACOSX/), ignored"
-SKIP_HIDDEN = "hidden file or folder (name starts with '.'), ignored"
-SKIP_NOT_DATA = "not a police.uk data file (.csv, .csv.gz or .zip), ignored"
-SKIP_SAME_FILE = "the same file as one already found (reached through a link), read once"
-SKIP_OTHER_FORCE = "files of other forces, not read"
-SKIP_OTHER_KIND = "files of kinds not asked for, not read"
-
-_COLLECTOR: contextvars.ContextVar[list | None] = contextvars.ContextVar(
-    "police_uk_skipped", default=None
-)
-
-
 class Discovered(list):
     """The files :func:`discover` found (a list of :class:`PoliceUkFile`), plus ``skipped``.
 
@@ -142,135 +146,12 @@ class Discovered(list):
     skipped: list[dict]
 
 
-@contextlib.contextmanager
-def collect_skipped() -> Iterator[list[dict]]:
-    """Gather the ``skipped`` records of every :func:`discover` call made inside the block.
-
-    Lets a caller that reaches :func:`discover` through a reader (the ingest pipeline
-    through ``read_police_uk``) list what was not read without scanning the source twice::
-
-        with collect_skipped() as skipped:
-            result = read_police_uk(path, force="West Midlands")
-    """
-    out: list[dict] = []
-    token = _COLLECTOR.set(out)
-    try:
-        yield out
-    finally:
-        _COLLECTOR.reset(token)
-
-
-def describe_skipped(skipped: Sequence[dict], limit: int = 5) -> list[str]:
-    """Console lines for *skipped* records: a count by reason, then up to *limit* names."""
-    if not skipped:
-        return []
-    by_reason: dict[str, int] = {}
-    for r in skipped:
-        by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + int(r.get("count") or 1)
-    total = sum(by_reason.values())
-    lines = [
-        f"{total} entr{'y' if total == 1 else 'ies'} not read: "
-        + "; ".join(f"{n} {reason}" for reason, n in sorted(by_reason.items()))
-    ]
-    for r in list(skipped)[:limit]:
-        name = f"{r['path']}!{r['member']}" if r.get("member") else str(r["path"])
-        lines.append(f"  {name}: {r['reason']}")
-    if len(skipped) > limit:
-        lines.append(f"  ... and {len(skipped) - limit} more (all listed in the ingest manifest)")
-    return lines
-
-
-def _skip(
-    skipped: list[dict], path: Path | str, member: str | None, reason: str, count: int = 1
-) -> None:
-    skipped.append({"path": str(path), "member": member, "reason": reason, "count": int(count)})
-
-
 def _check_month(month: str, where: str) -> None:
     year, mon = int(month[:4]), int(month[5:7])
     if not (1 <= mon <= 12) or year < 2000:
         raise PeriodError(
             f"impossible month {month!r} in file name", path=where, expected="YYYY-MM, a real month"
         )
-
-
-def check_member_name(archive: Path | str, name: str) -> None:
-    """Raise ArchiveError for a zip entry that could escape its folder."""
-    norm = name.replace("\\", "/")
-    parts = PurePosixPath(norm).parts
-    if norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or ".." in parts or "\x00" in norm:
-        raise ArchiveError(
-            f"unsafe entry name {shorten(name)} (absolute path or '..')",
-            path=archive,
-            field=name,
-            expected="relative entry names inside the archive",
-        )
-
-
-def open_zip(path: Path | str | io.BytesIO, label: str | None = None) -> zipfile.ZipFile:
-    """Open a zip for reading, checking every entry name; ArchiveError if corrupt.
-
-    *path* may be a file on disk or an in-memory inner zip (then *label*, e.g.
-    ``outer.zip!inner.zip``, names it in messages).
-    """
-    where = label or str(path)
-    try:
-        zf = zipfile.ZipFile(path, "r")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveError(
-            f"not a readable zip archive ({exc})", path=where, expected="a complete .zip file"
-        ) from None
-    try:
-        for info in zf.infolist():
-            check_member_name(where, info.filename)
-    except ArchiveError:
-        zf.close()
-        raise
-    return zf
-
-
-# One inner zip kept in memory, so that the entries of an archive of archives are not each
-# re-read from the outer zip (the reader reads one file at a time, on one worker thread).
-_INNER_CACHE: dict[tuple, bytes] = {}
-_INNER_LOCK = threading.Lock()
-
-
-def _inner_zip_bytes(path: Path, member: str) -> bytes:
-    """Bytes of zip entry *member* (itself a zip) of *path*, size-checked; cached (one slot)."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, member)
-    with _INNER_LOCK:
-        if key in _INNER_CACHE:
-            return _INNER_CACHE[key]
-    where = f"{path}!{member}"
-    try:
-        with open_zip(path) as zf:
-            info = zf.getinfo(member)
-            if info.file_size > MAX_FILE_BYTES:
-                raise ArchiveError(
-                    f"inner zip declares {info.file_size} bytes uncompressed (possible zip bomb)",
-                    path=path,
-                    field=member,
-                    expected=f"at most {MAX_FILE_BYTES} bytes",
-                )
-            with zf.open(member) as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        if isinstance(exc, (FileNotFoundError, PermissionError)):
-            raise
-        raise ArchiveError(
-            f"truncated or corrupt compressed data ({exc})", path=where, expected="a complete zip"
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ArchiveError(
-            f"inner zip decompresses to more than {MAX_FILE_BYTES} bytes (possible zip bomb)",
-            path=where,
-            expected="a file below the size limit",
-        )
-    with _INNER_LOCK:
-        _INNER_CACHE.clear()
-        _INNER_CACHE[key] = data
-    return data
 
 
 def _describe(files: Iterable[PoliceUkFile]) -> str:
@@ -407,70 +288,94 @@ def discover(
     other_slugs: set[str] = set()
     skipped: list[dict] = []
     for src in sources:
-        src = Path(src)
-        if not src.exists():
-            raise ValueFormatError(
-                "police.uk source not found",
-                path=src,
-                expected="a folder, a .csv/.csv.gz file or a .zip archive",
-            )
-        if src.is_dir():
-            candidates = _walk(src, skipped)
-            explicit = False
-        else:
-            candidates = [src]
-            explicit = True
-        tally = _Tally()
-        for p in candidates:
-            lower = p.name.lower()
-            if lower.endswith(".zip"):
-                found.extend(_from_zip(p, force_slug, kinds, other_slugs, skipped))
-                continue
-            if not lower.endswith((".csv", ".csv.gz")):
-                if explicit:
-                    raise ValueFormatError(
-                        "not a police.uk CSV or zip",
-                        path=p,
-                        expected="YYYY-MM-<force>-<kind>.csv[.gz] or .zip",
-                    )
-                _skip(skipped, p, None, SKIP_NOT_DATA)  # README, checksums, ... beside the data
-                continue
-            parsed = parse_file_name(p.name)
-            if parsed is None:
-                raise ValueFormatError(
-                    "file name does not follow the police.uk scheme",
-                    path=p,
-                    expected="YYYY-MM-<force-slug>-<street|outcomes|stop-and-search>.csv",
-                )
-            month, slug, kind = parsed
-            _check_month(month, str(p))
-            if _MONTH_DIR_RE.match(p.parent.name) and p.parent.name != month and not explicit:
-                raise PeriodError(
-                    f"file for {month} inside folder {p.parent.name}",
-                    path=p,
-                    expected=f"files of {p.parent.name} only",
-                )
-            if slug != force_slug:
-                if explicit:
-                    raise UnknownForceError(
-                        f"file is for force {slug!r}",
-                        path=p,
-                        expected=f"files of force {force_slug!r}",
-                    )
-                other_slugs.add(slug)
-                tally.other(slug)
-                continue
-            if kind in kinds:
-                found.append(PoliceUkFile(p, None, month, slug, kind))
-            else:
-                tally.kind(kind)
-        tally.flush(skipped, src, None)
+        found.extend(_files_of_source(Path(src), force_slug, kinds, other_slugs, skipped))
     if not found and other_slugs:
         raise UnknownForceError(
             f"no files for force {force_slug!r}; the source holds {sorted(other_slugs)[:10]}",
             path=", ".join(str(s) for s in sources),
             expected=f"files named YYYY-MM-{force_slug}-<kind>.csv",
         )
+    _check_one_file_each(found)
+    out = Discovered(sorted(found, key=lambda f: (KINDS.index(f.kind), f.month)))
+    out.skipped = skipped
+    collector = _COLLECTOR.get()
+    if collector is not None:
+        collector.extend(skipped)
+    return out
+
+
+def _files_of_source(
+    src: Path, force_slug: str, kinds: Sequence[str], other_slugs: set[str], skipped: list[dict]
+) -> list[PoliceUkFile]:
+    """The files of *force_slug* and *kinds* in one source (folder, file or zip).
+
+    Slugs of other forces are added to *other_slugs* and entries left unread to
+    *skipped*. A file given explicitly must be a police.uk CSV or zip of the force; in a
+    folder, other files are listed as skipped.
+    """
+    if not src.exists():
+        raise ValueFormatError(
+            "police.uk source not found",
+            path=src,
+            expected="a folder, a .csv/.csv.gz file or a .zip archive",
+        )
+    if src.is_dir():
+        candidates = _walk(src, skipped)
+        explicit = False
+    else:
+        candidates = [src]
+        explicit = True
+    found: list[PoliceUkFile] = []
+    tally = _Tally()
+    for p in candidates:
+        lower = p.name.lower()
+        if lower.endswith(".zip"):
+            found.extend(_from_zip(p, force_slug, kinds, other_slugs, skipped))
+            continue
+        if not lower.endswith((".csv", ".csv.gz")):
+            if explicit:
+                raise ValueFormatError(
+                    "not a police.uk CSV or zip",
+                    path=p,
+                    expected="YYYY-MM-<force>-<kind>.csv[.gz] or .zip",
+                )
+            _skip(skipped, p, None, SKIP_NOT_DATA)  # README, checksums, ... beside the data
+            continue
+        parsed = parse_file_name(p.name)
+        if parsed is None:
+            raise ValueFormatError(
+                "file name does not follow the police.uk scheme",
+                path=p,
+                expected="YYYY-MM-<force-slug>-<street|outcomes|stop-and-search>.csv",
+            )
+        month, slug, kind = parsed
+        _check_month(month, str(p))
+        if _MONTH_DIR_RE.match(p.parent.name) and p.parent.name != month and not explicit:
+            raise PeriodError(
+                f"file for {month} inside folder {p.parent.name}",
+                path=p,
+                expected=f"files of {p.parent.name} only",
+            )
+        if slug != force_slug:
+            if explicit:
+                raise UnknownForceError(
+                    f"file is for force {slug!r}",
+                    path=p,
+                    expected=f"files of force {force_slug!r}",
+                )
+            other_slugs.add(slug)
+            tally.other(slug)
+            continue
+        if kind in kinds:
+            found.append(PoliceUkFile(p, None, month, slug, kind))
+        else:
+            tally.kind(kind)
+    tally.flush(skipped, src, None)
+    return found
+
+
+def _check_one_file_each(found: Sequence[PoliceUkFile]) -> None:
+    """DuplicatePeriodError for two files of one kind and month (first kind and month named)."""
     by_key: dict[tuple[str, str], list[PoliceUkFile]] = {}
     for f in found:
         by_key.setdefault((f.kind, f.month), []).append(f)
@@ -481,46 +386,6 @@ def discover(
                 path=group[1].display,
                 field="month",
                 expected="one file per kind and month",
-            )
-    out = Discovered(sorted(found, key=lambda f: (KINDS.index(f.kind), f.month)))
-    out.skipped = skipped
-    collector = _COLLECTOR.get()
-    if collector is not None:
-        collector.extend(skipped)
-    return out
-
-
-class _Tally:
-    """Counts files of other forces / unwanted kinds in one folder or zip, for one skipped line each."""
-
-    def __init__(self) -> None:
-        self.slugs: dict[str, int] = {}
-        self.kinds: dict[str, int] = {}
-
-    def other(self, slug: str) -> None:
-        self.slugs[slug] = self.slugs.get(slug, 0) + 1
-
-    def kind(self, kind: str) -> None:
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
-
-    def flush(self, skipped: list[dict], path: Path | str, member: str | None) -> None:
-        if self.slugs:
-            names = sorted(self.slugs)
-            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
-            _skip(
-                skipped,
-                path,
-                member,
-                f"{SKIP_OTHER_FORCE} ({', '.join(names[:10])}{more})",
-                sum(self.slugs.values()),
-            )
-        if self.kinds:
-            _skip(
-                skipped,
-                path,
-                member,
-                f"{SKIP_OTHER_KIND} ({', '.join(sorted(self.kinds))})",
-                sum(self.kinds.values()),
             )
 
 
@@ -617,102 +482,3 @@ def _scan_zip(
             tally.kind(kind)
     tally.flush(skipped, path, outer_member)
     return inner_zips
-
-
-class ByteBudget:
-    """Counts decompressed bytes against a limit (shared by the entries of one archive)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = int(limit)
-        self.used = 0
-
-    def take(self, n: int, where: str) -> None:
-        self.used += n
-        if self.used > self.limit:
-            raise ArchiveError(
-                f"decompressed data exceed the limit of {self.limit} bytes (possible zip bomb)",
-                path=where,
-                expected="archives below the size limit",
-            )
-
-
-def _open_member(f: PoliceUkFile) -> tuple[zipfile.ZipFile, str]:
-    """The open zip that holds *f* directly (the inner zip for a nested file) and the entry name."""
-    if f.nested is None:
-        return open_zip(f.path), f.member
-    outer_member, inner_member = f.nested
-    data = _inner_zip_bytes(f.path, outer_member)
-    return open_zip(io.BytesIO(data), f"{f.path}!{outer_member}"), inner_member
-
-
-def check_declared_sizes(
-    files: Sequence[PoliceUkFile], max_total_bytes: int = MAX_ARCHIVE_BYTES
-) -> None:
-    """Refuse, before reading, zip entries whose declared sizes exceed the limits."""
-    by_zip: dict[Path, list[PoliceUkFile]] = {}
-    for f in files:
-        if f.member is not None:
-            by_zip.setdefault(f.path, []).append(f)
-    for zpath, members in by_zip.items():
-        total = 0
-        for f in members:
-            zf, entry = _open_member(f)
-            with zf:
-                info = zf.getinfo(entry)
-            if info.file_size > min(MAX_FILE_BYTES, max_total_bytes):
-                raise ArchiveError(
-                    f"entry declares {info.file_size} bytes uncompressed (possible zip bomb)",
-                    path=zpath,
-                    field=f.member,
-                    expected=f"at most {min(MAX_FILE_BYTES, max_total_bytes)} bytes",
-                )
-            total += info.file_size
-        if total > max_total_bytes:
-            raise ArchiveError(
-                f"entries to read declare {total} bytes uncompressed (possible zip bomb)",
-                path=zpath,
-                expected=f"at most {max_total_bytes} bytes in total",
-            )
-
-
-def read_file_bytes(f: PoliceUkFile, budget: ByteBudget | None = None) -> bytes:
-    """Decompressed bytes of one police.uk file (plain, ``.gz``, or zip entry).
-
-    Bytes are counted while reading: more than :data:`MAX_FILE_BYTES` for one file,
-    or more than the *budget* in total, raises ArchiveError, as does a truncated or
-    corrupt gzip/zip.
-    """
-    limit = MAX_FILE_BYTES if budget is None else min(MAX_FILE_BYTES, budget.limit - budget.used)
-    where = f.display
-    try:
-        if f.member is None:
-            if f.path.name.lower().endswith(".gz"):
-                with gzip.open(f.path, "rb") as fh:
-                    data = fh.read(limit + 1)
-            else:
-                with open(f.path, "rb") as fh:
-                    data = fh.read(limit + 1)
-        else:
-            zf, entry = _open_member(f)
-            with zf, zf.open(entry) as fh:
-                data = fh.read(limit + 1)
-            if f.member.lower().endswith(".gz"):
-                with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-                    data = gz.read(limit + 1)
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
-        if isinstance(exc, (FileNotFoundError, PermissionError)):
-            raise
-        raise ArchiveError(
-            f"truncated or corrupt compressed data ({exc})",
-            path=where,
-            expected="a complete gzip/zip",
-        ) from None
-    if len(data) > limit:
-        raise ArchiveError(
-            f"decompresses to more than {limit} bytes (possible zip bomb)",
-            path=where,
-            expected="a file below the size limit",
-        )
-    if budget is not None:
-        budget.take(len(data), where)
-    return data
