@@ -613,6 +613,7 @@ def test_two_configs_keep_two_latests_and_their_caches(proj, capsys):
     out = capsys.readouterr().out
     assert "01_first - cached (unchanged since t1)" in out
     assert "02_second - cached (unchanged since t1)" in out
+    assert "tiny/latest -> t2" in out  # the console names the configuration's own latest
     assert latest_target(proj, "tiny").name == "t2"
     assert latest_target(proj, "other").name == "o1"
 

@@ -112,7 +112,7 @@ class Run:
         """``reports/<config>/latest`` (relative to the project), as printed on the console."""
         from wmp_analysis.pipeline.console import rel
 
-        return rel(self.latest_link, self.cfg.root)
+        return f"{rel(self.pack_dir, self.cfg.root)}/{LATEST}"  # the link itself, not its target
 
     def position(self, name: str) -> str:
         """``notebook i of n: <name>``."""
