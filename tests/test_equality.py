@@ -430,3 +430,86 @@ def test_not_supplied_note_names_the_source_and_what_it_gives():
         sources: ClassVar[dict] = {"survey": None, "ons_pfa": "x.csv"}
 
     assert missing_sources(Cfg, ["ons_pfa", "survey", "csp"]) == ["survey", "csp"]
+
+
+# ----------------------------------------------------------------- the section's tables (issue 13)
+def test_period_from_parameters():
+    assert eq.period_from_parameters(None, None) is None
+    p = eq.period_from_parameters("2012-04-01", "2013-03-31")
+    assert (p.start, p.end) == (pd.Timestamp("2012-04-01"), pd.Timestamp("2013-03-31"))
+    with pytest.raises(ValueError, match="both"):
+        eq.period_from_parameters("2012-04-01", None)
+
+
+def test_headline_gaps_keeps_the_two_pairs_each_year_not_the_whole_extract():
+    rows = [
+        (per, g, r)
+        for per in ("2010-04 to 2016-03", "2011-12", "2012-13")
+        for g, r in (
+            ("BME", "White"),
+            ("Black", "White"),
+            ("16-24", "65+"),
+            ("16-24", "All other ages"),
+        )
+    ]
+    table = pd.DataFrame(rows, columns=["period", "group", "reference"])
+    got = eq.headline_gaps(table)
+    assert list(zip(got["period"], got["group"], got["reference"])) == [
+        ("2011-12", "BME", "White"),
+        ("2011-12", "16-24", "All other ages"),
+        ("2012-13", "BME", "White"),
+        ("2012-13", "16-24", "All other ages"),
+    ]
+    assert eq.headline_gaps(table.iloc[:0]).empty
+
+
+def test_district_gaps_bme_against_white_by_year_and_district():
+    df = _frame(
+        [
+            ({"ethnic_group": "White", "district": "Dudley"}, 100, 90, 1.0),  # 90%
+            ({"ethnic_group": "Asian", "district": "Dudley"}, 60, 42, 1.0),  # 70%
+            ({"ethnic_group": "Black", "district": "Dudley"}, 40, 34, 1.0),  # 85%
+        ],
+        measure="crime_satisfaction",
+        financial_year="2011-12",
+        age_band="35-44",
+    )
+    got = eq.district_gaps(df, {"ethnic_group": "White"}, min_base=30)
+    row = got[(got["district"] == "Dudley") & (got["group"] == "BME")].iloc[0]
+    # BME = (42 + 34) / (60 + 40) = 76%; gap 76 - 90 = -14 points
+    assert row["estimate"] == pytest.approx(76.0)
+    assert row["reference_estimate"] == pytest.approx(90.0)
+    assert row["gap"] == pytest.approx(-14.0)
+    assert set(got["group"]) == {"BME"} and row["financial_year"] == "2011-12"
+    assert eq.published_sentence(got).startswith(
+        f"{int((~got['suppressed']).sum())} of {len(got)} "
+    )
+
+
+def test_published_sentence_counts_by_hand():
+    t = pd.DataFrame({"suppressed": [False, True, False]})
+    assert eq.published_sentence(t).startswith("2 of 3 district-year gaps are published")
+
+
+def test_survey_tables_without_a_survey_and_aggregated():
+    none = eq.survey_tables(None, ["ethnic_group"], {"ethnic_group": "White"})
+    assert not none.respondent and none.plan is None and none.targets is None
+    assert none.estimates.empty and list(none.gaps.columns) == list(eq.empty_gaps().columns)
+
+
+def test_survey_tables_respondent_level_matches_its_parts():
+    df = _frame(
+        [
+            ({"ethnic_group": "White", "age_band": "65+"}, 120, 108, 1.0),  # 90%
+            ({"ethnic_group": "Asian", "age_band": "16-24"}, 80, 60, 1.0),  # 75%
+        ],
+        measure="crime_satisfaction",
+        district="Dudley",
+        financial_year="2011-12",
+        fieldwork_month=pd.Timestamp("2011-06-01"),
+    )
+    t = eq.survey_tables(df, ["ethnic_group"], {"ethnic_group": "White"}, min_base=50)
+    assert t.respondent and t.message is None and t.targets is None
+    whole = t.gaps[(t.gaps["group"] == "BME") & (t.gaps["period"] == t.gaps["period"].iloc[0])]
+    assert whole["gap"].iloc[0] == pytest.approx(75.0 - 90.0)  # -15 points
+    assert t.district_gaps is not None and (t.district_gaps["group"] == "BME").all()

@@ -446,3 +446,50 @@ def test_scorecards_split_each_plan_into_its_four_parts(tmp_path):
     assert [r["target_id"] for r in pcp["commitments"]] == ["p-boards"]
     frame = report.scorecard_frame([spp, pcp])
     assert list(frame["part"]).count("plan figure (not a target)") == 2 and len(frame) == 7
+
+
+# ----------------------------------------------------------------- report.section (issue 13)
+def test_section_messages_one_way_each_escaped():
+    from wmp_analysis.report import section
+
+    assert section.note_html("a <b> & c") == "<p>a &lt;b&gt; &amp; c</p>"
+    assert section.banner_html({"origin": "real", "real": ["ons_pfa"], "synthetic": []}) == ""
+    assert section.banner_html(None) == ""
+    only = section.banner_html({"origin": "synthetic", "real": [], "synthetic": ["survey"]})
+    assert only == f"<p style='color:#b00020'><b>{SYNTHETIC_NOTE}</b></p>"
+    mixed = section.banner_html({"origin": "mixed", "real": ["ons_pfa"], "synthetic": ["survey"]})
+    assert SYNTHETIC_NOTE in mixed and "the force&#x27;s survey extract" in mixed
+    assert section.not_supplied_html("x < y") == "<p class='not-supplied'><b>x &lt; y</b></p>"
+
+
+def test_section_row_markers(tmp_path):
+    import pandas as pd
+
+    from wmp_analysis.report.section import Section
+
+    sec = Section(
+        cfg=None,
+        name="02_baseline",
+        output_dir=tmp_path,
+        run_dir=tmp_path,
+        origins={"ons_pfa": "real", "csp": "synthetic", "police_uk": "synthetic"},
+    )
+    values = pd.DataFrame(
+        {
+            "measure_id": ["burglary", "burglary", "burglary"],
+            "geography": ["Force", "Dudley", "Walsall"],
+            "source": ["ONS PFA", "Home Office CSP", None],
+        }
+    )
+    marked = sec.mark(values)
+    assert list(marked.columns) == ["measure_id", "geography", "source", "data"]
+    assert list(marked["data"]) == ["real", "synthetic", ""]  # no source read: no marker
+    limits = pd.DataFrame(
+        {"measure_id": ["burglary", "burglary"], "geography": ["Dudley", "Force"]}
+    )
+    assert list(sec.mark(limits, sources=values)["data"]) == ["synthetic", "real"]
+    # rows made from several sources: synthetic when any of them is; real when all are
+    assert sec.origin_of("police_uk", "census_ethnicity_la") == "synthetic"
+    assert sec.origin_of("ons_pfa", "population") == "real"
+    assert sec.origin_of("survey") == ""  # not supplied
+    assert list(sec.mark(values, "ons_pfa")["data"]) == ["real"] * 3

@@ -257,3 +257,58 @@ def test_not_stated_has_no_population_never_zero(tmp_path):
     cols = lines[0].split(",")
     not_stated = next(line for line in lines if line.startswith("Not stated,"))
     assert not_stated.split(",")[cols.index("population")] == ""  # blank, not 0
+
+
+# ----------------------------------------------------------------- the section's tables (issue 13)
+def test_in_period_and_availability_notes():
+    from wmp_analysis.periods import Period
+
+    df = pd.DataFrame({"month": pd.to_datetime(["2012-03-01", "2012-04-01", "2013-04-01"])})
+    got = ss.in_period(df, Period.from_strings("2012-04-01", "2013-03-31"))
+    assert list(got["month"]) == [pd.Timestamp("2012-04-01")]
+    assert ss.in_period(df, None) is df and ss.in_period(None, None) is None
+    census = pd.DataFrame({"x": [1]})
+    assert ss.availability_notes(df, census, police_uk_supplied=True, census_supplied=True) == []
+    assert ss.availability_notes(
+        df.iloc[:0], None, police_uk_supplied=True, census_supplied=True
+    ) == [ss.NO_SEARCHES_NOTE, ss.NO_CENSUS_NOTE]
+    assert ss.availability_notes(None, None, police_uk_supplied=False, census_supplied=False) == []
+
+
+def _pfa_census(force, sizes):
+    return pd.DataFrame(
+        [
+            {
+                "geography_code": "E23000014",
+                "geography": force,
+                "level": "pfa",
+                "group": g,
+                "category": g,
+                "is_group_total": True,
+                "count": n,
+            }
+            for g, n in {**sizes, "All": sum(sizes.values())}.items()
+        ]
+    )
+
+
+def test_force_breakdown_hand_worked_and_not_measurable():
+    census = _pfa_census(
+        "Force", {"White": 10_000, "Mixed": 1_000, "Asian": 2_000, "Black": 1_000, "Other": 1_000}
+    )
+    df = _searches(
+        [("White", "White", "18-24", "", None, 20), ("Black", "Black", "18-24", "", None, 5)]
+    )
+    df["month"] = pd.Timestamp("2012-05-01")  # one month of FY 2012-13
+    got = ss.force_breakdown(df, census, "Force", ["Birmingham"])
+    assert got.measurable and got.counts is not None
+    r = got.rates.set_index("group")
+    assert r.loc["White", "rate_per_1000"] == pytest.approx(20 / 10_000 * 1000)  # 2.0
+    assert r.loc["Black", "rr_vs_white"] == pytest.approx((5 / 1_000) / (20 / 10_000))  # 2.5
+    assert got.notes == [
+        "Denominator used: 2011 Census, police force area Force",
+        ss.SHORT_YEAR_NOTE,
+    ]
+    none = ss.force_breakdown(df, None, "Force", [])
+    assert not none.measurable and none.rates.empty and none.outcomes.empty and none.counts is None
+    assert list(none.rates.columns) == list(ss.RATE_DTYPES)

@@ -1083,6 +1083,10 @@ class SurveyTables:
         Group minus reference (percentage points); typed and empty unless respondent level.
     message : str or None
         What the reader needs told about the extract (:data:`AGGREGATED_NOTE`), else None.
+    district_gaps : DataFrame or None
+        :func:`district_gaps` (respondent level with ``ethnic_group`` among the groups only).
+    targets : DataFrame or None
+        :func:`target_estimates` (when a survey and the target periods are given).
     """
 
     respondent: bool
@@ -1090,6 +1094,8 @@ class SurveyTables:
     estimates: pd.DataFrame
     gaps: pd.DataFrame
     message: str | None = None
+    district_gaps: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
 
 
 def survey_tables(
@@ -1099,6 +1105,7 @@ def survey_tables(
     *,
     period: Period | None = None,
     min_base: int = DEFAULT_MIN_BASE,
+    targets: tuple | None = None,
 ) -> SurveyTables:
     """Estimates by group and gaps against the reference, with one suppression plan.
 
@@ -1116,12 +1123,25 @@ def survey_tables(
     min_base : int
         Minimum unweighted respondents for a published figure (primary suppression; the
         plan adds secondary cells so that none can be recovered by subtraction).
+    targets : (measure ids, baseline Period, target Period), optional
+        For :func:`target_estimates` (``targets`` of the result).
     """
     if survey is None:
         return SurveyTables(False, None, empty_estimates(), empty_gaps())
+
+    def for_targets(plan):
+        if targets is None:
+            return None
+        ids, base, tper = targets
+        return target_estimates(
+            survey, ids, base, tper, min_base=min_base, plan=plan, period=period
+        )
+
     if "positive" not in survey.columns:
         est = aggregated_estimates(survey, min_base=min_base)
-        return SurveyTables(False, None, est, empty_gaps(), AGGREGATED_NOTE)
+        return SurveyTables(
+            False, None, est, empty_gaps(), AGGREGATED_NOTE, targets=for_targets(None)
+        )
     plan = suppression_plan(
         survey, groups, reference_groups=reference_groups, period=period, min_base=min_base
     )
@@ -1134,7 +1154,12 @@ def survey_tables(
         min_base=min_base,
         plan=plan,
     )
-    return SurveyTables(True, plan, est, gap)
+    by_district = (
+        district_gaps(survey, reference_groups, period=period, min_base=min_base, plan=plan)
+        if "ethnic_group" in groups
+        else None
+    )
+    return SurveyTables(True, plan, est, gap, None, by_district, for_targets(plan))
 
 
 def headline_gaps(

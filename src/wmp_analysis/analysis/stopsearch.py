@@ -432,6 +432,7 @@ RATE_DTYPES: dict[str, str] = {
     "missing_searches": "int64",
     "denominator": "str",
     "caveat": "str",
+    "population_note": "str",
 }
 #: Column types of :func:`rates_by_financial_year`'s outcomes table (``tables/stop_search_outcomes.csv``).
 OUTCOME_DTYPES: dict[str, str] = {

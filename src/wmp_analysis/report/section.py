@@ -176,6 +176,33 @@ class Section:
         t = registry_for_plan(self.registry, self.cfg.plan)
         return self.measures[self.measures["measure_id"].isin(t.loc[t["measurable"], "measure_id"])]
 
+    def option(self, name: str, default: Any, given: Any = None) -> Any:
+        """A notebook parameter *given*, else the config's option *name*, else *default*."""
+        return self.cfg.option(name, default) if given is None else given
+
+    def stop_search_inputs(self, period=None):
+        """The searches (within *period*) and the 2011 Census table for ``04_equality_breakdowns``.
+
+        Shows the denominator caveats, the sources not supplied and why rates are not
+        measurable although supplied (:func:`wmp_analysis.analysis.stopsearch.availability_notes`).
+        Returns ``(searches or None, census or None)``.
+        """
+        from wmp_analysis.analysis import stopsearch
+
+        self.notes([stopsearch.RESIDENTIAL_POPULATION_CAVEAT, stopsearch.DENOMINATOR_NOTE])
+        self.say_missing(["police_uk", *stopsearch.CENSUS_KEYS])
+        searches = stopsearch.in_period(self.table("stop_search"), period)
+        census = self.table("census_ethnicity")
+        self.notes(
+            stopsearch.availability_notes(
+                searches,
+                census,
+                police_uk_supplied=self.supplied("police_uk"),
+                census_supplied=self.supplied(*stopsearch.CENSUS_KEYS),
+            )
+        )
+        return searches, census
+
     # ------------------------------------------------------------------ showing
     def note(self, text: Any) -> None:
         """Show a message (escaped)."""

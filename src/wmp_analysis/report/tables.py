@@ -472,3 +472,32 @@ def table_html(
         )
     parts.append("</div>")
     return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- reader's views
+#: The columns of the national view's milestones shown to the reader (06_national_view).
+MILESTONE_VIEW = [
+    "plan",
+    "target_id",
+    "measure_id",
+    "target_value",
+    "baseline_period",
+    "target_period",
+    "proxy",
+    "citation_sentence",
+]
+#: The columns of the force's own rows of the national view shown to the reader.
+FORCE_NATIONAL_VIEW = [
+    "target_id",
+    "baseline_count",
+    "target_count",
+    "pct_change",
+    "status",
+    "rank_change",
+    "rank_change_best",
+    "rank_change_worst",
+    "target_rate_per_1000",
+    "rank_rate",
+    "n_forces",
+    "proxy",
+]

@@ -361,3 +361,10 @@ def stop_search_figures(rates: pd.DataFrame, outcomes: pd.DataFrame) -> dict[str
         ),
         "stop_search_outcomes": plot_outcome_rates(sd, title=f"Outcome test, {last}"),
     }
+
+
+def age_rate_figure(age: pd.DataFrame) -> plt.Figure:
+    """Searches per 1,000 residents by age range (the 2021 Census proxy denominator, so titled)."""
+    return plot_rates(
+        age, "age_range", title="Searches per 1,000 residents by age (PROXY: 2021 Census)"
+    )
