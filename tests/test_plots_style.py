@@ -226,3 +226,84 @@ def test_equality_figures_carry_caption_and_alt_text():
     assert "Confidence by ethnic group" in style.alt_text(fig)
     assert any(t.get_gid() == "caption" for t in fig.texts)
     plt.close(fig)
+
+
+def test_series_seasonal_spc_national_figures_have_house_captions():
+    """Issue 12: source (with its origin) and definition under the series, seasonal, SPC and
+    national figures, and alt text carrying the numbers."""
+    from wmp_analysis.report.plots import national as npl
+    from wmp_analysis.report.plots import spc as spl
+    from wmp_analysis.report.plots import trends
+
+    ends = pd.to_datetime(["2011-03-31", "2012-03-31"])
+    series = pd.DataFrame(
+        {
+            "measure_id": "burglary",
+            "geography": ["Force", "Force", "Dudley", "Dudley"],
+            "period_end": list(ends) * 2,
+            "value": [1000.0, 900.0, 100.0, 90.0],
+            "proxy": False,
+            "source": ["ONS PFA", "ONS PFA", "Home Office CSP", "Home Office CSP"],
+            "data": ["real", "real", "synthetic", "synthetic"],
+        }
+    )
+    fig = trends.series_panels(series, force="Force", title="Burglary")
+    cap = style.caption_text(fig)
+    assert cap.startswith("Source: Home Office CSP (synthetic data); ONS PFA (real data). ")
+    assert trends.SERIES_CAPTION in cap
+    assert "1,000 in the period to 2011-03-31" in style.alt_text(fig)
+    assert "900 in the period to 2012-03-31" in style.alt_text(fig)
+    plt.close(fig)
+
+    prof = pd.DataFrame(
+        {
+            "measure_id": "burglary",
+            "geography": "Dudley",
+            "unit": "quarter",
+            "position": [1, 2, 3, 4],
+            "share": [0.2, 0.3, 0.25, 0.25],
+            "years_used": "2011-12",
+        }
+    )
+    fig = trends.seasonal_figure(prof, title="Burglary", source="Home Office CSP")
+    assert style.caption_text(fig) == "Source: Home Office CSP. " + trends.SEASONAL_CAPTION
+    assert "Dudley: 1 20.0%, 2 30.0%, 3 25.0%, 4 25.0%." in style.alt_text(fig)
+    plt.close(fig)
+
+    chart = pd.DataFrame(
+        {
+            "value": [10.0, 12.0, 30.0],
+            "centre": 11.0,
+            "ucl": 20.0,
+            "lcl": 2.0,
+            "in_baseline": [True, True, False],
+            "rule_beyond_limits": [False, False, True],
+            "rule_run": False,
+            "rule_trend": False,
+            "rule_two_of_three": False,
+        }
+    )
+    fig = spl.spc_grid({"Dudley": chart}, title="Burglary", source="Home Office CSP")
+    assert style.caption_text(fig) == "Source: Home Office CSP. " + spl.SPC_CAPTION
+    assert "Dudley: 3 points, centre 11, 1 beyond the limits." in style.alt_text(fig)
+    plt.close(fig)
+
+    view = pd.DataFrame(
+        {
+            "target_id": "t1",
+            "force": ["Force", "Other"],
+            "pct_change": [-10.0, 5.0],
+            "rr_ci_low": [0.88, 1.03],
+            "rr_ci_high": [0.92, 1.07],
+            "target_period": "2012-13",
+            "baseline_period": "2011-12",
+            "target_value": -5.0,
+            "direction": "down",
+            "proxy": False,
+            "rank_change": [1, 2],
+        }
+    )
+    fig = npl.national_figure(view, "Force", source="ONS (real data)")
+    assert style.caption_text(fig) == "Source: ONS (real data). " + npl.NATIONAL_CAPTION["change"]
+    assert "t1: Force -10.0%, rank 1 of 2." in style.alt_text(fig)
+    plt.close(fig)
