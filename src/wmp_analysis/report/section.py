@@ -43,10 +43,10 @@ def banner_html(origin: Mapping[str, Any] | None) -> str:
     """The synthetic banner of a section made of *origin* (:func:`~wmp_analysis.provenance.section_origin`).
 
     Empty when no input of the section is synthetic; else the words of
-    :func:`wmp_analysis.report.pages.synthetic_banner_text` (the synthetic sources named when
+    :func:`wmp_analysis.report.page_html.synthetic_banner_text` (the synthetic sources named when
     the section is mixed), escaped, in red and bold.
     """
-    from wmp_analysis.report.pages import synthetic_banner_text
+    from wmp_analysis.report.page_html import synthetic_banner_text
 
     if not origin or not origin.get("synthetic"):
         return ""
