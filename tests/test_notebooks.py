@@ -79,7 +79,7 @@ def test_thin_one_set_up_call_no_definitions(path):
         if line.strip() and not line.strip().startswith("#")
     ]
     code = [line for line in lines if not line.startswith(("from ", "import "))]
-    assert len(code) <= 75, f"{path.name}: {len(code)} lines of code (imports aside)"
+    assert len(code) <= 60, f"{path.name}: {len(code)} lines of code (imports aside)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
