@@ -390,6 +390,30 @@ def _footnotes(
     return notes
 
 
+def _styled_table(shown: pd.DataFrame, table_id: str) -> str:
+    """The ``<table>`` of the rows shown: formatted cells, numbers right-aligned, wide text wrapped."""
+    styler = shown.style
+    styler.set_uuid(re.sub(r"[^A-Za-z0-9_-]", "-", table_id))
+    formats = {c: _formatter(_kind(c, shown[c])) for c in shown.columns}
+    styler.format(formats, escape=None)
+    styler.format_index(lambda c: html.escape(header_text(c)), axis=1)
+    styler.hide(axis="index")
+    numeric = [_kind(c, shown[c]) not in ("text", "status", "bool", "date") for c in shown.columns]
+    styler.set_table_attributes('class="dataframe wmp"')
+    wide = [
+        _kind(c, shown[c]) == "text" and shown[c].astype(str).str.len().max() > 40
+        for c in shown.columns
+    ]
+    classes = ["num" if k else "wide" if w else "" for k, w in zip(numeric, wide)]
+    styler.set_td_classes(
+        pd.DataFrame([classes] * len(shown), index=shown.index, columns=shown.columns)
+    )
+    styler.set_table_styles(_TABLE_STYLES)
+    return styler.to_html(
+        exclude_styles=False, sparse_index=False, sparse_columns=False, doctype_html=False
+    )
+
+
 def table_html(
     df: pd.DataFrame,
     *,
@@ -441,30 +465,7 @@ def table_html(
             + ".</p>"
         )
     else:
-        styler = shown.style
-        styler.set_uuid(re.sub(r"[^A-Za-z0-9_-]", "-", table_id))
-        formats = {c: _formatter(_kind(c, shown[c])) for c in shown.columns}
-        styler.format(formats, escape=None)
-        styler.format_index(lambda c: html.escape(header_text(c)), axis=1)
-        styler.hide(axis="index")
-        numeric = [
-            _kind(c, shown[c]) not in ("text", "status", "bool", "date") for c in shown.columns
-        ]
-        styler.set_table_attributes('class="dataframe wmp"')
-        wide = [
-            _kind(c, shown[c]) == "text" and shown[c].astype(str).str.len().max() > 40
-            for c in shown.columns
-        ]
-        classes = ["num" if k else "wide" if w else "" for k, w in zip(numeric, wide)]
-        styler.set_td_classes(
-            pd.DataFrame([classes] * len(shown), index=shown.index, columns=shown.columns)
-        )
-        styler.set_table_styles(_TABLE_STYLES)
-        parts.append(
-            styler.to_html(
-                exclude_styles=False, sparse_index=False, sparse_columns=False, doctype_html=False
-            )
-        )
+        parts.append(_styled_table(shown, table_id))
     notes = _footnotes(shown, total, csv_href, csv_name) if len(full.columns) else []
     if notes:
         parts.append(
