@@ -459,7 +459,9 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
             processed_dir="processed",
             reports_dir="reports",
         )
-        raw["runner"] = dict(base.get("runner") or {}, parallel=2)
+        # no briefing.pdf: nothing here reads it (the PDF is checked on the sample pack by
+        # test_reproducible and test_pdf), and printing it costs each pack a browser session
+        raw["runner"] = dict(base.get("runner") or {}, parallel=2, pdf=False)
         folder = tmp_path / raw["name"]
         folder.mkdir()
         cfg_path = folder / "config.yaml"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
+import yaml
 from _suite_run import FIRST, HOSTILE_TITLE, SECOND, sample_pack
 
 from wmp_analysis.provenance import sha256_file
@@ -61,14 +63,16 @@ def test_pack_is_self_contained_and_escaped(pack):
     pages = sorted(pack["first"].glob("*.html"))
     assert len(pages) == 7  # index + six sections (06_national_view added)
     for page in pages:
-        html = page.read_text(encoding="utf-8")
-        assert external_references(html) == [], page.name
-        assert FIRST not in html and ".staging" not in html, page.name  # no run id or staging path
-        assert "<script>window.__pwned" not in html, f"hostile title unescaped in {page.name}"
-        assert '<img src=x onerror="window.__pwned' not in html, (
+        text = page.read_text(encoding="utf-8")
+        assert external_references(text) == [], page.name
+        assert FIRST not in text and ".staging" not in text, page.name  # no run id or staging path
+        assert "<script>window.__pwned" not in text, f"hostile title unescaped in {page.name}"
+        assert '<img src=x onerror="window.__pwned' not in text, (
             f"hostile title unescaped in {page.name}"
         )
-    assert "Sample pack &lt;script&gt;" in (pack["first"] / "index.html").read_text(
-        encoding="utf-8"
-    )
-    assert HOSTILE_TITLE  # the payload used
+    index = (pack["first"] / "index.html").read_text(encoding="utf-8")
+    assert "Sample pack &lt;script&gt;" in index
+    # the payload checked above is the one the pack was run with, and it reaches the page whole,
+    # as text: every character of it once the page's character references are read
+    assert yaml.safe_load(pack["config"].read_text(encoding="utf-8"))["title"] == HOSTILE_TITLE
+    assert HOSTILE_TITLE in html.unescape(index)
