@@ -26,9 +26,9 @@ def stop_search(ctx: Section, period: Period | None):
     """The force's stop-and-search counts, rates and outcomes (:func:`stopsearch.force_breakdown`).
 
     Shows the caveats and what is not supplied (:meth:`Section.stop_search_inputs`), then, when
-    measurable, the counts, the notes, the rates and the outcomes; saves
-    ``tables/stop_search_rates.csv`` and ``tables/stop_search_outcomes.csv`` (typed and empty
-    when not measurable). Returns ``(ForceSearches, searches or None)``.
+    measurable, the counts, the notes, the rates and the outcomes. Returns ``(ForceSearches,
+    searches or None, rates, outcomes)``: the rates and outcomes marked real/synthetic, for
+    the notebook to save (typed and empty when not measurable).
     """
     from IPython.display import display
 
@@ -41,9 +41,7 @@ def stop_search(ctx: Section, period: Period | None):
         ctx.notes(found.notes)
         display(rates)
         display(outcomes)
-    ctx.save_table(rates, "stop_search_rates")
-    ctx.save_table(outcomes, "stop_search_outcomes")
-    return found, ss
+    return found, ss, rates, outcomes
 
 
 def age_rates(ctx: Section, found, ss: pd.DataFrame | None) -> None:
