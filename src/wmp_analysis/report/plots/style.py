@@ -21,6 +21,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 from cycler import cycler
 
+from wmp_analysis.analysis.status import Status
+
 #: Okabe-Ito colours (hex, as published by Okabe & Ito 2008).
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -54,12 +56,12 @@ HIGHLIGHT = OKABE_ITO["orange"]
 CONTEXT = "#777777"
 #: Status colours and markers (colour plus shape: readable without colour).
 STATUS_STYLE: dict[str, dict] = {
-    "met": {"color": OKABE_ITO["bluish_green"], "marker": "o"},
-    "not met": {"color": OKABE_ITO["vermillion"], "marker": "X"},
-    "on track": {"color": OKABE_ITO["sky_blue"], "marker": "s"},
-    "off track": {"color": OKABE_ITO["orange"], "marker": "D"},
-    "insufficient data": {"color": "#999999", "marker": "^"},
-    "not measurable": {"color": "#BBBBBB", "marker": "v"},
+    Status.MET: {"color": OKABE_ITO["bluish_green"], "marker": "o"},
+    Status.NOT_MET: {"color": OKABE_ITO["vermillion"], "marker": "X"},
+    Status.ON_TRACK: {"color": OKABE_ITO["sky_blue"], "marker": "s"},
+    Status.OFF_TRACK: {"color": OKABE_ITO["orange"], "marker": "D"},
+    Status.INSUFFICIENT_DATA: {"color": "#999999", "marker": "^"},
+    Status.NOT_MEASURABLE: {"color": "#BBBBBB", "marker": "v"},
 }
 
 #: Matplotlib settings of the house style (applied inside :func:`house_style`).

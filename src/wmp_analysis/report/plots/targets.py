@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from wmp_analysis.analysis.status import Status
 from wmp_analysis.report.plots.style import STATUS_STYLE
 
 #: Status colours of the house style (Okabe-Ito; plots.style.STATUS_STYLE).
@@ -76,7 +77,7 @@ def caterpillar_figure(ranked: pd.DataFrame, *, title: str = "") -> plt.Figure:
     if d["force_rate_ratio"].notna().any():
         ax.axvline(
             float(d["force_rate_ratio"].iloc[0]),
-            color=STATUS_STYLE["not met"]["color"],
+            color=STATUS_STYLE[Status.NOT_MET]["color"],
             ls="--",
             lw=1,
             label="force-wide RR",
