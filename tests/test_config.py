@@ -152,6 +152,10 @@ def test_unknown_key_is_an_error_naming_the_nearest_valid_key(tmp_path, extra, f
         ("runner: {cell_timeout: 0}\n", "runner.cell_timeout", "0"),
         ("runner: {parallel: 0}\n", "runner.parallel", "0"),
         ("runner: {lock_wait: -1}\n", "runner.lock_wait", "-1"),
+        ("runner: {figure_formats: [png, jpg]}\n", "runner.figure_formats", "['png', 'jpg']"),
+        ("runner: {figure_formats: []}\n", "runner.figure_formats", "[]"),
+        ("runner: {figure_formats: png}\n", "runner.figure_formats", "'png'"),
+        ("runner: {figure_formats: [svg, svg]}\n", "runner.figure_formats", "['svg', 'svg']"),
         ("ingest: {max_unknown_share: 1}\n", "ingest.max_unknown_share", "1"),
         ("ingest: {max_unknown_share: -0.001}\n", "ingest.max_unknown_share", "-0.001"),
         ("sample: {seed: 1, scale: 0}\n", "sample.scale", "0"),
@@ -187,6 +191,28 @@ def test_values_at_the_edges_of_their_ranges_are_accepted_as_written(
 ):
     cfg = load_config(_write(tmp_path, BASE + extra))
     assert cfg.option(key) == expected  # options keep the values as written (the API callers use)
+
+
+def test_unknown_figure_format_is_named_with_the_formats_there_are(tmp_path):
+    exc = _error(tmp_path, BASE + "runner: {figure_formats: [png, jpeg]}\n")
+    assert exc.field == "runner.figure_formats" and exc.row == 7
+    assert "unknown figure format 'jpeg'; the formats are png, svg" in str(exc)
+    exc = _error(tmp_path, BASE + "runner: {figure_formats: [png, svg, png]}\n")
+    assert "figure format listed twice: png" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "extra,expected",
+    [
+        ("", ("png", "svg")),  # the default: both
+        ("runner: {figure_formats: [png]}\n", ("png",)),
+        ("runner: {figure_formats: [svg, png]}\n", ("svg", "png")),
+    ],
+)
+def test_figure_formats_of_a_config(tmp_path, extra, expected):
+    from wmp_analysis.report.outputs import figure_formats
+
+    assert figure_formats(load_config(_write(tmp_path, BASE + extra))) == expected
 
 
 def test_an_absent_option_keeps_the_callers_default(tmp_path):

@@ -4,6 +4,7 @@ import os
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
 from wmp_analysis import provenance as prov
 from wmp_analysis.report.outputs import SYNTHETIC_NOTE, RunContext
@@ -75,6 +76,31 @@ def test_run_context_outputs_are_deterministic_and_labelled(tmp_path):
     assert table["synthetic"].all() and (table["data_note"] == SYNTHETIC_NOTE).all()
     svg = (tmp_path / "r0" / "figures" / "f.svg").read_text()
     assert "synthetic-banner" in svg and "<dc:date>" not in svg
+
+
+def test_png_only_run_context_writes_the_same_png_and_no_svg(tmp_path):
+    both = RunContext(tmp_path / "both", synthetic=True, section="s")
+    png_only = RunContext(tmp_path / "png", synthetic=True, section="s", figure_formats=("png",))
+    assert both.figure_formats == ("png", "svg")  # the default
+    for ctx in (both, png_only):
+        ctx.save_figure(_figure(), "f", close=True)
+    assert sorted(p.name for p in (tmp_path / "both" / "figures").iterdir()) == ["f.png", "f.svg"]
+    assert [p.name for p in (tmp_path / "png" / "figures").iterdir()] == ["f.png"]
+    assert prov.sha256_file(tmp_path / "png" / "figures" / "f.png") == prov.sha256_file(
+        tmp_path / "both" / "figures" / "f.png"
+    )
+
+
+def test_write_figure_refuses_an_unknown_format(tmp_path):
+    from wmp_analysis.report.outputs import write_figure
+
+    fig = _figure()
+    with pytest.raises(
+        ValueError, match=r"figure f: unknown figure format 'jpg'; expected png or svg"
+    ):
+        write_figure(fig, tmp_path / "f", ("png", "jpg"))
+    plt.close(fig)
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 def test_run_context_real_data_has_no_banner(tmp_path):

@@ -14,6 +14,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 #: Plans a config may assess.
 PLANS = ("spp-2012-15", "pcp-2014-15")
 
+#: Formats a run may write its figures in (``runner.figure_formats``); the default is both.
+FIGURE_FORMATS = ("png", "svg")
+
 
 #: Source keys a config may name, and what each is.
 SOURCE_KEYS = {
@@ -97,6 +100,26 @@ class RunnerOptions(_Section):
         1, ge=1, description="a whole number of notebooks >= 1 to run side by side"
     )
     pdf: bool = Field(True, description="true or false (write briefing.pdf at publish)")
+    figure_formats: list[str] = Field(
+        default_factory=lambda: list(FIGURE_FORMATS),
+        min_length=1,
+        description="a list of figure formats, each png or svg, at least one, none twice "
+        "(default [png, svg])",
+    )
+
+    @field_validator("figure_formats")
+    @classmethod
+    def _known_formats_once(cls, v: list[str]) -> list[str]:
+        unknown = [f for f in v if f not in FIGURE_FORMATS]
+        if unknown:
+            raise ValueError(
+                f"unknown figure format {', '.join(map(repr, unknown))}; "
+                f"the formats are {', '.join(FIGURE_FORMATS)}"
+            )
+        twice = sorted({f for f in v if v.count(f) > 1})
+        if twice:
+            raise ValueError(f"figure format listed twice: {', '.join(twice)}")
+        return v
 
 
 class SampleOptions(_Section):
