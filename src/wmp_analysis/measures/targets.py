@@ -60,10 +60,10 @@ import numpy as np
 import pandas as pd
 
 from wmp_analysis.config import PLANS, find_project_root
-from wmp_analysis.errors import UnknownCategoryError, ValueFormatError
+from wmp_analysis.errors import UnknownCategoryError
 from wmp_analysis.ingest.ons import KNOWN_OFFENCES
 from wmp_analysis.ingest.textio import read_csv_strict
-from wmp_analysis.periods import fy_label, parse_fy_label
+from wmp_analysis.measures.targets_checks import _bool, _check_in, _err, _float, _fy, _split
 
 REGISTRY_COLUMNS = [
     "target_id",
@@ -140,72 +140,58 @@ def _default_path(name: str) -> Path:
     return root / _REL / name
 
 
-def _bool(df: pd.DataFrame, col: str, path) -> pd.Series:
-    raw = df[col].str.strip().str.lower()
-    bad = ~raw.isin(["true", "false"])
-    if bad.any():
-        i = bad.idxmax()
-        raise ValueFormatError(
-            f"{df.at[i, col]!r} is not a boolean",
-            path=path,
-            row=int(df.at[i, "_line"]),
-            field=col,
-            expected="true or false",
-        )
-    return (raw == "true").astype(bool)
-
-
-def _float(df: pd.DataFrame, col: str, path) -> pd.Series:
-    raw = df[col].str.strip()
-    num = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
-    bad = (raw != "") & num.isna()
-    if bad.any():
-        i = bad.idxmax()
-        raise ValueFormatError(
-            f"{df.at[i, col]!r} is not a number",
-            path=path,
-            row=int(df.at[i, "_line"]),
-            field=col,
-            expected="a number such as -5 or 88 (no % sign), or blank",
-        )
-    return num.astype("float64")
-
-
-def _err(df, i, col, msg, expected, path, cls=ValueFormatError):
-    return cls(msg, path=path, row=int(df.at[i, "_line"]), field=col, expected=expected)
-
-
-def _check_in(df: pd.DataFrame, col: str, allowed, path, *, allow_blank: bool = False) -> None:
-    vals = df[col].str.strip()
-    ok = vals.isin(list(allowed)) | ((vals == "") if allow_blank else False)
-    if not ok.all():
-        i = (~ok).idxmax()
+def _check_measure_ids(df: pd.DataFrame, path) -> None:
+    """Every ``measure_id`` lower_case_with_underscores and unique."""
+    bad_id = ~df["measure_id"].str.match(_MEASURE_ID)
+    if bad_id.any():
+        i = bad_id.idxmax()
         raise _err(
             df,
             i,
-            col,
-            f"{df.at[i, col]!r} is not allowed",
-            "one of " + ", ".join(allowed) + (" or blank" if allow_blank else ""),
+            "measure_id",
+            f"{df.at[i, 'measure_id']!r} is not a measure id",
+            "lower_case_with_underscores",
+            path,
+        )
+    dup = df["measure_id"].duplicated()
+    if dup.any():
+        i = dup.idxmax()
+        raise _err(
+            df,
+            i,
+            "measure_id",
+            f"duplicate measure_id {df.at[i, 'measure_id']!r}",
+            "unique ids",
             path,
         )
 
 
-def _fy(df: pd.DataFrame, col: str, path) -> pd.Series:
-    out = []
-    for i, v in df[col].str.strip().items():
-        if v == "":
-            out.append("")
-            continue
-        try:
-            label = fy_label(parse_fy_label(v))
-        except ValueError:
-            label = None
-        if label != v:
-            raise _err(
-                df, i, col, f"{v!r} is not a financial-year label", "e.g. '2011-12' or blank", path
-            )
-        out.append(v)
-    return pd.Series(out, index=df.index, dtype="str")
+def _check_measure_categories(df: pd.DataFrame, path) -> None:
+    """Every ONS offence group and police.uk stable category one the sources have."""
+    for i, text in df["ons_offences"].items():
+        for g in _split(text):
+            if g not in KNOWN_OFFENCES:
+                raise _err(
+                    df,
+                    i,
+                    "ons_offences",
+                    f"unknown ONS offence group {g!r}",
+                    "groups exactly as in rec-crime-pfa.csv",
+                    path,
+                    cls=UnknownCategoryError,
+                )
+    for i, text in df["police_uk_stable"].items():
+        for c in _split(text):
+            if c not in POLICE_UK_STABLE:
+                raise _err(
+                    df,
+                    i,
+                    "police_uk_stable",
+                    f"unknown police.uk stable category {c!r}",
+                    "one of " + ", ".join(POLICE_UK_STABLE),
+                    path,
+                    cls=UnknownCategoryError,
+                )
 
 
 def load_measures(path: str | Path | None = None) -> pd.DataFrame:
@@ -237,58 +223,112 @@ def load_measures(path: str | Path | None = None) -> pd.DataFrame:
     df = read_csv_strict(path, MEASURE_COLUMNS)
     for col in MEASURE_COLUMNS:
         df[col] = df[col].astype(str).str.strip()
-    bad_id = ~df["measure_id"].str.match(_MEASURE_ID)
-    if bad_id.any():
-        i = bad_id.idxmax()
-        raise _err(
-            df,
-            i,
-            "measure_id",
-            f"{df.at[i, 'measure_id']!r} is not a measure id",
-            "lower_case_with_underscores",
-            path,
-        )
-    dup = df["measure_id"].duplicated()
-    if dup.any():
-        i = dup.idxmax()
-        raise _err(
-            df,
-            i,
-            "measure_id",
-            f"duplicate measure_id {df.at[i, 'measure_id']!r}",
-            "unique ids",
-            path,
-        )
+    _check_measure_ids(df, path)
     _check_in(df, "kind", MEASURE_KINDS, path)
     _check_in(df, "survey_measure", SURVEY_MEASURES, path, allow_blank=True)
-    for i, text in df["ons_offences"].items():
-        for g in _split(text):
-            if g not in KNOWN_OFFENCES:
-                raise _err(
-                    df,
-                    i,
-                    "ons_offences",
-                    f"unknown ONS offence group {g!r}",
-                    "groups exactly as in rec-crime-pfa.csv",
-                    path,
-                    cls=UnknownCategoryError,
-                )
-    for i, text in df["police_uk_stable"].items():
-        for c in _split(text):
-            if c not in POLICE_UK_STABLE:
-                raise _err(
-                    df,
-                    i,
-                    "police_uk_stable",
-                    f"unknown police.uk stable category {c!r}",
-                    "one of " + ", ".join(POLICE_UK_STABLE),
-                    path,
-                    cls=UnknownCategoryError,
-                )
+    _check_measure_categories(df, path)
     df["proxy"] = _bool(df, "proxy", path)
     df = df.rename(columns={"_line": "line"})
     df["line"] = df["line"].astype("int64")
     return df.reset_index(drop=True)
+
+
+def _check_target_ids(df: pd.DataFrame, path) -> None:
+    """Every ``target_id`` a slug (``spp-total-crime``) and unique."""
+    bad = ~df["target_id"].str.match(_SLUG)
+    if bad.any():
+        i = bad.idxmax()
+        raise _err(
+            df,
+            i,
+            "target_id",
+            f"{df.at[i, 'target_id']!r} is not a slug",
+            "e.g. spp-total-crime",
+            path,
+        )
+    dup = df["target_id"].duplicated()
+    if dup.any():
+        i = dup.idxmax()
+        raise _err(
+            df, i, "target_id", f"duplicate target_id {df.at[i, 'target_id']!r}", "unique ids", path
+        )
+
+
+def _check_measures_known(df: pd.DataFrame, measures: pd.DataFrame, path) -> None:
+    """Every ``measure_id`` one of the measures table."""
+    known = set(measures["measure_id"])
+    unknown = ~df["measure_id"].isin(known)
+    if unknown.any():
+        i = unknown.idxmax()
+        raise _err(
+            df,
+            i,
+            "measure_id",
+            f"unknown measure_id {df.at[i, 'measure_id']!r}",
+            "a measure_id of measures.csv",
+            path,
+            cls=UnknownCategoryError,
+        )
+
+
+def _check_values_and_citations(df: pd.DataFrame, value: pd.Series, path) -> None:
+    """Each row's value, unit and direction as its ``target_kind`` needs, and its citation."""
+    for i in df.index:
+        kind = df.at[i, "target_kind"]
+        if kind in VALUED_KINDS and np.isnan(value[i]):
+            raise _err(df, i, "target_value", f"a {kind} target needs a value", "a number", path)
+        if kind in ("direction", "qualitative") and not np.isnan(value[i]):
+            raise _err(df, i, "target_value", f"a {kind} target has no value", "blank", path)
+        if kind in VALUED_KINDS and df.at[i, "target_unit"] == "":
+            raise _err(
+                df,
+                i,
+                "target_unit",
+                "a value needs a unit",
+                "e.g. percent_change, percent, count",
+                path,
+            )
+        if kind in ("pct_change", "direction") and df.at[i, "direction"] == "":
+            raise _err(df, i, "direction", f"a {kind} target needs a direction", "up or down", path)
+        if not df.at[i, "citation_sentence"] or not df.at[i, "citation_file"]:
+            raise _err(
+                df,
+                i,
+                "citation_sentence",
+                "every target needs a citation",
+                "the quoted sentence",
+                path,
+            )
+
+
+def _check_reasons_and_notes(
+    df: pd.DataFrame, measurable: pd.Series, proxy: pd.Series, path
+) -> None:
+    """A not-measurable row says why and what would measure it; a proxy says what stands in."""
+    for i in df.index[~measurable]:
+        if not df.at[i, "not_measurable_reason"].startswith(NOT_MEASURABLE_PREFIX):
+            raise _err(
+                df,
+                i,
+                "not_measurable_reason",
+                "a target that is not measurable needs a reason",
+                f"text starting '{NOT_MEASURABLE_PREFIX}'",
+                path,
+            )
+        if not df.at[i, "would_measure_with"]:
+            raise _err(
+                df, i, "would_measure_with", "say what data would measure it", "a description", path
+            )
+    for i in df.index[proxy]:
+        if not df.at[i, "proxy_note"]:
+            raise _err(
+                df,
+                i,
+                "proxy_note",
+                "a proxy needs a note",
+                "what stands in for what, and why",
+                path,
+            )
 
 
 def load_registry(
@@ -329,96 +369,20 @@ def load_registry(
     df = read_csv_strict(path, REGISTRY_COLUMNS)
     for col in REGISTRY_COLUMNS:
         df[col] = df[col].astype(str).str.strip()
-    bad = ~df["target_id"].str.match(_SLUG)
-    if bad.any():
-        i = bad.idxmax()
-        raise _err(
-            df,
-            i,
-            "target_id",
-            f"{df.at[i, 'target_id']!r} is not a slug",
-            "e.g. spp-total-crime",
-            path,
-        )
-    dup = df["target_id"].duplicated()
-    if dup.any():
-        i = dup.idxmax()
-        raise _err(
-            df, i, "target_id", f"duplicate target_id {df.at[i, 'target_id']!r}", "unique ids", path
-        )
+    _check_target_ids(df, path)
     _check_in(df, "plan", PLANS, path)
     _check_in(df, "target_kind", TARGET_KINDS, path)
     _check_in(df, "direction", DIRECTIONS, path, allow_blank=True)
     _check_in(df, "data_source", DATA_SOURCES, path)
-    known = set(measures["measure_id"])
-    unknown = ~df["measure_id"].isin(known)
-    if unknown.any():
-        i = unknown.idxmax()
-        raise _err(
-            df,
-            i,
-            "measure_id",
-            f"unknown measure_id {df.at[i, 'measure_id']!r}",
-            "a measure_id of measures.csv",
-            path,
-            cls=UnknownCategoryError,
-        )
+    _check_measures_known(df, measures, path)
     value = _float(df, "target_value", path)
     base = _float(df, "baseline_value", path)
-    for i in df.index:
-        kind = df.at[i, "target_kind"]
-        if kind in VALUED_KINDS and np.isnan(value[i]):
-            raise _err(df, i, "target_value", f"a {kind} target needs a value", "a number", path)
-        if kind in ("direction", "qualitative") and not np.isnan(value[i]):
-            raise _err(df, i, "target_value", f"a {kind} target has no value", "blank", path)
-        if kind in VALUED_KINDS and df.at[i, "target_unit"] == "":
-            raise _err(
-                df,
-                i,
-                "target_unit",
-                "a value needs a unit",
-                "e.g. percent_change, percent, count",
-                path,
-            )
-        if kind in ("pct_change", "direction") and df.at[i, "direction"] == "":
-            raise _err(df, i, "direction", f"a {kind} target needs a direction", "up or down", path)
-        if not df.at[i, "citation_sentence"] or not df.at[i, "citation_file"]:
-            raise _err(
-                df,
-                i,
-                "citation_sentence",
-                "every target needs a citation",
-                "the quoted sentence",
-                path,
-            )
+    _check_values_and_citations(df, value, path)
     baseline_period = _fy(df, "baseline_period", path)
     target_period = _fy(df, "target_period", path)
     proxy = _bool(df, "proxy", path)
     measurable = _bool(df, "measurable", path)
-    for i in df.index[~measurable]:
-        if not df.at[i, "not_measurable_reason"].startswith(NOT_MEASURABLE_PREFIX):
-            raise _err(
-                df,
-                i,
-                "not_measurable_reason",
-                "a target that is not measurable needs a reason",
-                f"text starting '{NOT_MEASURABLE_PREFIX}'",
-                path,
-            )
-        if not df.at[i, "would_measure_with"]:
-            raise _err(
-                df, i, "would_measure_with", "say what data would measure it", "a description", path
-            )
-    for i in df.index[proxy]:
-        if not df.at[i, "proxy_note"]:
-            raise _err(
-                df,
-                i,
-                "proxy_note",
-                "a proxy needs a note",
-                "what stands in for what, and why",
-                path,
-            )
+    _check_reasons_and_notes(df, measurable, proxy, path)
     out = df.drop(columns=["_line"]).copy()
     out["target_value"] = value
     out["baseline_value"] = base
@@ -443,10 +407,6 @@ def registry_for_plan(registry: pd.DataFrame, plan: str) -> pd.DataFrame:
             f"unknown plan {plan!r}", field="plan", expected=" or ".join(PLANS)
         )
     return registry[registry["plan"] == plan].reset_index(drop=True)
-
-
-def _split(text: str) -> list[str]:
-    return [p.strip() for p in str(text).split(";") if p.strip()]
 
 
 def measure_definition(measures: pd.DataFrame, measure_id: str, source: str) -> dict:
