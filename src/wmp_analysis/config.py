@@ -343,9 +343,48 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         before the target period, a folder given for a file (or a file for a folder).
     """
     cfg_path = resolve_config_path(path)
+    raw, lines = _read_yaml(_config_text(cfg_path), cfg_path)
+    _check_top_level(raw, cfg_path, lines)
+    model = schema.validate(raw, cfg_path, lines)
+    root = find_project_root(cfg_path.parent) or cfg_path.parent
+    sources = _source_paths(raw, root, cfg_path, lines)
+    assessments = _assessments(raw, cfg_path, lines)
+    first = assessments[0]
+    months = (
+        _period(raw, "police_uk_months", cfg_path, lines)
+        if raw.get("police_uk_months") is not None
+        else None
+    )
+    _check_folder_options(model, root, cfg_path, lines)
+    options = {k: v for k, v in raw.items() if k not in _ATTRIBUTES}
+    cfg = RunConfig(
+        name=model.name,
+        title=str(model.title or f"{model.force} against its plan ({first.plan})"),
+        force=model.force,
+        plan=first.plan,
+        baseline=first.baseline,
+        target_period=first.target_period,
+        comparators=list(model.comparators),
+        districts=list(model.districts),
+        sources=sources,
+        police_uk_months=months,
+        options=options,
+        path=cfg_path,
+        root=root,
+        raw=raw,
+        lines=lines,
+        assessment_list=tuple(assessments),
+    )
+    if preflight:
+        run_preflight(cfg)
+    return cfg
+
+
+def _config_text(cfg_path: Path) -> str:
+    """The config file's text (UTF-8, a byte-order mark allowed); ConfigError naming the line."""
     data = cfg_path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"not UTF-8 text ({exc.reason} at byte {exc.start})",
@@ -353,7 +392,10 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
             row=data[: exc.start].count(b"\n") + 1,
             expected="UTF-8 text",
         ) from None
-    raw, lines = _read_yaml(text, cfg_path)
+
+
+def _check_top_level(raw, cfg_path: Path, lines) -> None:
+    """The YAML is a mapping with every required key, and not one assessment twice over."""
     if not isinstance(raw, dict):
         raise ConfigError(
             "config must be a YAML mapping", path=cfg_path, expected="key: value pairs"
@@ -377,8 +419,10 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
             expected="either plan/baseline/target_period at the top level (one assessment) or an "
             "assessments: list of {plan, baseline, target_period}, not both",
         )
-    model = schema.validate(raw, cfg_path, lines)
-    root = find_project_root(cfg_path.parent) or cfg_path.parent
+
+
+def _source_paths(raw: dict, root: Path, cfg_path: Path, lines) -> dict[str, Path | None]:
+    """``sources:`` as paths (relative ones under *root*; empty is None), each checked for kind."""
     sources: dict[str, Path | None] = {}
     for key, value in (raw.get("sources") or {}).items():
         if value in (None, ""):
@@ -387,13 +431,11 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         p = Path(str(value))
         sources[key] = p if p.is_absolute() else (root / p)
         schema.check_source_shape(key, sources[key], cfg_path, lines)
-    assessments = _assessments(raw, cfg_path, lines)
-    first = assessments[0]
-    months = (
-        _period(raw, "police_uk_months", cfg_path, lines)
-        if raw.get("police_uk_months") is not None
-        else None
-    )
+    return sources
+
+
+def _check_folder_options(model, root: Path, cfg_path: Path, lines) -> None:
+    """processed_dir, reports_dir and sample.dir, when given, are not files."""
     for key, value in (
         ("processed_dir", model.processed_dir),
         ("reports_dir", model.reports_dir),
@@ -402,28 +444,6 @@ def load_config(path: str | Path, *, preflight: bool = False) -> RunConfig:
         if value:
             p = Path(value)
             schema.check_folder_option(key, p if p.is_absolute() else root / p, cfg_path, lines)
-    options = {k: v for k, v in raw.items() if k not in _ATTRIBUTES}
-    cfg = RunConfig(
-        name=model.name,
-        title=str(model.title or f"{model.force} against its plan ({first.plan})"),
-        force=model.force,
-        plan=first.plan,
-        baseline=first.baseline,
-        target_period=first.target_period,
-        comparators=list(model.comparators),
-        districts=list(model.districts),
-        sources=sources,
-        police_uk_months=months,
-        options=options,
-        path=cfg_path,
-        root=root,
-        raw=raw,
-        lines=lines,
-        assessment_list=tuple(assessments),
-    )
-    if preflight:
-        run_preflight(cfg)
-    return cfg
 
 
 def run_preflight(cfg: RunConfig) -> None:

@@ -171,6 +171,49 @@ def build_baseline(
         Districts to include when district data exist.
     """
     notes: list[str] = []
+    series = _baseline_series(measures, processed, force, districts, police_uk_months, notes)
+    rows = []
+    charts = {}
+    for (mid, geo), g in series.groupby(["measure_id", "geography"], sort=False):
+        rows.append(_baseline_row(mid, geo, g, baseline))
+        vals, mask, rolling = _chart_input(g, baseline)
+        # rolling years: XmR chart; counts of separate periods: c chart
+        chart = xmr_chart if rolling else c_chart
+        try:
+            charts[(mid, geo)] = chart(vals, mask, run_length=run_length)
+        except ValueError as exc:
+            notes.append(f"{mid} / {geo}: no control limits ({exc}).")
+    values = pd.DataFrame(
+        rows,
+        columns=[
+            "measure_id",
+            "geography",
+            "baseline_period",
+            "value",
+            "source",
+            "proxy",
+            "proxy_note",
+            "note",
+        ],
+    )
+    return Baseline(
+        values=values,
+        series=series,
+        seasonal=seasonal_profile(series, baseline),
+        charts=charts,
+        notes=notes,
+    )
+
+
+def _baseline_series(
+    measures: pd.DataFrame,
+    processed,
+    force: str,
+    districts: list[str] | None,
+    police_uk_months: Period | None,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Every count measure's series (ONS force, then districts); source notes go to *notes*."""
     ons = _table(processed, "ons_pfa")
     csp = _table(processed, "csp")
     street = street_counts(processed)
@@ -192,59 +235,33 @@ def build_baseline(
     elif districts and csp is None:
         notes.append(not_supplied_note("csp") + " " + POLICE_UK_INSTEAD)
     frames = [f for f in frames if not f.empty]
-    series = pd.concat(frames, ignore_index=True) if frames else M._empty()
-    rows = []
-    charts = {}
-    for (mid, geo), g in series.groupby(["measure_id", "geography"], sort=False):
-        v = M.measure_value(g, baseline)
-        rows.append(
-            {
-                "measure_id": mid,
-                "geography": geo,
-                "baseline_period": baseline.label,
-                "value": v["value"],
-                "source": v["source"],
-                "proxy": v["proxy"],
-                "proxy_note": v["proxy_note"],
-                "note": v["note"],
-            }
-        )
-        g = g.sort_values("period_end")
-        vals = pd.Series(g["value"].to_numpy(), index=pd.DatetimeIndex(g["period_end"]))
-        rolling = (g["period_end"] - g["period_start"]).dt.days.max() > 100
-        # a window belongs to the baseline if it ends inside it (ONS: rolling years ending in the baseline)
-        mask = np.asarray((vals.index >= baseline.start) & (vals.index <= baseline.end))
-        if rolling:
-            # quarterly rolling years ending in the baseline year overlap heavily; use them with care
-            try:
-                charts[(mid, geo)] = xmr_chart(vals, mask, run_length=run_length)
-            except ValueError as exc:
-                notes.append(f"{mid} / {geo}: no control limits ({exc}).")
-        else:
-            try:
-                charts[(mid, geo)] = c_chart(vals, mask, run_length=run_length)
-            except ValueError as exc:
-                notes.append(f"{mid} / {geo}: no control limits ({exc}).")
-    values = pd.DataFrame(
-        rows,
-        columns=[
-            "measure_id",
-            "geography",
-            "baseline_period",
-            "value",
-            "source",
-            "proxy",
-            "proxy_note",
-            "note",
-        ],
-    )
-    return Baseline(
-        values=values,
-        series=series,
-        seasonal=seasonal_profile(series, baseline),
-        charts=charts,
-        notes=notes,
-    )
+    return pd.concat(frames, ignore_index=True) if frames else M._empty()
+
+
+def _baseline_row(mid: str, geo: str, g: pd.DataFrame, baseline: Period) -> dict:
+    """One measure and geography's baseline value with its source, proxy and note."""
+    v = M.measure_value(g, baseline)
+    return {
+        "measure_id": mid,
+        "geography": geo,
+        "baseline_period": baseline.label,
+        "value": v["value"],
+        "source": v["source"],
+        "proxy": v["proxy"],
+        "proxy_note": v["proxy_note"],
+        "note": v["note"],
+    }
+
+
+def _chart_input(g: pd.DataFrame, baseline: Period) -> tuple[pd.Series, np.ndarray, bool]:
+    """One series by period end, the mask of its baseline windows, and whether it is rolling."""
+    g = g.sort_values("period_end")
+    vals = pd.Series(g["value"].to_numpy(), index=pd.DatetimeIndex(g["period_end"]))
+    rolling = (g["period_end"] - g["period_start"]).dt.days.max() > 100
+    # a window belongs to the baseline if it ends inside it (ONS: rolling years ending in the baseline)
+    # quarterly rolling years ending in the baseline year overlap heavily; use them with care
+    mask = np.asarray((vals.index >= baseline.start) & (vals.index <= baseline.end))
+    return vals, mask, rolling
 
 
 def limits_table(charts: dict) -> pd.DataFrame:

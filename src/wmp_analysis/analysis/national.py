@@ -297,18 +297,8 @@ def national_view(
     regions = ons_df.drop_duplicates("force").set_index("force")["region"].astype("str")
     by_force = {f: g for f, g in ons_df[ons_df["force"].isin(forces)].groupby("force", sort=False)}
     series_cache: dict[tuple[str, str], pd.DataFrame] = {}
-    pop_cache: dict[int, pd.DataFrame] = {}
+    pops = _population_lookup(population, forces)
     comps = set(comparators)
-
-    def pops(year: int) -> pd.DataFrame:
-        if year not in pop_cache:
-            if population is None:
-                pop_cache[year] = pd.DataFrame(
-                    {"force": forces, "population": np.nan, "note": "no population source supplied"}
-                ).set_index("force")
-            else:
-                pop_cache[year] = force_population(population, forces, year).set_index("force")
-        return pop_cache[year]
 
     frames = []
     for t in milestones.to_dict("records"):
@@ -323,89 +313,126 @@ def national_view(
             key = (t["measure_id"], f)
             if key not in series_cache:
                 series_cache[key] = M.ons_rolling_year(by_force[f], mrow, f)
-            s = series_cache[key]
-            b, a = M.measure_value(s, bp), M.measure_value(s, tp)
-            bv, av = b["value"], a["value"]
-            ok = bool(b["complete"] and a["complete"])
-            row = {
-                "plan": t["plan"],
-                "target_id": t["target_id"],
-                "measure_id": t["measure_id"],
-                "measure_name": t["measure_name"],
-                "force": f,
-                "region": regions.get(f, ""),
-                "role": "force" if f == force else ("comparator" if f in comps else "other"),
-                "baseline_period": bp.label,
-                "target_period": tp.label,
-                "baseline_count": bv,
-                "target_count": av,
-                "abs_change": av - bv if ok else np.nan,
-                "pct_change": S.pct_change(bv, av) if ok else np.nan,
-                "target_value": t["target_value"],
-                "direction": t["direction"],
-                "status": status_for_target(
-                    t["target_kind"], t["direction"], t["target_value"], bv, av, complete=ok
-                ),
-                "proxy": bool(t["proxy"]),
-                "proxy_note": t["proxy_note"],
-                "source": "ONS PFA",
-                "recorded_crime_caveat": _caveat(bp, tp),
-            }
-            rt = (
-                S.poisson_rate_ratio_test(av, tp.n_months, bv, bp.n_months)
-                if ok
-                else S._nan_result("")
+            role = "force" if f == force else ("comparator" if f in comps else "other")
+            rows.append(
+                _force_row(t, f, series_cache[key], bp, tp, pb, pt, regions.get(f, ""), role)
             )
-            row.update(
-                rate_ratio=rt["rate_ratio"],
-                rr_ci_low=rt["ci_low"],
-                rr_ci_high=rt["ci_high"],
-                p_value=rt["p_value"],
-            )
-            nb, nt = pb.at[f, "population"], pt.at[f, "population"]
-            row.update(
-                baseline_population=nb,
-                target_population=nt,
-                baseline_rate_per_1000=bv / nb * 1000 if nb > 0 else np.nan,
-                target_rate_per_1000=av / nt * 1000 if nt > 0 else np.nan,
-            )
-            row["baseline_rate_ci_low"], row["baseline_rate_ci_high"] = _rate_ci(bv, nb)
-            row["target_rate_ci_low"], row["target_rate_ci_high"] = _rate_ci(av, nt)
-            # per head: the populations are known constants, so the ratio and its interval scale by nb / nt
-            k = nb / nt if ok and nb > 0 and nt > 0 else np.nan
-            row.update(
-                rate_ratio_per_head=rt["rate_ratio"] * k,
-                rr_per_head_ci_low=rt["ci_low"] * k,
-                rr_per_head_ci_high=rt["ci_high"] * k,
-            )
-            notes = [n for n in (b["note"], a["note"]) if n]
-            for lbl, frame in (("baseline", pb), ("target", pt)):
-                pn = str(frame.at[f, "note"]) if "note" in frame else ""
-                if pd.isna(frame.at[f, "population"]):
-                    notes.append(f"no {lbl}-year population: {pn}")
-                elif pn:
-                    notes.append(f"population: {pn}")
-            if f in RATE_CAVEATS:
-                notes.append(RATE_CAVEATS[f])
-            row["note"] = M.join_notes(*notes)
-            rows.append(row)
-        d = pd.DataFrame(rows)
-        rc = rank_with_range(
-            d["pct_change"], 100 * (d["rr_ci_low"] - 1), 100 * (d["rr_ci_high"] - 1)
-        )
-        rr = rank_with_range(
-            d["target_rate_per_1000"], d["target_rate_ci_low"], d["target_rate_ci_high"]
-        )
-        d[["rank_change", "rank_change_best", "rank_change_worst"]] = rc.to_numpy()
-        d[["rank_rate", "rank_rate_best", "rank_rate_worst"]] = rr.to_numpy()
-        d["n_forces"] = int(d["pct_change"].notna().sum())
-        adj = S.adjust_pvalues(d["p_value"].to_numpy(dtype="float64"), alpha=alpha, method="holm")
-        d["p_adjusted"], d["significant"] = adj["p_adjusted"].to_numpy(), adj["reject"].to_numpy()
-        frames.append(d)
+        frames.append(_rank_milestone(pd.DataFrame(rows), alpha))
     if not frames:
         return pd.DataFrame(columns=VIEW_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[VIEW_COLUMNS]
     return out.astype({"proxy": bool, "significant": bool})
+
+
+def _population_lookup(population: pd.DataFrame | None, forces: list[str]):
+    """A cached ``year -> population per force`` lookup (NaN with a note without a source)."""
+    pop_cache: dict[int, pd.DataFrame] = {}
+
+    def pops(year: int) -> pd.DataFrame:
+        if year not in pop_cache:
+            if population is None:
+                pop_cache[year] = pd.DataFrame(
+                    {"force": forces, "population": np.nan, "note": "no population source supplied"}
+                ).set_index("force")
+            else:
+                pop_cache[year] = force_population(population, forces, year).set_index("force")
+        return pop_cache[year]
+
+    return pops
+
+
+def _force_row(
+    t: Mapping,
+    f: str,
+    s: pd.DataFrame,
+    bp: Period,
+    tp: Period,
+    pb: pd.DataFrame,
+    pt: pd.DataFrame,
+    region: str,
+    role: str,
+) -> dict:
+    """One force's row of the view for milestone *t*: counts, change, test, rates, notes."""
+    b, a = M.measure_value(s, bp), M.measure_value(s, tp)
+    bv, av = b["value"], a["value"]
+    ok = bool(b["complete"] and a["complete"])
+    row = {
+        "plan": t["plan"],
+        "target_id": t["target_id"],
+        "measure_id": t["measure_id"],
+        "measure_name": t["measure_name"],
+        "force": f,
+        "region": region,
+        "role": role,
+        "baseline_period": bp.label,
+        "target_period": tp.label,
+        "baseline_count": bv,
+        "target_count": av,
+        "abs_change": av - bv if ok else np.nan,
+        "pct_change": S.pct_change(bv, av) if ok else np.nan,
+        "target_value": t["target_value"],
+        "direction": t["direction"],
+        "status": status_for_target(
+            t["target_kind"], t["direction"], t["target_value"], bv, av, complete=ok
+        ),
+        "proxy": bool(t["proxy"]),
+        "proxy_note": t["proxy_note"],
+        "source": "ONS PFA",
+        "recorded_crime_caveat": _caveat(bp, tp),
+    }
+    rt = S.poisson_rate_ratio_test(av, tp.n_months, bv, bp.n_months) if ok else S._nan_result("")
+    row.update(
+        rate_ratio=rt["rate_ratio"],
+        rr_ci_low=rt["ci_low"],
+        rr_ci_high=rt["ci_high"],
+        p_value=rt["p_value"],
+    )
+    nb, nt = pb.at[f, "population"], pt.at[f, "population"]
+    row.update(
+        baseline_population=nb,
+        target_population=nt,
+        baseline_rate_per_1000=bv / nb * 1000 if nb > 0 else np.nan,
+        target_rate_per_1000=av / nt * 1000 if nt > 0 else np.nan,
+    )
+    row["baseline_rate_ci_low"], row["baseline_rate_ci_high"] = _rate_ci(bv, nb)
+    row["target_rate_ci_low"], row["target_rate_ci_high"] = _rate_ci(av, nt)
+    # per head: the populations are known constants, so the ratio and its interval scale by nb / nt
+    k = nb / nt if ok and nb > 0 and nt > 0 else np.nan
+    row.update(
+        rate_ratio_per_head=rt["rate_ratio"] * k,
+        rr_per_head_ci_low=rt["ci_low"] * k,
+        rr_per_head_ci_high=rt["ci_high"] * k,
+    )
+    row["note"] = _row_note(f, b["note"], a["note"], pb, pt)
+    return row
+
+
+def _row_note(f: str, baseline_note: str, target_note: str, pb, pt) -> str:
+    """A force row's note: the series notes, missing or noted populations, rate caveats."""
+    notes = [n for n in (baseline_note, target_note) if n]
+    for lbl, frame in (("baseline", pb), ("target", pt)):
+        pn = str(frame.at[f, "note"]) if "note" in frame else ""
+        if pd.isna(frame.at[f, "population"]):
+            notes.append(f"no {lbl}-year population: {pn}")
+        elif pn:
+            notes.append(f"population: {pn}")
+    if f in RATE_CAVEATS:
+        notes.append(RATE_CAVEATS[f])
+    return M.join_notes(*notes)
+
+
+def _rank_milestone(d: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Add one milestone's ranks with ranges, the force count and Holm-adjusted p-values."""
+    rc = rank_with_range(d["pct_change"], 100 * (d["rr_ci_low"] - 1), 100 * (d["rr_ci_high"] - 1))
+    rr = rank_with_range(
+        d["target_rate_per_1000"], d["target_rate_ci_low"], d["target_rate_ci_high"]
+    )
+    d[["rank_change", "rank_change_best", "rank_change_worst"]] = rc.to_numpy()
+    d[["rank_rate", "rank_rate_best", "rank_rate_worst"]] = rr.to_numpy()
+    d["n_forces"] = int(d["pct_change"].notna().sum())
+    adj = S.adjust_pvalues(d["p_value"].to_numpy(dtype="float64"), alpha=alpha, method="holm")
+    d["p_adjusted"], d["significant"] = adj["p_adjusted"].to_numpy(), adj["reject"].to_numpy()
+    return d
 
 
 def _caveat(*periods: Period) -> str:

@@ -72,54 +72,7 @@ def national_figure(
     )
     comps = set(comparators)
     for ax, (tid, g) in zip(axes.ravel(), groups):
-        if value == "change":
-            x, lo, hi = g["pct_change"], 100 * (g["rr_ci_low"] - 1), 100 * (g["rr_ci_high"] - 1)
-            xlabel = f"% change, {g['target_period'].iloc[0]} on {g['baseline_period'].iloc[0]}"
-        else:
-            x, lo, hi = g["target_rate_per_1000"], g["target_rate_ci_low"], g["target_rate_ci_high"]
-            xlabel = f"offences per 1,000 residents, {g['target_period'].iloc[0]}"
-        d = (
-            pd.DataFrame(
-                {
-                    "force": g["force"].to_numpy(),
-                    "x": x.to_numpy(),
-                    "lo": lo.to_numpy(),
-                    "hi": hi.to_numpy(),
-                }
-            )
-            .dropna(subset=["x"])
-            .sort_values("x", kind="mergesort")
-        )
-        y = np.arange(len(d))[::-1]
-        colours = [
-            _FORCE if f == force else (_COMPARATOR if f in comps else _OTHER) for f in d["force"]
-        ]
-        ax.hlines(y, d["lo"], d["hi"], colors=colours, lw=1.2)
-        ax.scatter(d["x"], y, c=colours, s=14, zorder=3)
-        ax.set_yticks(y, d["force"], fontsize=5.5)
-        for lab in ax.get_yticklabels():
-            if lab.get_text() == force:
-                lab.set_color(_FORCE)
-                lab.set_fontweight("bold")
-            elif lab.get_text() in comps:
-                lab.set_color(_COMPARATOR)
-        tv = g["target_value"].iloc[0]
-        if value == "change":
-            ax.axvline(0, color="0.6", lw=0.7)
-            if pd.notna(tv):
-                ax.axvline(
-                    -abs(tv) if str(g["direction"].iloc[0]) == "down" else tv,
-                    color="k",
-                    ls="--",
-                    lw=1,
-                )
-        proxy = " (PROXY)" if bool(g["proxy"].iloc[0]) else ""
-        ax.set_title(
-            f"{tid}{proxy}\nmilestone {tv:+g}%" if pd.notna(tv) else f"{tid}{proxy}", fontsize=8
-        )
-        ax.set_xlabel(xlabel, fontsize=7)
-        ax.tick_params(axis="x", labelsize=7)
-        ax.set_ylim(-1, len(d))
+        _panel(ax, tid, g, force, comps, value)
     for ax in axes.ravel()[len(groups) :]:
         ax.set_axis_off()
     title = title or (
@@ -127,6 +80,72 @@ def national_figure(
         if value == "change"
         else "Every territorial force: rate per 1,000 residents"
     )
+    handles = _legend_handles(force, value)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    return style.finish(
+        fig,
+        title=title,
+        caption=NATIONAL_CAPTION[value],
+        alt=f"{title}. " + _national_alt(groups, force, value),
+        source=source or None,
+        bottom=0.03,
+    )
+
+
+def _panel(ax, tid, g: pd.DataFrame, force: str, comps: set, value: str) -> None:
+    """Draw one milestone's panel: each force's value and interval, ordered, the milestone line."""
+    if value == "change":
+        x, lo, hi = g["pct_change"], 100 * (g["rr_ci_low"] - 1), 100 * (g["rr_ci_high"] - 1)
+        xlabel = f"% change, {g['target_period'].iloc[0]} on {g['baseline_period'].iloc[0]}"
+    else:
+        x, lo, hi = g["target_rate_per_1000"], g["target_rate_ci_low"], g["target_rate_ci_high"]
+        xlabel = f"offences per 1,000 residents, {g['target_period'].iloc[0]}"
+    d = (
+        pd.DataFrame(
+            {
+                "force": g["force"].to_numpy(),
+                "x": x.to_numpy(),
+                "lo": lo.to_numpy(),
+                "hi": hi.to_numpy(),
+            }
+        )
+        .dropna(subset=["x"])
+        .sort_values("x", kind="mergesort")
+    )
+    y = np.arange(len(d))[::-1]
+    colours = [
+        _FORCE if f == force else (_COMPARATOR if f in comps else _OTHER) for f in d["force"]
+    ]
+    ax.hlines(y, d["lo"], d["hi"], colors=colours, lw=1.2)
+    ax.scatter(d["x"], y, c=colours, s=14, zorder=3)
+    ax.set_yticks(y, d["force"], fontsize=5.5)
+    for lab in ax.get_yticklabels():
+        if lab.get_text() == force:
+            lab.set_color(_FORCE)
+            lab.set_fontweight("bold")
+        elif lab.get_text() in comps:
+            lab.set_color(_COMPARATOR)
+    tv = g["target_value"].iloc[0]
+    if value == "change":
+        ax.axvline(0, color="0.6", lw=0.7)
+        if pd.notna(tv):
+            ax.axvline(
+                -abs(tv) if str(g["direction"].iloc[0]) == "down" else tv,
+                color="k",
+                ls="--",
+                lw=1,
+            )
+    proxy = " (PROXY)" if bool(g["proxy"].iloc[0]) else ""
+    ax.set_title(
+        f"{tid}{proxy}\nmilestone {tv:+g}%" if pd.notna(tv) else f"{tid}{proxy}", fontsize=8
+    )
+    ax.set_xlabel(xlabel, fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_ylim(-1, len(d))
+
+
+def _legend_handles(force: str, value: str) -> list:
+    """The legend entries: force, comparators, other forces (and the milestone for changes)."""
     handles = [
         plt.Line2D([], [], marker="o", ls="-", color=c, label=lab)
         for c, lab in (
@@ -137,15 +156,7 @@ def national_figure(
     ]
     if value == "change":
         handles.append(plt.Line2D([], [], ls="--", color="k", label="milestone"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
-    return style.finish(
-        fig,
-        title=title,
-        caption=NATIONAL_CAPTION[value],
-        alt=f"{title}. " + _national_alt(groups, force, value),
-        source=source or None,
-        bottom=0.03,
-    )
+    return handles
 
 
 def _national_alt(groups, force: str, value: str) -> str:

@@ -219,69 +219,87 @@ def target_chart(
         fig, axes = plt.subplots(
             1, 2 if has_series else 1, figsize=(9 if has_series else 5, 3.6), squeeze=False
         )
-        ax = axes[0][0]
-        ax.plot([0], [b], marker="s", ls="", color=style.BASELINE, label=f"baseline {bp}")
-        st = style.STATUS_STYLE.get(status, {"marker": "o"})
-        if not (np.isnan(lo) or np.isnan(hi)):
-            ax.errorbar(
-                [1],
-                [a],
-                yerr=[[a - lo], [hi - a]],
-                fmt=st["marker"],
-                color=style.ACTUAL,
-                capsize=4,
-                label=f"actual {tp} (95% interval)",
-            )
-        else:
-            ax.plot([1], [a], marker=st["marker"], ls="", color=style.ACTUAL, label=f"actual {tp}")
-        if not np.isnan(level):
-            ax.axhline(
-                level,
-                color=style.TARGET,
-                ls="--",
-                lw=1.5,
-                label=f"target {level:,.0f}",
-                gid="target-line",
-            )
-        ax.set_xticks([0, 1], [bp, tp])
-        ax.set_xlim(-0.6, 1.6)
-        ax.set_ylabel(unit)
-        ax.set_title("Baseline against actual")
-        ax.legend(loc="best")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        if has_series:
-            ax2 = axes[0][1]
-            s = series.sort_values("year")
-            years = list(s["year"].astype(str))
-            x = np.arange(len(years))
-            ax2.plot(x, s["value"].astype(float), marker="o", color=style.ACTUAL, label="recorded")
-            if not np.isnan(level) and bp in years and tp in years:
-                ax2.plot(
-                    [years.index(bp), years.index(tp)],
-                    [b, level],
-                    color=style.TARGET,
-                    ls="--",
-                    lw=1.5,
-                    marker="x",
-                    label="target trajectory",
-                    gid="target-trajectory",
-                )
-            ax2.set_xticks(x, years, rotation=0)
-            ax2.set_title("Each financial year, with the target trajectory")
-            ax2.legend(loc="best")
-            ax2.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        _baseline_panel(axes[0][0], b, a, lo, hi, level, bp, tp, status, unit)
+        s = _series_panel(axes[0][1], series, b, level, bp, tp) if has_series else None
     title = f"{name} {_change_words(row)} from {bp} to {tp} against a target of {_target_words(row)}: {status}"
     caption = ((definition + " ") if definition else "") + (
         "Interval: 95% interval of the actual value (baseline times the exact Poisson interval of the "
         "rate ratio). Dashed line: the value the target asks for."
     )
+    alt = _target_chart_alt(title, b, a, lo, hi, level, bp, tp, s)
+    return style.finish(fig, title=title, caption=caption, alt=alt, source=source)
+
+
+def _baseline_panel(ax, b, a, lo, hi, level, bp: str, tp: str, status: str, unit: str) -> None:
+    """Draw the first panel: baseline and actual (with its interval) and the target line."""
+    from wmp_analysis.report.plots import style
+
+    ax.plot([0], [b], marker="s", ls="", color=style.BASELINE, label=f"baseline {bp}")
+    st = style.STATUS_STYLE.get(status, {"marker": "o"})
+    if not (np.isnan(lo) or np.isnan(hi)):
+        ax.errorbar(
+            [1],
+            [a],
+            yerr=[[a - lo], [hi - a]],
+            fmt=st["marker"],
+            color=style.ACTUAL,
+            capsize=4,
+            label=f"actual {tp} (95% interval)",
+        )
+    else:
+        ax.plot([1], [a], marker=st["marker"], ls="", color=style.ACTUAL, label=f"actual {tp}")
+    if not np.isnan(level):
+        ax.axhline(
+            level,
+            color=style.TARGET,
+            ls="--",
+            lw=1.5,
+            label=f"target {level:,.0f}",
+            gid="target-line",
+        )
+    ax.set_xticks([0, 1], [bp, tp])
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_ylabel(unit)
+    ax.set_title("Baseline against actual")
+    ax.legend(loc="best")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _series_panel(ax, series: pd.DataFrame, b, level, bp: str, tp: str) -> pd.DataFrame:
+    """Draw the yearly series with the target trajectory; returns the series sorted by year."""
+    from wmp_analysis.report.plots import style
+
+    s = series.sort_values("year")
+    years = list(s["year"].astype(str))
+    x = np.arange(len(years))
+    ax.plot(x, s["value"].astype(float), marker="o", color=style.ACTUAL, label="recorded")
+    if not np.isnan(level) and bp in years and tp in years:
+        ax.plot(
+            [years.index(bp), years.index(tp)],
+            [b, level],
+            color=style.TARGET,
+            ls="--",
+            lw=1.5,
+            marker="x",
+            label="target trajectory",
+            gid="target-trajectory",
+        )
+    ax.set_xticks(x, years, rotation=0)
+    ax.set_title("Each financial year, with the target trajectory")
+    ax.legend(loc="best")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    return s
+
+
+def _target_chart_alt(title: str, b, a, lo, hi, level, bp: str, tp: str, s) -> str:
+    """Alt text of :func:`target_chart`: baseline, actual and interval, target, and the series."""
     alt = (
         f"{title}. Baseline {b:,.0f} in {bp}; actual {a:,.0f} in {tp}"
         + (f" (95% interval {lo:,.0f} to {hi:,.0f})" if not np.isnan(lo) else "")
         + (f"; target {level:,.0f}" if not np.isnan(level) else "")
         + "."
     )
-    if has_series:
+    if s is not None:
         alt += (
             " Series: "
             + "; ".join(
@@ -289,7 +307,7 @@ def target_chart(
             )
             + "."
         )
-    return style.finish(fig, title=title, caption=caption, alt=alt, source=source)
+    return alt
 
 
 def district_small_multiples(
