@@ -12,6 +12,7 @@ import jinja2
 import markupsafe
 import pandas as pd
 
+from wmp_analysis.analysis.status import Status
 from wmp_analysis.report.outputs import SYNTHETIC_NOTE
 
 #: The suite's sections in order: notebook stem -> label used in links.
@@ -48,6 +49,7 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["badge"] = lambda status: markupsafe.Markup(badge_html(status))  # escapes its text
+    env.globals["unjudged_statuses"] = _UNJUDGED  # listed apart, with no badge
     return env
 
 
@@ -156,4 +158,4 @@ def _status_class(status: str) -> str:
 
 
 #: Statuses that are not a judgement of a target (listed apart on the index).
-_UNJUDGED = ("not measurable", "no result")
+_UNJUDGED = (Status.NOT_MEASURABLE, Status.NO_RESULT)

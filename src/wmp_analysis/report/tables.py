@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wmp_analysis.analysis.status import Status
+
 #: More rows than this and the table is summarised, with a link to the full CSV.
 MAX_ROWS = 25
 #: Rows shown of a summarised table.
@@ -136,16 +138,16 @@ HEADERS: dict[str, str] = {
 #: Statuses and their badge: (symbol, css modifier). Symbol and border style carry the
 #: meaning without colour (grey-scale printing, colour-blind readers).
 BADGES: dict[str, tuple[str, str]] = {
-    "met": ("\u2714", "good"),
-    "on track": ("\u2197", "good"),
-    "consistent with plan": ("\u2714", "good"),
-    "not met": ("\u2716", "bad"),
-    "off track": ("\u2198", "bad"),
-    "differs from plan": ("\u2716", "bad"),
-    "not measurable": ("\u25cb", "none"),
-    "insufficient data": ("\u25cc", "none"),
-    "no result": ("\u25cc", "none"),
-    "not supplied": ("\u25cb", "none"),
+    Status.MET: ("\u2714", "good"),
+    Status.ON_TRACK: ("\u2197", "good"),
+    Status.CONSISTENT_WITH_PLAN: ("\u2714", "good"),
+    Status.NOT_MET: ("\u2716", "bad"),
+    Status.OFF_TRACK: ("\u2198", "bad"),
+    Status.DIFFERS_FROM_PLAN: ("\u2716", "bad"),
+    Status.NOT_MEASURABLE: ("\u25cb", "none"),
+    Status.INSUFFICIENT_DATA: ("\u25cc", "none"),
+    Status.NO_RESULT: ("\u25cc", "none"),
+    "not supplied": ("\u25cb", "none"),  # a source's state, not a target's
 }
 _BADGE_STYLE = {
     "good": "color:#14532d;background:#e6f4ea;border:2px solid #14532d",
@@ -449,7 +451,7 @@ def table_html(
     shown = full.head(summary_rows) if total > max_rows else full
     parts = ['<div class="wmp-table" style="max-width:100%;overflow-x:auto">']
     if total > max_rows and "status" in full.columns:
-        counts = full["status"].fillna("no result").astype(str).value_counts(sort=False)
+        counts = full["status"].fillna(Status.NO_RESULT).astype(str).value_counts(sort=False)
         parts.append(
             '<p class="table-summary">'
             + f"{total:,} rows: "

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from wmp_analysis.analysis.status import Status
 from wmp_analysis.report.page_html import (
     _fmt,
     _p_text,
@@ -105,7 +106,7 @@ def _row_values(r) -> dict[str, str]:
 def _status_row(r, texts: dict, reasons: dict, names: dict | None) -> dict[str, Any]:
     """One row of the status table from a comparison row (display-ready strings)."""
     tid = _text(r.get("target_id"))
-    status = _text(r.get("status")) or "no result"
+    status = _text(r.get("status")) or Status.NO_RESULT
     lo, hi, rr = r.get("rr_ci_low"), r.get("rr_ci_high"), r.get("rate_ratio")
     interval = (
         "-"
@@ -149,7 +150,7 @@ def _no_result_row(tid: str, texts: dict, reasons: dict) -> dict[str, Any]:
         "geography": "",
         **dash,
         "reading": "",
-        "status": "no result",
+        "status": Status.NO_RESULT,
         "status_class": "no-result",
         "proxy": False,
         "proxy_note": "",
@@ -199,7 +200,7 @@ def target_status_rows(
     df = _rows_in_scope(comparison, plan, force)
     reg, texts, reasons = _registry_texts(registry, plan)
     rows = [_status_row(r, texts, reasons, names) for _, r in df.iterrows()]
-    rank = {"met": 0, "not met": 1, "not measurable": 3, "no result": 4}
+    rank = {Status.MET: 0, Status.NOT_MET: 1, Status.NOT_MEASURABLE: 3, Status.NO_RESULT: 4}
     rows.sort(
         key=lambda r: rank.get(r["status"].strip().lower(), 2)
     )  # stable: target order kept within
