@@ -13,7 +13,8 @@
   without that source (the list is read from the config, so the variants follow it). Its
   synthetic sources point at one sample generated at a tiny scale (:data:`DROP_SCALE`) and
   shared by every variant; its real public files stay where they are. No PDF or screenshots
-  (``runner.pdf: false``), ``runner.parallel: 2``, written to a temporary project.
+  (``runner.pdf: false``), figures as PNG only (``runner.figure_formats: [png]``: nothing here
+  reads an SVG), ``runner.parallel: 2``, written to a temporary project.
 
 All runs go through the real command, ``wmp-analysis run --config ...``, two at a time, in two
 module-scoped fixtures (the configs, the drop-one variants; each prints its runs' wall and CPU
@@ -204,7 +205,14 @@ def _drop_runs(base: Path) -> list[Run]:
             # the PDF and its screenshots do not depend on which sources are given (and
             # are checked by the reproducibility test): off, ~10 CPU seconds per run.
             # parallel 2: notebooks 02-04 and 06 two at a time, as the default does.
-            "runner": {**raw.get("runner", {}), "pdf": False, "parallel": 2},
+            # PNG only: these tests read the figures' PNGs, the tables and the pages (the SVGs,
+            # which only the PDF prints, are checked by the reproducibility test).
+            "runner": {
+                **raw.get("runner", {}),
+                "pdf": False,
+                "parallel": 2,
+                "figure_formats": ["png"],
+            },
         }
         run.config = run.folder / "default-drop.yaml"
         run.config.write_text(yaml.safe_dump(variant, sort_keys=False), encoding="utf-8")

@@ -91,6 +91,24 @@ def test_png_only_run_context_writes_the_same_png_and_no_svg(tmp_path):
     )
 
 
+@pytest.mark.parametrize("formats,files", [(None, ["f.png", "f.svg"]), (["png"], ["f.png"])])
+def test_a_section_saves_its_figures_in_the_configs_formats(tmp_path, formats, files):
+    from wmp_analysis.report import section
+
+    runner = "" if formats is None else f"runner: {{figure_formats: [{', '.join(formats)}]}}\n"
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "name: t\nforce: West Midlands\nplan: spp-2012-15\n"
+        "baseline: {start: 2011-04-01, end: 2012-03-31}\n"
+        "target_period: {start: 2012-04-01, end: 2013-03-31}\n"
+        f"sources: {{}}\nprocessed_dir: {tmp_path / 'processed'}\n" + runner,
+        encoding="utf-8",
+    )
+    sec = section.start(config, tmp_path / "out", "03_target_comparison", optional=True)
+    sec.save_figure(_figure(), "f", show=False)
+    assert sorted(p.name for p in (tmp_path / "out" / "figures").iterdir()) == files
+
+
 def test_write_figure_refuses_an_unknown_format(tmp_path):
     from wmp_analysis.report.outputs import write_figure
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from wmp_analysis.report.outputs import RunContext
+from wmp_analysis.report.outputs import RunContext, figure_formats
 
 #: The one style of the synthetic banner inside a notebook (the page template draws its own).
 BANNER_STYLE = "color:#b00020"
@@ -328,7 +328,9 @@ class Section:
         result = run_ingest(self.cfg, force=bool(force))
         self.origins = source_origins(self.cfg)
         self.origin = section_origin(self.cfg, self.name, self.origins)
-        self.run = RunContext(self.output_dir, result.synthetic, self.name)
+        self.run = RunContext(
+            self.output_dir, result.synthetic, self.name, figure_formats=figure_formats(self.cfg)
+        )
         return result
 
 
@@ -400,5 +402,7 @@ def start(
         sec.note(f"Processed data are not available: {exc}")
     sec.origins = source_origins(cfg)
     sec.origin = section_origin(cfg, name, sec.origins)
-    sec.run = RunContext(out, synthetic=sec.synthetic, section=name)
+    sec.run = RunContext(
+        out, synthetic=sec.synthetic, section=name, figure_formats=figure_formats(cfg)
+    )
     return sec
