@@ -34,7 +34,7 @@ of the other force's interval (or of the pooled rate). Tests per claim (the rule
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -191,94 +191,114 @@ def comparative_claims(
     rows = []
     for c in claims:
         lv = levels(view, c["measure_id"], c["period"])
-        others = (
-            [x for x in comparators if x != force]
-            if c["group"] == "comparators"
-            else [x for x in lv["force"] if x != force]
-        )
-        group_name = (
-            ("comparators: " + ", ".join(others))
-            if c["group"] == "comparators"
-            else f"the other {len(others)} territorial forces of England and Wales"
-        )
-        row = {
-            "claim": c["claim"],
-            "plan_value": np.nan,
-            "baseline_count": np.nan,
-            "source": f"{c['citation_file']}: {c['citation_section']}: '{c['citation_sentence']}'",
-            "claim_id": c["claim_id"],
-            "comparison_group": group_name,
-            "period": c["period"],
-            "measure_id": c["measure_id"],
-            "computed_value": np.nan,
-            "difference": np.nan,
-            "actual_count": np.nan,
-            "proxy": bool(lv["proxy"].any()) if len(lv) else False,
-            "recorded_crime_caveat": "",
-            "definition": f"{c['measure_id']} per 1,000 residents (ONS mid-year population), "
-            f"12 months to 31 March of {c['period']}, against {group_name}",
-        }
+        others, group_name = _claim_group(c, lv, force, comparators)
+        row = _claim_row(c, lv, group_name)
         me = lv[lv["force"] == force]
         grp = lv[lv["force"].isin(others)]
         if me.empty or grp.empty or me["rate"].isna().any() or grp["rate"].isna().any():
-            missing = sorted(set(others) - set(grp.dropna(subset=["rate"])["force"]))
-            row.update(
-                verdict=ClaimVerdict.INSUFFICIENT_DATA,
-                evidence="no rate for "
-                + (force if me.empty or me["rate"].isna().any() else ", ".join(missing)),
-                explanation="A comparison needs the count and population of the force and of every "
-                "member of the group.",
-            )
+            row.update(_insufficient_data(force, me, grp, others))
             rows.append(row)
             continue
-        f = me.iloc[0]
-        pooled = float(grp["count"].sum() / grp["population"].sum() * 1000)
-        plo, phi = _rate_ci(float(grp["count"].sum()), float(grp["population"].sum()))
-        verdict = claim_verdict(
-            c["test"],
-            f["rate_ci_low"],
-            f["rate_ci_high"],
-            grp["rate_ci_low"],
-            grp["rate_ci_high"],
-            pooled,
-        )
-        parts = [
-            (
-                f"{force} {f['rate']:.2f} per 1,000 (95% CI {f['rate_ci_low']:.2f} to {f['rate_ci_high']:.2f}; "
-                f"{int(f['count']):,} offences, population {int(f['population']):,})"
-            )
-        ]
-        parts += [
-            f"{r.force} {r.rate:.2f}"
-            for r in grp.sort_values("rate", ascending=c["test"] != "above_most").itertuples()
-        ][:8]
-        if len(grp) > 8:
-            parts.append(f"... ({len(grp) - 8} more forces)")
-        parts.append(f"group pooled {pooled:.2f} (95% CI {plo:.2f} to {phi:.2f})")
-        n = int(lv["rate"].notna().sum())
-        parts.append(
-            f"{force} ranks {int(f['rank'])} of {n} territorial forces by rate, 1 = lowest "
-            f"(range the intervals allow {int(f['rank_best'])} to {int(f['rank_worst'])})"
-        )
-        below = int((grp["rate_ci_low"] > f["rate_ci_high"]).sum())
-        above = int((grp["rate_ci_high"] < f["rate_ci_low"]).sum())
-        row.update(
-            computed_value=float(f["rate"]),
-            difference=float(f["rate"]) - pooled,
-            actual_count=float(f["count"]),
-            verdict=verdict,
-            evidence="; ".join(parts),
-            explanation=(
-                f"Clearly lower than {below} and clearly higher than {above} of the "
-                f"{len(grp)} forces of the group (non-overlapping 95% intervals). The plan was "
-                f"written before {c['period']} ended, so it spoke from part-year figures; the "
-                "ONS file holds the later full-year, revised counts. The 'similar areas' the plan "
-                "meant are not named: the run's comparator forces stand in."
-                if c["group"] == "comparators"
-                else f"Clearly higher than {above} and clearly lower than {below} of the {len(grp)} "
-                f"other forces (non-overlapping 95% intervals). The plan was written before "
-                f"{c['period']} ended; the ONS file holds the later full-year, revised counts."
-            ),
-        )
+        row.update(_measured_claim(c, force, me.iloc[0], grp, lv))
         rows.append(row)
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def _claim_group(c: Mapping, lv: pd.DataFrame, force: str, comparators: Sequence[str]):
+    """The forces a claim compares *force* with, and the group's name in words."""
+    others = (
+        [x for x in comparators if x != force]
+        if c["group"] == "comparators"
+        else [x for x in lv["force"] if x != force]
+    )
+    group_name = (
+        ("comparators: " + ", ".join(others))
+        if c["group"] == "comparators"
+        else f"the other {len(others)} territorial forces of England and Wales"
+    )
+    return others, group_name
+
+
+def _claim_row(c: Mapping, lv: pd.DataFrame, group_name: str) -> dict:
+    """A claim's row before it is measured: the claim, its citation, group and definition."""
+    return {
+        "claim": c["claim"],
+        "plan_value": np.nan,
+        "baseline_count": np.nan,
+        "source": f"{c['citation_file']}: {c['citation_section']}: '{c['citation_sentence']}'",
+        "claim_id": c["claim_id"],
+        "comparison_group": group_name,
+        "period": c["period"],
+        "measure_id": c["measure_id"],
+        "computed_value": np.nan,
+        "difference": np.nan,
+        "actual_count": np.nan,
+        "proxy": bool(lv["proxy"].any()) if len(lv) else False,
+        "recorded_crime_caveat": "",
+        "definition": f"{c['measure_id']} per 1,000 residents (ONS mid-year population), "
+        f"12 months to 31 March of {c['period']}, against {group_name}",
+    }
+
+
+def _insufficient_data(force: str, me: pd.DataFrame, grp: pd.DataFrame, others) -> dict:
+    """Verdict, evidence and explanation of a claim without a rate for the force or a member."""
+    missing = sorted(set(others) - set(grp.dropna(subset=["rate"])["force"]))
+    return dict(
+        verdict=ClaimVerdict.INSUFFICIENT_DATA,
+        evidence="no rate for "
+        + (force if me.empty or me["rate"].isna().any() else ", ".join(missing)),
+        explanation="A comparison needs the count and population of the force and of every "
+        "member of the group.",
+    )
+
+
+def _measured_claim(c: Mapping, force: str, f: pd.Series, grp: pd.DataFrame, lv) -> dict:
+    """The force's rate against the group's: value, difference, verdict, evidence, explanation."""
+    pooled = float(grp["count"].sum() / grp["population"].sum() * 1000)
+    plo, phi = _rate_ci(float(grp["count"].sum()), float(grp["population"].sum()))
+    verdict = claim_verdict(
+        c["test"],
+        f["rate_ci_low"],
+        f["rate_ci_high"],
+        grp["rate_ci_low"],
+        grp["rate_ci_high"],
+        pooled,
+    )
+    parts = [
+        (
+            f"{force} {f['rate']:.2f} per 1,000 (95% CI {f['rate_ci_low']:.2f} to {f['rate_ci_high']:.2f}; "
+            f"{int(f['count']):,} offences, population {int(f['population']):,})"
+        )
+    ]
+    parts += [
+        f"{r.force} {r.rate:.2f}"
+        for r in grp.sort_values("rate", ascending=c["test"] != "above_most").itertuples()
+    ][:8]
+    if len(grp) > 8:
+        parts.append(f"... ({len(grp) - 8} more forces)")
+    parts.append(f"group pooled {pooled:.2f} (95% CI {plo:.2f} to {phi:.2f})")
+    n = int(lv["rate"].notna().sum())
+    parts.append(
+        f"{force} ranks {int(f['rank'])} of {n} territorial forces by rate, 1 = lowest "
+        f"(range the intervals allow {int(f['rank_best'])} to {int(f['rank_worst'])})"
+    )
+    below = int((grp["rate_ci_low"] > f["rate_ci_high"]).sum())
+    above = int((grp["rate_ci_high"] < f["rate_ci_low"]).sum())
+    return dict(
+        computed_value=float(f["rate"]),
+        difference=float(f["rate"]) - pooled,
+        actual_count=float(f["count"]),
+        verdict=verdict,
+        evidence="; ".join(parts),
+        explanation=(
+            f"Clearly lower than {below} and clearly higher than {above} of the "
+            f"{len(grp)} forces of the group (non-overlapping 95% intervals). The plan was "
+            f"written before {c['period']} ended, so it spoke from part-year figures; the "
+            "ONS file holds the later full-year, revised counts. The 'similar areas' the plan "
+            "meant are not named: the run's comparator forces stand in."
+            if c["group"] == "comparators"
+            else f"Clearly higher than {above} and clearly lower than {below} of the {len(grp)} "
+            f"other forces (non-overlapping 95% intervals). The plan was written before "
+            f"{c['period']} ended; the ONS file holds the later full-year, revised counts."
+        ),
+    )

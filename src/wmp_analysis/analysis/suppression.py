@@ -112,6 +112,7 @@ def suppress(
         ``cell key -> "primary" | "secondary"`` for every suppressed cell (cells
         not published included when they fall below the base).
     """
+    # long by design: one fixed-point search whose helpers all read and grow the same `out`
     cost = dict(cost or {})
     published = set(n) if published is None else set(published)
     rels = [list(r) for r in relations if len(set(r)) >= 2]
