@@ -7,7 +7,6 @@ produce the same bytes, so it is copied instead of executed (unless ``--force``)
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from wmp_analysis import provenance
 from wmp_analysis.pipeline.console import rel, say
 from wmp_analysis.pipeline.notebooks import is_ingest, is_summary
 from wmp_analysis.pipeline.run import NotebookResult, Run
+from wmp_analysis.provenance import read_json
 
 _CODE_FINGERPRINT: dict[str, str] = {}
 
@@ -109,12 +109,10 @@ def copy_section(src_run: Path, dst_run: Path, name: str) -> list[Path]:
 
 
 def read_manifest(run_dir: Path | None) -> dict[str, Any]:
+    """A run folder's ``manifest.json``, or ``{}`` when there is none or it cannot be read."""
     if run_dir is None:
         return {}
-    try:
-        return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    return read_json(run_dir / "manifest.json") or {}
 
 
 def load_latest(run: Run) -> None:
