@@ -359,21 +359,78 @@ def test_street_header_permutations_are_schema_errors(perm, rows):
     assert info.value.row == 1
 
 
-@FAST
-@given(rows=street_rows("street"), data=st.data())
-def test_street_cell_garbage_reads_or_raises_input_error(rows, data):
-    n = data.draw(st.integers(min_value=1, max_value=3))
-    for _ in range(n):
-        i = data.draw(st.integers(0, len(rows) - 1))
-        j = data.draw(st.integers(0, len(STREET_COLUMNS) - 1))
-        rows[i][j] = data.draw(garbage)
+LOCATION_ONLY = "location rejected, record kept"
+
+
+def _assert_every_street_row_accounted_for(rows, cells):
+    """Read *rows* with *cells* ((row, column, value)) overwritten; check the accounting.
+
+    Every row is kept or dropped (a dropped row is one rejection); a location-only
+    rejection nulls the coordinates of a row that stays in the table, so it is
+    counted among the kept rows, never twice.
+    """
+    for i, j, value in cells:
+        rows[i][j] = value
     with tempfile.TemporaryDirectory() as tmp:
         try:
             res = _read_street(Path(tmp), "2012-05", _csv_text(STREET_COLUMNS, rows))
         except InputError as exc:
             assert "2012-05-west-midlands-street.csv" in str(exc)
-        else:
-            assert len(res.tables["street"]) + len(res.rejections) == len(rows)
+            return
+    street = res.tables["street"]
+    reasons = res.rejections["reason"].astype(str)
+    location_only = reasons.str.startswith(LOCATION_ONLY)
+    assert len(street) + int((~location_only).sum()) == len(rows)
+    assert int(location_only.sum()) <= len(street)
+    assert int(location_only.sum()) == res.location_rejections.get("street", 0)
+    kept_lines = set(res.rejections.loc[location_only, "line"].astype(int))
+    dropped_lines = set(res.rejections.loc[~location_only, "line"].astype(int))
+    assert not kept_lines & dropped_lines
+
+
+@FAST
+@given(rows=street_rows("street"), data=st.data())
+def test_street_cell_garbage_reads_or_raises_input_error(rows, data):
+    n = data.draw(st.integers(min_value=1, max_value=3))
+    cells = [
+        (
+            data.draw(st.integers(0, len(rows) - 1)),
+            data.draw(st.integers(0, len(STREET_COLUMNS) - 1)),
+            data.draw(garbage),
+        )
+        for _ in range(n)
+    ]
+    _assert_every_street_row_accounted_for(rows, cells)
+
+
+def test_street_half_given_location_is_kept_with_its_location_rejected():
+    """The case CI's Hypothesis run found: longitude "0", latitude blank.
+
+    The record stays (coordinates nulled) and is listed once as a location rejection;
+    the earlier form of the property counted it twice (kept + rejected).
+    """
+    row = [
+        "",
+        "2012-05",
+        "West Midlands Police",
+        "West Midlands Police",
+        "",
+        "",
+        "On or near 0",
+        "E01009308",
+        "Birmingham 138A",
+        "Anti-social behaviour",
+        "Under investigation",
+        "",
+    ]
+    lon = STREET_COLUMNS.index("Longitude")
+    with tempfile.TemporaryDirectory() as tmp:
+        text = _csv_text(STREET_COLUMNS, [[*row[:lon], "0", *row[lon + 1 :]]])
+        res = _read_street(Path(tmp), "2012-05", text)
+    assert len(res.tables["street"]) == 1
+    assert res.tables["street"]["longitude"].isna().all()
+    assert list(res.rejections["reason"].str.startswith(LOCATION_ONLY)) == [True]
+    _assert_every_street_row_accounted_for([list(row)], [(0, lon, "0")])
 
 
 # ----------------------------------------------------------------------------- statistics
