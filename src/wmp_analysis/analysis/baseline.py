@@ -12,7 +12,6 @@ discrete quarters come only from CSP or police.uk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,25 +123,8 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
 
 
 def street_counts(processed) -> pd.DataFrame | None:
-    """Street records per month, district and category (:func:`wmp_analysis.measures.series.street_month_counts`).
-
-    From processed data with the partitioned police.uk dataset, the counts come from
-    DuckDB over the partitions (:func:`wmp_analysis.measures.queries.street_month_counts`: the
-    street table is never loaded); from a mapping of DataFrames, by pandas. None when
-    there is no street table.
-    """
-    if (
-        processed is not None
-        and not isinstance(processed, Mapping)
-        and hasattr(processed, "dataset_files")
-    ):
-        if not processed.has("street"):
-            return None
-        from wmp_analysis.measures.queries import street_month_counts
-
-        return street_month_counts(processed)
-    street = _table(processed, "street")
-    return None if street is None else M.street_month_counts(street)
+    """Street records per month, district and category (:func:`wmp_analysis.measures.series.street_counts`)."""
+    return M.street_counts(processed)
 
 
 def build_baseline(

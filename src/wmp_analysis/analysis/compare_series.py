@@ -17,9 +17,20 @@ from wmp_analysis.measures import series as M
 
 
 def series_for(
-    measure: Mapping[str, Any], geography: str, processed, cfg, *, force_level: bool
+    measure: Mapping[str, Any],
+    geography: str,
+    processed,
+    cfg,
+    *,
+    force_level: bool,
+    street_counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Tidy series of *measure* for a force (ONS) or a district (CSP, else police.uk)."""
+    """Tidy series of *measure* for a force (ONS) or a district (CSP, else police.uk).
+
+    *street_counts*: the street records per month, district and category when already
+    counted (:func:`wmp_analysis.measures.series.street_counts`); counted from
+    *processed* otherwise.
+    """
     if force_level:
         ons = _table(processed, "ons_pfa")
         return M._empty() if ons is None else M.ons_rolling_year(ons, measure, geography)
@@ -28,9 +39,11 @@ def series_for(
         s = M.csp_quarterly(csp, measure, [geography])
         if not s.empty:
             return s
-    street = _table(processed, "street")
-    if street is not None and not street.empty:
-        return M.police_uk_monthly(street, measure, [geography], months=cfg.police_uk_months)
+    counts = M.street_counts(processed) if street_counts is None else street_counts
+    if counts is not None and not counts.empty:
+        return M.police_uk_monthly_from_counts(
+            counts, measure, [geography], months=cfg.police_uk_months
+        )
     return M._empty()
 
 
@@ -39,16 +52,19 @@ def district_sources(processed) -> str | None:
     csp = _table(processed, "csp")
     if csp is not None and not csp.empty:
         return "csp"
-    street = _table(processed, "street")
-    if street is not None and not street.empty:
+    counts = M.street_counts(processed)
+    if counts is not None and not counts.empty:
         return "police_uk"
     return None
 
 
-def _force_monthly(street: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
-    """Force-wide police.uk monthly series (all districts incl. unassigned), for projections."""
-    out = M.police_uk_monthly(
-        street, mrow, None, months=cfg.police_uk_months, force_label=cfg.force
+def _force_monthly(counts: pd.DataFrame, mrow, cfg) -> pd.DataFrame | None:
+    """Force-wide police.uk monthly series (all districts incl. unassigned), for projections.
+
+    *counts*: street records per month, district and category (:func:`M.street_counts`).
+    """
+    out = M.police_uk_monthly_from_counts(
+        counts, mrow, None, months=cfg.police_uk_months, force_label=cfg.force
     )
     return None if out.empty else out
 

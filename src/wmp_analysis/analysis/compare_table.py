@@ -23,7 +23,6 @@ from wmp_analysis.analysis.compare_inputs import (
     _float,
     _is_force,
     _is_na,
-    _table,
     parse_period,
     recorded_crime_caveat,
 )
@@ -87,7 +86,7 @@ class _Run:
     survey: pd.DataFrame | None
     use_config_periods: bool
     districts: list
-    street: pd.DataFrame | None
+    street_counts: pd.DataFrame | None  # records per month, district, category
     cache: dict
 
 
@@ -162,14 +161,23 @@ def _count_rows(base: dict, t: Mapping, mrow: Mapping, bp: Period, tp: Period, r
         force_level=True,
     )
     monthly = None
-    if run.street is not None and not run.street.empty:  # lazily: only an incomplete year needs it
+    counts = run.street_counts
+    if counts is not None and not counts.empty:  # lazily: only an incomplete year needs it
         monthly = partial(
-            _cached, cache, ("monthly", mid, cfg.force), _force_monthly, run.street, mrow, cfg
+            _cached, cache, ("monthly", mid, cfg.force), _force_monthly, counts, mrow, cfg
         )
     rows = [_count_row(base, series, bp, tp, t, monthly)]
     for d in run.districts:
         ds = _cached(
-            cache, ("district", mid, d), series_for, mrow, d, run.processed, cfg, force_level=False
+            cache,
+            ("district", mid, d),
+            series_for,
+            mrow,
+            d,
+            run.processed,
+            cfg,
+            force_level=False,
+            street_counts=run.street_counts,
         )
         if ds.empty:
             continue
@@ -277,7 +285,7 @@ def compare_targets(
         survey=survey,
         use_config_periods=use_config_periods,
         districts=list(cfg.districts) if dsrc else [],
-        street=_table(processed, "street"),
+        street_counts=M.street_counts(processed),
         cache={} if series_cache is None else series_cache,
     )
     rows = [row for t in regs.to_dict("records") for row in _target_rows(t, run)]

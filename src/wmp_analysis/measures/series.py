@@ -32,10 +32,12 @@ from wmp_analysis.measures.series_ons import (
     ons_zero_flags,
 )
 from wmp_analysis.measures.series_police_uk import (
+    STREET_COUNTS,
     _codes,
     empty_street_counts,
     police_uk_monthly,
     police_uk_monthly_from_counts,
+    street_counts,
     street_month_counts,
 )
 from wmp_analysis.measures.series_tidy import (
@@ -53,6 +55,7 @@ from wmp_analysis.measures.series_tidy import (
 
 __all__ = [
     "IMPLAUSIBLE_ZERO_MIN_TYPICAL",
+    "STREET_COUNTS",
     "TIDY_COLUMNS",
     "_codes",
     "_district_match",
@@ -71,5 +74,6 @@ __all__ = [
     "police_uk_monthly",
     "police_uk_monthly_from_counts",
     "split_list",
+    "street_counts",
     "street_month_counts",
 ]

@@ -25,6 +25,46 @@ def empty_street_counts() -> pd.DataFrame:
     )
 
 
+#: The name under which a mapping of processed tables may carry street counts already
+#: computed (:func:`street_counts`), so the street records need not be loaded.
+STREET_COUNTS = "street_counts"
+
+
+def street_counts(processed: Any) -> pd.DataFrame | None:
+    """Street records per month, district and category, from whatever *processed* holds.
+
+    Parameters
+    ----------
+    processed : ProcessedData, mapping of name -> DataFrame, or None
+        Processed data with the partitioned police.uk dataset: counted by DuckDB over
+        the partitions (:func:`wmp_analysis.measures.queries.street_month_counts`; the
+        street records are never loaded). A mapping: its ``"street_counts"`` entry
+        when present (counts computed once and shared), else its ``"street"`` records
+        counted by pandas (:func:`street_month_counts`).
+
+    Returns
+    -------
+    DataFrame or None
+        ``month_code, district, category_stable, category, n`` as
+        :func:`street_month_counts`; None when there is no street table (never an
+        empty table standing for "no data").
+    """
+    if processed is None:
+        return None
+    if isinstance(processed, Mapping):
+        if STREET_COUNTS in processed:
+            return processed[STREET_COUNTS]
+        street = processed.get("street")
+        return None if street is None else street_month_counts(street)
+    if not processed.has("street"):
+        return None
+    if hasattr(processed, "dataset_files"):
+        from wmp_analysis.measures.queries import street_month_counts as sql_counts
+
+        return sql_counts(processed)
+    return street_month_counts(processed.table("street"))
+
+
 def _codes(col: pd.Series | None, n: int) -> tuple[np.ndarray, list]:
     """Integer codes (0 = missing) and their labels (index 0 = NaN) of a text or category column."""
     if col is None:

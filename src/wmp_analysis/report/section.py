@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from wmp_analysis.measures.series_police_uk import STREET_COUNTS, street_counts
 from wmp_analysis.report.outputs import RunContext, figure_formats
 
 #: The one style of the synthetic banner inside a notebook (the page template draws its own).
@@ -114,7 +115,16 @@ class Section:
         return bool(self.origin and self.origin.get("synthetic"))
 
     def table(self, name: str) -> pd.DataFrame | None:
-        """A processed table, or None when it was not ingested (or nothing was)."""
+        """A processed table, or None when it was not ingested (or nothing was).
+
+        ``"street_counts"`` is the street records per month, district and category,
+        counted by DuckDB over the partitioned police.uk dataset without loading the
+        records (:func:`wmp_analysis.measures.series.street_counts`); computed once.
+        """
+        if name == STREET_COUNTS:
+            if name not in self._cache:
+                self._cache[name] = street_counts(self.processed)
+            return self._cache[name]
         if self.processed is None or not self.processed.has(name):
             return None
         return self.processed.table(name)
