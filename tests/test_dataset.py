@@ -313,3 +313,29 @@ def test_summary_is_run_independent_and_manifest_names_months_read_and_kept(tmp_
     last = result.manifest["police_uk_dataset"]["last_ingest"]["west-midlands"]
     assert sorted(last["read_months"]) == ["2015-03"]
     assert sorted(last["reused_months"]) == ["2015-01", "2015-02"]
+
+
+def test_each_month_keeps_its_own_rejections_and_counts(tmp_path):
+    # 2015-01: three records, one ASB with a blank outcome, no rejection; 2015-02: two records,
+    # one ASB (blank outcome) and one robbery placed at latitude 12.48 (outside England and
+    # Wales: a location rejection, record kept). The 2015-02 rejection and counts must be
+    # recorded with 2015-02, not with the month read before it.
+    src = tmp_path / "src"
+    write_month(src, "2015-01", STREET["2015-01"])
+    write_month(src, "2015-02", STREET["2015-02"])
+    feb = src / "2015-02" / "2015-02-west-midlands-street.csv"
+    lines = feb.read_text().splitlines()
+    lines[1] = lines[1].replace(",52.48,", ",12.48,")  # the robbery, line 2
+    feb.write_text("\n".join(lines) + "\n")
+    res = ingest_police_uk(src, tmp_path / "out", force="West Midlands")
+    jan, feb_entry = res.months["2015-01"], res.months["2015-02"]
+    assert jan["rejections"] is None and jan["location_rejections"] == {}
+    assert jan["not_recorded"] == {"street": {"Last outcome category": 1}}
+    assert feb_entry["rejections"]["rows"] == 1
+    assert feb_entry["location_rejections"] == {"street": 1}
+    assert feb_entry["not_recorded"] == {"street": {"Last outcome category": 1}}
+    rej = pd.read_parquet(tmp_path / "out" / feb_entry["rejections"]["file"])
+    assert rej["path"].str.endswith("2015-02-west-midlands-street.csv").all()
+    assert rej["line"].tolist() == [2] and rej["field"].tolist() == ["Latitude"]
+    assert res.location_rejections == {"street": 1}
+    assert res.not_recorded == {"street": {"Last outcome category": 2}}

@@ -68,7 +68,7 @@ parse        one CSV in memory -> Arrow text columns with exact line numbers
 validate     month, force, numbers, categorical values, duplicates, locations
 build        one builder per kind (the one module importing ``harmonise``)
 stop_search  stop-and-search date-times, groups and booleans after concatenation
-prefetch     the read loop (next file read and hashed on a second thread)
+prefetch     the read loop (files read and hashed in order, parsed two at a time)
 read         :func:`read_police_uk`, :func:`iter_police_uk_months`, missing months
 result       :class:`PoliceUkReport`, :class:`PoliceUkResult`, :class:`MonthResult`
 

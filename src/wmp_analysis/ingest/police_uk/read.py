@@ -24,7 +24,7 @@ from wmp_analysis.ingest.police_uk.arrays import (
 )
 from wmp_analysis.ingest.police_uk.build import new_context
 from wmp_analysis.ingest.police_uk.forces import force_slug
-from wmp_analysis.ingest.police_uk.prefetch import _iter_files
+from wmp_analysis.ingest.police_uk.prefetch import _iter_files, add_counts
 from wmp_analysis.ingest.police_uk.result import MonthResult, PoliceUkResult
 from wmp_analysis.ingest.police_uk.schema import (
     OUT_COLUMNS,
@@ -121,10 +121,11 @@ def iter_police_uk_months(
         ctx.rejections, ctx.not_recorded, ctx.location_rejections = [], {}, {}
         return out
 
-    for f, part, record in _iter_files(ordered, slug, ctx, max_uncompressed_bytes):
+    for f, part, record, counts in _iter_files(ordered, slug, ctx, max_uncompressed_bytes):
         if current is not None and f.month != current:
             yield flush()
             parts, records = {}, []
+        add_counts(ctx, counts)  # after the flush: a file's rejections belong to its own month
         current = f.month
         parts.setdefault(f.kind, []).append(part)
         records.append(record)
@@ -192,9 +193,11 @@ def read_police_uk(
     -----
     Each file is parsed (multi-threaded ``pyarrow.csv``), checked and harmonised on
     its own, as Arrow arrays; checks and mappings run over the distinct values of a
-    column (its dictionary), not over rows. While one file is parsed, the next is
-    read and hashed on a second thread. Line numbers are only counted record by
-    record when a file has blank lines or quoted line breaks.
+    column (its dictionary), not over rows. Files are read and hashed in order on one
+    thread and parsed and checked two at a time on two more
+    (:mod:`~wmp_analysis.ingest.police_uk.prefetch`); results, rejections and counts come
+    out in file order, as a one-file-at-a-time read makes them. Line numbers are only
+    counted record by record when a file has blank lines or quoted line breaks.
     """
     if (
         isinstance(max_unknown_share, bool)
@@ -227,7 +230,8 @@ def read_police_uk(
     parts: dict[str, list[pa.Table]] = {k: [] for k in kinds}
     records: list[dict] = []
     ctx = new_context(lsoa_lookup, max_unknown_share)
-    for f, part, record in _iter_files(to_read, slug, ctx, max_uncompressed_bytes):
+    for f, part, record, counts in _iter_files(to_read, slug, ctx, max_uncompressed_bytes):
+        add_counts(ctx, counts)
         parts[f.kind].append(part)
         records.append(record)
     tables, rej_all = _finish(parts, kinds, force, as_arrow, ctx.rejections)
