@@ -40,6 +40,9 @@ from wmp_analysis.ingest.police_uk.schema import REJECTION_COLUMNS
 from wmp_analysis.ingest.police_uk_reference import DEFAULT_MAX_UNKNOWN_SHARE
 from wmp_analysis.provenance import sha256_file, sha256_json
 
+#: Threads writing partitions (Parquet encoding and sha256 release the GIL).
+WRITERS = 2
+
 
 def _zip_entry_key(f) -> str:
     with zipfile.ZipFile(f.path) as zf:
@@ -294,27 +297,28 @@ def _write_months(
 ) -> None:
     """Write each month read as partitions (and its rejections); record it in *res*.
 
-    A month's partitions are written on a second thread while the next month is read
-    (Parquet encoding releases the GIL); at most two months are held at once.
+    A month's partitions are written on :data:`WRITERS` threads while the next months are
+    read (Parquet encoding releases the GIL); at most ``WRITERS`` months wait to be written.
+    Entries are completed in month order, whichever write finishes first.
     """
-    pending: list = []
+    pending: list = []  # (future, entry, table name, month), in the order submitted
 
-    def settle(keep: int) -> None:
-        while len(pending) > keep:
-            fut, entry, name = pending.pop(0)
+    def settle(months_left: int) -> None:
+        while len({p[3] for p in pending}) > months_left:
+            fut, entry, name, _month = pending.pop(0)
             entry["partitions"][name] = fut.result()
             if name == "stop_search":  # the label of its force column (the path holds the slug)
                 entry["partitions"][name]["label"] = str(force)
 
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="dataset-write") as writer:
         for mr in months_read:
             entry: dict[str, Any] = {"partitions": {}, "rejections": None}
-            settle(keep=0)  # the previous month written (it was written while this one was read)
+            settle(months_left=WRITERS - 1)
             for name, table in mr.tables.items():
                 write_schema(out, name, table)
                 if table.num_rows:
                     job = writer.submit(write_partition, out, name, slug, mr.month, table)
-                    pending.append((job, entry, name))
+                    pending.append((job, entry, name, mr.month))
             if len(mr.rejections):
                 entry["rejections"] = _write_rejections(out, slug, mr)
             keys = _source_keys(files_of[mr.month], mr.files, sha256_of, on_key)
@@ -325,7 +329,7 @@ def _write_months(
             res.months[mr.month] = entry
             res.read_months.append(mr.month)
             del mr
-        settle(keep=0)
+        settle(months_left=0)
 
 
 def _write_rejections(out: Path, slug: str, mr) -> dict:

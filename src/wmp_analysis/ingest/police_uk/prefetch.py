@@ -30,7 +30,7 @@ from wmp_analysis.provenance import is_synthetic, sha256_file
 PARSE_WORKERS = 2
 #: Files read ahead of the one being consumed (bounds memory: about this many files' bytes
 #: and tables are held at once).
-READ_AHEAD = PARSE_WORKERS + 1
+READ_AHEAD = PARSE_WORKERS + 2
 
 
 def _file_hash(f: PoliceUkFile, data: bytes, zip_hashes: dict) -> dict:
