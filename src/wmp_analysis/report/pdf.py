@@ -151,52 +151,63 @@ def write_screenshots(
     """``screenshots/<page>-<width>px.png`` of the index and a section page, desktop and phone.
 
     The top *height* pixels of each page in a window of that width (Chromium
-    ``--screenshot``). Not part of the pack's checksums (the manifest and the
-    reproducibility test leave ``screenshots/`` out). Returns the files written.
+    ``--screenshot``), two Chromiums at a time (each is a separate process with its own
+    profile). Not part of the pack's checksums (the manifest and the reproducibility test
+    leave ``screenshots/`` out). Returns the files written, in the order of *shots*.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     exe = chromium or find_chromium()
     if not exe:
         raise PdfError(f"screenshots: headless Chromium was not found on PATH - {INSTALL_HINT}")
-    written = []
-    for page, width in shots:
-        src = Path(run_dir) / f"{page}.html"
-        if not src.is_file():
-            continue
-        out = Path(run_dir) / "screenshots" / f"{page}-{width}px.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="wmp-shot-") as tmp:
-            cmd = [
-                exe,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--hide-scrollbars",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-extensions",
-                "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                f"--user-data-dir={Path(tmp) / 'profile'}",
-                f"--window-size={width},{height}",
-                f"--screenshot={out}",
-                src.resolve().as_uri(),
-            ]
-            got = subprocess.run(
-                cmd,
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                start_new_session=True,
-            )
-        if got.returncode != 0 or not out.is_file():
-            raise PdfError(
-                f"screenshots: Chromium failed on {src.name} at {width} px (exit {got.returncode})"
-            )
-        written.append(out)
-    return written
+    todo = [
+        (
+            Path(run_dir) / f"{page}.html",
+            Path(run_dir) / "screenshots" / f"{page}-{width}px.png",
+            width,
+        )
+        for page, width in shots
+        if (Path(run_dir) / f"{page}.html").is_file()
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda job: _screenshot(exe, *job, height=height), todo))
+
+
+def _screenshot(exe: str, src: Path, out: Path, width: int, *, height: int) -> Path:
+    """One Chromium ``--screenshot`` of *src* at *width* x *height* CSS px into *out*."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wmp-shot-") as tmp:
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--window-size={width},{height}",
+            f"--screenshot={out}",
+            src.resolve().as_uri(),
+        ]
+        got = subprocess.run(
+            cmd,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            start_new_session=True,
+        )
+    if got.returncode != 0 or not out.is_file():
+        raise PdfError(
+            f"screenshots: Chromium failed on {src.name} at {width} px (exit {got.returncode})"
+        )
+    return out
 
 
 @dataclass
@@ -229,29 +240,37 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> P
         f"{cfg.baseline.end:%Y-%m-%d}; target period {cfg.target_period.start:%Y-%m-%d} to "
         f"{cfg.target_period.end:%Y-%m-%d}."
     )
-    try:
-        write_briefing_pdf(
-            run_dir,
-            title=cfg.title,
-            subtitle=subtitle,
-            statement=statement,
-            synthetic=synthetic,
-            sections=sections,
-        )
-    except Exception as exc:
-        res = PdfFailure(
-            PDF_NAME,
-            "failed",
-            time.monotonic() - t0,
-            str(exc) if isinstance(exc, PdfError) else f"briefing.pdf: {type(exc).__name__}: {exc}",
-        )
-        results.append(res)
-        return res
-    try:  # diagnostics for the reader's eye, not part of the pack: a failure is only reported
-        shots = write_screenshots(run_dir)
-    except (PdfError, OSError, subprocess.SubprocessError) as exc:
-        print(f"note: screenshots not written: {exc}", flush=True)
-        shots = []
+    from concurrent.futures import ThreadPoolExecutor
+
+    # the screenshots (diagnostics for the reader's eye, not part of the pack) are taken
+    # while the PDF prints: separate Chromium processes over the same finished pages
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(write_screenshots, run_dir)
+        try:
+            write_briefing_pdf(
+                run_dir,
+                title=cfg.title,
+                subtitle=subtitle,
+                statement=statement,
+                synthetic=synthetic,
+                sections=sections,
+            )
+        except Exception as exc:
+            res = PdfFailure(
+                PDF_NAME,
+                "failed",
+                time.monotonic() - t0,
+                str(exc)
+                if isinstance(exc, PdfError)
+                else f"briefing.pdf: {type(exc).__name__}: {exc}",
+            )
+            results.append(res)
+            return res
+        try:  # a screenshot failure is only reported
+            shots = pending.result()
+        except (PdfError, OSError, subprocess.SubprocessError) as exc:
+            print(f"note: screenshots not written: {exc}", flush=True)
+            shots = []
     print(
         f"briefing.pdf written, {len(shots)} screenshots, in {time.monotonic() - t0:.1f} s",
         flush=True,
