@@ -254,6 +254,13 @@ def category_labels(category_map: pd.DataFrame | None = None) -> list[str]:
     return sorted(set(cmap["category"].tolist()))
 
 
+@lru_cache(maxsize=1024)
+def _default_mapping(month: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """:func:`category_lookup` and :func:`category_labels` of the default table for *month*
+    (cached: read-only by the caller)."""
+    return category_lookup(month), category_labels()
+
+
 def harmonise_street_arrow(
     crime_type: pa.ChunkedArray,
     month: str,
@@ -280,8 +287,10 @@ def harmonise_street_arrow(
         is missing or unknown; dictionaries :func:`category_labels` and the sorted
         :data:`STABLE_CATEGORIES`), and the boolean mask of rows with a known type.
     """
-    lookup = category_lookup(month, category_map)
-    cat_labels = category_labels(category_map)
+    if category_map is None:  # the default table: decided once per month, not once per file
+        lookup, cat_labels = _default_mapping(month)
+    else:
+        lookup, cat_labels = category_lookup(month, category_map), category_labels(category_map)
     stable_labels = sorted(STABLE_CATEGORIES)
     cat_pos = {c: i for i, c in enumerate(cat_labels)}
     stable_pos = {c: i for i, c in enumerate(stable_labels)}

@@ -218,8 +218,8 @@ def _duplicate_rows(table: pa.Table, names: Sequence[str]) -> np.ndarray:
     if ids.null_count == n:
         return np.zeros(n, dtype=bool)
     # every Crime ID distinct (the usual case): nothing to mark. One hash pass over the IDs
-    # (about 2 ms for 25,000 64-character IDs; hashing a 16-character prefix first cost more)
-    if len(names) == 1 and pc.count_distinct(ids).as_py() == n - ids.null_count:
+    # (``unique``, half the time of ``count_distinct``; its result holds one null if any)
+    if len(names) == 1 and len(pc.unique(ids)) - (ids.null_count > 0) == n - ids.null_count:
         return np.zeros(n, dtype=bool)
     blank_id = np.asarray(pc.is_null(ids).to_numpy(zero_copy_only=False), dtype=bool)
     key = np.zeros(n, dtype=np.int64)
