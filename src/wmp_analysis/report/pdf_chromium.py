@@ -5,7 +5,6 @@ Part of :mod:`wmp_analysis.report.pdf` (which re-exports these names).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -13,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 #: Seconds Chromium may take to print the pack.
 PRINT_TIMEOUT = 300
@@ -108,98 +108,62 @@ def chromium_print(
 def normalise_pdf(path: Path, *, title: str) -> Path:
     """Rewrite *path* with fixed metadata so the same pages give the same bytes.
 
-    Removes the creation and modification dates Chromium writes, sets Title / Producer,
-    and sets the document id (``/ID``) to a hash of the page content.
+    Replaces Chromium's info dictionary (its ``/CreationDate`` and ``/ModDate`` are the
+    print time) with Title / Producer / Creator, renumbers the structure elements' ids
+    (:func:`_renumber_structure_ids`) and sets the document id (``/ID``) from the content
+    (qpdf's deterministic id). Rewritten by pikepdf (qpdf): only objects reachable from
+    the document are written, so the old dates do not survive.
     """
-    import logging
+    import pikepdf
 
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject
-
-    logging.getLogger("pypdf").setLevel(
-        logging.ERROR
-    )  # Chromium's trailer /Size is often short: harmless
-    reader = PdfReader(str(path))
-    writer = PdfWriter(clone_from=reader)
-    content = hashlib.sha256()
-    for page in reader.pages:
-        data = page.get_contents()
-        content.update(data.get_data() if data is not None else b"")
-    _renumber_structure_ids(writer)
-    # replaces Chromium's info dictionary (its /CreationDate and /ModDate are the print time)
-    writer.metadata = {
-        "/Title": title,
-        "/Producer": "wmp-analysis (Chromium print)",
-        "/Creator": "wmp-analysis",
-    }
-    ident = ByteStringObject(content.digest()[:16])
-    writer._ID = ArrayObject([ident, ident])
-    buf = io.BytesIO()
-    writer.write(buf)
+    with pikepdf.open(path) as pdf:
+        _renumber_structure_ids(pdf)
+        pdf.docinfo = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Title=pikepdf.String(title),
+                Producer=pikepdf.String("wmp-analysis (Chromium print)"),
+                Creator=pikepdf.String("wmp-analysis"),
+            )
+        )
+        buf = io.BytesIO()
+        pdf.save(buf, deterministic_id=True)
     path.write_bytes(buf.getvalue())
     return path
 
 
-_NODE_ID = re.compile(r"^node(\d+)$")
+_NODE_ID = re.compile(rb"^node(\d+)$")
 
 
-def _renumber_structure_ids(writer) -> None:
+def _renumber_structure_ids(pdf) -> None:
     """Number the structure elements' ids ``node00000001``, ``node00000002``... by rank.
 
     Chromium tags the PDF (headings, tables, reading order) and names each structure
     element after its DOM node number, which shifts between prints of the same page. The
     ids are replaced by their rank among all ids - the same for the same pages, and in the
     same order, so the ``/IDTree`` stays sorted and table cells' ``/Headers`` still match.
+    Every string of every object (and of the direct dictionaries and arrays inside it) that
+    reads ``node<digits>`` is an id.
     """
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        IndirectObject,
-        TextStringObject,
-    )
+    import pikepdf
 
-    found: set[int] = set()
+    found: list[tuple[Any, Any, int]] = []  # (container, key or index, node number)
 
-    def visit(obj, fn, seen):
-        if isinstance(obj, IndirectObject):
-            return
-        if isinstance(obj, DictionaryObject):
-            for k in list(obj.keys()):
-                v = obj.raw_get(
-                    k
-                )  # no resolving of indirect references: each object is visited once
-                if isinstance(v, str):
-                    obj[k] = fn(v)
-                else:
-                    visit(v, fn, seen)
-        elif isinstance(obj, ArrayObject):
-            for i, v in enumerate(list.__iter__(obj)):
-                if isinstance(v, str):
-                    list.__setitem__(obj, i, fn(v))
-                else:
-                    visit(v, fn, seen)
+    def visit(obj) -> None:
+        items = obj.items() if isinstance(obj, pikepdf.Dictionary) else enumerate(obj)
+        for k, v in items:
+            if isinstance(v, pikepdf.String):
+                m = _NODE_ID.match(bytes(v))
+                if m:
+                    found.append((obj, k, int(m.group(1))))
+            elif isinstance(v, (pikepdf.Dictionary, pikepdf.Array)) and not v.is_indirect:
+                visit(v)  # an indirect one is visited as an object of its own
 
-    def collect(v):
-        m = _NODE_ID.match(str(v))
-        if m:
-            found.add(int(m.group(1)))
-        return v
-
-    objects = [o for o in writer._objects if isinstance(o, (DictionaryObject, ArrayObject))]
-    for o in objects:
-        visit(o, collect, None)
-    if not found:
-        return
-    rank = {n: i + 1 for i, n in enumerate(sorted(found))}
-
-    def renumber(v):
-        m = _NODE_ID.match(str(v))
-        if not m:
-            return v
-        return TextStringObject(f"node{rank[int(m.group(1))]:08d}")
-
-    for o in objects:
-        visit(o, renumber, None)
+    for obj in pdf.objects:
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
+            visit(obj)
+    rank = {n: i + 1 for i, n in enumerate(sorted({n for _, _, n in found}))}
+    for obj, k, n in found:
+        obj[k] = pikepdf.String(f"node{rank[n]:08d}")
 
 
 def _part_pages(pdf: Path, n_parts: int) -> list[int | None]:
