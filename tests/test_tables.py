@@ -131,9 +131,11 @@ def test_long_table_is_summarised_with_a_link_to_its_csv():
     html = table_html(df, csv_href="03_target_comparison/tables/full.csv", csv_name="full.csv")
     p = parse(html)
     assert len(p.rows) == 10
-    assert "Showing the first 10 of 40 rows" in html
+    assert "Shown here: the first 10 of the 40 rows." in html
     assert "03_target_comparison/tables/full.csv" in p.links
-    assert "40 rows:" in html and "met</span> 30" in html and "not met</span> 10" in html
+    assert "Full table: <a " in html and "full.csv</a>, 40 rows" in html
+    assert "Status of all 40 rows:" in html
+    assert "met</span> 30" in html and "not met</span> 10" in html
 
 
 def test_badges_read_without_colour():

@@ -233,25 +233,42 @@ class RunContext:
         exists in its kernel (``display(df)`` or a frame as a cell's last value), in
         JupyterLab and on the exported page alike. A frame saved with
         :meth:`save_table` links its CSV; a long frame that was not saved is written to
-        ``tables/shown_<k>.csv`` first, so the summary can link the full table.
+        ``tables/shown_<k>.csv`` first (every row), so the summary can link the full table.
+        The link is relative to the notebook (:meth:`csv_href`); the page export makes it
+        relative to the page.
         """
-        from wmp_analysis.report.tables import MAX_ROWS, table_html
+        from wmp_analysis.report.tables import MAX_ROWS, _is_default_like, table_html
 
         self._shown += 1
         saved = self._saved.get(id(df))
         name = saved[1] if saved is not None and saved[0] is df else None
         if name is None and len(df) > MAX_ROWS:
             name = f"shown_{self._shown:02d}"
-            self.save_table(
-                df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df, name
-            )
-        href = f"{self.output_dir.name}/tables/{name}.csv" if name else None
+            full = df.reset_index(drop=_is_default_like(df.index))  # a filtered 0..n-1: no column
+            self.save_table(full, name)
         return table_html(
             df,
-            csv_href=href,
+            csv_href=self.csv_href(name) if name else None,
             csv_name=f"{name}.csv" if name else None,
             table_id=f"{self.section or 'table'}-{self._shown}",
         )
+
+    def csv_href(self, name: str) -> str:
+        """The link to ``tables/<name>.csv`` from the notebook showing it, as JupyterLab resolves it.
+
+        Under the runner the executed notebook is kept in the run folder's ``notebooks/``
+        (beside this section's folder): ``../03_target_comparison/tables/<name>.csv``; the
+        page, one folder up, drops the ``../`` (:func:`wmp_analysis.report.page_export.page_links`).
+        Elsewhere (a notebook opened in JupyterLab, whose kernel starts in the notebook's
+        folder) the link is relative to the kernel's working folder.
+        """
+        import os
+
+        csv = self.output_dir / "tables" / f"{name}.csv"
+        base = self.output_dir.parent / "notebooks"
+        if not base.is_dir():
+            base = Path.cwd()
+        return Path(os.path.relpath(csv, base)).as_posix()
 
     def save_figure(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import html
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -188,7 +189,10 @@ def export_notebook_html(
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
     clean = normalise_notebook(nb, replace)
-    body = _nbconvert_body(clean)
+    if origin is not None:
+        synthetic = bool(origin.get("synthetic"))
+    clean = page_cells(clean, banner=synthetic)
+    body = page_links(_nbconvert_body(clean))
     gallery = []
     if not _has_images(clean):
         gallery = [
@@ -208,6 +212,57 @@ def export_notebook_html(
         figures=gallery,
         origin=origin,
     )
+
+
+def _is_notebook_banner(out: dict[str, Any]) -> bool:
+    """True for the synthetic banner a notebook shows itself (:meth:`Section.banner`)."""
+    from wmp_analysis.report.section import BANNER_STYLE
+
+    text = (
+        out.get("data", {}).get("text/html") if out.get("output_type") == "display_data" else None
+    )
+    if isinstance(text, list):
+        text = "".join(text)
+    return isinstance(text, str) and text.startswith(
+        f"<p style='{BANNER_STYLE}'><b>{html.escape(SYNTHETIC_NOTE)}"
+    )
+
+
+_TITLE_LINE = re.compile(r"\A\s*# [^\n]*(\n|\Z)")
+
+
+def page_cells(nb: nbformat.NotebookNode, *, banner: bool) -> nbformat.NotebookNode:
+    """The cells of a page: one heading and, on a synthetic page, one synthetic statement.
+
+    The page template draws the page's heading (the section's label, as in the navigation)
+    and, when *banner*, the synthetic banner; so the notebook's own title (the ``# ...``
+    line opening its first markdown cell) and the banner the notebook shows in JupyterLab
+    (:meth:`wmp_analysis.report.section.Section.banner`) are left out of the page. The rest
+    of the first markdown cell (what the section does) stays. *nb* is not changed.
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _TITLE_LINE.sub("", cell.source, count=1)
+            break
+    if banner:
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.get("outputs", []) if not _is_notebook_banner(o)]
+    return nb
+
+
+_NOTEBOOK_CSV = re.compile(r'(<a href=")\.\./([^"/]+/tables/[^"/]+\.csv")')
+
+
+def page_links(body: str) -> str:
+    """Links of the tables to their CSVs, made relative to the page.
+
+    In the executed notebook (the run folder's ``notebooks/``) they read
+    ``../<section>/tables/<name>.csv`` (:meth:`wmp_analysis.report.outputs.RunContext.csv_href`);
+    the page is one folder up.
+    """
+    return _NOTEBOOK_CSV.sub(r"\1\2", body)
 
 
 def _png_description(path) -> str | None:

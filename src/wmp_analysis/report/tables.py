@@ -9,8 +9,10 @@
   decimals; p-values as ``< 0.001`` / ``0.012``; booleans as yes / no;
 * statuses as labelled badges whose symbol and border pattern read without colour;
 * missing values as a dash, explained in a footnote under the table;
-* every column shown (nothing cut); long tables become the first rows, a count per status
-  where there is one, and a link to the full CSV.
+* every column shown (nothing cut); a long table (more than :data:`MAX_ROWS` rows) becomes a
+  short summary (:func:`summary_view`: the force-level rows where the table also holds
+  districts, at most :data:`SUMMARY_ROWS` of them, plus a count per status where there is a
+  status column) under a visible link to the full CSV, "Full table: <name>.csv, 122 rows".
 
 Only the display is formatted: saved CSVs keep full precision (see
 :func:`wmp_analysis.report.outputs.write_table_csv`). Output is deterministic (fixed Styler
@@ -28,11 +30,16 @@ import numpy as np
 import pandas as pd
 
 from wmp_analysis.analysis.status import Status
+from wmp_analysis.report.table_headers import HEADERS
 
-#: More rows than this and the table is summarised, with a link to the full CSV.
+#: The longest table shown whole, in rows. A longer one is shown as a short summary (at most
+#: :data:`SUMMARY_ROWS` rows, see :func:`summary_view`) with a link to its full CSV, which keeps
+#: every row: 25 rows is about what a phone screen (390 px) shows in a few swipes.
 MAX_ROWS = 25
-#: Rows shown of a summarised table.
+#: The most rows a summarised table shows (:func:`summary_view`).
 SUMMARY_ROWS = 10
+#: Columns naming the area of a row: a summary keeps the force-level rows (:func:`summary_view`).
+AREA_COLUMNS = ("geography", "force", "area")
 #: The dash shown for a missing value, and its footnote.
 DASH = "\u2013"
 DASH_NOTE = (
@@ -43,97 +50,6 @@ SUPPRESSED_NOTE = (
     f"{DASH} in a suppressed row: the estimate rests on too few respondents to publish "
     "(see the section's note on the minimum base)."
 )
-
-#: Column name -> header in words, with units.
-HEADERS: dict[str, str] = {
-    "plan": "Plan",
-    "target_id": "Target",
-    "measure_id": "Measure",
-    "measure": "Measure",
-    "geography": "Area",
-    "baseline_period": "Baseline period",
-    "target_period": "Target period",
-    "baseline_value": "Baseline",
-    "actual_value": "Actual",
-    "abs_change": "Change (number)",
-    "pct_change": "Change (%)",
-    "target_value": "Target",
-    "target_kind": "Kind of target",
-    "direction": "Direction wanted",
-    "status": "Status",
-    "p_value": "p-value",
-    "p_adjusted": "p-value (Holm-adjusted)",
-    "significant": "Real change (after Holm)",
-    "rate_ratio": "Rate ratio (target / baseline)",
-    "rr_ci_low": "Rate ratio, 95% interval: low",
-    "rr_ci_high": "Rate ratio, 95% interval: high",
-    "dispersion": "Dispersion (variance / mean)",
-    "p_value_overdispersed": "p-value allowing for over-dispersion",
-    "projected": "Projected year end",
-    "pi_low": "Projection, 95% interval: low",
-    "pi_high": "Projection, 95% interval: high",
-    "proxy": "Proxy measure",
-    "proxy_note": "Proxy note",
-    "source": "Source",
-    "definition": "Definition",
-    "recorded_crime_caveat": "Recorded-crime caveat",
-    "note": "Note",
-    "count": "Count",
-    "force": "Force",
-    "offence": "Offence group",
-    "period": "Period",
-    "financial_year": "Financial year",
-    "group": "Group",
-    "reference": "Reference group",
-    "estimate": "Estimate (%)",
-    "reference_estimate": "Reference estimate (%)",
-    "gap": "Gap (percentage points)",
-    "gap_ci_low": "Gap, 95% interval: low (points)",
-    "gap_ci_high": "Gap, 95% interval: high (points)",
-    "base_n": "Base (respondents)",
-    "n": "Number (n)",
-    "n_positive": "Positive answers (n)",
-    "n_eff": "Effective base (n)",
-    "sum_weight": "Sum of weights",
-    "suppressed": "Suppressed",
-    "ci_low": "95% interval: low (%)",
-    "ci_high": "95% interval: high (%)",
-    "district": "District",
-    "searches": "Searches",
-    "population": "Population (residents)",
-    "rate_per_1000": "Searches per 1,000 residents",
-    "rr_vs_white": "Relative rate against White",
-    "arrest_rate": "Arrest rate (%)",
-    "find_rate": "Find rate (%)",
-    "months_of_data": "Months of data",
-    "rows": "Rows",
-    "rows_read": "Rows read",
-    "rows_rejected": "Rows rejected",
-    "sha256": "sha256",
-    "bytes": "Size (bytes)",
-    "path": "File",
-    "file": "File",
-    "name": "Name",
-    "line": "Line",
-    "field": "Field",
-    "value": "Value",
-    "reason": "Reason",
-    "series": "Series",
-    "value_mean": "Mean",
-    "mean": "Mean",
-    "ucl": "Upper control limit",
-    "lcl": "Lower control limit",
-    "centre": "Centre line",
-    "centre_line": "Centre line",
-    "rank": "Rank",
-    "order": "Order",
-    "versus_force": "Against the force",
-    "force_rate_ratio": "Force rate ratio",
-    "wording": "Wording",
-    "claim": "Claim",
-    "claimed": "Claimed",
-    "computed": "Computed",
-}
 
 #: Statuses and their badge: (symbol, css modifier). Symbol and border style carry the
 #: meaning without colour (grey-scale printing, colour-blind readers).
@@ -364,9 +280,75 @@ def _is_default_like(index: pd.Index) -> bool:
     )
 
 
-def _footnotes(
-    shown: pd.DataFrame, total_rows: int, csv_href: str | None, csv_name: str | None
-) -> list[str]:
+def _force_rows(values: pd.Series) -> np.ndarray:
+    """True where a value names a police force area (``data/raw/reference/forces.csv``)."""
+    from wmp_analysis.errors import InputError
+    from wmp_analysis.names import force_index, normalise_name
+
+    known = force_index()
+
+    def is_force(v: Any) -> bool:
+        if _is_missing(v):
+            return False
+        try:
+            return normalise_name(str(v)) in known
+        except InputError:  # not a printable name (a control character): not a force
+            return False
+
+    return np.array([is_force(v) for v in values], dtype=bool)
+
+
+def summary_view(full: pd.DataFrame, n: int = SUMMARY_ROWS) -> tuple[pd.DataFrame, str]:
+    """The rows a summarised table shows, and what they are in words.
+
+    One rule for every long table of the pack: when the table has an area column
+    (:data:`AREA_COLUMNS`) holding both police force areas and smaller areas (districts),
+    the force-level rows are kept; then the first *n* rows in the table's own order (the
+    analysis modules order their tables: plan, target, force before districts, rank).
+
+    Parameters
+    ----------
+    full : DataFrame
+        The table as shown (:func:`prepare`d).
+    n : int
+        The most rows returned.
+
+    Returns
+    -------
+    (DataFrame, str)
+        At most *n* rows of *full*, and a phrase such as ``"the first 10 of the 31
+        force-level rows"`` or ``"the first 10 rows"``.
+    """
+    rows, kind = full, ""
+    for col in AREA_COLUMNS:
+        if col in full.columns:
+            force = _force_rows(full[col])
+            if force.any() and not force.all():
+                rows, kind = full[force], " force-level"
+                break
+    if len(rows) <= n:
+        return rows, f"the {len(rows):,}{kind} rows"
+    return rows.head(n), f"the first {n:,} of the {len(rows):,}{kind} rows"
+
+
+def _summary_line(full: pd.DataFrame, what: str, csv_href: str | None, csv_name: str | None) -> str:
+    """``Full table: <a>name.csv</a>, 122 rows. Shown: ... Status of the 122 rows: ...``."""
+    total = len(full)
+    if csv_href:
+        link = f'<a href="{html.escape(csv_href)}">'
+        link += f"{html.escape(csv_name or csv_href)}</a>"
+        head = f"<b>Full table: {link}, {total:,} rows</b> (every row and column, full precision)."
+    else:
+        head = f"<b>Full table: {total:,} rows</b>, in the executed notebook in the run folder."
+    text = f"{head} Shown here: {html.escape(what)}."
+    if "status" in full.columns:
+        counts = full["status"].fillna(Status.NO_RESULT).astype(str).value_counts(sort=False)
+        text += f" Status of all {total:,} rows: "
+        text += "; ".join(f"{badge_html(k)} {v:,}" for k, v in counts.items()) + "."
+    return f'<p class="table-summary">{text}</p>'
+
+
+def _footnotes(shown: pd.DataFrame, summarised: bool, csv_href: str | None, csv_name: str | None):
     notes = []
     has_missing = bool(shown.map(_is_missing).to_numpy().any()) if len(shown) else False
     if has_missing:
@@ -375,16 +357,7 @@ def _footnotes(
             and shown["suppressed"].map(lambda v: str(v).lower() in ("true", "1")).any()
         )
         notes.append(html.escape(DASH_NOTE + (" " + SUPPRESSED_NOTE if sup else "")))
-    if total_rows > len(shown):
-        where = (
-            f'<a href="{html.escape(csv_href)}">{html.escape(csv_name or csv_href)}</a>'
-            if csv_href
-            else "the executed notebook in the run folder"
-        )
-        notes.append(
-            f"Showing the first {len(shown):,} of {total_rows:,} rows; the full table is in {where}."
-        )
-    elif csv_href:
+    if csv_href and not summarised:  # a summarised table names its CSV above the rows
         notes.append(
             f'Machine-readable copy (full precision): <a href="{html.escape(csv_href)}">'
             f"{html.escape(csv_name or csv_href)}</a>."
@@ -432,11 +405,15 @@ def table_html(
     df : DataFrame
         Any table; it is not changed.
     csv_href, csv_name : str, optional
-        Link (relative to the page) and file name of the saved CSV holding the table at
-        full precision; named under the table, and where a long table is summarised.
+        Link (relative to the page, or to the notebook in JupyterLab) and file name of the
+        saved CSV holding the table at full precision (every row): named under a short
+        table, and above a summarised one ("Full table: <name>.csv, 122 rows").
     max_rows : int
-        More rows than this and only *summary_rows* are shown, with a count per status
-        (when the table has a ``status`` column) and the link.
+        More rows than this and the table is summarised: at most *summary_rows* rows
+        (:func:`summary_view`), a count per status when the table has a ``status``
+        column, and the link.
+    summary_rows : int
+        The most rows a summarised table shows.
     table_id : str
         Deterministic id for the Styler (no random uuids in the pages).
 
@@ -448,16 +425,11 @@ def table_html(
     """
     full = prepare(df)
     total = len(full)
-    shown = full.head(summary_rows) if total > max_rows else full
+    summarised = total > max_rows and len(full.columns) > 0
+    shown, what = summary_view(full, summary_rows) if summarised else (full, "")
     parts = ['<div class="wmp-table" style="max-width:100%;overflow-x:auto">']
-    if total > max_rows and "status" in full.columns:
-        counts = full["status"].fillna(Status.NO_RESULT).astype(str).value_counts(sort=False)
-        parts.append(
-            '<p class="table-summary">'
-            + f"{total:,} rows: "
-            + "; ".join(f"{badge_html(k)} {v:,}" for k, v in counts.items())
-            + ".</p>"
-        )
+    if summarised:
+        parts.append(_summary_line(full, what, csv_href, csv_name))
     if len(full.columns) == 0:
         parts.append('<p class="table-empty">(no columns)</p>')
     elif total == 0:
@@ -468,7 +440,7 @@ def table_html(
         )
     else:
         parts.append(_styled_table(shown, table_id))
-    notes = _footnotes(shown, total, csv_href, csv_name) if len(full.columns) else []
+    notes = _footnotes(shown, summarised, csv_href, csv_name) if len(full.columns) else []
     if notes:
         parts.append(
             '<p class="table-note" style="font-size:.8em;color:#444">' + "<br>".join(notes) + "</p>"
