@@ -339,3 +339,26 @@ def test_each_month_keeps_its_own_rejections_and_counts(tmp_path):
     assert rej["line"].tolist() == [2] and rej["field"].tolist() == ["Latitude"]
     assert res.location_rejections == {"street": 1}
     assert res.not_recorded == {"street": {"Last outcome category": 2}}
+
+
+def test_the_first_bad_file_in_order_is_the_one_reported(tmp_path):
+    # Files are parsed two at a time; when several are bad the error is still the first one's
+    # in file order (2015-01: a record of 2014-12, line 3), as a one-at-a-time read reports it,
+    # and nothing of the month after is written.
+    from wmp_analysis.errors import PeriodError, UnknownForceError
+
+    src = tmp_path / "src"
+    for month in ("2015-01", "2015-02", "2015-03"):
+        write_month(src, month, ["Burglary", "Robbery", "Anti-social behaviour"])
+    jan = src / "2015-01" / "2015-01-west-midlands-street.csv"
+    lines = jan.read_text().splitlines()
+    lines[2] = lines[2].replace(",2015-01,", ",2014-12,")
+    jan.write_text("\n".join(lines) + "\n")
+    feb = src / "2015-02" / "2015-02-west-midlands-street.csv"
+    feb.write_text(feb.read_text().replace("West Midlands Police", "Kent Police"))
+    for _ in range(3):
+        with pytest.raises(PeriodError) as err:
+            ingest_police_uk(src, tmp_path / "out", force="West Midlands")
+        assert not isinstance(err.value, UnknownForceError)
+        assert err.value.row == 3 and "2015-01-west-midlands-street.csv" in str(err.value)
+    assert not (tmp_path / "out" / "police_uk" / "street").exists()

@@ -236,7 +236,10 @@ def ingest_police_uk(
     months_read = iter_police_uk_months(
         to_read, force=force, lsoa_lookup=lsoa_lookup, max_unknown_share=float(share)
     )
-    _write_months(res, months_read, by_month, out, force, slug, sha256_of, rel, on_key)
+    try:
+        _write_months(res, months_read, by_month, out, force, slug, sha256_of, rel, on_key)
+    finally:
+        months_read.close()  # on an error: stop the read loop's threads now, not at collection
     _sum_up(res, out, kinds, months)
     return res
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -121,14 +122,15 @@ def iter_police_uk_months(
         ctx.rejections, ctx.not_recorded, ctx.location_rejections = [], {}, {}
         return out
 
-    for f, part, record, counts in _iter_files(ordered, slug, ctx, max_uncompressed_bytes):
-        if current is not None and f.month != current:
-            yield flush()
-            parts, records = {}, []
-        add_counts(ctx, counts)  # after the flush: a file's rejections belong to its own month
-        current = f.month
-        parts.setdefault(f.kind, []).append(part)
-        records.append(record)
+    with closing(_iter_files(ordered, slug, ctx, max_uncompressed_bytes)) as read:
+        for f, part, record, counts in read:
+            if current is not None and f.month != current:
+                yield flush()
+                parts, records = {}, []
+            add_counts(ctx, counts)  # after the flush: a file's rejections belong to its own month
+            current = f.month
+            parts.setdefault(f.kind, []).append(part)
+            records.append(record)
     if current is not None:
         yield flush()
 
