@@ -146,6 +146,31 @@ def test_a_shown_long_frame_is_saved_whole_and_linked(tmp_path, monkeypatch):
     assert '<a href="03_target_comparison/tables/shown_01.csv">' in page
 
 
+def test_a_real_table_shown_before_it_is_saved_links_a_copy_labelled_real(tmp_path, monkeypatch):
+    """The peer comparison of a mixed section: ONS only (real), shown then saved with
+    ``synthetic=False``; the linked copy must not call its rows synthetic."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setattr(outputs, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    ctx = outputs.RunContext(tmp_path / "03_target_comparison", synthetic=True, section="03")
+    try:
+        peers = pd.DataFrame({"force": ["West Midlands", "Merseyside"] * 20, "n": range(40)})
+        data, _ = shell.display_formatter.format(peers)
+        tables = tmp_path / "03_target_comparison" / "tables"
+        assert pd.read_csv(tables / "shown_01.csv")["synthetic"].all()  # the context's, for now
+        ctx.save_table(peers, "peer_comparison", synthetic=False)
+        copy = pd.read_csv(tables / "shown_01.csv")
+        assert not copy["synthetic"].any() and "data_note" not in copy.columns
+        assert list(copy["n"]) == list(range(40)) and "shown_01.csv" in data["text/html"]
+        assert (tables / "shown_01.csv").read_bytes() == (
+            tables / "peer_comparison.csv"
+        ).read_bytes()
+    finally:
+        shell.display_formatter.formatters["text/html"].pop(pd.DataFrame)
+
+
 def _executed(origin) -> nbformat.NotebookNode:
     nb = new_notebook()
     code = new_code_cell("ctx.banner()")

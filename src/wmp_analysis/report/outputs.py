@@ -182,6 +182,10 @@ class RunContext:
     written: list[dict[str, Any]] = field(default_factory=list)
     _saved: dict[int, tuple[pd.DataFrame, str]] = field(default_factory=dict, repr=False)
     _shown: int = field(default=0, repr=False)
+    #: id(frame) -> (frame, shown_<k> name, frame as written): long frames shown unsaved
+    _shown_copies: dict[int, tuple[pd.DataFrame, str, pd.DataFrame]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         out = Path(self.output_dir)
@@ -207,7 +211,24 @@ class RunContext:
         When *df* has a ``data`` column (``"real"``/``"synthetic"``/``""`` per row), each row
         is labelled from it instead: ``synthetic`` is true and ``data_note`` set on the
         synthetic rows only.
+
+        A long frame shown before it was saved (its summary links ``tables/shown_<k>.csv``,
+        :meth:`table_html`) has that file written again with the labels given here, so the
+        linked copy says what the saved table says (e.g. real, for an ONS-only table of a
+        section that also has synthetic inputs).
         """
+        path = self._write_labelled(df, name, synthetic)
+        self.written.append(
+            {"kind": "table", "name": name, "path": str(path.name), "section": self.section}
+        )
+        self._saved[id(df)] = (df, name)  # so that showing this frame links its CSV
+        shown = self._shown_copies.pop(id(df), None)
+        if shown is not None and shown[0] is df:
+            self._write_labelled(shown[2], shown[1], synthetic)
+        return path
+
+    def _write_labelled(self, df: pd.DataFrame, name: str, synthetic: bool | None) -> Path:
+        """``tables/<name>.csv`` with its ``synthetic``/``data_note`` labels (:meth:`save_table`)."""
         out = df.copy()
         if "data" in out.columns:
             per_row = out["data"].astype(str).eq("synthetic")
@@ -219,12 +240,7 @@ class RunContext:
             out["synthetic"] = bool(syn)
             if syn:
                 out["data_note"] = SYNTHETIC_NOTE
-        path = write_table_csv(out, self.output_dir / "tables" / f"{name}.csv")
-        self.written.append(
-            {"kind": "table", "name": name, "path": str(path.name), "section": self.section}
-        )
-        self._saved[id(df)] = (df, name)  # so that showing this frame links its CSV
-        return path
+        return write_table_csv(out, self.output_dir / "tables" / f"{name}.csv")
 
     def table_html(self, df: pd.DataFrame) -> str:
         """The reader's view of *df* (:func:`wmp_analysis.report.tables.table_html`).
@@ -246,6 +262,7 @@ class RunContext:
             name = f"shown_{self._shown:02d}"
             full = df.reset_index(drop=_is_default_like(df.index))  # a filtered 0..n-1: no column
             self.save_table(full, name)
+            self._shown_copies[id(df)] = (df, name, full)
         return table_html(
             df,
             csv_href=self.csv_href(name) if name else None,
