@@ -51,3 +51,31 @@ def ons_real(shared_data):
     from wmp_analysis.ingest.ons import read_ons_pfa
 
     return read_ons_pfa(require_shared("ons/rec-crime-pfa.csv"))
+
+
+# --------------------------------------------------------------------------- whole-pack runs
+def pytest_collection_modifyitems(session, config, items):
+    """Modules that read whole packs (``PREFETCH``, see ``_suite_run``) run last, each kept whole.
+
+    Their runs go on in the background meanwhile (:func:`pytest_collection_finish`), so the
+    other tests and the runs share the machine's two cores instead of taking turns.
+    """
+    from _suite_run import wants_runs
+
+    items[:] = [i for i in items if not wants_runs(i)] + [i for i in items if wants_runs(i)]
+
+
+def pytest_collection_finish(session):
+    """Start every pack run the collected tests need (``_suite_run.prefetch``)."""
+    if session.config.option.collectonly:
+        return
+    from _suite_run import prefetch
+
+    prefetch(session.items, session.config._tmp_path_factory)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop any pack run still going (an interrupted or failed session)."""
+    from _suite_run import shutdown
+
+    shutdown()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _suite_run import HOSTILE_TITLE, sample_pack
+from _suite_run import HOSTILE_TITLE, sample_pack, start_sample_pack
 
 from wmp_analysis.report.outputs import SYNTHETIC_NOTE
 
@@ -186,9 +186,13 @@ def render(port: int, page: Path, shot: Path, width: int | None = None) -> dict:
         dt.close()
 
 
+#: The sample pack's runs start in the background when the tests are collected (``_suite_run``).
+PREFETCH = {"pack": [start_sample_pack]}
+
+
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
-    got = sample_pack(tmp_path_factory)
+    got = sample_pack(tmp_path_factory, second=False)  # reads the first run only
     assert got["rc"][0] == 0, got["log"][-4000:]
     return got
 

@@ -16,7 +16,8 @@
   (``runner.pdf: false``), figures as PNG only (``runner.figure_formats: [png]``: nothing here
   reads an SVG), ``runner.parallel: 2``, written to a temporary project.
 
-All runs go through the real command, ``wmp-analysis run --config ...``, two at a time, in two
+All runs go through the real command, ``wmp-analysis run --config ...``, two at a time, started in
+the background when the tests are collected (``PREFETCH``, see ``_suite_run``) and waited for by two
 module-scoped fixtures (the configs, the drop-one variants; each prints its runs' wall and CPU
 seconds and the load average). Each run must exit 0 and publish a complete pack, and every source it
 lacks must be named as "not supplied" (with what it would give) in the sections that need it,
@@ -32,9 +33,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +42,15 @@ import yaml
 from conftest import PROJECT_ROOT, SHARED_DATA, require_shared
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _suite_run import require_suite, sample_pack
+from _suite_run import (
+    background,
+    once,
+    require_suite,
+    run_cli,
+    sample_pack,
+    start_sample_pack,
+    suite_problem,
+)
 
 from wmp_analysis.availability import SOURCE_USES, not_supplied_note
 
@@ -106,6 +112,8 @@ class Run:
     out: str = ""
     seconds: float = 0.0
     cpu: float = 0.0
+    started: float = 0.0  # time.monotonic()
+    ended: float = 0.0
 
     @property
     def sources(self) -> dict:
@@ -221,48 +229,53 @@ def _drop_runs(base: Path) -> list[Run]:
 
 
 def _execute(run: Run) -> Run:
-    """Run the config through the CLI; records exit code, output, wall and CPU seconds (the run's
-    whole process tree: ``wait4`` counts every descendant it reaped, kernels included)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log = run.folder / "run.log"
-    t0 = time.monotonic()
-    with log.open("w", encoding="utf-8") as out:
-        p = subprocess.Popen(
-            [str(EXE), "run", "--config", str(run.config)],
-            cwd=run.folder,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        guard = threading.Timer(1200, p.kill)  # a hung run fails the test instead of hanging it
-        guard.start()
-        try:
-            _, status, usage = os.wait4(p.pid, 0)
-        finally:
-            guard.cancel()
-        p.returncode = os.waitstatus_to_exitcode(status)
-    run.rc, run.seconds = p.returncode, time.monotonic() - t0
-    run.cpu = usage.ru_utime + usage.ru_stime
-    run.out = log.read_text(encoding="utf-8", errors="replace")
+    """Run the config through the CLI (``_suite_run.run_cli``: niced, in the background pool);
+    records exit code, output, wall and CPU seconds (the run's whole process tree)."""
+    got = run_cli(["run", "--config", str(run.config)], run.folder, run.folder / "run.log")
+    run.rc, run.out, run.seconds, run.cpu = got.rc, got.out, got.seconds, got.cpu
+    run.started, run.ended = got.started, got.ended
     return run
 
 
-def _execute_all(todo: list[Run], base: Path, what: str) -> dict[str, Run]:
-    """Run *todo* two at a time (a 2-core machine); write and print each run's wall and CPU seconds."""
-    ready = [r for r in todo if not r.missing_shared]
-    t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(_execute, ready))
+def _start(what: str, todo: list[Run]) -> list[Run]:
+    """Start every run of *todo* whose real files are all there (``_suite_run.background``)."""
+    for r in todo:
+        if not r.missing_shared:
+            background(f"{what}:{r.name}", lambda r=r: _execute(r))
+    return todo
+
+
+def start_config_runs(tmp_path_factory) -> tuple[Path, list[Run]]:
+    """Every config of configs/ except the default (the session's sample pack), started once."""
+    base = once("configs-e2e-base", lambda: tmp_path_factory.mktemp("configs-e2e"))
+    todo = once("configs-e2e", lambda: [_real_run(n, base) for n in CONFIGS if n != "sample.yaml"])
+    return base, _start("config", todo)
+
+
+def start_drop_runs(tmp_path_factory) -> tuple[Path, list[Run]]:
+    """The drop-one variants (:func:`_drop_runs`), started once; the full pack beside them."""
+    start_sample_pack(tmp_path_factory)  # the reference every variant is compared with
+    base = once("drop-one-base", lambda: tmp_path_factory.mktemp("drop-one"))
+    return base, _start("drop-one", once("drop-one", lambda: _drop_runs(base)))
+
+
+def _wait_all(started: tuple[Path, list[Run]], what: str) -> dict[str, Run]:
+    """Wait for the runs; write and print each run's wall and CPU seconds."""
+    base, todo = started
+    ready = [
+        background(f"{what}:{r.name}", lambda r=r: _execute(r)).result()
+        for r in todo
+        if not r.missing_shared
+    ]
     timings = {r.name: {"wall": round(r.seconds, 1), "cpu": round(r.cpu, 1)} for r in ready}
-    wall = round(time.monotonic() - t0, 1)
+    wall = round(max(r.ended for r in ready) - min(r.started for r in ready), 1) if ready else 0.0
     load = [round(x, 2) for x in os.getloadavg()]
     (base / f"timings-{what}.json").write_text(
         json.dumps({"wall": wall, "load": load, "runs": timings}, indent=1)
     )
     print(
-        f"\n{what} runs (seconds): {timings}; all wall {wall}, "
-        f"cpu {round(sum(r.cpu for r in ready), 1)}, load average after {load}"
+        f"\n{what} runs (seconds, niced, beside the other tests): {timings}; first start to "
+        f"last end {wall}, cpu {round(sum(r.cpu for r in ready), 1)}, load average after {load}"
     )
     return {r.name: r for r in todo}
 
@@ -271,16 +284,29 @@ def _execute_all(todo: list[Run], base: Path, what: str) -> dict[str, Run]:
 def runs(tmp_path_factory) -> dict[str, Run]:
     """Every config of configs/ except the default (the session's sample pack), run end to end."""
     require_suite()
-    base = tmp_path_factory.mktemp("configs-e2e")
-    return _execute_all([_real_run(n, base) for n in CONFIGS if n != "sample.yaml"], base, "config")
+    return _wait_all(start_config_runs(tmp_path_factory), "config")
 
 
 @pytest.fixture(scope="module")
 def drop_runs(tmp_path_factory) -> dict[str, Run]:
     """The default config without each of its sources in turn (:func:`_drop_runs`), run end to end."""
     require_suite()
-    base = tmp_path_factory.mktemp("drop-one")
-    return _execute_all(_drop_runs(base), base, "drop-one")
+    return _wait_all(start_drop_runs(tmp_path_factory), "drop-one")
+
+
+def _prefetch_configs(tmp_path_factory) -> None:
+    if suite_problem() is None:
+        start_sample_pack(tmp_path_factory)  # [sample.yaml]; first: its two runs take longest
+        start_config_runs(tmp_path_factory)
+
+
+def _prefetch_drops(tmp_path_factory) -> None:
+    if suite_problem() is None:
+        start_drop_runs(tmp_path_factory)
+
+
+#: Runs started in the background when the tests are collected (``_suite_run.prefetch``).
+PREFETCH = {"runs": [_prefetch_configs], "drop_runs": [_prefetch_drops]}
 
 
 def _ready(run: Run) -> Run:

@@ -8,10 +8,8 @@ three-force frame.
 
 from __future__ import annotations
 
-import contextlib
-import io
+import os
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -427,27 +425,28 @@ def test_figure_has_one_panel_per_milestone(reference):
 # --------------------------------------------------------------------------- three other forces, config alone
 
 
-@pytest.mark.slow
-@pytest.mark.realdata
-def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
-    from wmp_analysis.config import load_config
-    from wmp_analysis.ingest.census import force_districts, read_lad_lookup
-    from wmp_analysis.pipeline.runner import kernel_available, run_suite
+#: The three forces, each with its comparators.
+OTHER_FORCES = {
+    "Merseyside": [WM, "Greater Manchester", "West Yorkshire"],
+    "West Yorkshire": ["Greater Manchester", "South Yorkshire", "Merseyside"],
+    "Thames Valley": ["Hampshire", "Kent", "Sussex"],
+}
 
-    if not kernel_available("wmp-analysis"):
-        pytest.fail("Jupyter kernel 'wmp-analysis' is not installed (run `make venv`)")
+
+def _real_ons_base() -> tuple[dict, dict[str, str]]:
+    """configs/real-ons.yaml and its sources as absolute paths."""
     base = yaml.safe_load((PROJECT_ROOT / "configs" / "real-ons.yaml").read_text(encoding="utf-8"))
-    sources = {k: str((PROJECT_ROOT / v).resolve()) for k, v in base["sources"].items()}
-    for v in base["sources"].values():  # fail in CI, skip elsewhere, when the real files are absent
-        require_shared(v.removeprefix("../shared/data/"))
+    return base, {k: str((PROJECT_ROOT / v).resolve()) for k, v in base["sources"].items()}
+
+
+def _three_force_configs(folder) -> dict[str, tuple[dict, object]]:
+    """Per force: (raw config, its path), each in its own folder below *folder*."""
+    from wmp_analysis.ingest.census import force_districts, read_lad_lookup
+
+    base, sources = _real_ons_base()
     lad = read_lad_lookup(sources["lad_lookup"])
-    runs = {
-        "Merseyside": [WM, "Greater Manchester", "West Yorkshire"],
-        "West Yorkshire": ["Greater Manchester", "South Yorkshire", "Merseyside"],
-        "Thames Valley": ["Hampshire", "Kent", "Sussex"],
-    }
-    timings = {}
-    for force, comps in runs.items():
+    out = {}
+    for force, comps in OTHER_FORCES.items():
         raw = dict(
             base,
             name=f"real-ons-{force.lower().replace(' ', '-')}",
@@ -462,17 +461,68 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
         # no briefing.pdf: nothing here reads it (the PDF is checked on the sample pack by
         # test_reproducible and test_pdf), and printing it costs each pack a browser session
         raw["runner"] = dict(base.get("runner") or {}, parallel=2, pdf=False)
-        folder = tmp_path / raw["name"]
-        folder.mkdir()
-        cfg_path = folder / "config.yaml"
+        sub = folder / raw["name"]
+        sub.mkdir()
+        cfg_path = sub / "config.yaml"
         cfg_path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-        buf = io.StringIO()
-        t0 = time.perf_counter()
-        with contextlib.redirect_stdout(buf):
-            rc = run_suite(load_config(cfg_path), run_id="three-forces")
-        timings[force] = time.perf_counter() - t0
-        assert rc == 0, f"{force}: exit {rc}\n{buf.getvalue()[-3000:]}"
-        run = folder / "reports" / raw["name"] / "three-forces"
+        out[force] = (raw, cfg_path)
+    return out
+
+
+def _start_three_forces(tmp_path_factory) -> dict:
+    """The three packs, started once in the background (``_suite_run``: ``wmp-analysis run``);
+    per force: (raw config, its path, the run's future)."""
+    from _suite_run import background, once, run_cli
+
+    configs = once(
+        "three-forces", lambda: _three_force_configs(tmp_path_factory.mktemp("three-forces"))
+    )
+    out = {}
+    for force, (raw, cfg_path) in configs.items():
+        args = ["run", "--config", str(cfg_path), "--run-id", "three-forces"]
+        job = background(
+            f"three-forces:{force}",
+            lambda a=args, c=cfg_path: run_cli(a, c.parent, c.parent / "run.log"),
+        )
+        out[force] = (raw, cfg_path, job)
+    return out
+
+
+def _prefetch_three_forces(tmp_path_factory) -> None:
+    from _suite_run import suite_problem
+
+    _base, sources = _real_ons_base()
+    if suite_problem() is None and all(os.path.exists(v) for v in sources.values()):
+        _start_three_forces(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def three_forces(tmp_path_factory):
+    """Per force: (run folder, the CLI run) of its whole pack."""
+    from _suite_run import require_suite
+
+    require_suite()
+    base, _sources = _real_ons_base()
+    for v in base["sources"].values():  # fail in CI, skip elsewhere, when the real files are absent
+        require_shared(v.removeprefix("../shared/data/"))
+    out = {}
+    for force, (raw, cfg_path, job) in _start_three_forces(tmp_path_factory).items():
+        out[force] = (cfg_path.parent / "reports" / raw["name"] / "three-forces", job.result())
+    return out
+
+
+#: Runs started in the background when the tests are collected (``_suite_run.prefetch``).
+PREFETCH = {"three_forces": [_prefetch_three_forces]}
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_full_pack_for_three_other_forces_by_config_alone(three_forces):
+    timings = {}
+    for force, comps in OTHER_FORCES.items():
+        run, got = three_forces[force]
+        timings[force] = got.seconds
+        assert got.rc == 0, f"{force}: exit {got.rc}\n{got.out[-3000:]}"
         index = (run / "index.html").read_text(encoding="utf-8")
         assert force in index, force
         assert (run / "06_national_view.html").is_file() and 'href="06_national_view.html"' in index
@@ -480,4 +530,7 @@ def test_full_pack_for_three_other_forces_by_config_alone(tmp_path):
         assert view.groupby("target_id")["force"].nunique().eq(43).all()  # ingest kept every force
         assert view.loc[view["role"] == "force", "force"].unique().tolist() == [force]
         assert set(view.loc[view["role"] == "comparator", "force"]) == set(comps)
-    print("pack seconds:", {k: round(v, 1) for k, v in timings.items()})
+    print(
+        "pack seconds (niced, beside the other tests):",
+        {k: round(v, 1) for k, v in timings.items()},
+    )

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import yaml
-from _suite_run import FIRST, HOSTILE_TITLE, SECOND, sample_pack
+from _suite_run import FIRST, HOSTILE_TITLE, SECOND, sample_pack, start_sample_pack
 
 from wmp_analysis.provenance import sha256_file
 from wmp_analysis.report.pages import external_references
@@ -26,6 +26,10 @@ def hashes(run_dir):
         ):
             out[str(rel)] = sha256_file(p)
     return out
+
+
+#: The sample pack's runs start in the background when the tests are collected (``_suite_run``).
+PREFETCH = {"pack": [start_sample_pack]}
 
 
 @pytest.fixture(scope="module")
