@@ -520,6 +520,15 @@ def main(argv: list[str] | None = None) -> int:
             HERE / "results.json"
         )  # shared with bench_ingest.py: this run is its "bench_national" key
         allres = json.loads(path.read_text()) if path.exists() else {}
+        previous = allres.get("bench_national") or {}
+        for part in ("four_way", "national"):  # a part not run this time keeps its last figures
+            if part not in result and part in previous:
+                result[part] = previous[part]
+                result[f"{part}_machine"] = previous.get(f"{part}_machine", previous.get("machine"))
+                if part == "four_way":
+                    for key in ("four_way_runs", "ratios", "cpu_ratios"):
+                        if key in previous:
+                            result[key] = previous[key]
         allres["bench_national"] = result
         path.write_text(json.dumps(allres, indent=1))
         plot(result, HERE / "scaling_national.png")
