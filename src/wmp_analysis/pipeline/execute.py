@@ -168,6 +168,42 @@ def register_progress_engine() -> None:
     papermill_engines.register(ENGINE_NAME, ProgressEngine)
 
 
+def ipc_kernel_manager_class():
+    """A kernel manager whose kernel talks over Unix sockets in a private temporary folder.
+
+    With TCP (jupyter_client's default) the manager picks free ports and the kernel binds
+    them a moment later; kernels of notebooks that start at the same time (the runner runs
+    several at once, the tests several runs) can be handed the same port in between - seen
+    as ``zmq.error.ZMQError: Address already in use`` in a kernel's heartbeat thread. Unix
+    sockets under a folder of this kernel's own cannot collide. The folder is removed
+    with the kernel.
+    """
+    import shutil
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            self._ipc_dir = tempfile.mkdtemp(prefix="wmp-kernel-")
+            return os.path.join(self._ipc_dir, "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and getattr(self, "_ipc_dir", None):
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources
+
+    return IpcKernelManager
+
+
 # --------------------------------------------------------------------------- child process
 def child_main(spec_path: str) -> int:
     """Entry point of the per-notebook child process (see :func:`execute`)."""
@@ -206,6 +242,7 @@ def child_main(spec_path: str) -> int:
             log_output=False,
             request_save_on_cell_execute=True,
             progress_file=spec["progress"],
+            kernel_manager_class=ipc_kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         result = {
