@@ -258,3 +258,38 @@ def test_pack_target_page_has_one_statement_and_one_heading(small_run):
         page = (small_run / f"{name}.html").read_text(encoding="utf-8")
         assert page.count(SYNTHETIC_NOTE) == 1, name  # the banner only
         assert len(re.findall(r"<h1[\s>]", page)) == 1, name
+
+
+def test_a_wide_long_table_is_summarised_with_its_key_columns_only():
+    """34 columns like the target comparison's: the summary keeps what each row says."""
+    n = 40
+    key = ["plan", "target_id", "measure_id", "baseline_value", "actual_value", "status", "data"]
+    detail = [f"detail_{k}" for k in range(27)]  # notes, intervals' workings, caveats...
+    frame = pd.DataFrame(
+        {
+            **{c: [f"{c}-{i}" for i in range(n)] for c in key[:3]},
+            "baseline_value": [100.0 + i for i in range(n)],
+            "proxy_note": ["a long note " * 20] * n,
+            "actual_value": [90.0 + i for i in range(n)],
+            **{c: ["x"] * n for c in detail},
+            "status": ["met"] * n,
+            "data": ["real"] * n,
+        }
+    )
+    assert len(frame.columns) == 35
+    html = table_html(frame, csv_href="tables/wide.csv", csv_name="wide.csv")
+    cells = parse(html)
+    # header cells: 7 key columns, in the table's order; no note or detail column
+    headers = re.findall(r"<th[^>]*col_heading[^>]*>(.*?)</th>", html)
+    assert len(headers) == 7, headers
+    assert "long note" not in html and "detail_" not in html
+    assert len(cells.rows) == SUMMARY_ROWS and len(cells.rows[0]) == 7
+    assert cells.rows[0][:3] == ["plan-0", "target_id-0", "measure_id-0"]
+    assert "7 of its 35 columns" in html and "tables/wide.csv" in cells.links
+
+
+def test_a_narrow_long_table_keeps_every_column():
+    frame = pd.DataFrame({"measure_id": ["m"] * 30, "note": ["kept"] * 30, "value": range(30)})
+    html = table_html(frame, csv_href="tables/n.csv", csv_name="n.csv")
+    assert "kept" in html and "of its" not in html
+    assert len(parse(html).rows[0]) == 3

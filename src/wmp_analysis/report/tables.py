@@ -31,6 +31,7 @@ import pandas as pd
 
 from wmp_analysis.analysis.status import Status
 from wmp_analysis.report.table_headers import HEADERS
+from wmp_analysis.report.table_summary import summary_columns
 
 #: The longest table shown whole, in rows. A longer one is shown as a short summary (at most
 #: :data:`SUMMARY_ROWS` rows, see :func:`summary_view`) with a link to its full CSV, which keeps
@@ -304,7 +305,9 @@ def summary_view(full: pd.DataFrame, n: int = SUMMARY_ROWS) -> tuple[pd.DataFram
     One rule for every long table of the pack: when the table has an area column
     (:data:`AREA_COLUMNS`) holding both police force areas and smaller areas (districts),
     the force-level rows are kept; then the first *n* rows in the table's own order (the
-    analysis modules order their tables: plan, target, force before districts, rank).
+    analysis modules order their tables: plan, target, force before districts, rank). A
+    wide table keeps only its key columns
+    (:func:`wmp_analysis.report.table_summary.summary_columns`).
 
     Parameters
     ----------
@@ -326,9 +329,15 @@ def summary_view(full: pd.DataFrame, n: int = SUMMARY_ROWS) -> tuple[pd.DataFram
             if force.any() and not force.all():
                 rows, kind = full[force], " force-level"
                 break
+    cols = summary_columns(full)
+    of_cols = (
+        ""
+        if len(cols) == len(full.columns)
+        else f", {len(cols)} of its {len(full.columns)} columns"
+    )
     if len(rows) <= n:
-        return rows, f"the {len(rows):,}{kind} rows"
-    return rows.head(n), f"the first {n:,} of the {len(rows):,}{kind} rows"
+        return rows[cols], f"the {len(rows):,}{kind} rows{of_cols}"
+    return rows.head(n)[cols], f"the first {n:,} of the {len(rows):,}{kind} rows{of_cols}"
 
 
 def _summary_line(full: pd.DataFrame, what: str, csv_href: str | None, csv_name: str | None) -> str:
