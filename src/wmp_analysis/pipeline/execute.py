@@ -109,8 +109,18 @@ def stop_children(grace: float = 5.0) -> None:
             _kill(d, signal.SIGKILL)
 
 
+#: The child's progress file (set by :func:`child_main`): it exists once a cell has started.
+_PROGRESS: Path | None = None
+
+
 def _child_sigterm(signum, frame) -> None:  # pragma: no cover - runs in the child process
-    """SIGTERM in a notebook child: interrupt, kill and reap the kernel, then exit 130."""
+    """SIGTERM in a notebook child: interrupt, kill and reap the kernel, then exit 130.
+
+    The kernel is interrupted first only when a cell has started (its progress file is
+    written): a KeyboardInterrupt lets that cell's own clean-up run. A kernel still
+    starting has nothing to clean up, and interrupting it mid-import would only print a
+    traceback on the console: it is killed at once.
+    """
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     kids = []
     for task in Path(f"/proc/{os.getpid()}/task").glob("*"):
@@ -118,9 +128,10 @@ def _child_sigterm(signum, frame) -> None:  # pragma: no cover - runs in the chi
             kids += [int(x) for x in (task / "children").read_text().split()]
         except OSError:
             pass
-    for k in kids:  # a KeyboardInterrupt in the running cell lets its own clean-up run
-        _kill(k, signal.SIGINT)
-    time.sleep(0.5)
+    if _PROGRESS is not None and _PROGRESS.is_file():
+        for k in kids:  # a KeyboardInterrupt in the running cell lets its own clean-up run
+            _kill(k, signal.SIGINT)
+        time.sleep(0.5)
     for k in kids:
         _kill(k, signal.SIGKILL)
         try:
@@ -207,8 +218,10 @@ def ipc_kernel_manager_class():
 # --------------------------------------------------------------------------- child process
 def child_main(spec_path: str) -> int:
     """Entry point of the per-notebook child process (see :func:`execute`)."""
+    global _PROGRESS
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     parent = spec["parent_pid"]
+    _PROGRESS = Path(spec["progress"])
 
     def watchdog() -> None:  # die with the runner: never leave an orphan writing files
         while True:

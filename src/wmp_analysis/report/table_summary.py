@@ -59,6 +59,7 @@ KEY_COLUMNS = frozenset(
         "status",
         "significant",
         "suppressed",
+        "suppression",  # why a suppressed row shows no number
         "data",
     }
 )
