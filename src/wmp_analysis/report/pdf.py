@@ -36,6 +36,7 @@ from wmp_analysis.report.pdf_chromium import (
     _part_pages,
     chromium_print,
     find_chromium,
+    headless_command,
     normalise_pdf,
 )
 from wmp_analysis.report.pdf_document import (
@@ -177,24 +178,14 @@ def _screenshot(exe: str, src: Path, out: Path, width: int, *, height: int) -> P
     """One Chromium ``--screenshot`` of *src* at *width* x *height* CSS px into *out*."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wmp-shot-") as tmp:
-        cmd = [
+        cmd = headless_command(
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
+            Path(tmp) / "profile",
             "--hide-scrollbars",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-extensions",
-            "--disable-dev-shm-usage",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={Path(tmp) / 'profile'}",
             f"--window-size={width},{height}",
             f"--screenshot={out}",
-            src.resolve().as_uri(),
-        ]
+            url=src.resolve().as_uri(),
+        )
         got = subprocess.run(
             cmd,
             check=False,

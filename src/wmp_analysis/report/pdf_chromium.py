@@ -42,6 +42,28 @@ def find_chromium() -> str | None:
 
 
 # --------------------------------------------------------------------------- printing
+#: The flags of every headless Chromium the pack starts: no GPU, no sandbox (containers), no
+#: network at all (every name resolves to nothing), no first-run work, a throwaway profile.
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+
+
+def headless_command(exe: str, profile: Path, *flags: str, url: str) -> list[str]:
+    """The command line of one headless Chromium: :data:`HEADLESS_FLAGS`, *flags*, then *url*."""
+    return [exe, *HEADLESS_FLAGS, f"--user-data-dir={profile}", *flags, url]
+
+
 def chromium_print(
     html: str, out: Path, *, chromium: str | None = None, timeout: float = PRINT_TIMEOUT
 ) -> Path:
@@ -59,24 +81,13 @@ def chromium_print(
         doc = Path(tmp) / "briefing-print.html"
         doc.write_text(html, encoding="utf-8")
         target = Path(tmp) / "out.pdf"
-        cmd = [
+        cmd = headless_command(
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
+            Path(tmp) / "profile",
             "--no-pdf-header-footer",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-extensions",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={Path(tmp) / 'profile'}",
             f"--print-to-pdf={target}",
-            doc.as_uri(),
-        ]
+            url=doc.as_uri(),
+        )
         try:
             got = subprocess.run(
                 cmd,
