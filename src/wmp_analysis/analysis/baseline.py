@@ -122,11 +122,6 @@ def seasonal_profile(series: pd.DataFrame, baseline: Period) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def street_counts(processed) -> pd.DataFrame | None:
-    """Street records per month, district and category (:func:`wmp_analysis.measures.series.street_counts`)."""
-    return M.street_counts(processed)
-
-
 def build_baseline(
     measures: pd.DataFrame,
     processed,
@@ -198,7 +193,7 @@ def _baseline_series(
     """Every count measure's series (ONS force, then districts); source notes go to *notes*."""
     ons = _table(processed, "ons_pfa")
     csp = _table(processed, "csp")
-    street = street_counts(processed)
+    street = M.street_counts(processed)
     frames = []
     for m in count_measures(measures).to_dict("records"):
         if ons is not None:
