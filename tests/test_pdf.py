@@ -157,6 +157,80 @@ def pack(tmp_path_factory):
     return got
 
 
+def _tagged_pdf(path: Path, texts: list[str], ids: list[list[int]]) -> Path:
+    """A PDF of one page per text, each drawing its text inside marked content with *ids*."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    for text, page_ids in zip(texts, ids):
+        marked = b"".join(
+            b"/P <</MCID %d>> BDC BT /F1 12 Tf 72 %d Td (%s) Tj ET EMC\n"
+            % (i, 700 - 20 * i, text.encode())
+            for i in page_ids
+        )
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.obj.Contents = pdf.make_stream(marked)
+        page.obj.Annots = pdf.make_indirect(
+            pikepdf.Array(
+                [
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[72, 690, 200, 712]
+                    )
+                ]
+            )
+        )
+    pdf.save(path)
+    return path
+
+
+def test_numbered_front_pages_replace_the_drawing_and_keep_links_and_tags(tmp_path):
+    from pypdf import PdfReader
+
+    from wmp_analysis.report.pdf_chromium import replace_front_pages
+
+    doc = _tagged_pdf(
+        tmp_path / "doc.pdf", ["cover", "page ..", "part one"], [[0], [0, 1], [0, 1, 2]]
+    )
+    front = _tagged_pdf(tmp_path / "front.pdf", ["cover", "page 3"], [[0], [0, 1]])
+    assert replace_front_pages(doc, front, 2) is True
+    reader = PdfReader(str(doc))
+    assert [p.extract_text() for p in reader.pages] == [
+        "cover",
+        "page 3\npage 3",
+        "part one\npart one\npart one",
+    ]
+    assert all(len(p["/Annots"]) == 1 for p in reader.pages)  # each page keeps its own link
+
+
+@pytest.mark.parametrize(
+    "front_texts, front_ids, why",
+    [
+        (
+            ["cover", "page 3", "more"],
+            [[0], [0, 1], [0]],
+            "a page more than the first print's front matter",
+        ),
+        (["cover", "page 3"], [[0], [0, 1, 2]], "marked content the structure tree does not know"),
+    ],
+)
+def test_front_pages_that_do_not_fit_change_nothing(tmp_path, front_texts, front_ids, why):
+    from wmp_analysis.report.pdf_chromium import replace_front_pages
+
+    doc = _tagged_pdf(
+        tmp_path / "doc.pdf", ["cover", "page ..", "part one"], [[0], [0, 1], [0, 1, 2]]
+    )
+    before = doc.read_bytes()
+    front = _tagged_pdf(tmp_path / "front.pdf", front_texts, front_ids)
+    assert replace_front_pages(doc, front, 2) is False, why
+    assert doc.read_bytes() == before
+
+
 def _pdf_text(path: Path) -> list[str]:
     from pypdf import PdfReader
 
@@ -190,6 +264,16 @@ def test_briefing_pdf_pages_contents_and_scorecard(pack):
     assert len(listed) == len(pages_html), toc
     for i, start in enumerate(int(x) for x in listed):
         assert f"Part {i + 1} of {len(pages_html)}:" in texts[start - 1]
+    # ... and its entries are links to those pages (the numbered contents replaced the first
+    # print's drawing of the page, not its links)
+    targets = []
+    for annot in reader.pages[1].get("/Annots", []):
+        annot = annot.get_object()
+        dest = annot.get("/Dest") or annot.get("/A", {}).get("/D")
+        if dest is not None:
+            dest = reader.named_destinations.get(str(dest), dest)
+            targets.append(reader.get_destination_page_number(dest) + 1)
+    assert targets == [int(x) for x in listed], (targets, listed)
     # cover: title and the real/synthetic statement
     cover = texts[0]
     assert "Sample pack" in cover and "synthetic sample" in cover.lower()

@@ -173,6 +173,61 @@ def test_alt_text_reaches_the_saved_files_and_re_saves_are_identical(tmp_path):
     plt.close(fig)
 
 
+def _pixels(path):
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_saved_area_is_matplotlibs_own_tight_box(tmp_path):
+    """write_figure measures the tight box once; the PNG must be matplotlib's own "tight" save."""
+    from wmp_analysis.report.outputs import (
+        apply_deterministic_style,
+        mark_figure_synthetic,
+        write_figure,
+    )
+
+    apply_deterministic_style()
+    fig = tp.target_chart(ROW, SERIES, name="Burglary of homes", source="ONS")
+    mark_figure_synthetic(fig)  # the banner sits above the axes: the box must grow to hold it
+    (png, svg) = write_figure(fig, tmp_path / "ours")
+    fig.savefig(tmp_path / "mpl.png", format="png", bbox_inches="tight")
+    ours, theirs = _pixels(png), _pixels(tmp_path / "mpl.png")
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours, theirs)
+    # the SVG covers the same area to within a point (its text is measured by the Agg renderer)
+    import re
+
+    w, h = (
+        float(v)
+        for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg.read_text()).groups()
+    )
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    assert abs(w - theirs.shape[1] * 72 / dpi) < 1.5 and abs(h - theirs.shape[0] * 72 / dpi) < 1.5
+    plt.close(fig)
+
+
+def test_a_figure_with_a_live_layout_engine_is_laid_out_when_saved(tmp_path):
+    from wmp_analysis.report.outputs import apply_deterministic_style, write_figure
+
+    apply_deterministic_style()
+
+    def build():
+        fig, axes = plt.subplots(1, 2, figsize=(6, 3), layout="constrained")
+        for ax in axes:
+            ax.plot([0, 1], [0, 1])
+            ax.set_ylabel("a long label that the layout must make room for")
+        return fig
+
+    ours, theirs = build(), build()
+    (png,) = write_figure(ours, tmp_path / "ours", ("png",))
+    theirs.savefig(tmp_path / "mpl.png", format="png", bbox_inches="tight")
+    assert np.array_equal(_pixels(png), _pixels(tmp_path / "mpl.png"))
+    assert ours.get_layout_engine() is not None  # the figure's own engine is left in place
+    plt.close(ours)
+    plt.close(theirs)
+
+
 def test_plotting_functions_read_no_files(monkeypatch):
     import builtins
 

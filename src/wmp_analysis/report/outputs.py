@@ -22,6 +22,8 @@ from typing import Any
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
+from matplotlib.transforms import Bbox
 
 from wmp_analysis.config_models import FIGURE_FORMATS
 
@@ -123,14 +125,50 @@ def write_figure(fig: plt.Figure, stem: str | Path, formats=FIGURE_FORMATS) -> l
         getattr(fig, "_wmp_alt", None),
         getattr(fig, "_wmp_title", None),
     )  # plots.style.finish
-    for fmt in formats:
-        out = stem.with_suffix(f".{fmt}")
-        meta = dict(_PNG_META) if fmt == "png" else dict(_SVG_META) if fmt == "svg" else None
-        if meta is not None and alt:  # fixed text: the bytes stay the same on a re-run
-            meta.update({"Title": title or "", "Description": alt})
-        fig.savefig(out, format=fmt, metadata=meta, bbox_inches="tight")
-        written.append(out)
+    engine = fig.get_layout_engine()
+    laid_out = engine is None or isinstance(engine, PlaceHolderLayoutEngine)
+    # a figure already laid out (``tight_layout`` leaves only a placeholder engine): measure its
+    # tight box once and save every format without savefig's own dry-run draw per file; a
+    # figure with a live layout engine is laid out by savefig itself, so it keeps "tight"
+    bbox = tight_bbox(fig) if laid_out else "tight"
+    if laid_out:
+        fig.set_layout_engine(None)  # no engine: savefig draws each file once
+    try:
+        for fmt in formats:
+            out = stem.with_suffix(f".{fmt}")
+            meta = dict(_PNG_META) if fmt == "png" else dict(_SVG_META) if fmt == "svg" else None
+            if meta is not None and alt:  # fixed text: the bytes stay the same on a re-run
+                meta.update({"Title": title or "", "Description": alt})
+            fig.savefig(out, format=fmt, metadata=meta, bbox_inches=bbox)
+            written.append(out)
+    finally:
+        if laid_out and engine is not None:
+            fig.set_layout_engine(engine)
     return written
+
+
+def tight_bbox(fig: plt.Figure) -> Bbox:
+    """The area ``savefig(bbox_inches="tight")`` saves, in inches, measured once without drawing.
+
+    The figure's tight bounding box (every artist, the synthetic banner above the axes
+    included) measured with an Agg renderer at the save resolution (``savefig.dpi``),
+    padded by ``savefig.pad_inches``. Passing it to ``savefig`` as ``bbox_inches`` saves the
+    same area as ``"tight"`` without the dry-run draw matplotlib makes for every file.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    dpi = fig.dpi if dpi == "figure" else float(dpi)
+    width, height = fig.get_size_inches() * dpi
+    renderer = RendererAgg(int(round(width)), int(round(height)), dpi)
+    old_dpi = fig.dpi
+    fig.dpi = dpi  # text extents as the saved file lays them out
+    try:
+        box = fig.get_tightbbox(renderer)
+    finally:
+        fig.dpi = old_dpi
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    return box.padded(pad)
 
 
 def _in_kernel() -> bool:

@@ -38,6 +38,7 @@ from wmp_analysis.report.pdf_chromium import (
     find_chromium,
     headless_command,
     normalise_pdf,
+    replace_front_pages,
 )
 from wmp_analysis.report.pdf_document import (
     PRINT_CSS,
@@ -133,8 +134,25 @@ def write_briefing_pdf(
     }
     chromium_print(print_document(pages, **kw), out, chromium=chromium)
     numbers = _part_pages(out, len(pages))
+    if all(numbers):  # the cover and contents again, now numbered, in place of the first ones
+        with tempfile.TemporaryDirectory(prefix="wmp-front-") as tmp:
+            front = chromium_print(
+                print_document(pages, page_numbers=numbers, front_of=_page_count(out), **kw),
+                Path(tmp) / "front.pdf",
+                chromium=chromium,
+            )
+            if replace_front_pages(out, front, int(numbers[0]) - 1):
+                return normalise_pdf(out, title=title)
+    # the numbered front matter did not fit the first print's: print the whole document again
     chromium_print(print_document(pages, page_numbers=numbers, **kw), out, chromium=chromium)
     return normalise_pdf(out, title=title)
+
+
+def _page_count(pdf: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        return len(doc.pages)
 
 
 #: Pages and window widths (CSS px) of the screenshots kept in ``screenshots/`` of a run.

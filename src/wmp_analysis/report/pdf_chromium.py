@@ -142,6 +142,47 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
     return path
 
 
+def replace_front_pages(path: Path, front: Path, count: int) -> bool:
+    """Give the first *count* pages of *path* the drawing of *front*'s pages, in place.
+
+    The briefing's first print has placeholder page numbers in its contents; the cover
+    and contents printed again with the numbers (:func:`print_document` ``front_of``) take
+    the place of the old ones: each page keeps its object, its links (``/Annots``) and its
+    place in the structure tree, and takes the new page's content stream and resources.
+    Done only when *front* has exactly *count* pages whose marked-content ids (the
+    structure tree's references into a page) are those of the pages they replace, so the
+    tags still point at the same text; otherwise nothing is changed and False returned.
+    """
+    import pikepdf
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf, pikepdf.open(front) as new:
+        if count < 1 or len(new.pages) != count or len(pdf.pages) < count:
+            return False
+        pairs = list(zip(pdf.pages[:count], new.pages))
+        if any(_marked_ids(old) != _marked_ids(got) for old, got in pairs):
+            return False
+        for old, got in pairs:
+            for key in ("/Contents", "/Resources"):
+                part = got.obj[key]
+                old.obj[key] = pdf.copy_foreign(
+                    part if part.is_indirect else new.make_indirect(part)
+                )
+        pdf.save(path)
+    return True
+
+
+def _marked_ids(page) -> list[int]:
+    """The ``/MCID`` of every marked-content sequence on *page*, in drawing order."""
+    import pikepdf
+
+    ids = []
+    for operands, _op in pikepdf.parse_content_stream(page, "BDC"):
+        props = operands[1] if len(operands) > 1 else None
+        if isinstance(props, pikepdf.Dictionary) and "/MCID" in props:
+            ids.append(int(props.MCID))
+    return ids
+
+
 _NODE_ID = re.compile(rb"^node(\d+)$")
 
 

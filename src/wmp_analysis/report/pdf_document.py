@@ -150,6 +150,7 @@ def print_document(
     synthetic: bool,
     page_numbers: Sequence[int | None] | None = None,
     vectors: dict[str, bytes] | None = None,
+    front_of: int | None = None,
 ) -> str:
     """The HTML that is printed: cover, contents, then one part per page.
 
@@ -164,6 +165,10 @@ def print_document(
         prints ``..`` placeholders (first pass).
     vectors : dict, optional
         :func:`vector_figures` of the run: figures printed as SVG instead of PNG.
+    front_of : int, optional
+        Print only the cover and the contents, numbered as the first pages of a document
+        of *front_of* pages (their footers read "Page 2 of <front_of>"): the pages that
+        replace the first print's front matter once the page numbers are known.
     """
     anchors = {name: f"pdf-part-{i + 1}" for i, (name, _, _) in enumerate(pages)}
     css = ""
@@ -197,8 +202,16 @@ def print_document(
         f'<section class="pdf-part pdf-toc"><h2>Contents</h2><ol class="pdf-contents">\n{contents}\n</ol>'
         "</section>"
     )
+    if front_of is not None:  # the footer's total is the whole document's, not these pages'
+        css_total = (
+            '@page { @bottom-center { content: "Page " counter(page) " of '
+            f'{int(front_of)}"; }} }}\n@page :first {{ @bottom-center {{ content: none; }} }}'
+        )
+        parts = []
+    else:
+        css_total = ""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{e(title)}</title>\n<style>\n{css}\n{PRINT_CSS}\n</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n<style>\n{css}\n{PRINT_CSS}\n{css_total}</style>\n</head>\n<body>\n"
         f"{cover}\n{toc}\n" + "\n".join(parts) + "\n</body>\n</html>\n"
     )
