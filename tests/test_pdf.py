@@ -231,6 +231,29 @@ def test_front_pages_that_do_not_fit_change_nothing(tmp_path, front_texts, front
     assert doc.read_bytes() == before
 
 
+def test_front_pages_replaced_then_normalised_give_the_same_bytes_twice(tmp_path):
+    """No save along the way may leave its random document id (/ID) in the pack."""
+    import os
+
+    import pikepdf
+
+    from wmp_analysis.report.pdf_chromium import normalise_pdf, replace_front_pages
+
+    got = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        doc = _tagged_pdf(
+            tmp_path / name / "doc.pdf", ["cover", "page ..", "part one"], [[0], [0, 1], [0, 1, 2]]
+        )
+        front = _tagged_pdf(tmp_path / name / "front.pdf", ["cover", "page 3"], [[0], [0, 1]])
+        with pikepdf.open(doc, allow_overwriting_input=True) as pdf:  # as a save at another time
+            pdf.trailer.ID = pikepdf.Array([pikepdf.String(os.urandom(16))] * 2)
+            pdf.save(doc)
+        assert replace_front_pages(doc, front, 2) is True
+        got.append(normalise_pdf(doc, title="Pack").read_bytes())
+    assert got[0] == got[1]
+
+
 def _pdf_text(path: Path) -> list[str]:
     from pypdf import PdfReader
 

@@ -122,12 +122,16 @@ def normalise_pdf(path: Path, *, title: str) -> Path:
     Replaces Chromium's info dictionary (its ``/CreationDate`` and ``/ModDate`` are the
     print time) with Title / Producer / Creator, renumbers the structure elements' ids
     (:func:`_renumber_structure_ids`) and sets the document id (``/ID``) from the content
-    (qpdf's deterministic id). Rewritten by pikepdf (qpdf): only objects reachable from
-    the document are written, so the old dates do not survive.
+    (qpdf's deterministic id). An id already in the file is dropped first: qpdf keeps the
+    first half of an existing id, and one written by an earlier save (for instance
+    :func:`replace_front_pages`'s) is random. Rewritten by pikepdf (qpdf): only objects
+    reachable from the document are written, so the old dates do not survive.
     """
     import pikepdf
 
     with pikepdf.open(path) as pdf:
+        if "/ID" in pdf.trailer:
+            del pdf.trailer.ID
         _renumber_structure_ids(pdf)
         pdf.docinfo = pdf.make_indirect(
             pikepdf.Dictionary(
@@ -167,7 +171,7 @@ def replace_front_pages(path: Path, front: Path, count: int) -> bool:
                 old.obj[key] = pdf.copy_foreign(
                     part if part.is_indirect else new.make_indirect(part)
                 )
-        pdf.save(path)
+        pdf.save(path, deterministic_id=True)
     return True
 
 
