@@ -42,11 +42,14 @@ def _proportion_p_value(av: float, bv: float, est_t: pd.DataFrame, est_b: pd.Dat
     return float(res.pvalue)
 
 
-def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: Period) -> dict:
+def _survey_row(
+    base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: Period, *, plan=None
+) -> dict:
     """A survey target's row: the survey estimates in both periods, status and test.
 
     Without a survey baseline estimate the plan's own baseline figure is used (and said);
-    the p-value needs survey estimates in both periods.
+    the p-value needs survey estimates in both periods. *plan*: the extract's suppression
+    plan when already built (default: built or found for *survey*).
     """
     row = dict(base, source="survey extract")
     if survey is None or len(survey) == 0:
@@ -59,8 +62,8 @@ def _survey_row(base: dict, t: Mapping, mrow: Mapping, survey, bp: Period, tp: P
     from wmp_analysis.analysis import equality
 
     mid = str(mrow.get("survey_measure") or mrow["measure_id"])
-    est_t = equality.survey_estimates_for_targets(survey, [mid], tp)
-    est_b = equality.survey_estimates_for_targets(survey, [mid], bp)
+    est_t = equality.survey_estimates_for_targets(survey, [mid], tp, plan=plan)
+    est_b = equality.survey_estimates_for_targets(survey, [mid], bp, plan=plan)
     notes = []
     bv = _estimate(est_b)
     if pd.isna(bv):

@@ -88,6 +88,22 @@ class _Run:
     districts: list
     street_counts: pd.DataFrame | None  # records per month, district, category
     cache: dict
+    survey_plan: Any = None  # the extract's suppression plan, built once (None: no extract)
+
+
+def _survey_plan(survey: pd.DataFrame | None):
+    """The suppression plan of a respondent-level *survey* (default groups and base), or None.
+
+    Every survey target of one comparison is estimated against the same plan: built (or
+    found in :func:`wmp_analysis.analysis.equality_suppression._cached_plan`'s memo) once
+    here instead of once per target and period.
+    """
+    if survey is None or not len(survey) or "positive" not in survey.columns:
+        return None
+    from wmp_analysis.analysis.equality_suppression import _cached_plan
+    from wmp_analysis.analysis.equality_tables import DEFAULT_MIN_BASE
+
+    return _cached_plan(survey, DEFAULT_MIN_BASE)
 
 
 def _measure_row(measures: pd.DataFrame, mid: str) -> dict | None:
@@ -213,7 +229,7 @@ def _target_rows(t: Mapping, run: _Run) -> list[dict]:
         note = "target geography is not the force area: no public series for it"
         return [dict(base, geography=str(t.get("geography")), note=note)]
     if kind in _SURVEY_KINDS:
-        return [_survey_row(base, t, mrow, survey, bp, tp)]
+        return [_survey_row(base, t, mrow, survey, bp, tp, plan=run.survey_plan)]
     if kind not in _COUNT_KINDS:
         return [dict(base, note=f"measure kind {kind!r} has no public series")]
     return _count_rows(base, t, mrow, bp, tp, run)
@@ -287,6 +303,7 @@ def compare_targets(
         districts=list(cfg.districts) if dsrc else [],
         street_counts=M.street_counts(processed),
         cache={} if series_cache is None else series_cache,
+        survey_plan=_survey_plan(survey),
     )
     rows = [row for t in regs.to_dict("records") for row in _target_rows(t, run)]
     return _with_holm(pd.DataFrame(rows, columns=COMPARISON_COLUMNS), alpha)

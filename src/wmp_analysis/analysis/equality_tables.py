@@ -49,11 +49,21 @@ def _aggregated_cell(survey: pd.DataFrame, mid: str, period: Period) -> tuple:
 
 
 def _respondent_cell(survey: pd.DataFrame, mid: str, period: Period) -> tuple:
-    """``(n, n_eff, p, note)`` of measure *mid* over *period*, weighted (p 0-1)."""
-    v = _valid(survey)
-    sel = v[(v["measure"] == mid) & _in_period(v["fieldwork_month"], period)]
+    """``(n, n_eff, p, note)`` of measure *mid* over *period*, weighted (p 0-1).
+
+    The respondents with an answer (``positive`` not missing, as :func:`_valid`) to *mid*
+    in *period*; only the two columns the estimate reads are selected, not every column
+    of the extract (the target comparison asks once per target and period).
+    """
+    _valid(survey.iloc[:0])  # the contract check (a 'positive' column), on no rows
+    positive = survey["positive"]
+    keep = (
+        positive.notna()
+        & (survey["measure"] == mid)
+        & _in_period(survey["fieldwork_month"], period)
+    ).to_numpy(dtype=bool, na_value=False)
     r = weighted_proportion(
-        sel["positive"].to_numpy(dtype=bool), sel["weight"].to_numpy(dtype=float)
+        positive[keep].to_numpy(dtype=bool), survey["weight"][keep].to_numpy(dtype=float)
     )
     return r["n"], r["n_eff"], r["p"], "weighted; Wilson interval on Kish effective sample size"
 
