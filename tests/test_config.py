@@ -152,6 +152,8 @@ def test_unknown_key_is_an_error_naming_the_nearest_valid_key(tmp_path, extra, f
         ("runner: {cell_timeout: 0}\n", "runner.cell_timeout", "0"),
         ("runner: {parallel: 0}\n", "runner.parallel", "0"),
         ("runner: {lock_wait: -1}\n", "runner.lock_wait", "-1"),
+        ("runner: {warm_kernels: -1}\n", "runner.warm_kernels", "-1"),
+        ("runner: {warm_kernels: 1.5}\n", "runner.warm_kernels", "1.5"),
         ("runner: {figure_formats: [png, jpg]}\n", "runner.figure_formats", "['png', 'jpg']"),
         ("runner: {figure_formats: []}\n", "runner.figure_formats", "[]"),
         ("runner: {figure_formats: png}\n", "runner.figure_formats", "'png'"),
@@ -177,6 +179,7 @@ def test_wrong_type_or_out_of_range_names_key_line_and_value(tmp_path, extra, fi
         ("survey: {min_base: 1}\n", "survey.min_base", 1),
         ("runner: {timeout_per_notebook: 1, parallel: 1}\n", "runner.timeout_per_notebook", 1),
         ("runner: {lock_wait: 0}\n", "runner.lock_wait", 0),
+        ("runner: {warm_kernels: 0}\n", "runner.warm_kernels", 0),
         ("ingest: {max_unknown_share: 0}\n", "ingest.max_unknown_share", 0),
         (
             "ingest: {max_unknown_share: 0.005, lock_timeout: 5}\n",

@@ -99,6 +99,12 @@ class RunnerOptions(_Section):
     parallel: int = Field(
         1, ge=1, description="a whole number of notebooks >= 1 to run side by side"
     )
+    warm_kernels: int = Field(
+        5,
+        ge=0,
+        description="a whole number >= 0 of notebooks whose kernels start ahead of their turn "
+        "(0 = each notebook starts its own)",
+    )
     pdf: bool = Field(True, description="true or false (write briefing.pdf at publish)")
     figure_formats: list[str] = Field(
         default_factory=lambda: list(FIGURE_FORMATS),

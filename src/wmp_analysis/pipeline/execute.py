@@ -216,12 +216,15 @@ def ipc_kernel_manager_class():
 
 
 # --------------------------------------------------------------------------- child process
-def child_main(spec_path: str) -> int:
-    """Entry point of the per-notebook child process (see :func:`execute`)."""
-    global _PROGRESS
-    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    parent = spec["parent_pid"]
-    _PROGRESS = Path(spec["progress"])
+_GUARDED = False
+
+
+def guard_child(parent: int) -> None:  # pragma: no cover - runs in the child process
+    """In a notebook child: die with the runner (*parent*), and stop the kernel on SIGTERM."""
+    global _GUARDED
+    if _GUARDED:
+        return
+    _GUARDED = True
 
     def watchdog() -> None:  # die with the runner: never leave an orphan writing files
         while True:
@@ -231,6 +234,20 @@ def child_main(spec_path: str) -> int:
 
     threading.Thread(target=watchdog, daemon=True).start()
     signal.signal(signal.SIGTERM, _child_sigterm)  # the runner's Ctrl-C: stop the kernel, then exit
+
+
+def child_main(spec_path: str, km=None) -> int:
+    """Entry point of the per-notebook child process (see :func:`execute`).
+
+    *km* is a kernel manager whose kernel is already running (a warm child, see
+    :mod:`wmp_analysis.pipeline.warm`); papermill is handed it as the manager it creates,
+    so it skips starting a kernel and shuts this one down at the end as its own. Without
+    it papermill starts the notebook's kernel itself.
+    """
+    global _PROGRESS
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    _PROGRESS = Path(spec["progress"])
+    guard_child(spec["parent_pid"])
 
     import logging
 
@@ -242,6 +259,12 @@ def child_main(spec_path: str) -> int:
 
     register_progress_engine()
     result: dict[str, Any] = {"status": "ok"}
+    if km is None:
+        manager_class = ipc_kernel_manager_class()
+    else:  # papermill "creates" the running kernel's manager, owns it and stops it as usual
+        from wmp_analysis.pipeline.warm import lent_manager_class
+
+        manager_class = lent_manager_class(km)
     try:
         pm.execute_notebook(
             spec["input"],
@@ -255,7 +278,7 @@ def child_main(spec_path: str) -> int:
             log_output=False,
             request_save_on_cell_execute=True,
             progress_file=spec["progress"],
-            kernel_manager_class=ipc_kernel_manager_class(),
+            kernel_manager_class=manager_class,
         )
     except PapermillExecutionError as exc:
         result = {
@@ -274,6 +297,11 @@ def child_main(spec_path: str) -> int:
             else "failed"
         )
         result = {"status": status, "ename": name, "evalue": str(exc)}
+    finally:
+        if km is not None:  # stopped by papermill; here only if it failed before it got the kernel
+            from wmp_analysis.pipeline.warm import shutdown
+
+            shutdown(km)
     tmp = spec["result"] + ".tmp"
     Path(tmp).write_text(json.dumps(result), encoding="utf-8")
     os.replace(tmp, spec["result"])
@@ -333,34 +361,67 @@ def _has_error(cell) -> bool:
     )
 
 
-def _spawn(spec_path: Path, cwd: Path, env_extra: dict[str, str] | None) -> subprocess.Popen:
+def spawn_child(
+    argv: list[str], cwd: Path | str, env_extra: dict[str, str] | None, stdin=subprocess.DEVNULL
+) -> subprocess.Popen:
+    """``python -m wmp_analysis.pipeline.runner <argv>`` in its own process group, tracked in _LIVE."""
     env = dict(os.environ)
     env.update(
         {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "TZ": "UTC", "PYTHONUNBUFFERED": "1"}
     )
     env.update(env_extra or {})
-    return subprocess.Popen(
-        [sys.executable, "-m", "wmp_analysis.pipeline.runner", "--child", str(spec_path)],
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wmp_analysis.pipeline.runner", *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         start_new_session=True,
         env=env,
         cwd=str(cwd),
     )
+    with _LIVE_LOCK:
+        _LIVE[proc.pid] = proc
+    return proc
 
 
-def _relay(proc: subprocess.Popen, label: str) -> threading.Thread:
-    """Copy the child's output to the console (labelled when notebooks run in parallel)."""
+def forget(proc: subprocess.Popen) -> None:
+    """Stop tracking a finished child (see :data:`_LIVE`)."""
+    with _LIVE_LOCK:
+        _LIVE.pop(proc.pid, None)
 
-    def relay() -> None:
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill *proc*'s process group (the child and its kernel) and reap the child."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def relay(proc: subprocess.Popen, label, ready: threading.Event | None = None, marker: str = ""):
+    """Copy the child's output to the console; a thread.
+
+    *label* (a string, or a function returning one when the line is printed) prefixes the
+    child's lines (used when notebooks run in parallel). A line equal to *marker* is not
+    printed: it sets *ready*.
+    """
+    label_of = label if callable(label) else (lambda: label)
+
+    def copy() -> None:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
+            if marker and line == marker:
+                if ready is not None:
+                    ready.set()
+                continue
             if not any(noise in line for noise in _NOISE):
-                say(f"  [{label}]{line}" if label else line)
+                lbl = label_of()
+                say(f"  [{lbl}]{line}" if lbl else line)
 
-    reader = threading.Thread(target=relay, daemon=True)
+    reader = threading.Thread(target=copy, daemon=True)
     reader.start()
     return reader
 
@@ -373,14 +434,8 @@ def _wait(proc: subprocess.Popen, timeout: float) -> bool:
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-        with _LIVE_LOCK:
-            _LIVE.pop(proc.pid, None)
+        kill_group(proc)
+        forget(proc)
     return timed_out
 
 
@@ -396,11 +451,15 @@ def execute(
     cell_timeout: float,
     env_extra: dict[str, str] | None = None,
     label: str = "",
+    warm=None,
 ) -> NotebookResult:
     """Execute one notebook in a child process group with a whole-notebook time limit.
 
     *timeout* and *cell_timeout* are in seconds; *label* prefixes the child's console
-    lines (used when notebooks run in parallel).
+    lines (used when notebooks run in parallel). *warm* is a waiting child with its
+    kernel started (:class:`wmp_analysis.pipeline.warm.WarmChild`); when it has gone, or
+    its kernel or working folder is not this notebook's, it is dismissed and a child is
+    started here as without it.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wmp-nbexec-") as tmp:
@@ -418,10 +477,13 @@ def execute(
         spec_path = Path(tmp) / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         t0 = time.monotonic()
-        proc = _spawn(spec_path, cwd, env_extra)
-        with _LIVE_LOCK:
-            _LIVE[proc.pid] = proc
-        reader = _relay(proc, label)
+        if warm is not None and warm.fits(kernel, cwd) and warm.go(str(spec_path), label):
+            proc, reader = warm.proc, warm.reader
+        else:
+            if warm is not None:
+                warm.dismiss(wait=1.0)
+            proc = spawn_child(["--child", str(spec_path)], cwd, env_extra)
+            reader = relay(proc, label)
         timed_out = _wait(proc, timeout)
         reader.join(timeout=5)
         seconds = time.monotonic() - t0

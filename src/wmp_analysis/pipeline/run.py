@@ -52,6 +52,7 @@ class Options:
     cell_limit: float = 1800.0  # seconds, one cell
     lock_wait: float = 0.0  # seconds to wait for another run's lock
     parallel: int = 1
+    warm: int = 5  # notebooks whose kernels are started ahead of their turn
 
     @classmethod
     def from_config(cls, cfg, *, only=None, from_=None, force=False) -> Options:
@@ -65,6 +66,7 @@ class Options:
             cell_limit=float(cfg.option("runner.cell_timeout", limit)),
             lock_wait=float(cfg.option("runner.lock_wait", 0)),
             parallel=max(1, int(cfg.option("runner.parallel", 1) or 1)),
+            warm=max(0, int(cfg.option("runner.warm_kernels", 5))),
         )
 
 
@@ -98,6 +100,8 @@ class Run:
     synthetic: bool = False
     replace: list[str] = field(default_factory=list)
     t_run: float = 0.0
+    #: the children started ahead of their notebooks (:class:`~wmp_analysis.pipeline.warm.WarmPool`)
+    warm: Any = None
 
     @property
     def pack_dir(self) -> Path:

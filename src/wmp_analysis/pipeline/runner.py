@@ -270,7 +270,18 @@ def _on_sigint(signum, frame) -> None:
 
 def _run_locked(run: Run) -> int:
     """The run, lock held: staging, plan, reuse, execute, publish."""
+    from wmp_analysis.pipeline.warm import WarmPool
+
     clear_stale_staging(run.reports_dir)
+    # the first notebooks' kernels start (one at a time) while the sample is generated
+    run.warm = WarmPool(run.chosen, run.options.kernel, run.cfg.root, run.options.warm)
+    try:
+        return _run_locked_warm(run)
+    finally:
+        run.warm.close()
+
+
+def _run_locked_warm(run: Run) -> int:
     if run.cfg.sample.get("generate"):
         from wmp_analysis.synth import ensure_sample
 
@@ -299,6 +310,8 @@ def _run_staged(run: Run) -> int:
     run.synthetic = pack_is_synthetic(run.cfg)
     run.t_run = time.monotonic()
     plan_run(run)
+    if run.warm is not None:  # a section reused from the last pack needs no kernel
+        run.warm.keep(run.to_run)
     from wmp_analysis.pipeline.console import run_header
 
     run_header(run, rel(run.cfg.path, run.cfg.root))
@@ -351,6 +364,7 @@ def _run_and_export(run: Run, name: str, label: str = "") -> NotebookResult:
         timeout=o.limit,
         cell_timeout=o.cell_limit,
         label=label,
+        warm=run.warm.take(name) if run.warm is not None else None,
     )
     if res.status == "ran":
         try:
@@ -400,11 +414,22 @@ def _print_pdf(run: Run) -> NotebookResult | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m wmp_analysis.pipeline.runner --child SPEC.json`` (the per-notebook child)."""
+    """``python -m wmp_analysis.pipeline.runner --child SPEC.json`` (the per-notebook child).
+
+    ``--warm KERNEL CWD PID``: a child started ahead of its notebook's turn
+    (:mod:`wmp_analysis.pipeline.warm`).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 2 and argv[0] == "--child":
         return child_main(argv[1])
-    sys.exit("usage: python -m wmp_analysis.pipeline.runner --child SPEC.json (internal)")
+    if len(argv) == 4 and argv[0] == "--warm":
+        from wmp_analysis.pipeline.warm import warm_main
+
+        return warm_main(argv[1], argv[2], int(argv[3]))
+    sys.exit(
+        "usage: python -m wmp_analysis.pipeline.runner --child SPEC.json | --warm KERNEL CWD PID"
+        " (internal)"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - the per-notebook child process
