@@ -333,6 +333,9 @@ def test_briefing_pdf_pages_contents_and_scorecard(pack):
     import hashlib
 
     assert not [p for p in pngs if hashlib.sha256(base64.b64decode(p)).hexdigest() in vectors]
+    # the figures' words are text in the PDF (SVG text, not outlines): the comparator charts'
+    # axis label, which no page has as HTML text, is found by pypdf
+    assert "change, % (95% interval)" in whole
     assert "rp-run-one" not in whole and ".staging" not in whole  # nothing run-specific printed
     # the run keeps screenshots of the index and a section page at desktop and phone width
     for shot in (

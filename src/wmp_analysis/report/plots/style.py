@@ -77,7 +77,8 @@ HOUSE_RC = {
     "legend.frameon": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "font.family": "DejaVu Sans",
+    "font.family": "sans-serif",  # DejaVu Sans first (see outputs.DETERMINISTIC_RC)
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
 }
 
 CAPTION_SIZE = 7.5
