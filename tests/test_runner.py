@@ -406,8 +406,18 @@ def test_execution_stages():
         "05_briefing_summary",
     ]
     assert runner.execution_stages(names, 1) == [[n] for n in names]
-    assert runner.execution_stages(names, 2) == [["01_ingest"], names[1:4], ["05_briefing_summary"]]
-    assert runner.execution_stages(names[1:4], 3) == [names[1:4]]
+    # a parallel stage starts its longest first: 03 (weight 4), 02 (2), then the one not in
+    # the suite (1)
+    middle = ["03_target_comparison", "02_baseline", "04_equality"]
+    assert runner.execution_stages(names, 2) == [["01_ingest"], middle, ["05_briefing_summary"]]
+    assert runner.execution_stages(names[1:4], 3) == [middle]
+    suite = list(runner.DEFAULT_NOTEBOOKS)
+    assert runner.execution_stages(suite, 2)[1] == [
+        "03_target_comparison",
+        "02_baseline",
+        "06_national_view",  # as heavy as 02: after it, as in the run order
+        "04_equality_breakdowns",
+    ]
 
 
 def test_parallel_stage_runs_side_by_side_and_fails_cleanly(proj, capsys):

@@ -42,21 +42,27 @@ class NotebookSpec:
     needs : tuple of str
         What it reads: ``"sources"`` (the configured input files), ``"processed"`` (the
         ingest's tables), ``"sections"`` (every other section's outputs).
+    weight : float
+        Its usual running time relative to the others (the default pack on two cores:
+        02 ~10 s, 03 ~18 s, 04 ~7 s, 06 ~10 s). Only the order matters: a parallel stage
+        starts its longest notebooks first, so the longest does not start last and run
+        alone at the end while a core idles.
     """
 
     stem: str
     role: str
     needs: tuple[str, ...]
+    weight: float = 1.0
 
 
 #: The suite, in run order. 06_national_view is an analysis section: it runs before the
 #: summary, beside 02-04.
 SUITE: tuple[NotebookSpec, ...] = (
     NotebookSpec("01_ingest", INGEST, ("sources",)),
-    NotebookSpec("02_baseline", SECTION, ("processed",)),
-    NotebookSpec("03_target_comparison", SECTION, ("processed",)),
-    NotebookSpec("04_equality_breakdowns", SECTION, ("processed",)),
-    NotebookSpec("06_national_view", SECTION, ("processed",)),
+    NotebookSpec("02_baseline", SECTION, ("processed",), weight=2.0),
+    NotebookSpec("03_target_comparison", SECTION, ("processed",), weight=4.0),
+    NotebookSpec("04_equality_breakdowns", SECTION, ("processed",), weight=1.5),
+    NotebookSpec("06_national_view", SECTION, ("processed",), weight=2.0),
     NotebookSpec("05_briefing_summary", SUMMARY, ("processed", "sections")),
 )
 
@@ -70,6 +76,12 @@ def role(stem: str) -> str:
     """The declared role of notebook *stem*; a notebook not in :data:`SUITE` is a section."""
     spec = _BY_STEM.get(stem)
     return spec.role if spec is not None else SECTION
+
+
+def weight(stem: str) -> float:
+    """The declared relative running time of notebook *stem* (1 for one not in :data:`SUITE`)."""
+    spec = _BY_STEM.get(stem)
+    return spec.weight if spec is not None else 1.0
 
 
 def is_ingest(stem: str) -> bool:

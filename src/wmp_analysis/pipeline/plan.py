@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from wmp_analysis.errors import ConfigError
 from wmp_analysis.pipeline.cache import ingest_state, section_files, section_keys
-from wmp_analysis.pipeline.notebooks import is_ingest, is_summary
+from wmp_analysis.pipeline.notebooks import is_ingest, is_summary, weight
 from wmp_analysis.pipeline.run import Run
 
 
@@ -54,7 +54,9 @@ def execution_stages(to_run: Sequence[str], parallel: int = 1) -> list[list[str]
     Ingest notebooks run alone and first; summary notebooks (which read every other
     section's tables) run alone and last; the analysis sections between them only
     read the processed data, so with ``parallel > 1`` they form one stage run
-    concurrently. With ``parallel == 1`` every notebook is its own stage, in order.
+    concurrently, longest first (declared :attr:`~.notebooks.NotebookSpec.weight`; ties
+    keep the run order): the workers take them in that order. With ``parallel == 1``
+    every notebook is its own stage, in order.
     """
     if parallel <= 1:
         return [[n] for n in to_run]
@@ -63,14 +65,18 @@ def execution_stages(to_run: Sequence[str], parallel: int = 1) -> list[list[str]
     for name in to_run:
         if is_ingest(name) or is_summary(name):
             if middle:
-                stages.append(middle)
+                stages.append(_longest_first(middle))
                 middle = []
             stages.append([name])
         else:
             middle.append(name)
     if middle:
-        stages.append(middle)
+        stages.append(_longest_first(middle))
     return stages
+
+
+def _longest_first(names: list[str]) -> list[str]:
+    return sorted(names, key=lambda n: -weight(n))  # stable: ties keep the run order
 
 
 def plan_run(run: Run) -> None:

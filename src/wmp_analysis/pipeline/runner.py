@@ -274,7 +274,8 @@ def _run_locked(run: Run) -> int:
 
     clear_stale_staging(run.reports_dir)
     # the first notebooks' kernels start (one at a time) while the sample is generated
-    run.warm = WarmPool(run.chosen, run.options.kernel, run.cfg.root, run.options.warm)
+    order = [n for stage in execution_stages(run.chosen, run.options.parallel) for n in stage]
+    run.warm = WarmPool(order, run.options.kernel, run.cfg.root, run.options.warm)
     try:
         return _run_locked_warm(run)
     finally:
