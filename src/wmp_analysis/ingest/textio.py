@@ -175,6 +175,9 @@ def read_csv_strict(
     if not text.strip():
         raise SchemaError("file is empty", path=shown, row=1, expected=f"a header {list(expected)}")
     text = normalise_newlines(text)
+    fast = _read_plain_csv(text, expected, shown)
+    if fast is not None:
+        return fast
     ncols = len(expected)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
@@ -233,6 +236,62 @@ def read_csv_strict(
     for c in expected:
         df[c] = df[c].astype(str)
     df["_line"] = pd.Series(lines, dtype="int64")
+    return df
+
+
+def _read_plain_csv(text: str, expected: Sequence[str], shown) -> pd.DataFrame | None:
+    """:func:`read_csv_strict`'s result for a *plain* file, parsed by pyarrow; else None.
+
+    Plain: no quote character and no NUL anywhere, no blank or whitespace-only line, and
+    every line holding the header's number of fields. Without quotes every line is one
+    record and every comma a separator, so pyarrow's parser and the standard library's
+    strict one read the same fields, and a record's line is its row number + 2. Anything
+    else - quotes, blank lines, a wrong field count, a field over
+    :data:`MAX_FIELD_CHARS`, a wrong header - returns None and the strict reader parses
+    the file (and names the line of any error).
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    first, _, rest = text.partition("\n")
+    if not first.strip():
+        return None
+    header = next(csv.reader([first], strict=True))
+    check_header(header, expected, shown, raw_line=first)
+    if not rest.strip():
+        return None  # header only (or blank lines after it): the strict reader decides
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names = list(expected)
+    body = rest[:-1] if rest.endswith("\n") else rest
+    if not body or "\n\n" in body or body[0] == "\n" or body[-1] == "\n":
+        return None  # a blank line: skipped by the strict reader, not by pyarrow
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pcsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                quote_char=False, ignore_empty_lines=False, newlines_in_values=False
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None  # e.g. a line with the wrong number of fields: the strict reader names it
+    if table.num_rows != body.count("\n") + 1:
+        return None
+    for c in names:
+        col = table.column(c)
+        if col.null_count or (len(col) and pc.max(pc.utf8_length(col)).as_py() > MAX_FIELD_CHARS):
+            return None
+    df = table.to_pandas()
+    for c in names:
+        df[c] = df[c].astype(str)
+    df["_line"] = pd.Series(range(2, table.num_rows + 2), dtype="int64")
     return df
 
 
