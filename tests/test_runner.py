@@ -526,12 +526,12 @@ def _is_kernel(p) -> bool:
     return any("ipykernel" in part for part in cmd)
 
 
-def _interrupt_when_kernel_runs(proc: subprocess.Popen, limit: float = 120.0) -> list:
-    """Wait for a kernel below *proc*, send SIGINT to *proc* alone, return what was below it."""
+def _interrupt_when_kernel_runs(proc: subprocess.Popen, limit: float = 120.0, also=None) -> list:
+    """Wait for a kernel below *proc* (and *also()*), send SIGINT to *proc* alone, return what was below it."""
     seen: list = []
-    assert _wait_for(lambda: any(_is_kernel(p) for p in _below(proc.pid)), limit), (
-        "no kernel started"
-    )
+    assert _wait_for(
+        lambda: any(_is_kernel(p) for p in _below(proc.pid)) and (also is None or also()), limit
+    ), "no kernel started"
     time.sleep(0.5)  # let it get into a cell
     seen = _below(proc.pid)
     assert any(_is_kernel(p) for p in seen)
@@ -589,8 +589,11 @@ def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
         text=True,
         start_new_session=True,
     )
+    pack = tmp_path / "reports" / "sample"
     try:
-        seen = _interrupt_when_kernel_runs(p)
+        # kernels start while the sample is generated (runner.warm_kernels): wait for the run's
+        # staging folder, i.e. for the notebooks' turn, so that the ingest is what is interrupted
+        seen = _interrupt_when_kernel_runs(p, also=lambda: any(pack.glob(".staging-*")))
         out, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
