@@ -555,8 +555,11 @@ def test_ctrl_c_mid_cell_exits_130_one_line_no_kernel_left(proj):
         text=True,
         start_new_session=True,
     )
-    try:
-        seen = _interrupt_when_kernel_runs(p)
+    executed = proj / "reports" / "tiny"
+    try:  # a kernel may be running before the notebook's turn (warm kernels): wait for its cells
+        seen = _interrupt_when_kernel_runs(
+            p, also=lambda: any(executed.glob(".staging-*/notebooks/02_slow.ipynb"))
+        )
         out, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
@@ -591,9 +594,11 @@ def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
     )
     pack = tmp_path / "reports" / "sample"
     try:
-        # kernels start while the sample is generated (runner.warm_kernels): wait for the run's
-        # staging folder, i.e. for the notebooks' turn, so that the ingest is what is interrupted
-        seen = _interrupt_when_kernel_runs(p, also=lambda: any(pack.glob(".staging-*")))
+        # kernels start while the sample is generated (runner.warm_kernels): wait for the ingest
+        # notebook's own turn, so that the ingest is what is interrupted
+        seen = _interrupt_when_kernel_runs(
+            p, also=lambda: any(pack.glob(".staging-*/notebooks/01_ingest.ipynb"))
+        )
         out, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
@@ -606,6 +611,34 @@ def test_ctrl_c_through_the_cli_during_ingest(tmp_path):
     assert not (tmp_path / "reports" / "sample" / "cli-ctrlc").exists()
     assert (tmp_path / "reports" / "sample" / "failed-cli-ctrlc-interrupted").is_dir()
     assert not list((tmp_path / "reports" / "sample").glob(".staging-*"))
+
+
+def test_an_error_raised_by_ctrl_c_mid_import_ends_the_run_as_interrupted(
+    proj, monkeypatch, capsys
+):
+    """Ctrl-C landing while a C extension imports surfaces as ImportError, not KeyboardInterrupt."""
+    good_manifest = fake_previous_run(proj, "before")
+
+    def interrupted_mid_import(run):
+        runner._INTERRUPTED.set()  # what the SIGINT handler does before raising
+        raise ImportError("initialization failed")
+
+    monkeypatch.setattr(runner, "_run_staged", interrupted_mid_import)
+    assert run(proj, ["02_second"], run_id="mid-import") == runner.EXIT_INTERRUPTED == 130
+    captured = capsys.readouterr()
+    assert "interrupted (Ctrl-C)" in captured.err and "Traceback" not in captured.err
+    pack = proj / "reports" / "tiny"
+    assert (pack / "failed-mid-import-interrupted").is_dir()
+    assert (pack / "before" / "manifest.json").read_bytes() == good_manifest
+    assert latest_target(proj).name == "before"
+
+    def plain_error(run):
+        raise ImportError("a missing module, no Ctrl-C")
+
+    monkeypatch.setattr(runner, "_run_staged", plain_error)
+    with pytest.raises(ImportError, match="no Ctrl-C"):  # not swallowed as an interrupt
+        run(proj, ["02_second"], run_id="plain-error")
+    assert (pack / "failed-plain-error").is_dir()
 
 
 # --------------------------------------------------------------------------- latest per config

@@ -196,6 +196,7 @@ def run_suite(
         return EXIT_CONFIG
     run = Run(cfg, run_id, names, chosen, nb_dir, Path(cfg.reports_dir), started, options)
 
+    _INTERRUPTED.clear()
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGINT) if main_thread else None
     if main_thread:
@@ -206,7 +207,9 @@ def run_suite(
     except RunLockedError as exc:
         say(f"wmp-analysis: {exc}")
         return EXIT_LOCKED
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not _interrupted(exc):
+            raise
         stop_children()  # in case the interrupt came from elsewhere than _on_sigint
         print(
             f"wmp-analysis: interrupted (Ctrl-C): run {run.run_id} stopped, no kernel left "
@@ -256,6 +259,21 @@ def _check(cfg, names: list[str], nb_dir: Path, options: Options, run_id: str) -
     return chosen
 
 
+#: Set by :func:`_on_sigint`: the run was stopped with Ctrl-C.
+_INTERRUPTED = threading.Event()
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True if *exc* ends the run because of Ctrl-C.
+
+    A KeyboardInterrupt, or any error raised after Ctrl-C: an interrupt that lands while a
+    C extension module is being imported surfaces as ``ImportError: initialization
+    failed``, not as a KeyboardInterrupt, and must still end the run as stopped (exit 130,
+    one line, the partial folder named ``-interrupted``), not with a traceback.
+    """
+    return isinstance(exc, KeyboardInterrupt) or _INTERRUPTED.is_set()
+
+
 def _on_sigint(signum, frame) -> None:
     """Ctrl-C during a run: stop the notebook children (and kernels) at once, then unwind.
 
@@ -264,6 +282,7 @@ def _on_sigint(signum, frame) -> None:
     waiting on notebooks that would otherwise run on.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _INTERRUPTED.set()
     stop_children()
     raise KeyboardInterrupt
 
@@ -294,9 +313,7 @@ def _run_locked_warm(run: Run) -> int:
         # an unexpected error (bad input found mid-run, Ctrl-C...): keep what was written aside,
         # under a name that is never taken for a complete pack
         if run.staging.exists():
-            kept = f"{FAILED_PREFIX}{run.run_id}" + (
-                "-interrupted" if isinstance(exc, KeyboardInterrupt) else ""
-            )
+            kept = f"{FAILED_PREFIX}{run.run_id}" + ("-interrupted" if _interrupted(exc) else "")
             os.replace(run.staging, run.pack_dir / kept)
             say(
                 f"run {run.run_id} stopped; partial folder kept as {kept}; {run.latest_label} unchanged"
