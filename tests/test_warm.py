@@ -8,12 +8,11 @@ scientific stack already imported; children not needed must leave no process beh
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from test_runner import KERNEL, make_notebook
+from test_runner import KERNEL, _wait_for, make_notebook
 
 from wmp_analysis.pipeline import runner
 from wmp_analysis.pipeline.execute import execute
@@ -40,15 +39,6 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.is_file() and stat.read_text().split()[2] == "Z")
-
-
-def _wait_for(cond, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return cond()
 
 
 def _run(
@@ -134,6 +124,30 @@ def test_warm_child_for_another_folder_is_not_used(tmp_path):
     res, nb = _run(tmp_path, "02_probe", [PROBE], warm=child)
     assert res.status == "ran" and f"cwd {tmp_path}\n" in _stdout(nb)
     assert "pandas imported False" in _stdout(nb)  # a cold kernel of its own
+    assert _wait_for(lambda: not _alive(child.proc.pid), 10)  # the unused child was dismissed
+
+
+@needs_kernel
+def test_warm_child_without_the_notebooks_extra_environment_is_not_used(tmp_path):
+    child = WarmChild("02_env", KERNEL, str(tmp_path))  # started without WMP_TEST_FLAG
+    src = make_notebook(
+        tmp_path / "nbs" / "02_env.ipynb",
+        ["import os; print('flag', os.environ.get('WMP_TEST_FLAG'))"],
+    )
+    out = tmp_path / "out" / "02_env.ipynb"
+    res = execute(
+        "02_env",
+        src,
+        out,
+        {},
+        kernel=KERNEL,
+        cwd=tmp_path,
+        timeout=120,
+        cell_timeout=120,
+        env_extra={"WMP_TEST_FLAG": "on"},
+        warm=child,
+    )
+    assert res.status == "ran" and "flag on" in _stdout(nbformat.read(str(out), as_version=4))
     assert _wait_for(lambda: not _alive(child.proc.pid), 10)  # the unused child was dismissed
 
 

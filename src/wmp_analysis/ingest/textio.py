@@ -233,6 +233,11 @@ def read_csv_strict(
         if rows
         else pd.DataFrame({c: pd.Series([], dtype=object) for c in expected})
     )
+    return _strict_frame(df, expected, lines)
+
+
+def _strict_frame(df: pd.DataFrame, expected: Sequence[str], lines) -> pd.DataFrame:
+    """*df*'s columns as strings plus ``_line`` (the record's line): read_csv_strict's result."""
     for c in expected:
         df[c] = df[c].astype(str)
     df["_line"] = pd.Series(lines, dtype="int64")
@@ -280,7 +285,7 @@ def _read_plain_csv(text: str, expected: Sequence[str], shown) -> pd.DataFrame |
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowException):
+    except pa.ArrowException:
         return None  # e.g. a line with the wrong number of fields: the strict reader names it
     if table.num_rows != body.count("\n") + 1:
         return None
@@ -288,11 +293,7 @@ def _read_plain_csv(text: str, expected: Sequence[str], shown) -> pd.DataFrame |
         col = table.column(c)
         if col.null_count or (len(col) and pc.max(pc.utf8_length(col)).as_py() > MAX_FIELD_CHARS):
             return None
-    df = table.to_pandas()
-    for c in names:
-        df[c] = df[c].astype(str)
-    df["_line"] = pd.Series(range(2, table.num_rows + 2), dtype="int64")
-    return df
+    return _strict_frame(table.to_pandas(), names, range(2, table.num_rows + 2))
 
 
 def read_records(

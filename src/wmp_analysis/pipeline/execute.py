@@ -458,7 +458,7 @@ def execute(
     *timeout* and *cell_timeout* are in seconds; *label* prefixes the child's console
     lines (used when notebooks run in parallel). *warm* is a waiting child with its
     kernel started (:class:`wmp_analysis.pipeline.warm.WarmChild`); when it has gone, or
-    its kernel or working folder is not this notebook's, it is dismissed and a child is
+    its kernel, working folder or environment is not this notebook's, it is dismissed and a child is
     started here as without it.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -477,7 +477,11 @@ def execute(
         spec_path = Path(tmp) / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         t0 = time.monotonic()
-        if warm is not None and warm.fits(kernel, cwd) and warm.go(str(spec_path), label):
+        if (
+            warm is not None
+            and warm.fits(kernel, cwd, env_extra)
+            and warm.go(str(spec_path), label)
+        ):
             proc, reader = warm.proc, warm.reader
         else:
             if warm is not None:

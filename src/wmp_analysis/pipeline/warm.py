@@ -137,19 +137,20 @@ class WarmChild:
     def __init__(self, name: str, kernel: str, cwd: str, env_extra=None) -> None:
         from wmp_analysis.pipeline import execute as ex
 
-        self.name, self.kernel, self.cwd = name, kernel, str(cwd)
+        self.name, self.kernel, self.cwd, self.env_extra = name, kernel, str(cwd), env_extra
         self.label = ""  # set when the notebook starts (parallel stages label their lines)
         self.ready = threading.Event()
-        argv = ["--warm", kernel, cwd, str(os.getpid())]
+        argv = ["--warm", kernel, self.cwd, str(os.getpid())]
         self.proc = ex.spawn_child(argv, cwd, env_extra, stdin=subprocess.PIPE)
         self.reader = ex.relay(self.proc, lambda: self.label, self.ready, READY)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def fits(self, kernel: str, cwd) -> bool:
-        """True if this child's kernel is the one a notebook run with *kernel* in *cwd* gets."""
-        return self.kernel == kernel and self.cwd == str(cwd)
+    def fits(self, kernel: str, cwd, env_extra=None) -> bool:
+        """True if this child's kernel is the one a notebook run with *kernel* in *cwd* (and
+        the extra environment *env_extra*) gets."""
+        return (self.kernel, self.cwd, self.env_extra or {}) == (kernel, str(cwd), env_extra or {})
 
     def go(self, spec_path: str, label: str = "") -> bool:
         """Hand the child its notebook spec; False if it has already gone (start a cold one)."""

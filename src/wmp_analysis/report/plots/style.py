@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 from cycler import cycler
 
 from wmp_analysis.analysis.status import Status
+from wmp_analysis.report.outputs import FONT_RC
 
 #: Okabe-Ito colours (hex, as published by Okabe & Ito 2008).
 OKABE_ITO: dict[str, str] = {
@@ -77,8 +78,7 @@ HOUSE_RC = {
     "legend.frameon": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "font.family": "sans-serif",  # DejaVu Sans first (see outputs.DETERMINISTIC_RC)
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    **FONT_RC,
 }
 
 CAPTION_SIZE = 7.5
