@@ -9,8 +9,12 @@ This script times both, the same way, one after another on the same machine:
   reports - the run generates the synthetic sample, ingests every source, runs every
   notebook and (today) prints ``briefing.pdf`` and the screenshots;
 * each run is ``wmp-analysis run --config configs/sample.yaml`` in a fresh process with
-  ``PYTHONPATH`` set to that worktree's ``src`` (the Jupyter kernel inherits it), using
-  this project's ``.venv``: the same interpreter and packages for both;
+  ``PYTHONPATH`` set to that worktree's ``src`` (the Jupyter kernel inherits it), in the
+  environment **that commit's own** ``requirements.lock`` pins: this project's ``.venv`` when
+  the lock is today's, else a venv built once from that lock under ``benchmarks/_venvs/``
+  (git-ignored; same interpreter). "The time it takes today" is the reference code with the
+  packages it pinned; ``--same-env`` runs both commits in this ``.venv`` instead (the code
+  alone compared);
 * runs alternate (reference, current, reference, current...) so a change of machine load
   falls on both; wall seconds, CPU seconds of the run and all its children (kernels,
   Chromium) and the 1-minute load average before and after are recorded.
@@ -21,11 +25,13 @@ Usage::
     .venv/bin/python benchmarks/bench_pack_time.py --repeat 3 --write   # ... and results.json ("bench_pack_time")
 
 ``--current`` takes another commit (default ``HEAD``); uncommitted changes are not timed.
+``--same-env`` runs both in this ``.venv`` (the code compared on the same packages).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -62,10 +68,50 @@ def drop_worktree(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def cold_run(commit: str, folder: Path) -> dict:
+def lock_venv(tree: Path, same_env: bool) -> Path:
+    """The ``bin`` folder of the environment *tree*'s ``requirements.lock`` pins.
+
+    This interpreter's venv when the lock is the working tree's (or *same_env*); else
+    ``benchmarks/_venvs/<lock sha256[:12]>``, built on first use like ``make venv`` does
+    (``pip install --no-deps -r requirements.lock``, the project itself, its kernel).
+    """
+    here = Path(sys.executable).parent
+    lock = (tree / "requirements.lock").read_bytes()
+    if same_env or lock == (ROOT / "requirements.lock").read_bytes():
+        return here
+    venv = ROOT / "benchmarks" / "_venvs" / hashlib.sha256(lock).hexdigest()[:12]
+    py = venv / "bin" / "python"
+    if not (venv / ".installed").is_file():
+        print(f"building {venv.relative_to(ROOT)} from {tree.name}'s requirements.lock", flush=True)
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(py), "-m", "pip", "install", "--quiet", "--no-deps"]
+        subprocess.run([*pip, "-r", str(tree / "requirements.lock")], check=True)
+        subprocess.run([*pip, str(tree)], check=True)
+        subprocess.run(
+            [str(py), "-m", "ipykernel", "install", "--sys-prefix", "--name", "wmp-analysis"],
+            check=True,
+            capture_output=True,
+        )
+        (venv / ".installed").write_text("")
+    return py.parent
+
+
+def _matplotlib(bin_dir: Path) -> str:
+    got = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import matplotlib; print(matplotlib.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return got.stdout.strip()
+
+
+def cold_run(commit: str, folder: Path, same_env: bool = False) -> dict:
     """One cold run of the default config at *commit*: wall, CPU (with children), load, exit."""
     tree = worktree(commit, folder / "tree")
-    exe = Path(sys.executable).with_name("wmp-analysis")
+    bin_dir = lock_venv(tree, same_env)
+    exe = bin_dir / "wmp-analysis"
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = _load()
@@ -84,6 +130,8 @@ def cold_run(commit: str, folder: Path) -> dict:
     packs = list((tree / "reports").rglob("index.html"))
     result = {
         "commit": commit,
+        "env": str(bin_dir.parent.relative_to(ROOT)) if bin_dir.is_relative_to(ROOT) else "",
+        "matplotlib": _matplotlib(bin_dir),
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "load_before": load0,
@@ -104,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--current", default="HEAD")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--write", action="store_true", help="store the figures in results.json")
+    ap.add_argument(
+        "--same-env",
+        action="store_true",
+        help="run both commits in this venv (not each in the one its requirements.lock pins)",
+    )
     args = ap.parse_args(argv)
     current = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", args.current],
@@ -115,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="wmp-bench-pack-") as tmp:
         for i in range(args.repeat):
             for commit in (args.reference, current):
-                r = cold_run(commit, Path(tmp) / f"{commit}-{i}")
+                r = cold_run(commit, Path(tmp) / f"{commit}-{i}", args.same_env)
                 print(json.dumps(r), flush=True)
                 runs.append(r)
     best = {
@@ -126,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "python": platform.python_version(),
+        "environments": "same venv" if args.same_env else "each commit's requirements.lock",
         "runs": runs,
         "best_wall_s": best,
     }
