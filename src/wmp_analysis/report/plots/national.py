@@ -81,7 +81,7 @@ def national_figure(
         else "Every territorial force: rate per 1,000 residents"
     )
     handles = _legend_handles(force, value)
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    style.figure_legend(fig, handles, [h.get_label() for h in handles], ncol=len(handles))
     return style.finish(
         fig,
         title=title,

@@ -63,9 +63,7 @@ def spc_grid(
     for ax in axes.ravel()[len(charts) :]:
         ax.set_visible(False)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(
-        handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=7, frameon=False
-    )
+    style.figure_legend(fig, handles, labels, ncol=min(len(labels), 4))
     title = title or "Control charts"
     alt = f"{title}. " + " ".join(
         f"{geo}: {len(c)} points, centre {float(c['centre'].iloc[0]):,.0f}, "

@@ -91,6 +91,26 @@ def house_style():
         yield
 
 
+def figure_legend(fig: plt.Figure, handles, labels, *, ncol: int):
+    """A legend for the whole figure at its lower centre, above the caption.
+
+    Anchored in figure coordinates (``bbox_to_anchor`` with ``fig.transFigure``), so that it
+    keeps its place when the figure is saved with a tight bounding box: a legend placed by
+    ``loc`` alone is placed again against the cropped box, i.e. down on the caption that
+    :func:`finish` writes under the figure. Leave room for it with ``finish(bottom=...)``.
+    """
+    return fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=fig.transFigure,
+        ncol=ncol,
+        fontsize=7,
+        frameon=False,
+    )
+
+
 def finish(
     fig: plt.Figure,
     *,
