@@ -199,6 +199,35 @@ def test_district_codes_methods_and_summary():
     assert [DistrictLookup(None).labels[c] for c in none_dist] == ["unassigned"] * 5
 
 
+def test_district_assignment_counts_dictionary_columns_with_missing_values():
+    # as the partitions hold them: dictionary columns, a missing district, several formats
+    district = ["Dudley", "unassigned", None, "Walsall", "unassigned", "Dudley", "unassigned"]
+    method = ["lsoa_code", "none", None, "lsoa_name", "none", "lsoa_code", "none"]
+    fmt = ["street", "street-2010", "street", "street", "street-2010", "street", "street"]
+    table = pa.table(
+        {
+            "district": pa.array(district).dictionary_encode(),
+            "district_method": pa.array(method).dictionary_encode(),
+            "source_format": pa.array(fmt).dictionary_encode(),
+        }
+    )
+    s = district_assignment({"street": table, "outcomes": None})["street"]
+    assert s["records"] == 7 and s["unassigned"] == 3
+    assert s["unassigned_share"] == pytest.approx(3 / 7)
+    assert s["by_district"] == {
+        "Dudley": 2,
+        "Walsall": 1,
+        "unassigned": 3,
+    }  # missing: not a district
+    assert list(s["by_district"]) == ["Dudley", "Walsall", "unassigned"]
+    assert s["by_method"] == {"lsoa_code": 2, "lsoa_name": 1, "none": 3}
+    assert s["unassigned_by_format"] == {"street": 1, "street-2010": 2}
+    # the same counts from a pandas table of the same rows
+    df = pd.DataFrame({"district": district, "district_method": method, "source_format": fmt})
+    p = district_assignment({"street": df})["street"]
+    assert {k: p[k] for k in s} == s
+
+
 def test_map_strings_matches_pandas_map():
     s = pd.Series(["a", "b", None, "c", "a"], dtype="str")
     got = map_strings(s, {"a": "x", "c": "z"})

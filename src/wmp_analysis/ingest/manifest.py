@@ -127,43 +127,60 @@ def period_of(name: str, df: pd.DataFrame) -> dict[str, Any] | None:
     return None
 
 
-def district_assignment(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def _value_counts(col) -> dict[str, int]:
+    """``{value: rows}`` of a column, sorted: a pandas column as ``value_counts().sort_index()``;
+    an Arrow column counted in Arrow as the same counts of its values as text (the pandas
+    counts of ``to_pandas().astype("str")``: missing values left out, sorted by value)."""
+    if isinstance(col, (pa.ChunkedArray, pa.Array)):
+        vc = pc.value_counts(_as_text(col))
+        pairs = zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist())
+        return {str(k): int(v) for k, v in sorted((k, v) for k, v in pairs if k is not None)}
+    return {str(k): int(v) for k, v in col.value_counts().sort_index().items()}
+
+
+def _as_text(col):
+    return col.cast(pa.large_string()) if pa.types.is_dictionary(col.type) else col
+
+
+def district_assignment(tables: dict[str, pd.DataFrame | pa.Table]) -> dict[str, Any]:
+    """Records per district (and per assignment method) of each police.uk table, for the
+    manifest: ``records``, ``unassigned`` (rows whose district is ``"unassigned"``) and
+    its share, ``by_district``, ``by_method``, ``unassigned_by_format`` (Arrow tables are
+    counted in Arrow: the street table has millions of rows)."""
     out: dict[str, Any] = {}
     for name in ("street", "outcomes", "stop_search"):
         df = tables.get(name)
-        if isinstance(df, pa.Table):  # only the few columns counted here go to pandas
-            df = df.select(
-                [
-                    c
-                    for c in ("district", "district_method", "source_format")
-                    if c in df.column_names
-                ]
-            )
-            df = df.to_pandas().astype("str")
-        if df is None or "district" not in df:
+        if df is None:
             continue
-        n = len(df)
-        unassigned = int((df["district"] == "unassigned").sum())
+        arrow = isinstance(df, pa.Table)
+        cols = df.column_names if arrow else list(df.columns)
+        if "district" not in cols:
+            continue
+        district = df.column("district") if arrow else df["district"]
+        n = df.num_rows if arrow else len(df)
+        if arrow:
+            is_unassigned = pc.fill_null(pc.equal(_as_text(district), "unassigned"), False)
+            unassigned = int(pc.sum(is_unassigned).as_py() or 0)
+        else:
+            is_unassigned = district == "unassigned"
+            unassigned = int(is_unassigned.sum())
         entry: dict[str, Any] = {
             "records": n,
             "unassigned": unassigned,
             "unassigned_share": (unassigned / n) if n else None,
-            "by_district": {
-                str(k): int(v) for k, v in df["district"].value_counts().sort_index().items()
-            },
+            "by_district": _value_counts(district),
         }
-        if "district_method" in df:
-            entry["by_method"] = {
-                str(k): int(v) for k, v in df["district_method"].value_counts().sort_index().items()
-            }
-        if "source_format" in df and unassigned:
-            entry["unassigned_by_format"] = {
-                str(k): int(v)
-                for k, v in df.loc[df["district"] == "unassigned", "source_format"]
-                .value_counts()
-                .sort_index()
-                .items()
-            }
+        if "district_method" in cols:
+            entry["by_method"] = _value_counts(
+                df.column("district_method") if arrow else df["district_method"]
+            )
+        if "source_format" in cols and unassigned:
+            fmt = (
+                df.column("source_format").filter(is_unassigned)
+                if arrow
+                else df.loc[is_unassigned, "source_format"]
+            )
+            entry["unassigned_by_format"] = _value_counts(fmt)
         out[name] = entry
     return out
 
