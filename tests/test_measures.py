@@ -141,3 +141,21 @@ def test_measure_row_unknown():
 
     with pytest.raises(UnknownCategoryError):
         M.measure_row(pd.DataFrame({"measure_id": ["a"]}), "b")
+
+
+def test_rolling_year_from_flags_of_the_whole_file_equals_flags_of_the_force(ons_real):
+    # the national view flags the real ONS file once and hands each force its part; every
+    # force and offence group is flagged on its own, so each series must come out the same
+    from wmp_analysis.measures.targets import load_measures
+
+    measures = load_measures()
+    flagged = M.ons_zero_flags(ons_real)
+    forces = sorted(ons_real["force"].unique())
+    assert len(forces) > 40
+    ids = ["total_crime", "burglary_dwelling", "robbery", "most_serious_violence"]
+    rows = [measures[measures["measure_id"] == i].iloc[0].to_dict() for i in ids]
+    for force in forces:
+        for m in rows:
+            a = M.ons_rolling_year(ons_real, m, force)
+            b = M.ons_rolling_year(ons_real, m, force, flagged=flagged)
+            pd.testing.assert_frame_equal(a, b)

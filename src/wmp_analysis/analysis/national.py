@@ -296,7 +296,10 @@ def national_view(
     """
     forces, _ = territorial_forces(ons_df)
     regions = ons_df.drop_duplicates("force").set_index("force")["region"].astype("str")
-    by_force = {f: g for f, g in ons_df[ons_df["force"].isin(forces)].groupby("force", sort=False)}
+    territorial = ons_df[ons_df["force"].isin(forces)]
+    by_force = {f: g for f, g in territorial.groupby("force", sort=False)}
+    # the zero flags of every force's series, worked out once (not once per force and measure)
+    flags = {f: g for f, g in M.ons_zero_flags(territorial).groupby("force", sort=False)}
     series_cache: dict[tuple[str, str], pd.DataFrame] = {}
     pops = _population_lookup(population, forces)
     comps = set(comparators)
@@ -313,7 +316,7 @@ def national_view(
         for f in forces:
             key = (t["measure_id"], f)
             if key not in series_cache:
-                series_cache[key] = M.ons_rolling_year(by_force[f], mrow, f)
+                series_cache[key] = M.ons_rolling_year(by_force[f], mrow, f, flagged=flags[f])
             role = "force" if f == force else ("comparator" if f in comps else "other")
             rows.append(
                 _force_row(t, f, series_cache[key], bp, tp, pb, pt, regions.get(f, ""), role)

@@ -87,7 +87,13 @@ def _period_total(pe: pd.Timestamp, groups: list[str], spans: dict, vals: dict) 
     return {"period_end": pe, "value": np.nan if gap else total, "note": "; ".join(notes)}
 
 
-def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: str) -> pd.DataFrame:
+def ons_rolling_year(
+    ons_df: pd.DataFrame,
+    measure: Mapping[str, Any],
+    force: str,
+    *,
+    flagged: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """12-months-ending totals of a measure for one force, per ONS period end.
 
     The value is the sum of the measure's ONS offence groups (``ons_offences``).
@@ -109,6 +115,11 @@ def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: st
         A row of the measures table.
     force : str
         PFA name as in the file.
+    flagged : DataFrame, optional
+        :func:`ons_zero_flags` of a table holding at least *force*'s rows of *ons_df*
+        (e.g. the whole file, flagged once for many forces and measures); by default
+        *ons_df* is flagged here. Each force and offence group is flagged on its own, so
+        the result is the same either way.
 
     Returns
     -------
@@ -119,7 +130,12 @@ def ons_rolling_year(ons_df: pd.DataFrame, measure: Mapping[str, Any], force: st
     groups = split_list(measure.get("ons_offences"))
     if not groups:
         return _empty()
-    flagged = ons_zero_flags(ons_df[(ons_df["force"] == force) & ons_df["offence"].isin(groups)])
+    if flagged is None:
+        flagged = ons_zero_flags(
+            ons_df[(ons_df["force"] == force) & ons_df["offence"].isin(groups)]
+        )
+    else:
+        flagged = flagged[(flagged["force"] == force) & flagged["offence"].isin(groups)]
     periods = sorted(ons_df.loc[ons_df["force"] == force, "period_end"].unique())
     usable = flagged[flagged["zero_kind"] == ""]
     agg = usable.groupby("offence")["period_end"].agg(["min", "max"])
