@@ -91,6 +91,27 @@ def score_ratio_interval(
     return float(lo_p / (1 - lo_p) * ratio), float(hi_p / (1 - hi_p) * ratio)
 
 
+def rate_ratio_interval(
+    count_1: float,
+    exposure_1: float,
+    count_2: float,
+    exposure_2: float,
+    *,
+    method: str = DEFAULT_CI_METHOD,
+    alpha: float = 0.05,
+) -> tuple[float, float]:
+    """``1 - alpha`` interval of the rate ratio by *method*
+    (:func:`statsmodels.stats.rates.confint_poisson_2indep`, ``compare="ratio"``); the score
+    interval with both counts positive comes from :func:`score_ratio_interval` (closed form,
+    the same bounds)."""
+    if method == "score" and count_1 > 0 and count_2 > 0:
+        return score_ratio_interval(count_1, exposure_1, count_2, exposure_2, alpha=alpha)
+    lo, hi = confint_poisson_2indep(
+        count_1, exposure_1, count_2, exposure_2, method=method, compare="ratio", alpha=alpha
+    )
+    return float(lo), float(hi)
+
+
 def poisson_rate_ratio_test(
     count_target: float,
     exposure_target: float,
@@ -150,12 +171,7 @@ def poisson_rate_ratio_test(
         warnings.simplefilter("ignore", RuntimeWarning)
         res = test_poisson_2indep(ict, et, icb, eb, method=method, compare="ratio")
         use_ci = ci_method if (ct > 0 and cb > 0) else "mover"
-        if use_ci == "score":
-            lo, hi = score_ratio_interval(ct, et, cb, eb, alpha=alpha)
-        else:
-            lo, hi = confint_poisson_2indep(
-                ct, et, cb, eb, method=use_ci, compare="ratio", alpha=alpha
-            )
+        lo, hi = rate_ratio_interval(ct, et, cb, eb, method=use_ci, alpha=alpha)
     lo = float(lo)
     hi = float(hi)
     if cb == 0 and math.isnan(hi):

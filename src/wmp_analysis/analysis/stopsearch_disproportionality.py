@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
+from statsmodels.stats.rates import test_poisson_2indep
 
-from wmp_analysis.analysis.stats import score_ratio_interval
+from wmp_analysis.analysis.stats import rate_ratio_interval
 from wmp_analysis.analysis.stopsearch_counts import BME, GROUPS
 
 
 def rate_ratio(c1: int, e1: float, c2: int, e2: float, *, alpha: float = 0.05) -> dict[str, float]:
-    """RR = (c1/e1)/(c2/e2) with the score interval and p-value (statsmodels; the interval in
-    closed form when both counts are positive, :func:`~wmp_analysis.analysis.stats.score_ratio_interval`)."""
+    """RR = (c1/e1)/(c2/e2) with the score interval
+    (:func:`~wmp_analysis.analysis.stats.rate_ratio_interval`) and p-value (statsmodels)."""
     if c2 == 0 or e1 <= 0 or e2 <= 0:
         return {"rr": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
-    if c1 > 0:
-        lo, hi = score_ratio_interval(c1, e1, c2, e2, alpha=alpha)
-    else:
-        lo, hi = confint_poisson_2indep(
-            c1, e1, c2, e2, method="score", compare="ratio", alpha=alpha
-        )
+    lo, hi = rate_ratio_interval(c1, e1, c2, e2, method="score", alpha=alpha)
     p = test_poisson_2indep(c1, e1, c2, e2, method="score", compare="ratio").pvalue
     return {
         "rr": (c1 / e1) / (c2 / e2),

@@ -127,15 +127,15 @@ def period_of(name: str, df: pd.DataFrame) -> dict[str, Any] | None:
     return None
 
 
-def _value_counts(col) -> dict[str, int]:
-    """``{value: rows}`` of a column, sorted: a pandas column as ``value_counts().sort_index()``;
-    an Arrow column counted in Arrow as the same counts of its values as text (the pandas
-    counts of ``to_pandas().astype("str")``: missing values left out, sorted by value)."""
-    if isinstance(col, (pa.ChunkedArray, pa.Array)):
-        vc = pc.value_counts(_as_text(col))
-        pairs = zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist())
-        return {str(k): int(v) for k, v in sorted((k, v) for k, v in pairs if k is not None)}
-    return {str(k): int(v) for k, v in col.value_counts().sort_index().items()}
+_COUNTED = ("district", "district_method", "source_format")
+
+
+def _value_counts(col: pa.ChunkedArray) -> dict[str, int]:
+    """``{value: rows}`` of a column's values as text, sorted, missing values left out
+    (what ``to_pandas().astype("str").value_counts().sort_index()`` gave)."""
+    vc = pc.value_counts(_as_text(col))
+    pairs = zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist())
+    return {str(k): int(v) for k, v in sorted((k, v) for k, v in pairs if k is not None)}
 
 
 def _as_text(col):
@@ -145,42 +145,30 @@ def _as_text(col):
 def district_assignment(tables: dict[str, pd.DataFrame | pa.Table]) -> dict[str, Any]:
     """Records per district (and per assignment method) of each police.uk table, for the
     manifest: ``records``, ``unassigned`` (rows whose district is ``"unassigned"``) and
-    its share, ``by_district``, ``by_method``, ``unassigned_by_format`` (Arrow tables are
-    counted in Arrow: the street table has millions of rows)."""
+    its share, ``by_district``, ``by_method``, ``unassigned_by_format``. Counted in Arrow
+    (the street table has millions of rows); a pandas table's columns are handed over first."""
     out: dict[str, Any] = {}
     for name in ("street", "outcomes", "stop_search"):
         df = tables.get(name)
-        if df is None:
+        if isinstance(df, pd.DataFrame):
+            df = pa.Table.from_pandas(df[[c for c in _COUNTED if c in df]], preserve_index=False)
+        if df is None or "district" not in df.column_names:
             continue
-        arrow = isinstance(df, pa.Table)
-        cols = df.column_names if arrow else list(df.columns)
-        if "district" not in cols:
-            continue
-        district = df.column("district") if arrow else df["district"]
-        n = df.num_rows if arrow else len(df)
-        if arrow:
-            is_unassigned = pc.fill_null(pc.equal(_as_text(district), "unassigned"), False)
-            unassigned = int(pc.sum(is_unassigned).as_py() or 0)
-        else:
-            is_unassigned = district == "unassigned"
-            unassigned = int(is_unassigned.sum())
+        is_unassigned = pc.fill_null(pc.equal(_as_text(df.column("district")), "unassigned"), False)
+        unassigned = int(pc.sum(is_unassigned).as_py() or 0)
+        n = df.num_rows
         entry: dict[str, Any] = {
             "records": n,
             "unassigned": unassigned,
             "unassigned_share": (unassigned / n) if n else None,
-            "by_district": _value_counts(district),
+            "by_district": _value_counts(df.column("district")),
         }
-        if "district_method" in cols:
-            entry["by_method"] = _value_counts(
-                df.column("district_method") if arrow else df["district_method"]
-            )
-        if "source_format" in cols and unassigned:
-            fmt = (
+        if "district_method" in df.column_names:
+            entry["by_method"] = _value_counts(df.column("district_method"))
+        if "source_format" in df.column_names and unassigned:
+            entry["unassigned_by_format"] = _value_counts(
                 df.column("source_format").filter(is_unassigned)
-                if arrow
-                else df.loc[is_unassigned, "source_format"]
             )
-            entry["unassigned_by_format"] = _value_counts(fmt)
         out[name] = entry
     return out
 
@@ -190,7 +178,7 @@ def district_columns(got: Collected, folder: Path) -> dict[str, pa.Table | pd.Da
     out: dict[str, pa.Table | pd.DataFrame] = {}
     for name in ("street", "outcomes", "stop_search"):
         if name in got.datasets:
-            want = [c for c in ("district", "district_method", "source_format")]
+            want = list(_COUNTED)
             parts = []
             for p in got.datasets[name]:
                 schema = pq.read_schema(folder / p["file"])
