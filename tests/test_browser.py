@@ -2,7 +2,8 @@
 
 For ``index.html`` and every section page: every ``<img>`` loads, the synthetic
 banner is visible, the page fits a desktop (1,366 px) and a phone (390 px) window with no
-sideways scrolling (``scrollWidth`` of the document against the window width), no request leaves ``file://``/``data:`` (DevTools Network
+sideways scrolling (``scrollWidth`` of the document against the window width, and of every
+table's box against its width: a wide table is set tighter or shown as one card per row), no request leaves ``file://``/``data:`` (DevTools Network
 events; DNS is also mapped to nowhere), and the hostile config title is shown as
 text - its ``<script>``/``onerror`` never run. One screenshot per page is kept in
 the run folder (``screenshots/<page>.png``, and ``screenshots/<page>-<width>px.png`` at
@@ -167,6 +168,11 @@ def render(port: int, page: Path, shot: Path, width: int | None = None) -> dict:
             " pwned: (typeof window.__pwned === 'undefined') ? null : window.__pwned,"
             " scroll_width: document.documentElement.scrollWidth, body_scroll_width: document.body.scrollWidth,"
             " window_width: window.innerWidth,"
+            " boxes: Array.from(document.querySelectorAll('.table-wrap, .wmp-table'))"
+            "  .filter(e => e.scrollWidth > e.clientWidth + 1)"
+            "  .map(e => (e.querySelector('th') || e).innerText.slice(0, 30) + ' ' + e.scrollWidth + '/' + e.clientWidth),"
+            " unlabelled: Array.from(document.querySelectorAll('.cards td:not([data-label])'))"
+            "  .filter(td => !td.closest('tr.reading')).length,"
             " wide: Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right"
             "  > window.innerWidth + 1 && !e.closest('.table-wrap, .wmp-table, .jp-OutputArea-output'))"
             "  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)),"
@@ -253,6 +259,13 @@ def test_every_page_fits_the_window_without_sideways_scrolling(pack, browser, wi
                 f"{page.name}: document {info['scroll_width']} px wide in a {width} px window "
                 f"(overflowing: {info['wide']})"
             )
+        # nor does any table inside its own box: a wide one is set tighter or shown as cards
+        if info["boxes"]:
+            problems.append(
+                f"{page.name}: tables scrolling sideways at {width} px: {info['boxes']}"
+            )
+        if info["unlabelled"]:
+            problems.append(f"{page.name}: {info['unlabelled']} card cells with no header label")
         bad = [i for i in info["images"] if not (i["complete"] and i["w"] > 0)]
         if bad:
             problems.append(f"{page.name}: images that did not load at {width} px: {bad}")

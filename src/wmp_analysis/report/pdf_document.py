@@ -42,6 +42,8 @@ _NAV = re.compile(r'<nav class="pack-nav">.*?</nav>', re.DOTALL)
 _FOOTER = re.compile(r"<footer>.*?</footer>", re.DOTALL)
 _HREF = re.compile(r'\shref="(?P<href>[^"]*)"')
 _TITLE_H1 = re.compile(r"<h1>(?P<h1>.*?)</h1>", re.DOTALL)
+#: A page's scripts (fit_tables.html: wide tables as cards on screen): nothing to do in print.
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 def _page_parts(page_html: str) -> tuple[str, str]:
@@ -49,7 +51,7 @@ def _page_parts(page_html: str) -> tuple[str, str]:
     css_m, body_m = _STYLE.search(page_html), _BODY.search(page_html)
     css = css_m.group("css") if css_m else ""
     body = body_m.group("body") if body_m else page_html
-    return css, _FOOTER.sub("", _NAV.sub("", body))
+    return css, _SCRIPT.sub("", _FOOTER.sub("", _NAV.sub("", body)))
 
 
 def _relink(body: str, anchors: dict[str, str]) -> str:

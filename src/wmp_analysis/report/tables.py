@@ -393,9 +393,39 @@ def _styled_table(shown: pd.DataFrame, table_id: str) -> str:
         pd.DataFrame([classes] * len(shown), index=shown.index, columns=shown.columns)
     )
     styler.set_table_styles(_TABLE_STYLES)
-    return styler.to_html(
+    out = styler.to_html(
         exclude_styles=False, sparse_index=False, sparse_columns=False, doctype_html=False
     )
+    return label_cells(out, [header_text(c) for c in shown.columns])
+
+
+#: A body cell of a Styler table: ``<td id="T_<uuid>_row<r>_col<c>" class="data ...`` (pandas'
+#: own ids; the uuid is ours, :func:`_styled_table`).
+_STYLER_TD = re.compile(r'<td (id="T_[A-Za-z0-9_-]*_row\d+_col(\d+)")')
+
+
+def label_cells(table: str, headers: list[str]) -> str:
+    """Give every body cell of a Styler table its column's header as ``data-label``.
+
+    At phone width (``pack.css``, ``max-width: 600px``) a table is shown as one card per row,
+    each cell on its own line after its header (``td::before { content: attr(data-label) }``),
+    so a wide table never scrolls sideways; on a desktop, in print and in JupyterLab the
+    attribute changes nothing.
+
+    Parameters
+    ----------
+    table : str
+        HTML from :meth:`pandas.io.formats.style.Styler.to_html` (index hidden).
+    headers : list of str
+        The shown header of each column, in order (plain text; escaped here).
+    """
+
+    def sub(m: re.Match) -> str:
+        col = int(m.group(2))
+        label = headers[col] if col < len(headers) else ""
+        return f'<td {m.group(1)} data-label="{html.escape(label, quote=True)}"'
+
+    return _STYLER_TD.sub(sub, table)
 
 
 def table_html(
