@@ -97,7 +97,7 @@ _TABLE_STYLES = [
     {
         "selector": "td.wide",
         "props": "min-width:16em",
-    },  # long text: a readable column, the wrapper scrolls
+    },  # long text: a readable column (a page shows a table too wide for its box as cards)
 ]
 
 
@@ -407,10 +407,10 @@ _STYLER_TD = re.compile(r'<td (id="T_[A-Za-z0-9_-]*_row\d+_col(\d+)")')
 def label_cells(table: str, headers: list[str]) -> str:
     """Give every body cell of a Styler table its column's header as ``data-label``.
 
-    At phone width (``pack.css``, ``max-width: 600px``) a table is shown as one card per row,
-    each cell on its own line after its header (``td::before { content: attr(data-label) }``),
-    so a wide table never scrolls sideways; on a desktop, in print and in JupyterLab the
-    attribute changes nothing.
+    On a page, a table too wide for its box even when set tighter is shown as one card per row
+    (``resources/fit_tables.html`` marks the box, ``pack.css`` ``.cards``), each cell on its own
+    line after its header (``td::before { content: attr(data-label) }``), so no table scrolls
+    sideways at any window width; in print and in JupyterLab the attribute changes nothing.
 
     Parameters
     ----------
@@ -459,8 +459,9 @@ def table_html(
     Returns
     -------
     str
-        ``<div class="wmp-table">`` holding the table and its footnotes; the div scrolls
-        sideways on its own, so the page never does.
+        ``<div class="wmp-table">`` holding the table and its footnotes. On a page, a table too
+        wide for the div is set tighter, then shown as cards (:func:`label_cells`); without
+        scripts (and in JupyterLab) the div scrolls sideways on its own, so the page never does.
     """
     full = prepare(df)
     total = len(full)
