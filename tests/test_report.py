@@ -301,14 +301,13 @@ def test_index_reads_each_measured_target_in_one_sentence(tmp_path):
     assert '<a href="briefing.pdf">briefing.pdf</a>' in html
     # every cell of every table carries its column's header (the card view of a table too wide
     # for its box, on a phone): the labels of each body row are the table's headers, in order
-    from test_tables import Labels
+    from test_tables import parse
 
     tables = re.findall(r"<table.*?</table>", html, re.DOTALL)
     assert len(tables) >= 2
     for table in tables:
-        got = Labels()
-        got.feed(table)
-        rows = [r for r in got.rows if r and r != [None]]  # a reading row spans the table
+        got = parse(table)
+        rows = [r for r in got.labels if r != [None]]  # a reading row spans the table
         assert rows and all(r == got.head for r in rows), (got.head, rows[:2])
     assert 'box.classList.add("cards")' in html  # the script that chooses the card view is inlined
     cfg.options.setdefault("runner", {})["pdf"] = False

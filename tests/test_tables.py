@@ -27,11 +27,15 @@ class Cells(HTMLParser):
     def __init__(self):
         super().__init__()
         self.head, self.rows, self._cell, self._in, self._row = [], [], None, None, None
-        self.links = []
+        self.links, self.labels = [], []  # labels: each body row's data-label attributes
 
     def handle_starttag(self, tag, attrs):
         if tag in ("th", "td"):
             self._cell, self._in = [], tag
+            if tag == "td" and self._row == []:
+                self.labels.append([])
+            if tag == "td":
+                self.labels[-1].append(dict(attrs).get("data-label"))
         elif tag == "tr":
             self._row = []
         elif tag == "a":
@@ -224,38 +228,12 @@ def test_share_fraction_shown_as_percent_and_pct_columns_unchanged():
     assert got.rows[1][3] == "0.0%"
 
 
-class Labels(HTMLParser):
-    """(header texts, [data-label of every body cell, row by row]) of the first <table>."""
-
-    def __init__(self):
-        super().__init__()
-        self.head, self.rows, self._th = [], [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "th":
-            self._th = []
-        elif tag == "tr":
-            self.rows.append([])
-        elif tag == "td":
-            self.rows[-1].append(dict(attrs).get("data-label"))
-
-    def handle_endtag(self, tag):
-        if tag == "th":
-            self.head.append(" ".join("".join(self._th).split()))
-            self._th = None
-
-    def handle_data(self, data):
-        if self._th is not None:
-            self._th.append(data)
-
-
 def test_every_body_cell_carries_its_column_header_for_the_card_view():
     # the phone / narrow-box card view prints "header: value" from data-label: each cell's label
     # must be the header above it, escaped, in column order, on every row
     df = comparison().rename(columns={"proxy": 'proxy "quoted" <b>'})
-    p = Labels()
-    p.feed(table_html(df))
-    body = [r for r in p.rows if r]
+    p = parse(table_html(df))
+    body = p.labels
     assert len(body) == 3
     assert p.head[:3] == ["Target", "Baseline", "Actual"] and len(p.head) == len(df.columns)
     for row in body:
@@ -266,8 +244,7 @@ def test_every_body_cell_carries_its_column_header_for_the_card_view():
 
 def test_a_summarised_wide_table_labels_the_columns_it_shows():
     wide = pd.DataFrame({f"col_{i}": range(40) for i in range(30)})
-    p = Labels()
-    p.feed(table_html(wide))
-    body = [r for r in p.rows if r]
+    p = parse(table_html(wide))
+    body = p.labels
     assert body and all(row == p.head for row in body)
     assert len(body) < 40 and len(p.head) == 30  # summarised rows, every column labelled
