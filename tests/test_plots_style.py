@@ -362,3 +362,46 @@ def test_series_seasonal_spc_national_figures_have_house_captions():
     assert style.caption_text(fig) == "Source: ONS (real data). " + npl.NATIONAL_CAPTION["change"]
     assert "t1: Force -10.0%, rank 1 of 2." in style.alt_text(fig)
     plt.close(fig)
+
+
+def test_frozen_ticks_draw_what_the_live_locators_draw(tmp_path):
+    """write_figure fixes each axis' ticks once the layout is final; the files must not change.
+
+    Date axes (AutoDateLocator), a log axis with minor ticks, an offset on a scalar axis and
+    axes that share x: matplotlib's own tight save of the same figure is the expectation.
+    """
+    import pandas as pd
+    from matplotlib.ticker import AutoLocator, LogLocator
+
+    from wmp_analysis.report.outputs import apply_deterministic_style, write_figure
+
+    apply_deterministic_style()
+
+    def build():
+        fig, axes = plt.subplots(2, 2, figsize=(7, 5), sharex="col")
+        months = pd.date_range("2010-04-01", periods=60, freq="MS")
+        for ax in axes[:, 0]:
+            ax.plot(months, np.linspace(1_000_000, 1_000_050, 60))  # offset text "+1e6"
+        axes[0, 1].plot([1, 10, 1000], [3, 2, 1])
+        axes[0, 1].set_xscale("log")
+        axes[1, 1].plot([0.5, 2.5], [1, 2])
+        fig.suptitle("frozen ticks")
+        fig.tight_layout()
+        return fig
+
+    ours, theirs = build(), build()
+    before = [
+        (type(a.xaxis.get_major_locator()), type(a.yaxis.get_major_locator())) for a in ours.axes
+    ]
+    (png,) = write_figure(ours, tmp_path / "ours", ("png",))
+    theirs.savefig(tmp_path / "mpl.png", format="png", bbox_inches="tight")
+    assert np.array_equal(_pixels(png), _pixels(tmp_path / "mpl.png"))
+    # the figure keeps its own locators afterwards (it can still be zoomed or redrawn)
+    after = [
+        (type(a.xaxis.get_major_locator()), type(a.yaxis.get_major_locator())) for a in ours.axes
+    ]
+    assert after == before
+    assert isinstance(ours.axes[1].xaxis.get_minor_locator(), LogLocator)
+    assert isinstance(ours.axes[3].yaxis.get_major_locator(), AutoLocator)
+    plt.close(ours)
+    plt.close(theirs)

@@ -140,6 +140,7 @@ def write_figure(fig: plt.Figure, stem: str | Path, formats=FIGURE_FORMATS) -> l
     # a figure already laid out (``tight_layout`` leaves only a placeholder engine): measure its
     # tight box once and save every format without savefig's own dry-run draw per file; a
     # figure with a live layout engine is laid out by savefig itself, so it keeps "tight"
+    frozen = freeze_ticks(fig) if laid_out else []
     bbox = tight_bbox(fig) if laid_out else "tight"
     if laid_out:
         fig.set_layout_engine(None)  # no engine: savefig draws each file once
@@ -152,9 +153,64 @@ def write_figure(fig: plt.Figure, stem: str | Path, formats=FIGURE_FORMATS) -> l
             fig.savefig(out, format=fmt, metadata=meta, bbox_inches=bbox)
             written.append(out)
     finally:
+        thaw_ticks(frozen)
         if laid_out and engine is not None:
             fig.set_layout_engine(engine)
     return written
+
+
+def freeze_ticks(fig: plt.Figure) -> list[tuple]:
+    """Fix every axis' ticks and tick labels of a laid-out *fig* at what its locators give now.
+
+    Every pass over a figure (measuring its tight box, drawing each file) asks each axis'
+    locator and formatter again for the same ticks; a date axis' locator (``AutoDateLocator``)
+    is costly to ask. Once the layout is final (the axes have their size, so the locators'
+    "how many ticks fit" is settled) the answers cannot change, so they are computed once
+    here and held in a ``FixedLocator``/``FixedFormatter`` pair (with the formatter's offset
+    text, e.g. ``1e6``) for the passes that follow: the files drawn are the same.
+
+    Returns what :func:`thaw_ticks` needs to put the original locators and formatters back.
+    """
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+
+    saved = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for ticker, which in ((axis.major, "major"), (axis.minor, "minor")):
+                locator, formatter = ticker.locator, ticker.formatter
+                if isinstance(locator, NullLocator) or (
+                    isinstance(locator, FixedLocator) and isinstance(formatter, FixedFormatter)
+                ):
+                    continue  # no ticks, or fixed already (or shared with an axis frozen above)
+                locs = locator()
+                labels = formatter.format_ticks(locs)
+                fixed = FixedFormatter(labels)
+                fixed.set_offset_string(formatter.get_offset())
+                flags = (
+                    (axis.isDefault_majloc, axis.isDefault_majfmt)
+                    if which == "major"
+                    else (
+                        axis.isDefault_minloc,
+                        axis.isDefault_minfmt,
+                    )
+                )
+                saved.append((axis, which, locator, formatter, flags))
+                setter = getattr(axis, f"set_{which}_locator")
+                setter(FixedLocator(locs))
+                getattr(axis, f"set_{which}_formatter")(fixed)
+    return saved
+
+
+def thaw_ticks(saved: list[tuple]) -> None:
+    """Put back the locators and formatters :func:`freeze_ticks` replaced (last first)."""
+    for axis, which, locator, formatter, (loc_default, fmt_default) in reversed(saved):
+        ticker = axis.major if which == "major" else axis.minor
+        ticker.locator, ticker.formatter = locator, formatter
+        if which == "major":
+            axis.isDefault_majloc, axis.isDefault_majfmt = loc_default, fmt_default
+        else:
+            axis.isDefault_minloc, axis.isDefault_minfmt = loc_default, fmt_default
+        axis.stale = True
 
 
 def tight_bbox(fig: plt.Figure) -> Bbox:
