@@ -373,11 +373,11 @@ def test_frozen_ticks_draw_what_the_live_locators_draw(tmp_path):
     import pandas as pd
     from matplotlib.ticker import AutoLocator, LogLocator
 
-    from wmp_analysis.report.outputs import apply_deterministic_style, write_figure
+    from wmp_analysis.report.outputs import apply_deterministic_style, tight_layout, write_figure
 
     apply_deterministic_style()
 
-    def build():
+    def build(layout):
         fig, axes = plt.subplots(2, 2, figsize=(7, 5), sharex="col")
         months = pd.date_range("2010-04-01", periods=60, freq="MS")
         for ax in axes[:, 0]:
@@ -386,10 +386,12 @@ def test_frozen_ticks_draw_what_the_live_locators_draw(tmp_path):
         axes[0, 1].set_xscale("log")
         axes[1, 1].plot([0.5, 2.5], [1, 2])
         fig.suptitle("frozen ticks")
-        fig.tight_layout()
+        layout(fig)
         return fig
 
-    ours, theirs = build(), build()
+    # ours laid out with the frozen-tick layout (rect: matplotlib measures twice), theirs plain
+    ours = build(lambda f: tight_layout(f, rect=(0, 0.05, 1, 0.94)))
+    theirs = build(lambda f: f.tight_layout(rect=(0, 0.05, 1, 0.94)))
     before = [
         (type(a.xaxis.get_major_locator()), type(a.yaxis.get_major_locator())) for a in ours.axes
     ]

@@ -160,14 +160,18 @@ def write_figure(fig: plt.Figure, stem: str | Path, formats=FIGURE_FORMATS) -> l
 
 
 def freeze_ticks(fig: plt.Figure) -> list[tuple]:
-    """Fix every axis' ticks and tick labels of a laid-out *fig* at what its locators give now.
+    """Fix every axis' ticks and tick labels of *fig* at what its locators give now.
 
     Every pass over a figure (measuring its tight box, drawing each file) asks each axis'
     locator and formatter again for the same ticks; a date axis' locator (``AutoDateLocator``)
-    is costly to ask. Once the layout is final (the axes have their size, so the locators'
-    "how many ticks fit" is settled) the answers cannot change, so they are computed once
-    here and held in a ``FixedLocator``/``FixedFormatter`` pair (with the formatter's offset
-    text, e.g. ``1e6``) for the passes that follow: the files drawn are the same.
+    is costly to ask. While the axes keep their size (the locators' "how many ticks fit" is
+    settled) the answers cannot change, so they are computed once here and held in a
+    ``FixedLocator``/``FixedFormatter`` pair (with the formatter's offset text, e.g. ``1e6``)
+    for the passes that follow: the files drawn are the same.
+
+    The pair is put on the axis' ticker directly, not with ``set_major_locator``, which would
+    also point the original formatter at the new locator (an ``AutoDateFormatter`` reads its
+    locator's unit, and would format dates differently once the originals are back).
 
     Returns what :func:`thaw_ticks` needs to put the original locators and formatters back.
     """
@@ -176,40 +180,46 @@ def freeze_ticks(fig: plt.Figure) -> list[tuple]:
     saved = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            for ticker, which in ((axis.major, "major"), (axis.minor, "minor")):
+            for ticker in (axis.major, axis.minor):
                 locator, formatter = ticker.locator, ticker.formatter
                 if isinstance(locator, NullLocator) or (
                     isinstance(locator, FixedLocator) and isinstance(formatter, FixedFormatter)
                 ):
                     continue  # no ticks, or fixed already (or shared with an axis frozen above)
                 locs = locator()
-                labels = formatter.format_ticks(locs)
-                fixed = FixedFormatter(labels)
-                fixed.set_offset_string(formatter.get_offset())
-                flags = (
-                    (axis.isDefault_majloc, axis.isDefault_majfmt)
-                    if which == "major"
-                    else (
-                        axis.isDefault_minloc,
-                        axis.isDefault_minfmt,
-                    )
+                fixed_locator, fixed_formatter = (
+                    FixedLocator(locs),
+                    FixedFormatter(formatter.format_ticks(locs)),
                 )
-                saved.append((axis, which, locator, formatter, flags))
-                setter = getattr(axis, f"set_{which}_locator")
-                setter(FixedLocator(locs))
-                getattr(axis, f"set_{which}_formatter")(fixed)
+                fixed_formatter.set_offset_string(formatter.get_offset())
+                for new in (fixed_locator, fixed_formatter):
+                    new.set_axis(axis)
+                saved.append((axis, ticker, locator, formatter))
+                ticker.locator, ticker.formatter = fixed_locator, fixed_formatter
+                axis.stale = True
     return saved
+
+
+def tight_layout(fig: plt.Figure, **kw) -> None:
+    """``fig.tight_layout(**kw)`` with each axis' ticks computed once (:func:`freeze_ticks`).
+
+    Matplotlib's tight layout measures every axes twice when given a ``rect``, both times at
+    the figure's positions before the layout, so the ticks are the same in both measures;
+    they are computed once and put back afterwards (the axes' new sizes may call for other
+    ticks, which :func:`write_figure` computes again). The layout is the one
+    ``fig.tight_layout`` gives.
+    """
+    frozen = freeze_ticks(fig)
+    try:
+        fig.tight_layout(**kw)
+    finally:
+        thaw_ticks(frozen)
 
 
 def thaw_ticks(saved: list[tuple]) -> None:
     """Put back the locators and formatters :func:`freeze_ticks` replaced (last first)."""
-    for axis, which, locator, formatter, (loc_default, fmt_default) in reversed(saved):
-        ticker = axis.major if which == "major" else axis.minor
+    for axis, ticker, locator, formatter in reversed(saved):
         ticker.locator, ticker.formatter = locator, formatter
-        if which == "major":
-            axis.isDefault_majloc, axis.isDefault_majfmt = loc_default, fmt_default
-        else:
-            axis.isDefault_minloc, axis.isDefault_minfmt = loc_default, fmt_default
         axis.stale = True
 
 

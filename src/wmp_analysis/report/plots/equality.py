@@ -49,7 +49,9 @@ def _finish(fig: plt.Figure, suptitle: str | None = None, caption: str | None = 
     h = fig.get_size_inches()[1]
     if suptitle:
         fig.suptitle(suptitle, y=1 - 0.42 / h, va="top")
-    fig.tight_layout(rect=(0, 0, 1, max(0.5, 1 - (0.75 if suptitle else 0.4) / h)))
+    from wmp_analysis.report.outputs import tight_layout
+
+    tight_layout(fig, rect=(0, 0, 1, max(0.5, 1 - (0.75 if suptitle else 0.4) / h)))
     if caption:
         import textwrap
 

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 from cycler import cycler
 
 from wmp_analysis.analysis.status import Status
-from wmp_analysis.report.outputs import FONT_RC
+from wmp_analysis.report.outputs import FONT_RC, tight_layout
 
 #: Okabe-Ito colours (hex, as published by Okabe & Ito 2008).
 OKABE_ITO: dict[str, str] = {
@@ -146,7 +146,7 @@ def finish(
         ha="left",
     )
     text = (f"Source: {source}. " if source else "") + caption
-    fig.tight_layout(rect=(0, bottom, 1, 0.94 if len(title) <= chars * 0.75 else 0.9))
+    tight_layout(fig, rect=(0, bottom, 1, 0.94 if len(title) <= chars * 0.75 else 0.9))
     fig.text(
         0.01,
         0.0,
