@@ -405,5 +405,39 @@ def test_frozen_ticks_draw_what_the_live_locators_draw(tmp_path):
     assert after == before
     assert isinstance(ours.axes[1].xaxis.get_minor_locator(), LogLocator)
     assert isinstance(ours.axes[3].yaxis.get_major_locator(), AutoLocator)
+    # the same layout, and every axes has matplotlib's own tight-box method again
+    for a, b in zip(ours.axes, theirs.axes):
+        assert np.allclose(a.get_position().bounds, b.get_position().bounds)
+        assert "get_tightbbox" not in a.__dict__
     plt.close(ours)
     plt.close(theirs)
+
+
+def test_tight_layout_measures_each_axes_once(monkeypatch):
+    """With a rect, matplotlib's own tight layout measures each axes twice; the wrapper once."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    from wmp_analysis.report.outputs import tight_layout
+
+    calls = []
+    method = Axes.get_tightbbox
+
+    def counting(self, *args, **kwargs):
+        calls.append(id(self))
+        return method(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "get_tightbbox", counting)
+    counts = []
+    for lay_out in (
+        lambda f: f.tight_layout(rect=(0, 0.05, 1, 0.94)),
+        lambda f: tight_layout(f, rect=(0, 0.05, 1, 0.94)),
+    ):
+        fig, axes = plt.subplots(1, 3)
+        for ax in axes:
+            ax.plot([0, 1], [0, 1000])
+        calls.clear()
+        lay_out(fig)
+        counts.append(len(calls))
+        plt.close(fig)
+    assert counts == [6, 3]  # 3 axes: measured twice by matplotlib, once here

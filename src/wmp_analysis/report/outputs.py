@@ -201,19 +201,48 @@ def freeze_ticks(fig: plt.Figure) -> list[tuple]:
 
 
 def tight_layout(fig: plt.Figure, **kw) -> None:
-    """``fig.tight_layout(**kw)`` with each axis' ticks computed once (:func:`freeze_ticks`).
+    """``fig.tight_layout(**kw)`` with each axes measured once and its ticks computed once.
 
     Matplotlib's tight layout measures every axes twice when given a ``rect``, both times at
-    the figure's positions before the layout, so the ticks are the same in both measures;
-    they are computed once and put back afterwards (the axes' new sizes may call for other
-    ticks, which :func:`write_figure` computes again). The layout is the one
-    ``fig.tight_layout`` gives.
+    the figure's positions before the layout: the ticks are the same in both measures
+    (computed once, :func:`freeze_ticks`, and put back afterwards - the axes' new sizes may
+    call for other ticks, which :func:`write_figure` computes again), and so is each axes'
+    tight box, which the second measure takes from the first (:func:`_measure_once`). The
+    layout is the one ``fig.tight_layout`` gives.
     """
     frozen = freeze_ticks(fig)
+    measured = _measure_once(fig)
     try:
         fig.tight_layout(**kw)
     finally:
+        for ax in measured:
+            ax.__dict__.pop("get_tightbbox", None)  # the class's method again
         thaw_ticks(frozen)
+
+
+def _measure_once(fig: plt.Figure) -> list:
+    """Give each axes of *fig* a ``get_tightbbox`` that measures once per renderer and arguments.
+
+    For the length of one layout, while nothing moves: every later call with the same
+    renderer and arguments returns (a copy of) the first box. Returns the axes changed;
+    deleting the instance attribute puts matplotlib's method back.
+    """
+    changed = []
+    for ax in fig.axes:
+        if "get_tightbbox" in ax.__dict__:
+            continue  # already measured once (or changed by someone else): left as it is
+        method, boxes = ax.get_tightbbox, {}
+
+        def get_tightbbox(renderer=None, *args, _method=method, _boxes=boxes, **kwargs):
+            key = (id(renderer), args, tuple(sorted(kwargs.items())))
+            if key not in _boxes:
+                _boxes[key] = _method(renderer, *args, **kwargs)
+            box = _boxes[key]
+            return None if box is None else box.frozen()
+
+        ax.get_tightbbox = get_tightbbox
+        changed.append(ax)
+    return changed
 
 
 def thaw_ticks(saved: list[tuple]) -> None:
