@@ -3,7 +3,9 @@
 :func:`write_briefing_pdf` joins the run folder's pages into one print document - a cover
 (title, force, plan, periods and which inputs are real and which synthetic), a contents page
 with page numbers, the index, then each section page - and prints it with headless
-Chromium (``--print-to-pdf``; page numbers come from CSS ``@page`` margin boxes, so Chromium's
+Chromium (DevTools ``Page.printToPDF`` in one browser that also takes the screenshots, as
+``--print-to-pdf`` prints: :mod:`wmp_analysis.report.chromium_session`; page numbers come from
+CSS ``@page`` margin boxes, so Chromium's
 own header and footer, which carry a date and the file URL, are switched off). Figures are
 printed from each figure's saved SVG (vector, sharp at any zoom) where the page shows
 its saved PNG.
@@ -21,13 +23,13 @@ written and the index says so.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wmp_analysis.report.chromium_session import ChromiumSession
 from wmp_analysis.report.pdf_chromium import (
     CHROMIUM_NAMES,
     INSTALL_HINT,
@@ -36,7 +38,6 @@ from wmp_analysis.report.pdf_chromium import (
     _part_pages,
     chromium_print,
     find_chromium,
-    headless_command,
     normalise_pdf,
     replace_front_pages,
 )
@@ -112,8 +113,11 @@ def write_briefing_pdf(
     synthetic: bool,
     sections: Sequence[str],
     chromium: str | None = None,
+    browser: ChromiumSession | None = None,
 ) -> Path:
     """Write ``<run_dir>/briefing.pdf`` (two passes: the second fills in the contents' page numbers).
+
+    Both passes print in *browser* when given (else in one browser started here).
 
     Returns
     -------
@@ -132,19 +136,26 @@ def write_briefing_pdf(
         "synthetic": synthetic,
         "vectors": vector_figures(run_dir),
     }
-    chromium_print(print_document(pages, **kw), out, chromium=chromium)
+    if browser is None:
+        with ChromiumSession(chromium) as session:
+            return _print_pack(pages, out, kw, title, session)
+    return _print_pack(pages, out, kw, title, browser)
+
+
+def _print_pack(pages, out: Path, kw: dict, title: str, browser: ChromiumSession) -> Path:
+    """Print the pack, then its front matter again with the page numbers (see above)."""
+    browser.print_pdf(print_document(pages, **kw), out)
     numbers = _part_pages(out, len(pages))
     if all(numbers):  # the cover and contents again, now numbered, in place of the first ones
         with tempfile.TemporaryDirectory(prefix="wmp-front-") as tmp:
-            front = chromium_print(
+            front = browser.print_pdf(
                 print_document(pages, page_numbers=numbers, front_of=_page_count(out), **kw),
                 Path(tmp) / "front.pdf",
-                chromium=chromium,
             )
             if replace_front_pages(out, front, int(numbers[0]) - 1):
                 return normalise_pdf(out, title=title)
     # the numbered front matter did not fit the first print's: print the whole document again
-    chromium_print(print_document(pages, page_numbers=numbers, **kw), out, chromium=chromium)
+    browser.print_pdf(print_document(pages, page_numbers=numbers, **kw), out)
     return normalise_pdf(out, title=title)
 
 
@@ -165,20 +176,20 @@ SCREENSHOTS = (
 
 
 def write_screenshots(
-    run_dir: Path, *, chromium: str | None = None, shots=SCREENSHOTS, height: int = 2400
+    run_dir: Path,
+    *,
+    chromium: str | None = None,
+    shots=SCREENSHOTS,
+    height: int = 2400,
+    browser: ChromiumSession | None = None,
 ) -> list[Path]:
     """``screenshots/<page>-<width>px.png`` of the index and a section page, desktop and phone.
 
-    The top *height* pixels of each page in a window of that width (Chromium
-    ``--screenshot``), two Chromiums at a time (each is a separate process with its own
-    profile). Not part of the pack's checksums (the manifest and the reproducibility test
-    leave ``screenshots/`` out). Returns the files written, in the order of *shots*.
+    The top *height* pixels of each page in a window of that width, each in a new tab of
+    *browser* (else of one browser started here). Not part of the pack's checksums (the
+    manifest and the reproducibility test leave ``screenshots/`` out). Returns the files
+    written, in the order of *shots*.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    exe = chromium or find_chromium()
-    if not exe:
-        raise PdfError(f"screenshots: headless Chromium was not found on PATH - {INSTALL_HINT}")
     todo = [
         (
             Path(run_dir) / f"{page}.html",
@@ -188,35 +199,17 @@ def write_screenshots(
         for page, width in shots
         if (Path(run_dir) / f"{page}.html").is_file()
     ]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda job: _screenshot(exe, *job, height=height), todo))
+    if browser is None:
+        with ChromiumSession(chromium, what="screenshots") as session:
+            return [_screenshot(session, *job, height) for job in todo]
+    return [_screenshot(browser, *job, height) for job in todo]
 
 
-def _screenshot(exe: str, src: Path, out: Path, width: int, *, height: int) -> Path:
-    """One Chromium ``--screenshot`` of *src* at *width* x *height* CSS px into *out*."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="wmp-shot-") as tmp:
-        cmd = headless_command(
-            exe,
-            Path(tmp) / "profile",
-            "--hide-scrollbars",
-            f"--window-size={width},{height}",
-            f"--screenshot={out}",
-            url=src.resolve().as_uri(),
-        )
-        got = subprocess.run(
-            cmd,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            start_new_session=True,
-        )
-    if got.returncode != 0 or not out.is_file():
-        raise PdfError(
-            f"screenshots: Chromium failed on {src.name} at {width} px (exit {got.returncode})"
-        )
-    return out
+def _screenshot(browser: ChromiumSession, src: Path, out: Path, width: int, height: int) -> Path:
+    try:
+        return browser.screenshot(src, out, width, height)
+    except PdfError as exc:
+        raise PdfError(f"screenshots: {src.name} at {width} px: {exc}") from exc
 
 
 @dataclass
@@ -249,13 +242,10 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> P
         f"{cfg.baseline.end:%Y-%m-%d}; target period {cfg.target_period.start:%Y-%m-%d} to "
         f"{cfg.target_period.end:%Y-%m-%d}."
     )
-    from concurrent.futures import ThreadPoolExecutor
-
-    # the screenshots (diagnostics for the reader's eye, not part of the pack) are taken
-    # while the PDF prints: separate Chromium processes over the same finished pages
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(write_screenshots, run_dir)
-        try:
+    # one browser prints the pack, then takes the screenshots (diagnostics for the reader's
+    # eye, not part of the pack: a failure there is only reported)
+    try:
+        with ChromiumSession() as browser:
             write_briefing_pdf(
                 run_dir,
                 title=cfg.title,
@@ -263,23 +253,22 @@ def publish_pdf(cfg, run_dir: Path, sections: Sequence[str], results: list) -> P
                 statement=statement,
                 synthetic=synthetic,
                 sections=sections,
+                browser=browser,
             )
-        except Exception as exc:
-            res = PdfFailure(
-                PDF_NAME,
-                "failed",
-                time.monotonic() - t0,
-                str(exc)
-                if isinstance(exc, PdfError)
-                else f"briefing.pdf: {type(exc).__name__}: {exc}",
-            )
-            results.append(res)
-            return res
-        try:  # a screenshot failure is only reported
-            shots = pending.result()
-        except (PdfError, OSError, subprocess.SubprocessError) as exc:
-            print(f"note: screenshots not written: {exc}", flush=True)
-            shots = []
+            try:
+                shots = write_screenshots(run_dir, browser=browser)
+            except (PdfError, OSError) as exc:
+                print(f"note: screenshots not written: {exc}", flush=True)
+                shots = []
+    except Exception as exc:
+        res = PdfFailure(
+            PDF_NAME,
+            "failed",
+            time.monotonic() - t0,
+            str(exc) if isinstance(exc, PdfError) else f"briefing.pdf: {type(exc).__name__}: {exc}",
+        )
+        results.append(res)
+        return res
     print(
         f"briefing.pdf written, {len(shots)} screenshots, in {time.monotonic() - t0:.1f} s",
         flush=True,

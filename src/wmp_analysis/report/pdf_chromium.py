@@ -9,8 +9,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -65,55 +63,30 @@ def headless_command(exe: str, profile: Path, *flags: str, url: str) -> list[str
 
 
 def chromium_print(
-    html: str, out: Path, *, chromium: str | None = None, timeout: float = PRINT_TIMEOUT
+    html: str,
+    out: Path,
+    *,
+    chromium: str | None = None,
+    timeout: float = PRINT_TIMEOUT,
+    browser=None,
 ) -> Path:
     """Print *html* to *out* with headless Chromium (fresh profile, no network).
+
+    *browser*: a running :class:`~wmp_analysis.report.chromium_session.ChromiumSession`
+    to print in (the PDF step prints twice and takes its screenshots in one browser); by
+    default one is started for this print and closed after it.
 
     Raises
     ------
     PdfError
-        Chromium not found, exited non-zero, timed out or wrote no PDF.
+        Chromium not found, exited, timed out or wrote no PDF.
     """
-    exe = chromium or find_chromium()
-    if not exe:
-        raise PdfError(f"briefing.pdf: headless Chromium was not found on PATH - {INSTALL_HINT}")
-    with tempfile.TemporaryDirectory(prefix="wmp-pdf-") as tmp:
-        doc = Path(tmp) / "briefing-print.html"
-        doc.write_text(html, encoding="utf-8")
-        target = Path(tmp) / "out.pdf"
-        cmd = headless_command(
-            exe,
-            Path(tmp) / "profile",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={target}",
-            url=doc.as_uri(),
-        )
-        try:
-            got = subprocess.run(
-                cmd,
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                start_new_session=True,
-                env={**os.environ, "TZ": "UTC"},
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise PdfError(
-                f"briefing.pdf: Chromium did not finish printing within {timeout:.0f} s"
-            ) from exc
-        except OSError as exc:
-            raise PdfError(
-                f"briefing.pdf: could not start Chromium ({exe}): {exc} - {INSTALL_HINT}"
-            ) from exc
-        if got.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-            tail = (got.stderr or "").strip().splitlines()[-3:]
-            raise PdfError(
-                f"briefing.pdf: Chromium failed (exit {got.returncode}): {' | '.join(tail)[:400]}"
-            )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(target, out)
-    return out
+    from wmp_analysis.report.chromium_session import ChromiumSession
+
+    if browser is not None:
+        return browser.print_pdf(html, out)
+    with ChromiumSession(chromium, timeout=timeout) as session:
+        return session.print_pdf(html, out)
 
 
 def normalise_pdf(path: Path, *, title: str) -> Path:
