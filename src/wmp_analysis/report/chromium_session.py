@@ -152,7 +152,12 @@ class ChromiumSession:
             if not ready:
                 raise self._failed(f"did not answer {waiting_for} within {self.timeout:.0f} s")
             chunk = os.read(self._out_r, 1 << 20)
-            if not chunk:
+            if not chunk:  # the browser closed its end: it has exited or is exiting
+                try:
+                    if self._proc is not None:
+                        self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
                 raise self._failed("stopped")
             self._buf += chunk
         raw, _, self._buf = self._buf.partition(b"\0")
