@@ -225,6 +225,10 @@ def test_synthetic_inputs_are_marked(tmp_path):
     assert data.synthetic
     assert data.table("ons_pfa")["synthetic"].all()
     assert "[SYNTHETIC SAMPLE]" in res.summary()
+    # the folder is named from the project root: no path of this machine in the notebook's output
+    head = res.summary().splitlines()[0]
+    assert head.startswith(f"ingest {cfg.name}: done -> data/processed/{cfg.name} ")
+    assert str(tmp_path) not in res.summary()
 
 
 def test_load_processed(tmp_path):

@@ -157,7 +157,7 @@ def run_ingest(
             man = is_current(cfg, fingerprint)
             if man is not None:
                 cache.save()
-                return IngestResult(manifest=man, skipped=True, processed_dir=link)
+                return IngestResult(manifest=man, skipped=True, processed_dir=link, root=cfg.root)
         started = now()
         staging = new_store_dir(cfg, fingerprint)
         try:
@@ -180,4 +180,4 @@ def run_ingest(
         prune_store(cfg)
         with contextlib.suppress(OSError):
             cache.save()
-    return IngestResult(manifest=manifest, skipped=False, processed_dir=link)
+    return IngestResult(manifest=manifest, skipped=False, processed_dir=link, root=cfg.root)

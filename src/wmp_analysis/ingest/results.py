@@ -50,11 +50,15 @@ class IngestResult:
         True when the processed folder was already current and nothing was read.
     processed_dir : Path
         ``data/processed/<name>`` (a symlink to the store folder).
+    root : Path, optional
+        The project folder: :meth:`summary` names *processed_dir* relative to it (the
+        executed ingest notebook and its page hold no path of the machine that ran it).
     """
 
     manifest: dict
     skipped: bool
     processed_dir: Path
+    root: Path | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -139,13 +143,27 @@ class IngestResult:
             .reset_index(drop=True)
         )
 
+    def _shown_dir(self) -> str:
+        """*processed_dir* as the summary names it: from the project root when it is inside it."""
+        if self.root is not None:
+            try:  # the link's own name (data/processed/<name>), not the store folder it points to
+                return (
+                    Path(self.processed_dir)
+                    .absolute()
+                    .relative_to(Path(self.root).absolute())
+                    .as_posix()
+                )
+            except ValueError:
+                pass
+        return str(self.processed_dir)
+
     def summary(self) -> str:
         """A few lines for the console: what was read, written, missing and rejected."""
         m = self.manifest
         head = (
             f"ingest {m.get('name')}: "
             + ("up to date, nothing to do" if self.skipped else "done")
-            + f" -> {self.processed_dir}"
+            + f" -> {self._shown_dir()}"
             + (" [SYNTHETIC SAMPLE]" if m.get("synthetic") else "")
         )
         lines = [head, f"  fingerprint {str(m.get('fingerprint', ''))[:12]}"]
