@@ -173,6 +173,10 @@ def render(port: int, page: Path, shot: Path, width: int | None = None) -> dict:
             "  .map(e => (e.querySelector('th') || e).innerText.slice(0, 30) + ' ' + e.scrollWidth + '/' + e.clientWidth),"
             " unlabelled: Array.from(document.querySelectorAll('.cards td:not([data-label])'))"
             "  .filter(td => !td.closest('tr.reading')).length,"
+            # a card cell's label is drawn in its left padding: the padding must hold it
+            " hidden_labels: Array.from(document.querySelectorAll('.cards td[data-label]'))"
+            "  .filter(td => parseFloat(getComputedStyle(td).paddingLeft)"
+            "   < parseFloat(getComputedStyle(td, '::before').width)).length,"
             " wide: Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right"
             "  > window.innerWidth + 1 && !e.closest('.table-wrap, .wmp-table, .jp-OutputArea-output'))"
             "  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)),"
@@ -266,6 +270,11 @@ def test_every_page_fits_the_window_without_sideways_scrolling(pack, browser, wi
             )
         if info["unlabelled"]:
             problems.append(f"{page.name}: {info['unlabelled']} card cells with no header label")
+        if info["hidden_labels"]:
+            problems.append(
+                f"{page.name}: {info['hidden_labels']} card cells at {width} px whose label does "
+                "not fit their left padding (drawn outside the card)"
+            )
         bad = [i for i in info["images"] if not (i["complete"] and i["w"] > 0)]
         if bad:
             problems.append(f"{page.name}: images that did not load at {width} px: {bad}")
