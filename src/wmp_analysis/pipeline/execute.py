@@ -29,6 +29,7 @@ import nbformat
 from wmp_analysis.errors import bounded
 from wmp_analysis.pipeline.console import say
 from wmp_analysis.pipeline.run import NotebookResult
+from wmp_analysis.processes import kill_group
 
 #: Stopped by Ctrl-C (SIGINT): 128 + the signal number, as a shell reports it.
 EXIT_INTERRUPTED = 130
@@ -388,16 +389,6 @@ def forget(proc: subprocess.Popen) -> None:
     """Stop tracking a finished child (see :data:`_LIVE`)."""
     with _LIVE_LOCK:
         _LIVE.pop(proc.pid, None)
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    """Kill *proc*'s process group (the child and its kernel) and reap the child."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
 
 
 def relay(proc: subprocess.Popen, label, ready: threading.Event | None = None, marker: str = ""):

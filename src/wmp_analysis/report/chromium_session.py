@@ -24,7 +24,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wmp_analysis.processes import kill_group
 from wmp_analysis.report.pdf_chromium import (
     INSTALL_HINT,
     PRINT_TIMEOUT,
@@ -84,9 +84,6 @@ class ChromiumSession:
             raise PdfError(f"{what}: headless Chromium was not found on PATH - {INSTALL_HINT}")
         self._tmp = Path(tempfile.mkdtemp(prefix="wmp-chromium-"))
         self._buf, self._next_id, self._stash = b"", 0, []
-        self._replies: dict[int, dict[str, Any]] = {}
-        self._methods: dict[int, str] = {}
-        self._open_sessions: dict[str, str] = {}
         self._proc: subprocess.Popen | None = None
         self._broken = False
         try:
@@ -163,8 +160,11 @@ class ChromiumSession:
         raw, _, self._buf = self._buf.partition(b"\0")
         return json.loads(raw)
 
-    def send(self, method: str, session: str | None = None, **params: Any) -> int:
-        """Send one DevTools command without waiting; :meth:`result` takes its reply."""
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        """Send one DevTools command and return its result (events arriving meanwhile are kept).
+
+        One command is in flight at a time: every reply is this command's.
+        """
         self._next_id += 1
         msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session:
@@ -173,27 +173,17 @@ class ChromiumSession:
             os.write(self._cmd_w, json.dumps(msg).encode("utf-8") + b"\0")
         except OSError as exc:
             raise self._failed(f"could not be sent {method} ({exc})") from exc
-        self._methods[self._next_id] = method
-        return self._next_id
-
-    def result(self, call_id: int) -> dict[str, Any]:
-        """The result of the command :meth:`send` numbered *call_id* (waiting for it)."""
         deadline = time.monotonic() + self.timeout
-        while call_id not in self._replies:
-            reply = self._message(deadline, self._methods.get(call_id, "?"))
-            if "id" in reply:
-                self._replies[reply["id"]] = reply
-            elif "method" in reply:
+        while True:
+            reply = self._message(deadline, method)
+            if reply.get("id") == self._next_id:
+                break
+            if "method" in reply:
                 self._stash.append(reply)
-        reply, method = self._replies.pop(call_id), self._methods.pop(call_id, "?")
         if "error" in reply:
             err = reply["error"]
             raise PdfError(f"{self.what}: Chromium refused {method}: {err.get('message', err)}")
         return reply.get("result", {})
-
-    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
-        """Send one DevTools command and return its result (what arrives meanwhile is kept)."""
-        return self.result(self.send(method, session, **params))
 
     def _wait_event(self, method: str, session: str) -> None:
         deadline = time.monotonic() + self.timeout
@@ -202,11 +192,7 @@ class ChromiumSession:
                 if ev.get("method") == method and ev.get("sessionId") == session:
                     del self._stash[k]
                     return
-            msg = self._message(deadline, method)
-            if "id" in msg:
-                self._replies[msg["id"]] = msg
-            else:
-                self._stash.append(msg)
+            self._stash.append(self._message(deadline, method))  # no command is in flight
 
     # ------------------------------------------------------------------ pages
     def _open(
@@ -227,14 +213,11 @@ class ChromiumSession:
             )
         self.call("Page.navigate", session, url=url)
         self._wait_event("Page.loadEventFired", session)
-        self._open_sessions[session] = target
         return target, session
 
     def _close_tab(self, target: str, session: str) -> None:
-        self._open_sessions.pop(session, None)
         self.call("Target.closeTarget", targetId=target)
-        # the events of closed tabs are of no further use; an open tab's are kept
-        self._stash = [e for e in self._stash if e.get("sessionId") in self._open_sessions]
+        self._stash = [e for e in self._stash if e.get("sessionId") != session]  # of no more use
 
     def print_pdf(self, html: str, out: Path) -> Path:
         """Print the document *html* (a file of this session's, loaded as ``file://``) to *out*."""
@@ -279,12 +262,7 @@ class ChromiumSession:
                     proc.wait(timeout=10)
                 except (OSError, subprocess.TimeoutExpired):
                     pass
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                proc.wait()
+            kill_group(proc)  # the browser and its renderers, if still there
         for fd in ("_cmd_w", "_out_r"):
             if hasattr(self, fd):
                 try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,10 +137,13 @@ def write_briefing_pdf(
         "synthetic": synthetic,
         "vectors": vector_figures(run_dir),
     }
-    if browser is None:
-        with ChromiumSession(chromium) as session:
-            return _print_pack(pages, out, kw, title, session)
-    return _print_pack(pages, out, kw, title, browser)
+    with _session(browser, chromium, "briefing.pdf") as browser:
+        return _print_pack(pages, out, kw, title, browser)
+
+
+def _session(browser: ChromiumSession | None, chromium: str | None, what: str):
+    """*browser* (left open), else a browser of its own for the ``with`` block."""
+    return nullcontext(browser) if browser is not None else ChromiumSession(chromium, what=what)
 
 
 def _print_pack(pages, out: Path, kw: dict, title: str, browser: ChromiumSession) -> Path:
@@ -199,10 +203,8 @@ def write_screenshots(
         for page, width in shots
         if (Path(run_dir) / f"{page}.html").is_file()
     ]
-    if browser is None:
-        with ChromiumSession(chromium, what="screenshots") as session:
-            return [_screenshot(session, *job, height) for job in todo]
-    return [_screenshot(browser, *job, height) for job in todo]
+    with _session(browser, chromium, "screenshots") as browser:
+        return [_screenshot(browser, *job, height) for job in todo]
 
 
 def _screenshot(browser: ChromiumSession, src: Path, out: Path, width: int, height: int) -> Path:

@@ -68,13 +68,11 @@ def chromium_print(
     *,
     chromium: str | None = None,
     timeout: float = PRINT_TIMEOUT,
-    browser=None,
 ) -> Path:
     """Print *html* to *out* with headless Chromium (fresh profile, no network).
 
-    *browser*: a running :class:`~wmp_analysis.report.chromium_session.ChromiumSession`
-    to print in (the PDF step prints twice and takes its screenshots in one browser); by
-    default one is started for this print and closed after it.
+    One browser started for this print (the PDF step prints in one
+    :class:`~wmp_analysis.report.chromium_session.ChromiumSession` of its own).
 
     Raises
     ------
@@ -83,8 +81,6 @@ def chromium_print(
     """
     from wmp_analysis.report.chromium_session import ChromiumSession
 
-    if browser is not None:
-        return browser.print_pdf(html, out)
     with ChromiumSession(chromium, timeout=timeout) as session:
         return session.print_pdf(html, out)
 
